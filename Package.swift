@@ -1,0 +1,108 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Rapport: a multi-tenant customer data platform on PostgreSQL.
+///
+/// Dependencies go one way: rapport -> RapportServer -> RapportStore -> RapportQL.
+/// RapportQL depends on nothing but the standard library and Foundation.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "rapport",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rapport", targets: ["rapport"]),
+        .library(name: "RapportQL", targets: ["RapportQL"]),
+        .library(name: "RapportStore", targets: ["RapportStore"]),
+        .library(name: "RapportServer", targets: ["RapportServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(
+            name: "RapportQL",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RapportStore",
+            dependencies: [
+                "RapportQL",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(name: "EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+        .target(
+            name: "RapportServer",
+            dependencies: [
+                "RapportStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "rapport",
+            dependencies: [
+                "RapportServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RapportTestSupport",
+            dependencies: [
+                "RapportStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/RapportTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RapportQLTests",
+            dependencies: ["RapportQL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RapportStoreTests",
+            dependencies: ["RapportStore", "RapportTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RapportServerTests",
+            dependencies: [
+                "RapportServer", "RapportTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "rapportTests",
+            dependencies: ["RapportTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

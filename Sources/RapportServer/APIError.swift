@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RapportStore
+
+/// An error as every route answers it: `{"error": {"code": …, "message": …}}`.
+/// `code` is a stable kebab-case name; `message` a sentence with no SQL or personal data.
+public struct APIError: Error, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    static let unauthenticated = APIError(
+        .unauthorized, code: "unauthenticated",
+        message: "This request needs an API key: send it as a bearer token or as the HTTP Basic user name.",
+        headers: [.wwwAuthenticate: "Basic realm=\"rapport\""])
+    static let invalidKey = APIError(
+        .unauthorized, code: "invalid-key", message: "The API key is not valid: it is unknown or has been revoked.",
+        headers: [.wwwAuthenticate: "Basic realm=\"rapport\""])
+    static func missingScope(_ scope: Scope) -> APIError {
+        APIError(.forbidden, code: "missing-scope", message: "This API key does not have the `\(scope.rawValue)` scope this request needs.")
+    }
+
+    /// The JSON body.
+    struct Body: Encodable {
+        struct Inner: Encodable {
+            var code: String
+            var message: String
+        }
+        var error: Inner
+    }
+}
+
+extension APIError {
+    /// Maps any error thrown while answering to the shared shape.
+    init(from error: any Error, requestID: String) {
+        switch error {
+        case let error as APIError:
+            self = error
+        case let error as StoreError:
+            self = APIError(storeError: error)
+        case let error as HTTPError:
+            let code: String
+            switch error.status {
+            case .notFound: code = "not-found"
+            case .methodNotAllowed: code = "method-not-allowed"
+            case .contentTooLarge: code = "payload-too-large"
+            case .unsupportedMediaType: code = "unsupported-media-type"
+            case .badRequest: code = "bad-request"
+            default: code = error.status.code < 500 ? "bad-request" : "internal"
+            }
+            let message = error.body ?? (error.status == .notFound ? "There is nothing at this path." : error.status.reasonPhrase + ".")
+            self = APIError(error.status, code: code, message: message)
+        default:
+            self = APIError(.internalServerError, code: "internal",
+                            message: "Rapport could not answer this request (request id \(requestID)); the server log has the details.")
+        }
+    }
+
+    init(storeError: StoreError) {
+        let message = storeError.description
+        switch storeError {
+        case .invalidTenantSlug, .invalidScopes, .invalidInput, .invalidConfiguration:
+            self = APIError(.badRequest, code: "invalid-request", message: message)
+        case .tenantExists, .roleExists:
+            self = APIError(.conflict, code: "tenant-exists", message: message)
+        case .tenantNotFound:
+            self = APIError(.notFound, code: "tenant-not-found", message: message)
+        case .keyNotFound:
+            self = APIError(.notFound, code: "key-not-found", message: message)
+        case .insufficientPrivilege:
+            self = APIError(.internalServerError, code: "database-privilege", message: message)
+        case .migrationChanged, .migrationsInvalid:
+            self = APIError(.internalServerError, code: "migrations", message: message)
+        case .database:
+            self = APIError(.serviceUnavailable, code: "database-unavailable", message: message)
+        }
+    }
+
+    /// The response for this error.
+    func response() -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Body(error: .init(code: code, message: message)))) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

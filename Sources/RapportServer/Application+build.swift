@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import RapportStore
+import ServiceLifecycle
+
+/// The HTTP routes:
+/// - `/healthz`, `/readyz`, `/metrics`: no key;
+/// - `/admin/v1/…`: the operator key (`RAPPORT_ADMIN_KEY`);
+/// - `/v1/…`: a tenant's API key, each route checking its scope.
+public func buildRouter(store: Store, configuration: ServerConfiguration) -> Router<RapportRequestContext> {
+    let router = Router(context: RapportRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    HealthController(store: store, registry: RapportMetrics.registry).addRoutes(to: router)
+
+    let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(adminKey: configuration.adminKey))
+    AdminController(store: store).addRoutes(to: admin)
+
+    let tenant = router.group("v1").add(middleware: KeyAuthMiddleware(store: store))
+    KeysController(store: store).addRoutes(to: tenant)
+    return router
+}
+
+/// The application: the router on `configuration`'s address, with `services` (the PostgreSQL
+/// client, the embedded cluster) run beside the server. On SIGINT or SIGTERM the server stops
+/// taking requests and finishes the ones under way, then the services stop in reverse order.
+public func buildApplication(
+    store: Store, configuration: ServerConfiguration, services: [any Service], logger: Logger,
+    onServerRunning: @escaping @Sendable () async -> Void = {}
+) -> Application<RouterResponder<RapportRequestContext>> {
+    var app = Application(
+        router: buildRouter(store: store, configuration: configuration),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rapport"),
+        onServerRunning: { _ in await onServerRunning() },
+        logger: logger
+    )
+    app.addServices(services)
+    return app
+}

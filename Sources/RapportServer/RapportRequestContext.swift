@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+import RapportStore
+
+/// The per-request context: Hummingbird's core storage plus the key that authenticated the request.
+public struct RapportRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by ``KeyAuthMiddleware`` on tenant routes.
+    public var key: AuthenticatedKey?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    public var requestDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The authenticated key, which must hold `scope`.
+    /// - Throws: 401 if no key authenticated the request, 403 if it lacks the scope.
+    public func require(_ scope: Scope) throws -> AuthenticatedKey {
+        guard let key else { throw APIError.unauthenticated }
+        guard key.scopes.contains(scope) else { throw APIError.missingScope(scope) }
+        return key
+    }
+}

@@ -1,0 +1,17 @@
+/// How `rapport serve` listens and who may use the operator API.
+///
+/// Keys (command-line option, then environment variable, then default):
+/// - `host` (`--host`, `RAPPORT_HOST`): `127.0.0.1`;
+/// - `port` (`--port`, `RAPPORT_PORT`): `8080`;
+/// - `adminKey` (`RAPPORT_ADMIN_KEY`): none, which turns the operator API off.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var adminKey: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, adminKey: String? = nil) {
+        self.host = host
+        self.port = port
+        self.adminKey = adminKey
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+
+/// Where Rapport's PostgreSQL is: a server given by URL, or the embedded default.
+///
+/// Keys read from the environment by ``fromEnvironment(databaseURL:dataDirectory:)``:
+/// - `DATABASE_URL`: a PostgreSQL URL (see ``DatabaseURL``); when set, nothing is embedded;
+/// - `RAPPORT_DATA_DIR`: the data folder of the embedded cluster (default `./.rapport`);
+/// - `RAPPORT_PG_BINDIR`: where PostgreSQL's programs are (default: found under `/usr/lib/postgresql`).
+public enum DatabaseConfiguration: Sendable, CustomStringConvertible {
+    case url(DatabaseURL)
+    case embedded(dataDirectory: String)
+
+    /// The default data folder.
+    public static let defaultDataDirectory = "./.rapport"
+    /// The login role and database Rapport creates in its embedded cluster.
+    public static let embeddedRole = "rapport"
+
+    /// Explicit options win over the environment; with neither, the embedded default.
+    public static func fromEnvironment(databaseURL: String?, dataDirectory: String?) throws -> DatabaseConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        if let url = databaseURL ?? env["DATABASE_URL"], !url.isEmpty {
+            return .url(try DatabaseURL(url))
+        }
+        return .embedded(dataDirectory: dataDirectory ?? env["RAPPORT_DATA_DIR"] ?? defaultDataDirectory)
+    }
+
+    public var description: String {
+        switch self {
+        case .url(let url): return url.description
+        case .embedded(let dir): return "embedded PostgreSQL in \(dir)"
+        }
+    }
+}
+
+/// An opened database: the client configuration for Rapport's login role, and the embedded
+/// cluster if there is one.
+public struct OpenedDatabase: Sendable {
+    public var clientConfiguration: PostgresClient.Configuration
+    public var embedded: EmbeddedPostgres?
+    /// Whether opening started the embedded server (so closing should stop it).
+    public var startedServer: Bool
+
+    /// Starts the embedded cluster if configured (creating it, its `rapport` login role and its
+    /// database on first use), and returns how to connect.
+    public static func open(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> OpenedDatabase {
+        switch configuration {
+        case .url(let url):
+            var client = url.clientConfiguration
+            client.options.minimumConnections = 0
+            return OpenedDatabase(clientConfiguration: client, embedded: nil, startedServer: false)
+        case .embedded(let dataDirectory):
+            let cluster = try EmbeddedPostgres(dataDirectory: dataDirectory)
+            let started = try cluster.start(logger: logger)
+            do {
+                try await bootstrap(cluster, logger: logger)
+            } catch {
+                if started { try? cluster.stop(logger: logger) }
+                throw error
+            }
+            let role = DatabaseConfiguration.embeddedRole
+            let client = PostgresClient.Configuration(unixSocketPath: cluster.socketPath, username: role, password: nil, database: role)
+            return OpenedDatabase(clientConfiguration: client, embedded: cluster, startedServer: started)
+        }
+    }
+
+    /// Stops the embedded server if opening started it.
+    public func close(logger: Logger) {
+        guard startedServer, let embedded else { return }
+        do { try embedded.stop(logger: logger) } catch { logger.error("\(error)") }
+    }
+
+    /// Creates the login role (not a superuser; may create roles; inherits no tenant's rights)
+    /// and the database it owns.
+    static func bootstrap(_ cluster: EmbeddedPostgres, logger: Logger) async throws {
+        let role = DatabaseConfiguration.embeddedRole
+        let configuration = PostgresConnection.Configuration(
+            unixSocketPath: cluster.socketPath, username: EmbeddedPostgres.superuser, password: nil, database: "postgres")
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
+        defer { Task { try? await connection.close() } }
+        let roles = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)", logger: logger)
+        var hasRole = false
+        for try await _ in roles { hasRole = true }
+        if !hasRole {
+            logger.info("creating the login role `\(role)`")
+            try await connection.query("CREATE ROLE \(unescaped: quoteIdentifier(role)) LOGIN NOSUPERUSER NOINHERIT CREATEROLE", logger: logger)
+        }
+        let databases = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(role)", logger: logger)
+        var hasDatabase = false
+        for try await _ in databases { hasDatabase = true }
+        if !hasDatabase {
+            logger.info("creating the database `\(role)`")
+            try await connection.query("CREATE DATABASE \(unescaped: quoteIdentifier(role)) OWNER \(unescaped: quoteIdentifier(role))", logger: logger)
+        }
+    }
+}

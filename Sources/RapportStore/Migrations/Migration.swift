@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+
+/// One forward-only SQL migration file, `NNNN_name.sql`.
+public struct Migration: Sendable, Equatable {
+    /// Which schema a migration belongs to: the shared control schema or each tenant's.
+    public enum Scope: String, Sendable {
+        case control, tenant
+    }
+
+    public let scope: Scope
+    /// The leading number of the file name; migrations apply in this order.
+    public let version: Int
+    /// The file name, such as `0001_tenants.sql`.
+    public let name: String
+    public let sql: String
+    /// Hex SHA-256 of the file's bytes, recorded when applied.
+    public let checksum: String
+
+    public init(scope: Scope, name: String, sql: String) throws {
+        guard name.hasSuffix(".sql"), let number = name.split(separator: "_").first.flatMap({ Int($0) }) else {
+            throw StoreError.migrationsInvalid("The migration file \(scope.rawValue)/\(name) must be named NNNN_description.sql.")
+        }
+        self.scope = scope
+        self.version = number
+        self.name = name
+        self.sql = sql
+        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The file split into single statements.
+    public var statements: [String] { SQLScript.statements(in: sql) }
+}
+
+/// The control and tenant migrations, ordered by version.
+public struct MigrationSet: Sendable {
+    public let control: [Migration]
+    public let tenant: [Migration]
+
+    public init(control: [Migration], tenant: [Migration]) throws {
+        self.control = try Self.ordered(control)
+        self.tenant = try Self.ordered(tenant)
+    }
+
+    /// The migrations built into Rapport (the repository's `Migrations/` folder, embedded at build time).
+    public static func bundled() throws -> MigrationSet {
+        let files = try EmbeddedMigrations.files.map { file in
+            guard let scope = Migration.Scope(rawValue: file.scope) else {
+                throw StoreError.migrationsInvalid("The migration \(file.scope)/\(file.name) is in neither control/ nor tenant/.")
+            }
+            return try Migration(scope: scope, name: file.name, sql: file.sql)
+        }
+        return try MigrationSet(control: files.filter { $0.scope == .control }, tenant: files.filter { $0.scope == .tenant })
+    }
+
+    /// Reads `control/*.sql` and `tenant/*.sql` under `directory`.
+    public static func load(from directory: URL) throws -> MigrationSet {
+        func read(_ scope: Migration.Scope) throws -> [Migration] {
+            let folder = directory.appendingPathComponent(scope.rawValue)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            return try names.filter { $0.hasSuffix(".sql") }.map { name in
+                try Migration(scope: scope, name: name, sql: String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
+            }
+        }
+        return try MigrationSet(control: read(.control), tenant: read(.tenant))
+    }
+
+    private static func ordered(_ migrations: [Migration]) throws -> [Migration] {
+        let sorted = migrations.sorted { $0.version < $1.version }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.version == b.version {
+            throw StoreError.migrationsInvalid("The migrations \(a.name) and \(b.name) share the number \(a.version).")
+        }
+        return sorted
+    }
+}

@@ -1,0 +1,26 @@
+import Logging
+import PostgresNIO
+
+extension Store {
+    /// Opens the database, runs `body` with a store whose pool is running, then closes
+    /// everything (stopping the embedded server if this call started it). For one-shot commands.
+    /// - Parameter migrate: apply pending migrations before `body`.
+    public static func withStore<R: Sendable>(
+        _ configuration: DatabaseConfiguration, logger: Logger, migrate: Bool = true,
+        _ body: @Sendable (Store) async throws -> R
+    ) async throws -> R {
+        let database = try await OpenedDatabase.open(configuration, logger: logger)
+        defer { database.close(logger: logger) }
+        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
+        let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger)
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            if migrate { try await store.migrate() }
+            return try await body(store)
+        }
+    }
+}

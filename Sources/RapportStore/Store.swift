@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Rapport's PostgreSQL storage: the control schema `rapport` (tenants, keys, audit log,
+/// migration ledger) and one schema per tenant.
+///
+/// The store never runs tenant-scoped SQL outside ``withTenant(_:readOnly:_:)``, which sets
+/// the tenant's role and search path for the transaction, so a bug elsewhere cannot read
+/// another tenant's rows.
+public struct Store: Sendable {
+    /// The connection pool; its `run()` must be running while the store is used.
+    public let client: PostgresClient
+    public let migrations: MigrationSet
+    public let logger: Logger
+
+    public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+        self.client = client
+        self.migrations = migrations
+        self.logger = logger
+    }
+
+    /// Runs `body` in a transaction on one pooled connection.
+    public func withTransaction<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        try await client.withConnection { connection in
+            try await connection.withTransaction(logger: logger) { try await body($0) }
+        }
+    }
+
+    /// Runs `body` in a transaction confined to `tenant`: `SET LOCAL ROLE` to the tenant's role and
+    /// `SET LOCAL search_path` to its schema, optionally read-only.
+    public func withTenant<R: Sendable>(
+        _ tenant: Tenant, readOnly: Bool = false, _ body: @Sendable (PostgresConnection) async throws -> R
+    ) async throws -> R {
+        try await withTransaction { connection in
+            if readOnly { try await connection.query("SET TRANSACTION READ ONLY", logger: logger) }
+            try await Self.enterTenant(tenant, on: connection, logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    static func enterTenant(_ tenant: Tenant, on connection: PostgresConnection, logger: Logger) async throws {
+        // Both names come from a validated slug and are quoted.
+        try await connection.query("SET LOCAL ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+        try await connection.query("SET LOCAL search_path TO \(unescaped: quoteIdentifier(tenant.schema))", logger: logger)
+    }
+
+    /// Whether the database answers.
+    public func ping() async -> Bool {
+        do {
+            try await client.query("SELECT 1", logger: logger)
+            return true
+        } catch {
+            return false
+        }
+    }
+}
+
+/// `name` as a quoted SQL identifier.
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

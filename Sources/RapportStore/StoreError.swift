@@ -1,0 +1,58 @@
+import PostgresNIO
+
+/// Failures a user of the store can act on. Descriptions are whole sentences that never carry
+/// SQL or personal data; ``debugDescription`` adds the underlying database error for logs.
+public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvertible, Equatable {
+    case invalidConfiguration(String)
+    case invalidTenantSlug(String)
+    case tenantExists(String)
+    case tenantNotFound(String)
+    case roleExists(String)
+    case invalidScopes([String])
+    case invalidInput(String)
+    case keyNotFound(String)
+    case migrationChanged(scope: String, file: String)
+    case migrationsInvalid(String)
+    case insufficientPrivilege(String)
+    case database(String, underlying: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message), .invalidInput(let message), .migrationsInvalid(let message),
+             .insufficientPrivilege(let message):
+            return message
+        case .invalidTenantSlug(let slug):
+            return "`\(slug)` is not a valid tenant slug: use 1 to 40 lowercase letters, digits and underscores, starting with a letter."
+        case .tenantExists(let slug):
+            return "A tenant `\(slug)` already exists."
+        case .tenantNotFound(let slug):
+            return "There is no tenant `\(slug)`."
+        case .roleExists(let role):
+            return "The PostgreSQL role `\(role)` already exists in this cluster but belongs to no tenant of this database; drop it or choose another slug."
+        case .invalidScopes(let scopes):
+            return "Unknown scope\(scopes.count == 1 ? "" : "s") \(scopes.map { "`\($0)`" }.joined(separator: ", ")): the scopes are \(Scope.allCases.map(\.rawValue).joined(separator: ", "))."
+        case .keyNotFound(let id):
+            return "There is no key `\(id)` for this tenant."
+        case .migrationChanged(let scope, let file):
+            return "The migration \(file) was changed after it was applied to \(scope); migrations are forward-only: restore the file and add a new one."
+        case .database(let message, _):
+            return message
+        }
+    }
+
+    public var debugDescription: String {
+        if case .database(let message, let underlying) = self { return "\(message) (\(underlying))" }
+        return description
+    }
+}
+
+extension StoreError {
+    /// Wraps an error from PostgresNIO, keeping the details for logs only.
+    static func wrap(_ error: any Error, _ message: String) -> any Error {
+        if error is StoreError { return error }
+        if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
+            return wrap(inner, message)
+        }
+        return StoreError.database(message, underlying: String(reflecting: error))
+    }
+}

@@ -1,0 +1,37 @@
+import Logging
+import RapportStore
+
+/// The demo tenant that `serve --demo` provides for the README's tour.
+enum DemoTenant {
+    static let slug = "demo"
+    static let keyName = "demo key"
+
+    /// Creates the tenant if missing, revokes earlier demo keys, and returns a fresh key with every scope.
+    static func prepare(store: Store, logger: Logger) async throws -> String {
+        if try await store.tenant(slug: slug) == nil {
+            _ = try await store.createTenant(slug: slug, name: "Demo Inc", actor: "serve --demo")
+            logger.info("created the demo tenant `\(slug)`")
+        }
+        for key in try await store.listKeys(tenant: slug) where key.name == keyName && key.revokedAt == nil {
+            try await store.revokeKey(tenant: slug, id: key.id, actor: "serve --demo")
+        }
+        let created = try await store.createKey(
+            tenant: slug, scopes: Scope.allCases, source: "demo", name: keyName, actor: "serve --demo")
+        return created.key
+    }
+
+    static func instructions(url: String, key: String) -> String {
+        """
+
+        Rapport is ready at \(url), with the demo tenant `\(slug)`.
+        Its key (all scopes) is printed above on standard output; it is shown only once.
+
+        Try:
+          curl -s \(url)/readyz
+          curl -s -u '\(key):' \(url)/v1/whoami
+          curl -s -H 'Authorization: Bearer \(key)' \(url)/v1/keys
+
+        Stop with Ctrl-C.
+        """
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import RapportServer
+import RapportStore
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP server (applies pending migrations first).",
+        discussion: "The operator API under /admin/v1 is on when RAPPORT_ADMIN_KEY is set.")
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(help: "The address to listen on (default: $RAPPORT_HOST, else 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "The port to listen on (default: $RAPPORT_PORT, else 8080).")
+    var port: Int?
+
+    @Flag(help: "Create the tenant `demo` if missing and print a fresh key for it (earlier demo keys are revoked).")
+    var demo = false
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let configuration = ServerConfiguration(
+            host: host ?? env["RAPPORT_HOST"] ?? "127.0.0.1",
+            port: port ?? env["RAPPORT_PORT"].flatMap(Int.init) ?? 8080,
+            adminKey: env["RAPPORT_ADMIN_KEY"])
+        let logger = options.logger(default: .info)
+        let databaseConfiguration = try options.database()
+        logger.info("opening the database", metadata: ["database": "\(databaseConfiguration)"])
+
+        let database = try await OpenedDatabase.open(databaseConfiguration, logger: logger)
+        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
+        let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger)
+        let demo = self.demo
+        let demoKey = DemoKeyBox()
+        let url = "http://\(configuration.host):\(configuration.port)"
+        var app = buildApplication(
+            store: store, configuration: configuration,
+            services: [EmbeddedPostgresService(database: database, logger: logger), client], logger: logger
+        ) {
+            logger.notice("Rapport is listening on \(url)")
+            guard let key = await demoKey.key else { return }
+            FileHandle.standardOutput.write(Data((key + "\n").utf8))
+            printError(DemoTenant.instructions(url: url, key: key))
+        }
+        app.beforeServerStarts {
+            let report = try await store.migrate()
+            if report.count == 0 {
+                logger.info("migrations are current")
+            } else {
+                logger.info("applied \(report.count) migration(s)", metadata: ["scopes": "\(report.applied.map(\.scope).joined(separator: ","))"])
+            }
+            if demo { await demoKey.set(try await DemoTenant.prepare(store: store, logger: logger)) }
+        }
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            database.close(logger: logger)
+            throw error
+        }
+    }
+}
+
+/// Holds the demo key between the start-up hook and the running hook.
+actor DemoKeyBox {
+    var key: String?
+    func set(_ key: String) { self.key = key }
+}

@@ -1,0 +1,2 @@
+import RapportStore
+public enum TS {}
