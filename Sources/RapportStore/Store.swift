@@ -21,14 +21,21 @@ public struct Store: Sendable {
     }
 
     /// Runs `body` in a transaction on one pooled connection.
+    @discardableResult
     public func withTransaction<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
-        try await client.withConnection { connection in
-            try await connection.withTransaction(logger: logger) { try await body($0) }
+        do {
+            return try await client.withConnection { connection in
+                try await connection.withTransaction(logger: logger) { try await body($0) }
+            }
+        } catch let error as PostgresTransactionError {
+            // Callers care about what failed, not that it failed inside a transaction.
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
         }
     }
 
     /// Runs `body` in a transaction confined to `tenant`: `SET LOCAL ROLE` to the tenant's role and
     /// `SET LOCAL search_path` to its schema, optionally read-only.
+    @discardableResult
     public func withTenant<R: Sendable>(
         _ tenant: Tenant, readOnly: Bool = false, _ body: @Sendable (PostgresConnection) async throws -> R
     ) async throws -> R {

@@ -33,7 +33,7 @@ struct Serve: AsyncParsableCommand {
         let databaseConfiguration = try options.database()
         logger.info("opening the database", metadata: ["database": "\(databaseConfiguration)"])
 
-        let database = try await OpenedDatabase.open(databaseConfiguration, logger: logger)
+        let database = try await OpenedDatabase.open(databaseConfiguration, owner: true, logger: logger)
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
         let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger)
         let demo = self.demo

@@ -18,13 +18,14 @@ public enum DatabaseConfiguration: Sendable, CustomStringConvertible {
     /// The login role and database Rapport creates in its embedded cluster.
     public static let embeddedRole = "rapport"
 
-    /// Explicit options win over the environment; with neither, the embedded default.
+    /// Options given on the command line win over the environment (`--database-url`, then
+    /// `--data-dir`, then `DATABASE_URL`, then `RAPPORT_DATA_DIR`); with none, the embedded default.
     public static func fromEnvironment(databaseURL: String?, dataDirectory: String?) throws -> DatabaseConfiguration {
         let env = ProcessInfo.processInfo.environment
-        if let url = databaseURL ?? env["DATABASE_URL"], !url.isEmpty {
-            return .url(try DatabaseURL(url))
-        }
-        return .embedded(dataDirectory: dataDirectory ?? env["RAPPORT_DATA_DIR"] ?? defaultDataDirectory)
+        if let url = databaseURL { return .url(try DatabaseURL(url)) }
+        if let dataDirectory { return .embedded(dataDirectory: dataDirectory) }
+        if let url = env["DATABASE_URL"], !url.isEmpty { return .url(try DatabaseURL(url)) }
+        return .embedded(dataDirectory: env["RAPPORT_DATA_DIR"] ?? defaultDataDirectory)
     }
 
     public var description: String {
@@ -45,7 +46,10 @@ public struct OpenedDatabase: Sendable {
 
     /// Starts the embedded cluster if configured (creating it, its `rapport` login role and its
     /// database on first use), and returns how to connect.
-    public static func open(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> OpenedDatabase {
+    /// - Parameter owner: the caller is the server that owns the data folder: only one owner may
+    ///   run at a time (a lock file says so), and the owner stops the cluster when it closes, even
+    ///   one it adopted from a run that crashed. Others stop only a cluster they started.
+    public static func open(_ configuration: DatabaseConfiguration, owner: Bool = false, logger: Logger) async throws -> OpenedDatabase {
         switch configuration {
         case .url(let url):
             var client = url.clientConfiguration
@@ -53,7 +57,8 @@ public struct OpenedDatabase: Sendable {
             return OpenedDatabase(clientConfiguration: client, embedded: nil, startedServer: false)
         case .embedded(let dataDirectory):
             let cluster = try EmbeddedPostgres(dataDirectory: dataDirectory)
-            let started = try cluster.start(logger: logger)
+            if owner { try cluster.lockForServer() }
+            let started = try cluster.start(logger: logger) || owner
             do {
                 try await bootstrap(cluster, logger: logger)
             } catch {

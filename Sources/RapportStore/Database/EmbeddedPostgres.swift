@@ -84,6 +84,19 @@ public struct EmbeddedPostgres: Sendable {
         return (try? invoke("pg_ctl", ["status", "-D", clusterDirectory]).succeeded) ?? false
     }
 
+    /// Takes the data folder for this process's server, for as long as the process lives.
+    /// - Throws: ``EmbeddedPostgresError/inUse(_:)`` if another `rapport serve` holds it.
+    public func lockForServer() throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let fd = open(dataDirectory + "/serve.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw EmbeddedPostgresError.inUse(dataDirectory) }
+        // The descriptor stays open, and the lock held, until the process ends.
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw EmbeddedPostgresError.inUse(dataDirectory)
+        }
+    }
+
     // MARK: - Internals
 
     private func prepareFolders() throws {
@@ -170,6 +183,7 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
     case noUser(String)
     case unreachable(path: String, user: String)
     case commandFailed(message: String, output: String)
+    case inUse(String)
 
     public var description: String {
         switch self {
@@ -185,6 +199,8 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
             return "The embedded PostgreSQL runs as the system user `\(user)`, which cannot reach \(path) "
                 + "(a parent folder is not searchable by other users, /root for example). "
                 + "Choose a data folder it can reach, such as --data-dir /var/lib/rapport."
+        case .inUse(let path):
+            return "Another `rapport serve` is using the data folder \(path); stop it first or choose another --data-dir."
         case .commandFailed(let message, let output):
             let tail = output.split(separator: "\n").suffix(8).joined(separator: "\n")
             return "\(message).\n\(tail)"

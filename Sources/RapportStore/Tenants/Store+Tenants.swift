@@ -75,9 +75,11 @@ extension Store {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 guard let tenant = try await tenant(slug: slug, on: connection) else { throw StoreError.tenantNotFound(slug) }
                 let role = quoteIdentifier(tenant.role)
-                try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: quoteIdentifier(tenant.schema)) CASCADE", logger: logger)
-                try await connection.query("DROP OWNED BY \(unescaped: role)", logger: logger)
-                try await connection.query("DROP ROLE IF EXISTS \(unescaped: role)", logger: logger)
+                // The login role inherits no tenant's rights: drop the schema as its owner.
+                try await connection.query("SET LOCAL ROLE \(unescaped: role)", logger: logger)
+                try await connection.query("DROP OWNED BY \(unescaped: role) CASCADE", logger: logger)
+                try await connection.query("RESET ROLE", logger: logger)
+                try await connection.query("DROP ROLE \(unescaped: role)", logger: logger)
                 try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
                 try await connection.query("DELETE FROM rapport.tenants WHERE id = \(tenant.id)", logger: logger)
                 try await audit(tenant: tenant.slug, actor: actor, action: "tenant.delete", details: [:], on: connection)

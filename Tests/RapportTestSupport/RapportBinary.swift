@@ -1,0 +1,25 @@
+import Foundation
+import RapportStore
+
+/// The built `rapport` executable, run as a user would run it.
+public enum RapportBinary {
+    /// `RAPPORT_BIN`, else `.build/debug/rapport` in the package.
+    public static var path: String {
+        if let path = ProcessInfo.processInfo.environment["RAPPORT_BIN"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/rapport").path
+    }
+
+    /// Runs `rapport ARGS…` to completion, with standard output and standard error kept apart.
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out").path
+        let err = folder.appendingPathComponent("err").path
+        // A shell keeps the two streams apart; arguments are passed as positional parameters, never parsed.
+        let pid = try Subprocess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" >'\(out)' 2>'\(err)'", path] + arguments, environment: environment)
+        let status = Subprocess.wait(pid)
+        return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "", (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+}

@@ -1,2 +1,0 @@
-import RapportStore
-public enum TS {}

@@ -1,0 +1,61 @@
+import Foundation
+import RapportStore
+import RapportTestSupport
+import Testing
+
+/// The `rapport` binary, run as an operator would run it, against the test PostgreSQL.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+struct CLITests {
+    @Test func tenantsAndKeysFromTheCommandLine() async throws {
+        let database = try await TestDatabase.create()
+        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"]
+        let slug = uniqueSlug("cli")
+
+        let create = try RapportBinary.run(["tenants", "create", slug, "--name", "CLI Inc"] + url)
+        #expect(create.status == 0, "\(create.stderr)")
+        #expect(create.stderr.contains("Created tenant `\(slug)`"))
+        let duplicate = try RapportBinary.run(["tenants", "create", slug] + url)
+        #expect(duplicate.status != 0)
+        #expect(duplicate.stderr.contains("A tenant `\(slug)` already exists."))
+
+        // The key alone on standard output, so `KEY=$(rapport keys create …)` works.
+        let key = try RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest,query", "--source", "web"] + url)
+        #expect(key.status == 0, "\(key.stderr)")
+        let printed = key.stdout.trimmingCharacters(in: .newlines)
+        #expect(APIKeyFormat.looksLikeKey(printed))
+        #expect(key.stdout == printed + "\n")
+        #expect(key.stderr.contains("cannot be shown again"))
+
+        let list = try RapportBinary.run(["keys", "list", "--tenant", slug, "--json"] + url)
+        #expect(list.status == 0)
+        let id = printed.split(separator: "_")[1]
+        #expect(list.stdout.contains("\"id\" : \"\(id)\""))
+        #expect(!list.stdout.contains(printed))
+
+        let badScope = try RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest,write"] + url)
+        #expect(badScope.status != 0)
+        #expect(badScope.stderr.contains("Unknown scope `write`"))
+        #expect(badScope.stdout.isEmpty)
+
+        let revoke = try RapportBinary.run(["keys", "revoke", "--tenant", slug, String(id)] + url)
+        #expect(revoke.status == 0, "\(revoke.stderr)")
+
+        let refuse = try RapportBinary.run(["tenants", "delete", slug] + url)
+        #expect(refuse.status != 0)
+        #expect(refuse.stderr.contains("--yes"))
+        let tenants = try RapportBinary.run(["tenants", "list"] + url)
+        #expect(tenants.stdout.contains(slug))
+        let delete = try RapportBinary.run(["tenants", "delete", slug, "--yes"] + url)
+        #expect(delete.status == 0, "\(delete.stderr)")
+        #expect(!(try RapportBinary.run(["tenants", "list"] + url)).stdout.contains(slug))
+
+        let migrate = try RapportBinary.run(["migrate", "--status"] + url)
+        #expect(migrate.stdout.contains("All migrations are applied."))
+    }
+
+    @Test func aBadDatabaseURLIsAClearError() throws {
+        let result = try RapportBinary.run(["tenants", "list", "--database-url", "mysql://x@y/z"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("DATABASE_URL must look like postgres://"))
+    }
+}
