@@ -10,12 +10,15 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var headers: HTTPFields = [:]
+    /// The position of the offending message in a batch.
+    public var index: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:], index: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.index = index
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
@@ -36,6 +39,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         struct Inner: Encodable {
             var code: String
             var message: String
+            var index: Int?
         }
         var error: Inner
     }
@@ -49,6 +53,10 @@ extension APIError {
             self = error
         case let error as StoreError:
             self = APIError(storeError: error)
+        case let error as MessageError:
+            self = APIError(.badRequest, code: "invalid-message", message: Self.sentence(error.description), index: error.index)
+        case is IngestOverloaded:
+            self = APIError(.serviceUnavailable, code: "overloaded", message: "\(error)", headers: [.retryAfter: "1"])
         case let error as HTTPError:
             let code: String
             switch error.status {
@@ -87,11 +95,17 @@ extension APIError {
         }
     }
 
+    /// `text` as a sentence: capitalised, with a full stop.
+    static func sentence(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
+    }
+
     /// The response for this error.
     func response() -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: code, message: message)))) ?? Data()
+        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, index: index)))) ?? Data()
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

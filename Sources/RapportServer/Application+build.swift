@@ -18,6 +18,8 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) -> Rou
     let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(adminKey: configuration.adminKey))
     AdminController(store: store).addRoutes(to: admin)
 
+    IngestController(store: store, queue: IngestQueue(store: store)).addRoutes(to: router)
+
     let tenant = router.group("v1").add(middleware: KeyAuthMiddleware(store: store))
     KeysController(store: store).addRoutes(to: tenant)
     return router

@@ -60,6 +60,7 @@ struct Serve: AsyncParsableCommand {
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
+            logger.error("the server stopped on an error", metadata: ["error": "\(String(reflecting: error))"])
             database.close(logger: logger)
             throw error
         }

@@ -1,0 +1,85 @@
+import CompressNIO
+import Hummingbird
+import Metrics
+import NIOCore
+import RapportStore
+
+/// The Segment HTTP Tracking API: `/v1/identify|track|page|screen|group|alias` and
+/// `/v1/batch` (also `/v1/import`). The write key comes as HTTP Basic user name, a bearer
+/// token, or `writeKey` in the body, and needs the `ingest` scope. A 200 means committed.
+struct IngestController {
+    let store: Store
+    let queue: IngestQueue
+
+    func addRoutes(to router: Router<RapportRequestContext>) {
+        let group = router.group("v1")
+        for type in MessageType.allCases {
+            group.post(RouterPath(type.rawValue)) { request, context in
+                try await ingest(request, context: context) { body, receivedAt in
+                    let (message, writeKey) = try MessageReader.single(body, type: type, receivedAt: receivedAt)
+                    return ([message], writeKey)
+                }
+            }
+        }
+        for path in ["batch", "import"] {
+            group.post(RouterPath(path)) { request, context in
+                try await ingest(request, context: context) { body, receivedAt in
+                    try MessageReader.batch(body, receivedAt: receivedAt)
+                }
+            }
+        }
+    }
+
+    struct Success: ResponseEncodable {
+        var success = true
+    }
+
+    func ingest(
+        _ request: Request, context: RapportRequestContext,
+        read: ([UInt8], Int64) throws -> (messages: [IngestMessage], writeKey: String?)
+    ) async throws -> Success {
+        let receivedAt = Timestamp.now()
+        let body = try await Self.body(of: request)
+        let (messages, writeKey) = try read(body, receivedAt)
+        guard let presented = KeyAuthMiddleware.credential(from: request) ?? writeKey else { throw APIError.unauthenticated }
+        guard let key = try await store.authenticate(key: presented) else { throw APIError.invalidKey }
+        guard key.scopes.contains(.ingest) else { throw APIError.missingScope(.ingest) }
+        let tagged = messages.map { message in
+            var message = message
+            message.source = key.source
+            return message
+        }
+        let result = try await queue.submit(tagged, tenant: key.tenant)
+        Counter(label: "rapport_ingested_messages_total", dimensions: [("tenant", key.tenant.slug)]).increment(by: tagged.count)
+        if result.duplicates > 0 {
+            Counter(label: "rapport_duplicate_messages_total", dimensions: [("tenant", key.tenant.slug)]).increment(by: result.duplicates)
+        }
+        return Success()
+    }
+
+    /// The body, gunzipped if sent with `Content-Encoding: gzip`, refused past the batch limit.
+    static func body(of request: Request) async throws -> [UInt8] {
+        let limit = MessageReader.maxBatchBytes
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit + 1)
+        } catch is NIOTooManyBytesError {
+            throw MessageError(reason: "the body is larger than \(limit) bytes (500 KB)")
+        }
+        guard buffer.readableBytes <= limit else { throw MessageError(reason: "the body is larger than \(limit) bytes (500 KB)") }
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            break
+        case "gzip", "x-gzip":
+            do {
+                buffer = try buffer.decompress(with: .gzip(), maxSize: limit + 1)
+            } catch {
+                throw MessageError(reason: "the body is not valid gzip, or is larger than \(limit) bytes (500 KB) unpacked")
+            }
+            guard buffer.readableBytes <= limit else { throw MessageError(reason: "the body is larger than \(limit) bytes (500 KB) unpacked") }
+        case let other?:
+            throw MessageError(reason: "the content encoding `\(other)` is not supported (use gzip or none)")
+        }
+        return Array(buffer.readableBytesView)
+    }
+}

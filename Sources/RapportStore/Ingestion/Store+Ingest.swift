@@ -1,0 +1,424 @@
+import Foundation
+import PostgresNIO
+
+/// What one ingestion did.
+public struct IngestResult: Sendable, Equatable, Codable {
+    /// Messages stored now.
+    public var accepted = 0
+    /// Messages whose messageId was already stored (replays): acknowledged, not stored again.
+    public var duplicates = 0
+    /// Messages dropped because they carry a suppressed identifier.
+    public var suppressed = 0
+    public var profilesCreated = 0
+    public var merges = 0
+    /// Identifiers left out because of a kind's limit.
+    public var conflicts = 0
+
+    public init() {}
+
+    public mutating func add(_ other: IngestResult) {
+        accepted += other.accepted
+        duplicates += other.duplicates
+        suppressed += other.suppressed
+        profilesCreated += other.profilesCreated
+        merges += other.merges
+        conflicts += other.conflicts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accepted, duplicates, suppressed, merges, conflicts
+        case profilesCreated = "profiles_created"
+    }
+}
+
+extension Store {
+    /// Stores `messages` for `tenant` in one transaction: drops replays, resolves identities,
+    /// merges profiles, updates traits and groups, and copies the events in. When this returns,
+    /// everything is committed; if it throws, nothing is.
+    ///
+    /// Ingestion for one tenant is serialised by a transaction-scoped advisory lock, so merges
+    /// are exactly-once and no identifier can end on two profiles, whichever processes ingest.
+    public func ingest(_ messages: [IngestMessage], tenant: Tenant) async throws -> IngestResult {
+        guard !messages.isEmpty else { return IngestResult() }
+        let logger = self.logger
+        return try await withTenant(tenant) { connection in
+            var batch = IngestBatch(messages: messages, connection: connection, logger: logger)
+            return try await batch.run()
+        }
+    }
+}
+
+/// One ingestion transaction, step by step.
+struct IngestBatch {
+    var messages: [IngestMessage]
+    let connection: PostgresConnection
+    let logger: Logger
+    var result = IngestResult()
+
+    init(messages: [IngestMessage], connection: PostgresConnection, logger: Logger) {
+        self.messages = messages
+        self.connection = connection
+        self.logger = logger
+    }
+
+    mutating func run() async throws -> IngestResult {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('rapport.ingest.' || current_schema(), 0))", logger: logger)
+        let settings = try await Store.ingestSettings(on: connection, logger: logger)
+        try await dropReplays()
+        guard !messages.isEmpty else { return result }
+
+        // Identity resolution over what the database knows of this batch's identifiers.
+        let identifiers = messages.map { (keys: settings.rules.identifiers(of: $0), previousID: $0.previousID) }
+        var candidates = Set(identifiers.flatMap(\.keys))
+        for previous in identifiers.compactMap(\.previousID) {
+            for kind in ["user_id", "anonymous_id"] {
+                if let v = settings.rules.normalize(previous, kind: kind) { candidates.insert(IdentityKey(kind, v)) }
+            }
+        }
+        let known = try await loadIdentities(candidates)
+        let counts = try await loadCounts(Set(known.values.map(\.profile)))
+        var resolver = IdentityResolver(rules: settings.rules, owner: known.mapValues(\.profile), counts: counts)
+        var plan = resolver.resolve(identifiers)
+
+        // Real ids for the profiles the batch creates, in creation order (so "older" holds).
+        let ids = try await allocateProfileIDs(plan.created.count)
+        var real: [Int64: Int64] = [:]
+        for (temporary, id) in zip(plan.created.map(\.id), ids) { real[temporary] = id }
+        func map(_ id: Int64) -> Int64 { id < 0 ? real[id]! : id }
+        plan.root = Dictionary(uniqueKeysWithValues: plan.root.map { (map($0.key), map($0.value)) })
+        let origins = plan.messageProfiles.map(map)
+        let live = origins.map { plan.live($0) }
+
+        try await insertProfiles(ids)
+        try await applyMerges(plan, map: map)
+        try await insertIdentities(plan, map: map, live: { plan.live(map($0)) })
+        try await touchIdentities(known: known, identifiers: identifiers)
+        try await insertConflicts(plan, map: map)
+        try await updateTraits(plan: plan, map: map, live: live, settings: settings)
+        try await upsertGroups(live: live)
+        try await copyEvents(origins: origins, live: live)
+        try await recordCatalogue()
+
+        result.accepted = messages.count
+        result.profilesCreated = ids.count
+        result.merges = plan.merges.count
+        result.conflicts = plan.conflicts.count
+        return result
+    }
+
+    // MARK: - Steps
+
+    /// Drops messages whose messageId is stored already, or repeats an earlier one of this batch.
+    mutating func dropReplays() async throws {
+        var seen = Set<String>()
+        var unique: [IngestMessage] = []
+        for message in messages where seen.insert(message.messageID).inserted { unique.append(message) }
+        let ids = unique.map(\.messageID)
+        var stored = Set<String>()
+        let rows = try await connection.query("SELECT message_id FROM events WHERE message_id = ANY(\(ids))", logger: logger)
+        for try await id in rows.decode(String.self) { stored.insert(id) }
+        result.duplicates = messages.count - unique.count + stored.count
+        messages = stored.isEmpty ? unique : unique.filter { !stored.contains($0.messageID) }
+    }
+
+    func loadIdentities(_ keys: Set<IdentityKey>) async throws -> [IdentityKey: (profile: Int64, lastSeen: Date)] {
+        guard !keys.isEmpty else { return [:] }
+        let list = Array(keys)
+        let kinds = list.map(\.kind), values = list.map(\.value)
+        let rows = try await connection.query("""
+            SELECT i.kind, i.value, i.profile_id, i.last_seen
+            FROM identities i JOIN unnest(\(kinds)::text[], \(values)::text[]) AS k(kind, value)
+              ON i.kind = k.kind AND i.value = k.value
+            """, logger: logger)
+        var known: [IdentityKey: (profile: Int64, lastSeen: Date)] = [:]
+        for try await (kind, value, profile, lastSeen) in rows.decode((String, String, Int64, Date).self) {
+            known[IdentityKey(kind, value)] = (profile, lastSeen)
+        }
+        return known
+    }
+
+    func loadCounts(_ profiles: Set<Int64>) async throws -> [Int64: [String: Int]] {
+        guard !profiles.isEmpty else { return [:] }
+        let rows = try await connection.query("""
+            SELECT profile_id, kind, count(*)::int FROM identities WHERE profile_id = ANY(\(Array(profiles))) GROUP BY 1, 2
+            """, logger: logger)
+        var counts: [Int64: [String: Int]] = [:]
+        for try await (profile, kind, n) in rows.decode((Int64, String, Int).self) { counts[profile, default: [:]][kind] = n }
+        return counts
+    }
+
+    func allocateProfileIDs(_ n: Int) async throws -> [Int64] {
+        guard n > 0 else { return [] }
+        let rows = try await connection.query(
+            "SELECT nextval(pg_get_serial_sequence('profiles', 'id')) FROM generate_series(1, \(n))", logger: logger)
+        var ids: [Int64] = []
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        return ids.sorted()
+    }
+
+    func insertProfiles(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await connection.query(
+            "INSERT INTO profiles (id) OVERRIDING SYSTEM VALUE SELECT unnest(\(ids)::bigint[])", logger: logger)
+    }
+
+    /// Moves everything of each merged profile to the live profile it ended in, and logs each merge.
+    func applyMerges(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64) async throws {
+        guard !plan.merges.isEmpty else { return }
+        let losers = plan.merges.map { map($0.loser) }
+        let roots = losers.map { plan.live($0) }
+        try await connection.query("""
+            UPDATE identities SET profile_id = m.root
+            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) WHERE identities.profile_id = m.loser
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE events SET profile_id = m.root
+            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) WHERE events.profile_id = m.loser
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO group_members (group_id, profile_id, first_seen, last_seen)
+            SELECT g.group_id, m.root, g.first_seen, g.last_seen
+            FROM group_members g JOIN unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) ON g.profile_id = m.loser
+            ON CONFLICT (group_id, profile_id) DO NOTHING
+            """, logger: logger)
+        try await connection.query(
+            "DELETE FROM group_members WHERE profile_id = ANY(\(losers))", logger: logger)
+        try await connection.query("""
+            UPDATE profiles SET merged_into = m.root, updated_at = now()
+            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
+            WHERE profiles.id = m.loser OR profiles.merged_into = m.loser
+            """, logger: logger)
+        let survivors = plan.merges.map { map($0.survivor) }
+        let messageIDs = plan.merges.map { messages[$0.message].messageID }
+        let kinds = plan.merges.map(\.key.kind), values = plan.merges.map(\.key.value)
+        try await connection.query("""
+            INSERT INTO merges (survivor_id, merged_id, message_id, kind, value, reason)
+            SELECT s, l, m, k, v, 'identifier'
+            FROM unnest(\(survivors)::bigint[], \(losers)::bigint[], \(messageIDs)::text[], \(kinds)::text[], \(values)::text[]) AS x(s, l, m, k, v)
+            """, logger: logger)
+    }
+
+    func insertIdentities(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64, live: (Int64) -> Int64) async throws {
+        guard !plan.attached.isEmpty else { return }
+        let kinds = plan.attached.map(\.key.kind), values = plan.attached.map(\.key.value)
+        let origins = plan.attached.map { map($0.profile) }
+        let profiles = plan.attached.map { live($0.profile) }
+        let seen = plan.attached.map { Timestamp.date(messages[$0.message].timestamp) }
+        let messageIDs = plan.attached.map { messages[$0.message].messageID }
+        let sources = plan.attached.map { messages[$0.message].source ?? "" }
+        try await connection.query("""
+            INSERT INTO identities (kind, value, profile_id, origin_profile_id, source, first_seen, last_seen, message_id)
+            SELECT k, v, p, o, nullif(s, ''), t, t, m
+            FROM unnest(\(kinds)::text[], \(values)::text[], \(profiles)::bigint[], \(origins)::bigint[], \(sources)::text[],
+                        \(seen)::timestamptz[], \(messageIDs)::text[])
+              AS x(k, v, p, o, s, t, m)
+            """, logger: logger)
+    }
+
+    /// Advances `last_seen` of known identifiers seen later than recorded.
+    func touchIdentities(known: [IdentityKey: (profile: Int64, lastSeen: Date)],
+                         identifiers: [(keys: [IdentityKey], previousID: String?)]) async throws {
+        var latest: [IdentityKey: Int64] = [:]
+        for (index, entry) in identifiers.enumerated() {
+            for key in entry.keys where known[key] != nil {
+                latest[key] = max(latest[key] ?? .min, messages[index].timestamp)
+            }
+        }
+        let newer = latest.filter { $0.value > Timestamp.micros(known[$0.key]!.lastSeen) }
+        guard !newer.isEmpty else { return }
+        let keys = Array(newer.keys)
+        try await connection.query("""
+            UPDATE identities SET last_seen = x.t
+            FROM unnest(\(keys.map(\.kind))::text[], \(keys.map(\.value))::text[], \(keys.map { Timestamp.date(newer[$0]!) })::timestamptz[]) AS x(k, v, t)
+            WHERE identities.kind = x.k AND identities.value = x.v AND identities.last_seen < x.t
+            """, logger: logger)
+    }
+
+    func insertConflicts(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64) async throws {
+        guard !plan.conflicts.isEmpty else { return }
+        let c = plan.conflicts
+        let others: [Int64] = c.map { $0.other.map(map) ?? 0 }
+        try await connection.query("""
+            INSERT INTO identity_conflicts (message_id, kind, value, profile_id, other_profile_id, reason)
+            SELECT m, k, v, p, nullif(o, 0), r FROM unnest(\(c.map { messages[$0.message].messageID })::text[], \(c.map(\.key.kind))::text[],
+                                 \(c.map(\.key.value))::text[], \(c.map { map($0.profile) })::bigint[],
+                                 \(others)::bigint[], \(c.map(\.reason))::text[]) AS x(m, k, v, p, o, r)
+            """, logger: logger)
+    }
+
+    /// Merged profiles' traits combine into the survivor; identify traits apply to their profile.
+    /// A trait keeps the value of the highest-precedence source, then the most recent.
+    func updateTraits(plan: IdentityResolver.Plan, map: (Int64) -> Int64, live: [Int64], settings: TenantIngestSettings) async throws {
+        let identifies = messages.indices.filter { messages[$0].type == .identify && !messages[$0].payload.isEmpty }
+        guard !identifies.isEmpty || !plan.merges.isEmpty else { return }
+        var involved = Set(identifies.map { live[$0] })
+        for merge in plan.merges { involved.insert(map(merge.loser)); involved.insert(plan.live(map(merge.loser))) }
+        var states = try await loadTraits(involved)
+        var changed = Set<Int64>()
+        for merge in plan.merges {
+            let loser = map(merge.loser), root = plan.live(loser)
+            guard let absorbed = states[loser], !absorbed.traits.isEmpty else { continue }
+            states[root, default: TraitState()].absorb(absorbed, settings: settings)
+            changed.insert(root)
+        }
+        for index in identifies {
+            let message = messages[index]
+            states[live[index], default: TraitState()].apply(message.payload, source: message.source, at: message.timestamp, settings: settings)
+            changed.insert(live[index])
+        }
+        let ids = Array(changed)
+        let traits = ids.map { JSONValue.object(states[$0]!.traits).jsonText }
+        let sources = ids.map { states[$0]!.sourcesJSON.jsonText }
+        try await connection.query("""
+            UPDATE profiles SET traits = x.t::jsonb, trait_sources = x.s::jsonb, updated_at = now()
+            FROM unnest(\(ids)::bigint[], \(traits)::text[], \(sources)::text[]) AS x(id, t, s) WHERE profiles.id = x.id
+            """, logger: logger)
+    }
+
+    func loadTraits(_ ids: Set<Int64>) async throws -> [Int64: TraitState] {
+        var states: [Int64: TraitState] = [:]
+        let rows = try await connection.query(
+            "SELECT id, traits::text, trait_sources::text FROM profiles WHERE id = ANY(\(Array(ids)))", logger: logger)
+        for try await (id, traits, sources) in rows.decode((Int64, String, String).self) {
+            states[id] = TraitState(traitsJSON: traits, sourcesJSON: sources)
+        }
+        return states
+    }
+
+    func upsertGroups(live: [Int64]) async throws {
+        var traits: [String: [String: JSONValue]] = [:]
+        var members: [String: (group: String, profile: Int64, seen: Int64)] = [:]
+        for (index, message) in messages.enumerated() where message.type == .group {
+            guard let group = message.groupID else { continue }
+            traits[group, default: [:]].merge(message.payload) { $1 }
+            let key = "\(group)\u{0}\(live[index])"
+            members[key] = (group, live[index], max(members[key]?.seen ?? .min, message.timestamp))
+        }
+        guard !traits.isEmpty else { return }
+        let groups = Array(traits.keys)
+        try await connection.query("""
+            INSERT INTO groups (group_id, traits)
+            SELECT g, t::jsonb FROM unnest(\(groups)::text[], \(groups.map { JSONValue.object(traits[$0]!).jsonText })::text[]) AS x(g, t)
+            ON CONFLICT (group_id) DO UPDATE SET traits = groups.traits || excluded.traits, updated_at = now()
+            """, logger: logger)
+        let list = Array(members.values)
+        try await connection.query("""
+            INSERT INTO group_members (group_id, profile_id, first_seen, last_seen)
+            SELECT g, p, t, t FROM unnest(\(list.map(\.group))::text[], \(list.map(\.profile))::bigint[],
+                                          \(list.map { Timestamp.date($0.seen) })::timestamptz[]) AS x(g, p, t)
+            ON CONFLICT (group_id, profile_id) DO UPDATE SET last_seen = greatest(group_members.last_seen, excluded.last_seen)
+            """, logger: logger)
+    }
+
+    func copyEvents(origins: [Int64], live: [Int64]) async throws {
+        var rows = CopyTextBuffer(capacity: messages.count * 512)
+        for (index, message) in messages.enumerated() {
+            rows.text(message.messageID)
+            rows.int(live[index])
+            rows.int(origins[index])
+            rows.text(message.type.rawValue)
+            rows.text(message.name)
+            rows.text(Timestamp.format(message.timestamp))
+            rows.text(Timestamp.format(message.receivedAt))
+            rows.text(message.source)
+            rows.json(message.eventProperties)
+            rows.json(message.context)
+            rows.endRow()
+        }
+        let buffer = rows.byteBuffer
+        try await connection.copyFrom(
+            table: "events",
+            columns: ["message_id", "profile_id", "origin_profile_id", "type", "name", "ts", "received_at", "source", "props", "context"],
+            logger: logger
+        ) { writer in
+            try await writer.write(buffer)
+        }
+    }
+
+    /// Records every event name, and each trait and property name with its observed type.
+    func recordCatalogue() async throws {
+        var entries = Set<[String]>()
+        for message in messages {
+            switch message.type {
+            case .track:
+                let event = message.name ?? ""
+                entries.insert(["event", event, "event"])
+                for (key, value) in message.payload { entries.insert(["property", "\(event).\(key)", value.typeName]) }
+            case .identify:
+                for (key, value) in message.payload { entries.insert(["trait", key, value.typeName]) }
+            case .page, .screen:
+                entries.insert(["event", message.type.rawValue, "event"])
+            case .group, .alias:
+                break
+            }
+        }
+        guard !entries.isEmpty else { return }
+        let list = Array(entries)
+        try await connection.query("""
+            INSERT INTO catalogue (kind, name, type)
+            SELECT * FROM unnest(\(list.map { $0[0] })::text[], \(list.map { $0[1] })::text[], \(list.map { $0[2] })::text[])
+            ON CONFLICT (kind, name, type) DO NOTHING
+            """, logger: logger)
+    }
+}
+
+extension IngestMessage {
+    /// What the event row's `props` holds: a track's, page's or screen's properties; an
+    /// identify's or group's traits (with the group id); an alias's previous id.
+    var eventProperties: [String: JSONValue] {
+        switch type {
+        case .group:
+            var props = payload
+            props["group_id"] = groupID.map(JSONValue.string) ?? .null
+            return props
+        case .alias:
+            return ["previous_id": previousID.map(JSONValue.string) ?? .null]
+        default:
+            return payload
+        }
+    }
+}
+
+/// A profile's traits with, for each, the source that set it and when.
+struct TraitState {
+    var traits: [String: JSONValue] = [:]
+    var sources: [String: (source: String?, at: Int64)] = [:]
+
+    init() {}
+
+    init(traitsJSON: String, sourcesJSON: String) {
+        traits = (try? JSONParser.parse(Array(traitsJSON.utf8)))?.objectValue ?? [:]
+        for (name, meta) in (try? JSONParser.parse(Array(sourcesJSON.utf8)))?.objectValue ?? [:] {
+            let at = meta["at"]?.stringValue.flatMap(Timestamp.parse) ?? 0
+            sources[name] = (meta["source"]?.stringValue, at)
+        }
+    }
+
+    var sourcesJSON: JSONValue {
+        .object(sources.mapValues { .object(["source": $0.source.map(JSONValue.string) ?? .null, "at": .string(Timestamp.format($0.at))]) })
+    }
+
+    /// Sets each trait unless a higher-precedence source, or the same rank more recently, set it.
+    mutating func apply(_ values: [String: JSONValue], source: String?, at: Int64, settings: TenantIngestSettings) {
+        for (name, value) in values {
+            if let current = sources[name], !wins(source, at, over: current, settings: settings) { continue }
+            traits[name] = value
+            sources[name] = (source, at)
+        }
+    }
+
+    mutating func absorb(_ other: TraitState, settings: TenantIngestSettings) {
+        for (name, value) in other.traits {
+            let meta = other.sources[name] ?? (nil, 0)
+            if let current = sources[name], !wins(meta.source, meta.at, over: current, settings: settings) { continue }
+            traits[name] = value
+            sources[name] = meta
+        }
+    }
+
+    private func wins(_ source: String?, _ at: Int64, over current: (source: String?, at: Int64), settings: TenantIngestSettings) -> Bool {
+        let (new, old) = (settings.rank(source), settings.rank(current.source))
+        return new < old || (new == old && at >= current.at)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Fast ISO-8601 reading and PostgreSQL timestamptz writing, in microseconds since 1970 (UTC).
+public enum Timestamp {
+    /// Reads `2024-03-01`, `2024-03-01T10:00:00Z`, `2024-03-01T10:00:00.123+02:00`,
+    /// `2024-03-01 10:00:00.123456+0200`. Nil if `text` is none of these or out of range.
+    public static func parse(_ text: String) -> Int64? {
+        var utf8 = Array(text.utf8)
+        while utf8.last == 0x20 { utf8.removeLast() }
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= utf8.count else { return nil }
+            var v = 0
+            for k in 0..<n {
+                let b = utf8[i + k]
+                guard b >= 48 && b <= 57 else { return nil }
+                v = v * 10 + Int(b - 48)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: Character) -> Bool {
+            guard i < utf8.count, utf8[i] == c.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2),
+              (1...12).contains(month), (1...31).contains(day), (1...9999).contains(year) else { return nil }
+        var seconds = 0, micros = 0, offset = 0
+        if i < utf8.count {
+            guard utf8[i] == UInt8(ascii: "T") || utf8[i] == UInt8(ascii: "t") || utf8[i] == UInt8(ascii: " ") else { return nil }
+            i += 1
+            guard let h = digits(2), expect(":"), let m = digits(2), h < 24, m < 60 else { return nil }
+            var s = 0
+            if expect(":") {
+                guard let sec = digits(2), sec <= 60 else { return nil }
+                s = sec
+                if expect(".") || expect(",") {
+                    var scale = 100_000, any = false
+                    while i < utf8.count, utf8[i] >= 48, utf8[i] <= 57 {
+                        micros += Int(utf8[i] - 48) * scale
+                        scale /= 10
+                        i += 1
+                        any = true
+                    }
+                    guard any else { return nil }
+                }
+            }
+            seconds = h * 3600 + m * 60 + s
+            if i < utf8.count {
+                if expect("Z") || expect("z") {
+                } else if utf8[i] == UInt8(ascii: "+") || utf8[i] == UInt8(ascii: "-") {
+                    let sign = utf8[i] == UInt8(ascii: "-") ? -1 : 1
+                    i += 1
+                    guard let oh = digits(2), oh < 24 else { return nil }
+                    _ = expect(":")
+                    let om = digits(2) ?? 0
+                    offset = sign * (oh * 3600 + om * 60)
+                } else {
+                    return nil
+                }
+            }
+            guard i == utf8.count else { return nil }
+        }
+        let days = daysFromCivil(year, month, day)
+        return (Int64(days) * 86_400 + Int64(seconds - offset)) * 1_000_000 + Int64(micros)
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, which PostgreSQL reads as timestamptz.
+    public static func format(_ micros: Int64) -> String {
+        var seconds = micros / 1_000_000
+        var fraction = micros % 1_000_000
+        if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
+        var days = seconds / 86_400
+        var rest = seconds % 86_400
+        if rest < 0 { rest += 86_400; days -= 1 }
+        let (y, m, d) = civilFromDays(Int(days))
+        func pad(_ v: Int, _ n: Int) -> String {
+            let s = String(v)
+            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(Int(rest / 3600), 2)):\(pad(Int(rest % 3600 / 60), 2)):\(pad(Int(rest % 60), 2)).\(pad(Int(fraction), 6))+00"
+    }
+
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    public static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
+
+    public static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    // Howard Hinnant's civil calendar algorithms.
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
