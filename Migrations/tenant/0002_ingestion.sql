@@ -65,3 +65,12 @@ CREATE TABLE group_members (
     PRIMARY KEY (group_id, profile_id)
 );
 CREATE INDEX group_members_profile ON group_members (profile_id);
+
+-- Pairs of profiles an operator split apart: identity resolution does not merge them again.
+CREATE TABLE merge_blocks (
+    profile_a   bigint NOT NULL,
+    profile_b   bigint NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (profile_a, profile_b),
+    CHECK (profile_a < profile_b)
+);

@@ -22,6 +22,9 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) -> Rou
 
     let tenant = router.group("v1").add(middleware: KeyAuthMiddleware(store: store))
     KeysController(store: store).addRoutes(to: tenant)
+    ProfilesController(store: store).addRoutes(to: tenant)
+    IdentityConfigController(store: store).addRoutes(
+        to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
     return router
 }
 

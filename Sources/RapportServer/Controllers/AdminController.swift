@@ -31,6 +31,11 @@ struct AdminController {
             try await store.deleteTenant(slug: try context.parameters.require("slug"), actor: "operator")
             return Response(status: .noContent)
         }
+        IdentityConfigController(store: store).addRoutes(to: group.group("tenants/{slug}"), tenant: { context in
+            let slug = try context.parameters.require("slug")
+            guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+            return tenant
+        }, actor: { _ in "operator" })
         KeysController.addKeyRoutes(to: group.group("tenants/{slug}"), store: store, actor: { _ in "operator" }) { context in
             try context.parameters.require("slug")
         }

@@ -16,14 +16,17 @@ public struct IdentityResolver {
     public var owner: [IdentityKey: Int64]
     /// Identifiers per kind held by each profile in `owner`.
     public var counts: [Int64: [String: Int]]
+    /// Pairs of profiles split apart by an unmerge (smaller id first): never merged again.
+    public var blocked: Set<[Int64]>
     let rules: IdentityRules
     private var parent: [Int64: Int64] = [:]
     private var nextTemporary: Int64 = -1
 
-    public init(rules: IdentityRules, owner: [IdentityKey: Int64], counts: [Int64: [String: Int]]) {
+    public init(rules: IdentityRules, owner: [IdentityKey: Int64], counts: [Int64: [String: Int]], blocked: Set<[Int64]> = []) {
         self.rules = rules
         self.owner = owner
         self.counts = counts
+        self.blocked = blocked
     }
 
     /// What to write.
@@ -62,6 +65,10 @@ public struct IdentityResolver {
                 if let existing = owner[key] {
                     let other = find(existing)
                     guard let profile = current, other != profile else { continue }
+                    if blocked.contains([min(profile, other), max(profile, other)]) {
+                        plan.conflicts.append((key, profile, other, index, "the two profiles were split apart by an unmerge"))
+                        continue
+                    }
                     if let exceeded = exceededKind(merging: profile, other) {
                         plan.conflicts.append((key, profile, other, index,
                             "merging would give a profile more than \(rules.kind(exceeded)?.limit ?? 0) `\(exceeded)` identifiers"))

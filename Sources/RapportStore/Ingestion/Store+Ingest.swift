@@ -77,8 +77,10 @@ struct IngestBatch {
             }
         }
         let known = try await loadIdentities(candidates)
-        let counts = try await loadCounts(Set(known.values.map(\.profile)))
-        var resolver = IdentityResolver(rules: settings.rules, owner: known.mapValues(\.profile), counts: counts)
+        let profiles = Set(known.values.map(\.profile))
+        let counts = try await loadCounts(profiles)
+        let blocked = try await loadBlocks(profiles)
+        var resolver = IdentityResolver(rules: settings.rules, owner: known.mapValues(\.profile), counts: counts, blocked: blocked)
         var plan = resolver.resolve(identifiers)
 
         // Real ids for the profiles the batch creates, in creation order (so "older" holds).
@@ -146,6 +148,16 @@ struct IngestBatch {
         var counts: [Int64: [String: Int]] = [:]
         for try await (profile, kind, n) in rows.decode((Int64, String, Int).self) { counts[profile, default: [:]][kind] = n }
         return counts
+    }
+
+    func loadBlocks(_ profiles: Set<Int64>) async throws -> Set<[Int64]> {
+        guard !profiles.isEmpty else { return [] }
+        let list = Array(profiles)
+        var blocks = Set<[Int64]>()
+        let rows = try await connection.query(
+            "SELECT profile_a, profile_b FROM merge_blocks WHERE profile_a = ANY(\(list)) OR profile_b = ANY(\(list))", logger: logger)
+        for try await (a, b) in rows.decode((Int64, Int64).self) { blocks.insert([a, b]) }
+        return blocks
     }
 
     func allocateProfileIDs(_ n: Int) async throws -> [Int64] {
