@@ -84,3 +84,17 @@ import Testing
         #expect(rules.normalize("x", kind: "no_such_kind") == nil)
     }
 }
+
+extension IdentityResolverTests {
+    /// Bob logs in on Alice's computer: his user id decides, he gets his own profile, and the
+    /// shared device stays Alice's.
+    @Test func aNewHigherPriorityIdentifierStartsItsOwnProfileWhenItCannotJoin() {
+        let owner = [IdentityKey("user_id", "alice"): Int64(1), IdentityKey("anonymous_id", "pc"): 1]
+        var resolver = IdentityResolver(rules: rules, owner: owner, counts: [1: ["user_id": 1, "anonymous_id": 1]])
+        let plan = resolver.resolve([keys([("user_id", "bob"), ("anonymous_id", "pc")])])
+        #expect(plan.created.map(\.id) == [-1])
+        #expect(plan.attached.map(\.key) == [IdentityKey("user_id", "bob")])
+        #expect(plan.messageProfiles == [-1])
+        #expect(plan.conflicts.map(\.key) == [IdentityKey("anonymous_id", "pc")])
+    }
+}

@@ -59,8 +59,14 @@ public struct IdentityResolver {
                 keys.append(key)
                 keys.sort { (priority($0), $0.value) < (priority($1), $1.value) }
             }
+            // The highest-priority identifier decides: the first known identifier's profile is the
+            // message's, unless the new identifiers ranked above it could not join that profile
+            // (a second user id, say); then they start a profile of their own.
             var current: Int64?
-            if let known = keys.first(where: { owner[$0] != nil }) { current = find(owner[known]!) }
+            if let first = keys.firstIndex(where: { owner[$0] != nil }) {
+                let known = find(owner[keys[first]]!)
+                if fits(keys[..<first], into: known) { current = known }
+            }
             for key in keys {
                 if let existing = owner[key] {
                     let other = find(existing)
@@ -116,6 +122,16 @@ public struct IdentityResolver {
         nextTemporary -= 1
         plan.created.append((id, message))
         return id
+    }
+
+    /// Whether `keys` (all new) could all join `profile` within the kinds' limits.
+    private func fits(_ keys: ArraySlice<IdentityKey>, into profile: Int64) -> Bool {
+        var held = counts[profile] ?? [:]
+        for key in keys {
+            held[key.kind, default: 0] += 1
+            if held[key.kind]! > (rules.kind(key.kind)?.limit ?? 1) { return false }
+        }
+        return true
     }
 
     private func exceededKind(merging a: Int64, _ b: Int64) -> String? {
