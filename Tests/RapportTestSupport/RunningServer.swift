@@ -1,0 +1,58 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import RapportStore
+
+/// A real `rapport serve` process on a loopback port.
+public struct RunningServer: Sendable {
+    public let pid: pid_t
+    public let port: Int
+    /// Where its standard output goes; standard error is beside it with `.err` appended.
+    public let output: String
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `rapport serve --port P ARGS…`.
+    public static func start(_ arguments: [String], port: Int = Int.random(in: 20_000..<40_000), environment: [String: String] = [:]) throws -> RunningServer {
+        let output = "/tmp/rapport-serve-\(UUID().uuidString.prefix(8)).out"
+        let args = ["-c", "exec \"$0\" \"$@\" >'\(output)' 2>'\(output).err'", RapportBinary.path, "serve", "--port", "\(port)"] + arguments
+        return RunningServer(pid: try Subprocess.spawn("/bin/sh", args, environment: environment), port: port, output: output)
+    }
+
+    /// Waits for `/readyz` to answer 200 (up to a minute).
+    public func waitUntilReady() async throws {
+        for _ in 0..<240 {
+            if (try? await httpGet(port, "/readyz").status) == 200 { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw TestSetupError("rapport serve did not become ready:\n\(log)")
+    }
+
+    public var log: String { (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? "" }
+
+    public func firstLineOfOutput() throws -> String {
+        String(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").first ?? "")
+    }
+
+    /// SIGTERM, then the exit status.
+    @discardableResult
+    public func stop() -> Int32 {
+        kill(pid, SIGTERM)
+        return Subprocess.wait(pid)
+    }
+
+    public func crash() {
+        kill(pid, SIGKILL)
+        Subprocess.wait(pid)
+    }
+}
+
+/// A GET on loopback: the status and the body.
+public func httpGet(_ port: Int, _ path: String, key: String? = nil) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    request.timeoutInterval = 5
+    if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
