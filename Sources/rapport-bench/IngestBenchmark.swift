@@ -1,0 +1,205 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import RapportStore
+
+/// Ingestion throughput, three ways in one run on the same machine and data:
+/// (a) HTTP `/v1/batch` with several concurrent clients, (b) `rapport import`, (c) PostgreSQL's
+/// own COPY of the same final rows into the same tables (the physical limit).
+struct IngestBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Measure ingestion against raw COPY.")
+
+    @Option(help: "People in the workload.") var people = 100_000
+    @Option(help: "Events (messages) in the workload, roughly.") var events = 1_000_000
+    @Option(help: "Concurrent HTTP clients.") var clients = 8
+    @Option(help: "Messages per /v1/batch request.") var batch = 500
+    @Option(help: "Rapport's login role on the benchmark database.") var databaseURL: String
+    @Option(help: "A superuser on the same database (for COPY TO and catalogue reads).") var superuserURL: String
+    @Option(help: "The rapport executable to measure.") var rapport: String
+    @Option(help: "A scratch folder.") var work = "/tmp/rapport-bench"
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let cli = RapportCLI(path: rapport, databaseURL: databaseURL)
+
+        say("Generating \(people) people …")
+        let workload = Workload.generate(people: people, events: events)
+        let file = work + "/workload.ndjson"
+        try (workload.lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        let bytes = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        say("\(workload.lines.count) messages, \(bytes / 1_000_000) MB, \(workload.mergingPeople) people (\(workload.mergingPeople * 100 / people)%) need a merge")
+
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        let (httpTenant, importTenant, copyTenant) = ("bench_http_" + suffix, "bench_import_" + suffix, "bench_copy_" + suffix)
+        for tenant in [httpTenant, importTenant, copyTenant] { try cli.run(["tenants", "create", tenant]) }
+        let key = try cli.run(["keys", "create", "--tenant", httpTenant, "--scopes", "ingest", "--source", "bench"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // (a) HTTP.
+        let port = Int.random(in: 20_000..<40_000)
+        let server = try Subprocess.spawn(rapport, ["serve", "--port", "\(port)", "--database-url", databaseURL, "--log-level", "warning"],
+                                          outputPath: work + "/serve.log")
+        defer { kill(server, SIGTERM); Subprocess.wait(server) }
+        try await waitForReady(port: port)
+        say("(a) HTTP: \(clients) clients posting batches of \(batch) …")
+        let httpSeconds = try await postAll(workload.lines, port: port, key: key)
+        let serverPeakMB = peakRSS(server) / 1024
+        say("    \(fmt(httpSeconds)) s")
+
+        // (b) rapport import.
+        say("(b) rapport import …")
+        let importStart = Date()
+        _ = try cli.run(["import", "--tenant", importTenant, "--source", "bench", file])
+        let importSeconds = Date().timeIntervalSince(importStart)
+        say("    \(fmt(importSeconds)) s")
+
+        // (c) COPY of the final rows of (a) into the same tables of a fresh tenant.
+        say("(c) raw COPY of the same final rows …")
+        let tables = ["profiles", "identities", "events", "merges", "identity_conflicts", "groups", "group_members", "catalogue"]
+        var dumps: [String: ByteBuffer] = [:]
+        for table in tables {
+            let out = try Subprocess.run("/bin/sh", ["-c", "psql -qX '\(superuserURL)' -c \"COPY t_\(httpTenant).\(table) TO STDOUT\" > '\(work)/\(table).copy'"])
+            guard out.succeeded else { throw ValidationError("COPY TO failed: \(out.output)") }
+            dumps[table] = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: "\(work)/\(table).copy")))
+        }
+        let copySeconds = try await copyIn(dumps, tables: tables, tenant: copyTenant, logger: logger)
+        say("    \(fmt(copySeconds)) s")
+
+        // The three must agree, and match the people generated.
+        let check = try Subprocess.run("/bin/sh", ["-c", """
+            psql -qXAt '\(superuserURL)' -c "SELECT \(["http": httpTenant, "import": importTenant, "copy": copyTenant].sorted { $0.key < $1.key }.map { name, t in
+                "'\(name) ' || (SELECT count(*) FROM t_\(t).events) || ' events, ' || (SELECT count(*) FROM t_\(t).profiles WHERE merged_into IS NULL AND EXISTS (SELECT 1 FROM t_\(t).identities i WHERE i.profile_id = profiles.id)) || ' people, ' || (SELECT count(*) FROM t_\(t).merges) || ' merges'"
+            }.joined(separator: " || E'\\n' || "))"
+            """])
+        say(check.output.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        let n = Double(workload.lines.count)
+        print("""
+
+            Ingestion of \(workload.lines.count) messages (\(people) people, \(workload.mergingPeople) needing a merge), \(ProcessInfo.processInfo.activeProcessorCount) cores
+            | method | seconds | events/s | share of raw COPY |
+            | --- | ---: | ---: | ---: |
+            | raw COPY of the final rows (c) | \(fmt(copySeconds)) | \(Int(n / copySeconds)) | 100% |
+            | HTTP /v1/batch, \(clients) clients (a) | \(fmt(httpSeconds)) | \(Int(n / httpSeconds)) | \(Int((copySeconds / httpSeconds * 100).rounded()))% |
+            | rapport import (b) | \(fmt(importSeconds)) | \(Int(n / importSeconds)) | \(Int((copySeconds / importSeconds * 100).rounded()))% |
+            Server peak memory (VmHWM) during (a): \(serverPeakMB) MB
+            """)
+    }
+
+    func postAll(_ lines: [String], port: Int, key: String) async throws -> Double {
+        let client = HTTPClient.shared
+        let batches = stride(from: 0, to: lines.count, by: batch).map { i in
+            ByteBuffer(string: "{\"batch\":[" + lines[i..<min(i + batch, lines.count)].joined(separator: ",") + "]}")
+        }
+        let auth = "Basic " + Data("\(key):".utf8).base64EncodedString()
+        let next = Counter()
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    while let i = await next.take(below: batches.count) {
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/batch")
+                        request.method = .POST
+                        request.headers.add(name: "Authorization", value: auth)
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(batches[i])
+                        while true {
+                            let response = try await client.execute(request, timeout: .seconds(120))
+                            let body = try await response.body.collect(upTo: 1 << 20)
+                            if response.status == .serviceUnavailable || response.status == .tooManyRequests {
+                                try await Task.sleep(for: .milliseconds(200))
+                                continue
+                            }
+                            guard response.status == .ok else {
+                                throw ValidationError("batch \(i): \(response.status) \(String(buffer: body))")
+                            }
+                            break
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    func copyIn(_ dumps: [String: ByteBuffer], tables: [String], tenant: String, logger: Logger) async throws -> Double {
+        let url = try DatabaseURL(databaseURL)
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Double?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let started = Date()
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query("SET LOCAL ROLE \(unescaped: quoteIdentifier("t_" + tenant))", logger: logger)
+                try await connection.query("SET LOCAL search_path TO \(unescaped: quoteIdentifier("t_" + tenant))", logger: logger)
+                for table in tables {
+                    let data = dumps[table]!
+                    try await connection.copyFrom(table: table, logger: logger) { writer in try await writer.write(data) }
+                }
+                try await connection.query("COMMIT", logger: logger)
+            }
+            return Date().timeIntervalSince(started)
+        }
+    }
+
+    func waitForReady(port: Int) async throws {
+        let client = HTTPClient.shared
+        for _ in 0..<600 {
+            if let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(2)),
+               response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the server did not start; see \(work)/serve.log")
+    }
+}
+
+/// Hands out batch numbers to the clients.
+actor Counter {
+    var value = 0
+    func take(below limit: Int) -> Int? {
+        guard value < limit else { return nil }
+        defer { value += 1 }
+        return value
+    }
+}
+
+/// The `rapport` CLI against the benchmark database.
+struct RapportCLI {
+    let path: String
+    let databaseURL: String
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("bench-cli-\(UUID().uuidString)").path
+        defer { unlink(out) }
+        let pid = try Subprocess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" > '\(out)' 2>>'\(out).err'", path]
+                                       + arguments + ["--database-url", databaseURL, "--log-level", "warning"])
+        let status = Subprocess.wait(pid)
+        let err = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
+        unlink(out + ".err")
+        guard status == 0 || (arguments.first == "import" && status == 3) else {
+            throw ValidationError("rapport \(arguments.joined(separator: " ")) failed (\(status)): \(err)")
+        }
+        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    }
+}
+
+/// Peak resident memory of a process, in kB.
+func peakRSS(_ pid: pid_t) -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+    return 0
+}
+
+func fmt(_ seconds: Double) -> String { String(format: "%.1f", seconds) }
+
+func say(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
