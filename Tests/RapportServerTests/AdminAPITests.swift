@@ -82,3 +82,64 @@ struct AdminAPITests {
         }
     }
 }
+
+extension AdminAPITests {
+    @Test func identitySettingsOverTheOperatorAndTenantAPIs() async throws {
+        try await withTestApp { client, store, _ in
+            let slug = uniqueSlug()
+            let tenant = try await store.createTenant(slug: slug, name: nil, actor: "test")
+            let admin = try await store.createKey(tenant: slug, scopes: [.admin], source: nil, name: nil, actor: "test")
+            var kinds = IdentityRules.defaults.kinds
+            kinds.append(IdentityKind(name: "crm_id", priority: 2, limit: 1, blocked: [], normalization: .trim))
+            let encoder = JSONEncoder()
+            let body = try encoder.encode(["kinds": kinds])
+            try await client.execute(uri: "/admin/v1/tenants/\(slug)/identity", method: .put, headers: operatorKey,
+                                     body: ByteBuffer(bytes: body)) { response throws in
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(response.text.contains("crm_id"))
+            }
+            #expect(try await store.ingestSettings(tenant: tenant).rules.kind("crm_id")?.limit == 1)
+            try await client.execute(uri: "/v1/identity", method: .put, headers: bearer(admin.key),
+                                     body: ByteBuffer(string: #"{"source_precedence":["crm","web"]}"#)) { response throws in
+                #expect(response.status == .ok)
+            }
+            #expect(try await store.ingestSettings(tenant: tenant).sourcePrecedence == ["crm", "web"])
+            try await client.execute(uri: "/v1/identity", method: .put, headers: bearer(admin.key),
+                                     body: ByteBuffer(string: #"{"kinds":[{"name":"email","priority":1,"limit":1,"blocked":[],"normalization":"email"}]}"#)) { response throws in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("The identity kind `user_id` cannot be removed."))
+            }
+        }
+    }
+
+    @Test func unmergeOverHTTPNeedsTheAdminScope() async throws {
+        try await withTestApp { client, store, _ in
+            let slug = uniqueSlug()
+            let tenant = try await store.createTenant(slug: slug, name: nil, actor: "test")
+            let query = try await store.createKey(tenant: slug, scopes: [.query], source: nil, name: nil, actor: "test")
+            let admin = try await store.createKey(tenant: slug, scopes: [.admin], source: nil, name: nil, actor: "test")
+            let t0 = Timestamp.now()
+            func message(_ json: String) throws -> IngestMessage { try MessageReader.line(Array(json.utf8), receivedAt: t0) }
+            _ = try await store.ingest([try message(#"{"type":"identify","anonymousId":"a"}"#), try message(#"{"type":"identify","anonymousId":"b"}"#)], tenant: tenant)
+            _ = try await store.ingest([try message(#"{"type":"identify","anonymousId":"b","traits":{"email":"x@y.io"}}"#),
+                                        try message(#"{"type":"identify","anonymousId":"a","traits":{"email":"x@y.io"}}"#)], tenant: tenant)
+            let a = try #require(try await store.lookupProfile(kind: "anonymous_id", value: "a", tenant: tenant))
+            let b = a + 1
+            try await client.execute(uri: "/v1/profiles/\(a)/unmerge", method: .post, headers: bearer(query.key),
+                                     body: ByteBuffer(string: #"{"merged_id":\#(b)}"#)) { response throws in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/v1/profiles/\(a)/unmerge", method: .post, headers: bearer(admin.key),
+                                     body: ByteBuffer(string: #"{"merged_id":\#(b)}"#)) { response throws in
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(response.text.contains(#""restored_profile_id":\#(b)"#))
+            }
+            #expect(try await store.lookupProfile(kind: "anonymous_id", value: "b", tenant: tenant) == b)
+            try await client.execute(uri: "/v1/profiles/\(a)/unmerge", method: .post, headers: bearer(admin.key),
+                                     body: ByteBuffer(string: #"{"merged_id":\#(b)}"#)) { response throws in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("was not merged into profile"))
+            }
+        }
+    }
+}
