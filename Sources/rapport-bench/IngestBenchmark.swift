@@ -47,9 +47,15 @@ struct IngestBenchmark: AsyncParsableCommand {
         defer { kill(server, SIGTERM); Subprocess.wait(server) }
         try await waitForReady(port: port)
         say("(a) HTTP: \(clients) clients posting batches of \(batch) …")
+        let (pgBefore, selfBefore) = (postgresCPUSeconds(), cpuSeconds(getpid()))
         let httpSeconds = try await postAll(workload.lines, port: port, key: key)
+        let (pgCPU, clientCPU) = (postgresCPUSeconds() - pgBefore, cpuSeconds(getpid()) - selfBefore)
         let serverPeakMB = peakRSS(server) / 1024
-        say("    \(fmt(httpSeconds)) s")
+        let serverCPU = cpuSeconds(server)
+        let steps = try await ingestSteps(port: port)
+        let transactions = try await metric(port: port, "rapport_ingest_step_seconds_count{step=\"lock\"}")
+        say("    \(fmt(httpSeconds)) s; CPU: server \(fmt(serverCPU)) s, PostgreSQL \(fmt(pgCPU)) s, clients \(fmt(clientCPU)) s; \(Int(transactions)) transactions; time in them by step:")
+        for (step, seconds) in steps { say("      \(step): \(fmt(seconds)) s") }
 
         // (b) rapport import.
         say("(b) rapport import …")
@@ -87,7 +93,7 @@ struct IngestBenchmark: AsyncParsableCommand {
             | raw COPY of the final rows (c) | \(fmt(copySeconds)) | \(Int(n / copySeconds)) | 100% |
             | HTTP /v1/batch, \(clients) clients (a) | \(fmt(httpSeconds)) | \(Int(n / httpSeconds)) | \(Int((copySeconds / httpSeconds * 100).rounded()))% |
             | rapport import (b) | \(fmt(importSeconds)) | \(Int(n / importSeconds)) | \(Int((copySeconds / importSeconds * 100).rounded()))% |
-            Server peak memory (VmHWM) during (a): \(serverPeakMB) MB
+            Server during (a): peak memory (VmHWM) \(serverPeakMB) MB, CPU \(fmt(serverCPU)) s
             """)
     }
 
@@ -189,6 +195,48 @@ struct RapportCLI {
         }
         return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     }
+}
+
+extension IngestBenchmark {
+    /// One sample's value from the server's /metrics.
+    func metric(port: Int, _ name: String) async throws -> Double {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") { return Double(line.split(separator: " ").last ?? "") ?? 0 }
+        return 0
+    }
+
+    /// Seconds spent in each step of the ingestion transactions, from the server's /metrics.
+    func ingestSteps(port: Int) async throws -> [(String, Double)] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        var steps: [(String, Double)] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("rapport_ingest_step_seconds_sum{") {
+            guard let open = line.firstIndex(of: "\""), let close = line[line.index(after: open)...].firstIndex(of: "\""),
+                  let value = Double(line.split(separator: " ").last ?? "") else { continue }
+            steps.append((String(line[line.index(after: open)..<close]), value))
+        }
+        return steps.sorted { $0.1 > $1.1 }
+    }
+}
+
+/// CPU seconds of every live PostgreSQL process (its connections persist through a run).
+func postgresCPUSeconds() -> Double {
+    let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+    return pids.reduce(0) { total, pid in
+        guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), comm.hasPrefix("postgres") else { return total }
+        return total + cpuSeconds(pid)
+    }
+}
+
+/// User plus system CPU seconds of a live process.
+func cpuSeconds(_ pid: pid_t) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // Fields after the command: state is 0, utime 11, stime 12 (in clock ticks).
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// Peak resident memory of a process, in kB.

@@ -110,7 +110,7 @@ public struct Importer: Sendable {
                 summary.lines += 1
                 guard !line.bytes.isEmpty else { continue }
                 do {
-                    var message = try MessageReader.line(line.bytes, receivedAt: receivedAt, defaultMessageID: Self.derivedID(line.bytes))
+                    var message = try MessageReader.line(line.bytes, receivedAt: receivedAt, defaultMessageID: { Self.derivedID(line.bytes) })
                     message.source = options.source
                     batch.append(message)
                 } catch {
@@ -129,7 +129,7 @@ public struct Importer: Sendable {
 
     /// `import-` and the first 32 hex digits of the line's SHA-256.
     static func derivedID(_ line: [UInt8]) -> String {
-        "import-" + SHA256.hash(data: line).prefix(16).map { String(format: "%02x", $0) }.joined()
+        "import-" + hex(SHA256.hash(data: line).prefix(16))
     }
 }
 

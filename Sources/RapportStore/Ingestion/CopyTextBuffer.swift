@@ -5,6 +5,7 @@ import NIOCore
 struct CopyTextBuffer {
     private(set) var bytes: [UInt8] = []
     private var fieldsInRow = 0
+    private var scratch: [UInt8] = []
 
     init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
@@ -21,10 +22,15 @@ struct CopyTextBuffer {
 
     mutating func json(_ value: [String: JSONValue]) {
         separate()
-        var raw: [UInt8] = []
-        raw.reserveCapacity(128)
-        JSONValue.object(value).write(to: &raw)
-        escape(raw)
+        scratch.removeAll(keepingCapacity: true)
+        JSONValue.object(value).write(to: &scratch, sortKeys: false)
+        escape(scratch)
+    }
+
+    /// A timestamp (microseconds since 1970) as `YYYY-MM-DD HH:MM:SS.ffffff+00`.
+    mutating func timestamp(_ micros: Int64) {
+        separate()
+        Timestamp.write(micros, to: &bytes)
     }
 
     mutating func endRow() {

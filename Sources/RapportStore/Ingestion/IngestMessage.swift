@@ -105,7 +105,7 @@ public enum MessageReader {
     /// Reads one NDJSON line of an import file (`type` required, as in a batch).
     /// - Parameter defaultMessageID: the messageId of a line that has none (imports derive one from
     ///   the line's bytes, so that importing a file again stores nothing twice).
-    public static func line(_ bytes: [UInt8], receivedAt: Int64, defaultMessageID: String? = nil) throws -> IngestMessage {
+    public static func line(_ bytes: [UInt8], receivedAt: Int64, defaultMessageID: (() -> String)? = nil) throws -> IngestMessage {
         guard bytes.count <= maxMessageBytes else {
             throw MessageError(reason: "the message is \(bytes.count) bytes; the limit is \(maxMessageBytes) bytes (32 KB)")
         }
@@ -121,7 +121,7 @@ public enum MessageReader {
 
     static func read(
         _ object: [String: JSONValue], type: MessageType, batchSentAt: Int64?, receivedAt: Int64, size: Int, index: Int?,
-        defaultMessageID: String? = nil
+        defaultMessageID: (() -> String)? = nil
     ) throws -> IngestMessage {
         func fail(_ reason: String) -> MessageError { MessageError(index: index, reason: reason) }
         func identifier(_ field: String) throws -> String? {
@@ -178,7 +178,7 @@ public enum MessageReader {
         }
 
         switch object["messageId"] {
-        case nil, .null?: message.messageID = defaultMessageID ?? "rapport-" + UUID().uuidString.lowercased()
+        case nil, .null?: message.messageID = defaultMessageID?() ?? "rapport-" + UUID().uuidString.lowercased()
         case .string(let id)? where !id.isEmpty && id.utf8.count <= 200: message.messageID = id
         case .number(let id)?: message.messageID = id
         default: throw fail("`messageId` must be a non-empty string of at most 200 bytes")

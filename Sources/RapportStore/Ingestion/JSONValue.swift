@@ -41,7 +41,7 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Compact JSON text.
+    /// Compact JSON text, object keys sorted.
     public var jsonText: String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
@@ -49,8 +49,9 @@ public enum JSONValue: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends compact JSON to `out`.
-    public func write(to out: inout [UInt8]) {
+    /// Appends compact JSON to `out`; object keys sorted unless `sortKeys` is false (jsonb
+    /// orders keys itself, so the ingestion path skips the sort).
+    public func write(to out: inout [UInt8], sortKeys: Bool = true) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -60,18 +61,28 @@ public enum JSONValue: Sendable, Equatable {
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                item.write(to: &out)
+                item.write(to: &out, sortKeys: sortKeys)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for key in object.keys.sorted() {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                Self.writeString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                object[key]!.write(to: &out)
+            if sortKeys {
+                for key in object.keys.sorted() {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    Self.writeString(key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    object[key]!.write(to: &out, sortKeys: true)
+                }
+            } else {
+                for (key, value) in object {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    Self.writeString(key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    value.write(to: &out, sortKeys: false)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import PostgresNIO
 
 /// What one ingestion did.
@@ -38,12 +39,25 @@ extension Store {
     ///
     /// Ingestion for one tenant is serialised by a transaction-scoped advisory lock, so merges
     /// are exactly-once and no identifier can end on two profiles, whichever processes ingest.
+    ///
+    /// Replays are rare, so a batch is first written without looking its messageIds up; if the
+    /// events' primary key then refuses one, the transaction rolls back and the batch is written
+    /// again with the replays dropped.
     public func ingest(_ messages: [IngestMessage], tenant: Tenant) async throws -> IngestResult {
         guard !messages.isEmpty else { return IngestResult() }
+        do {
+            return try await ingest(messages, tenant: tenant, lookUpReplays: false)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" && error.serverInfo?[.constraintName] == "events_pkey" {
+            Counter(label: "rapport_ingest_replay_retries_total").increment()
+            return try await ingest(messages, tenant: tenant, lookUpReplays: true)
+        }
+    }
+
+    func ingest(_ messages: [IngestMessage], tenant: Tenant, lookUpReplays: Bool) async throws -> IngestResult {
         let logger = self.logger
         return try await withTenant(tenant) { connection in
             var batch = IngestBatch(messages: messages, connection: connection, logger: logger)
-            return try await batch.run()
+            return try await batch.run(lookUpReplays: lookUpReplays)
         }
     }
 }
@@ -61,11 +75,14 @@ struct IngestBatch {
         self.logger = logger
     }
 
-    mutating func run() async throws -> IngestResult {
+    mutating func run(lookUpReplays: Bool) async throws -> IngestResult {
+        var clock = StepClock()
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtextextended('rapport.ingest.' || current_schema(), 0))", logger: logger)
+        clock.lap("lock")
         let settings = try await Store.ingestSettings(on: connection, logger: logger)
-        try await dropReplays()
+        try await dropReplays(lookUp: lookUpReplays)
+        clock.lap("dedupe")
         guard !messages.isEmpty else { return result }
 
         // Identity resolution over what the database knows of this batch's identifiers.
@@ -80,8 +97,10 @@ struct IngestBatch {
         let profiles = Set(known.values.map(\.profile))
         let counts = try await loadCounts(profiles)
         let blocked = try await loadBlocks(profiles)
+        clock.lap("load_identities")
         var resolver = IdentityResolver(rules: settings.rules, owner: known.mapValues(\.profile), counts: counts, blocked: blocked)
         var plan = resolver.resolve(identifiers)
+        clock.lap("resolve")
 
         // Real ids for the profiles the batch creates, in creation order (so "older" holds).
         let ids = try await allocateProfileIDs(plan.created.count)
@@ -93,14 +112,21 @@ struct IngestBatch {
         let live = origins.map { plan.live($0) }
 
         try await insertProfiles(ids)
+        clock.lap("insert_profiles")
         try await applyMerges(plan, map: map)
+        clock.lap("merges")
         try await insertIdentities(plan, map: map, live: { plan.live(map($0)) })
+        clock.lap("insert_identities")
         try await touchIdentities(known: known, identifiers: identifiers)
+        clock.lap("touch_identities")
         try await insertConflicts(plan, map: map)
         try await updateTraits(plan: plan, map: map, live: live, settings: settings)
+        clock.lap("traits")
         try await upsertGroups(live: live)
         try await copyEvents(origins: origins, live: live)
+        clock.lap("copy_events")
         try await recordCatalogue()
+        clock.lap("catalogue")
 
         result.accepted = messages.count
         result.profilesCreated = ids.count
@@ -111,15 +137,18 @@ struct IngestBatch {
 
     // MARK: - Steps
 
-    /// Drops messages whose messageId is stored already, or repeats an earlier one of this batch.
-    mutating func dropReplays() async throws {
+    /// Drops messages that repeat an earlier one of this batch and, if `lookUp`, those whose
+    /// messageId is stored already.
+    mutating func dropReplays(lookUp: Bool) async throws {
         var seen = Set<String>()
         var unique: [IngestMessage] = []
         for message in messages where seen.insert(message.messageID).inserted { unique.append(message) }
-        let ids = unique.map(\.messageID)
         var stored = Set<String>()
-        let rows = try await connection.query("SELECT message_id FROM events WHERE message_id = ANY(\(ids))", logger: logger)
-        for try await id in rows.decode(String.self) { stored.insert(id) }
+        if lookUp {
+            let ids = unique.map(\.messageID)
+            let rows = try await connection.query("SELECT message_id FROM events WHERE message_id = ANY(\(ids))", logger: logger)
+            for try await id in rows.decode(String.self) { stored.insert(id) }
+        }
         result.duplicates = messages.count - unique.count + stored.count
         messages = stored.isEmpty ? unique : unique.filter { !stored.contains($0.messageID) }
     }
@@ -128,14 +157,16 @@ struct IngestBatch {
         guard !keys.isEmpty else { return [:] }
         let list = Array(keys)
         let kinds = list.map(\.kind), values = list.map(\.value)
+        // One index scan over the primary key with both arrays; pairs that are not in the batch
+        // (a value of one kind that is also sent as another kind) are dropped below.
         let rows = try await connection.query("""
-            SELECT i.kind, i.value, i.profile_id, i.last_seen
-            FROM identities i JOIN unnest(\(kinds)::text[], \(values)::text[]) AS k(kind, value)
-              ON i.kind = k.kind AND i.value = k.value
+            SELECT kind, value, profile_id, last_seen FROM identities
+            WHERE kind = ANY(\(Array(Set(kinds)))) AND value = ANY(\(values))
             """, logger: logger)
         var known: [IdentityKey: (profile: Int64, lastSeen: Date)] = [:]
         for try await (kind, value, profile, lastSeen) in rows.decode((String, String, Int64, Date).self) {
-            known[IdentityKey(kind, value)] = (profile, lastSeen)
+            let key = IdentityKey(kind, value)
+            if keys.contains(key) { known[key] = (profile, lastSeen) }
         }
         return known
     }
@@ -180,18 +211,20 @@ struct IngestBatch {
         guard !plan.merges.isEmpty else { return }
         let losers = plan.merges.map { map($0.loser) }
         let roots = losers.map { plan.live($0) }
-        try await connection.query("""
-            UPDATE identities SET profile_id = m.root
-            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) WHERE identities.profile_id = m.loser
-            """, logger: logger)
-        try await connection.query("""
-            UPDATE events SET profile_id = m.root
-            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) WHERE events.profile_id = m.loser
-            """, logger: logger)
+        // `= ANY(losers)` lets each statement find the rows through the profile_id indexes;
+        // the join with the pairs then picks each row's survivor.
+        for table in ["identities", "events"] {
+            try await connection.query("""
+                UPDATE \(unescaped: table) t SET profile_id = m.root
+                FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
+                WHERE t.profile_id = ANY(\(losers)) AND t.profile_id = m.loser
+                """, logger: logger)
+        }
         try await connection.query("""
             INSERT INTO group_members (group_id, profile_id, first_seen, last_seen)
             SELECT g.group_id, m.root, g.first_seen, g.last_seen
             FROM group_members g JOIN unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) ON g.profile_id = m.loser
+            WHERE g.profile_id = ANY(\(losers))
             ON CONFLICT (group_id, profile_id) DO NOTHING
             """, logger: logger)
         try await connection.query(
@@ -199,7 +232,12 @@ struct IngestBatch {
         try await connection.query("""
             UPDATE profiles SET merged_into = m.root, updated_at = now()
             FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
-            WHERE profiles.id = m.loser OR profiles.merged_into = m.loser
+            WHERE profiles.id = ANY(\(losers)) AND profiles.id = m.loser
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE profiles SET merged_into = m.root, updated_at = now()
+            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
+            WHERE profiles.merged_into = ANY(\(losers)) AND profiles.merged_into = m.loser
             """, logger: logger)
         let survivors = plan.merges.map { map($0.survivor) }
         let messageIDs = plan.merges.map { messages[$0.message].messageID }
@@ -228,7 +266,11 @@ struct IngestBatch {
             """, logger: logger)
     }
 
-    /// Advances `last_seen` of known identifiers seen later than recorded.
+    /// How far `last_seen` must advance before it is written again: rewriting an identifier's
+    /// row for every message would cost more than the events themselves.
+    static let lastSeenGranularity: Int64 = 3_600 * 1_000_000
+
+    /// Advances `last_seen` of known identifiers seen later than recorded (to the hour).
     func touchIdentities(known: [IdentityKey: (profile: Int64, lastSeen: Date)],
                          identifiers: [(keys: [IdentityKey], previousID: String?)]) async throws {
         var latest: [IdentityKey: Int64] = [:]
@@ -237,14 +279,18 @@ struct IngestBatch {
                 latest[key] = max(latest[key] ?? .min, messages[index].timestamp)
             }
         }
-        let newer = latest.filter { $0.value > Timestamp.micros(known[$0.key]!.lastSeen) }
+        let newer = latest.filter { $0.value >= Timestamp.micros(known[$0.key]!.lastSeen) + Self.lastSeenGranularity }
         guard !newer.isEmpty else { return }
-        let keys = Array(newer.keys)
-        try await connection.query("""
-            UPDATE identities SET last_seen = x.t
-            FROM unnest(\(keys.map(\.kind))::text[], \(keys.map(\.value))::text[], \(keys.map { Timestamp.date(newer[$0]!) })::timestamptz[]) AS x(k, v, t)
-            WHERE identities.kind = x.k AND identities.value = x.v AND identities.last_seen < x.t
-            """, logger: logger)
+        // One statement per kind, so that each finds its rows through the primary key.
+        for (kind, entries) in Dictionary(grouping: newer, by: { $0.key.kind }) {
+            let values = entries.map(\.key.value), times = entries.map { Timestamp.date($0.value) }
+            try await connection.query("""
+                UPDATE identities SET last_seen = x.t
+                FROM unnest(\(values)::text[], \(times)::timestamptz[]) AS x(v, t)
+                WHERE identities.kind = \(kind) AND identities.value = ANY(\(values)) AND identities.value = x.v
+                  AND identities.last_seen < x.t
+                """, logger: logger)
+        }
     }
 
     func insertConflicts(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64) async throws {
@@ -271,20 +317,22 @@ struct IngestBatch {
         for merge in plan.merges {
             let loser = map(merge.loser), root = plan.live(loser)
             guard let absorbed = states[loser], !absorbed.traits.isEmpty else { continue }
-            states[root, default: TraitState()].absorb(absorbed, settings: settings)
-            changed.insert(root)
+            if states[root, default: TraitState()].absorb(absorbed, settings: settings) { changed.insert(root) }
         }
         for index in identifies {
             let message = messages[index]
-            states[live[index], default: TraitState()].apply(message.payload, source: message.source, at: message.timestamp, settings: settings)
-            changed.insert(live[index])
+            if states[live[index], default: TraitState()].apply(message.payload, source: message.source, at: message.timestamp, settings: settings) {
+                changed.insert(live[index])
+            }
         }
+        guard !changed.isEmpty else { return }
         let ids = Array(changed)
         let traits = ids.map { JSONValue.object(states[$0]!.traits).jsonText }
         let sources = ids.map { states[$0]!.sourcesJSON.jsonText }
         try await connection.query("""
             UPDATE profiles SET traits = x.t::jsonb, trait_sources = x.s::jsonb, updated_at = now()
-            FROM unnest(\(ids)::bigint[], \(traits)::text[], \(sources)::text[]) AS x(id, t, s) WHERE profiles.id = x.id
+            FROM unnest(\(ids)::bigint[], \(traits)::text[], \(sources)::text[]) AS x(id, t, s)
+            WHERE profiles.id = ANY(\(ids)) AND profiles.id = x.id
             """, logger: logger)
     }
 
@@ -331,8 +379,8 @@ struct IngestBatch {
             rows.int(origins[index])
             rows.text(message.type.rawValue)
             rows.text(message.name)
-            rows.text(Timestamp.format(message.timestamp))
-            rows.text(Timestamp.format(message.receivedAt))
+            rows.timestamp(message.timestamp)
+            rows.timestamp(message.receivedAt)
             rows.text(message.source)
             rows.json(message.eventProperties)
             rows.json(message.context)
@@ -412,25 +460,61 @@ struct TraitState {
     }
 
     /// Sets each trait unless a higher-precedence source, or the same rank more recently, set it.
-    mutating func apply(_ values: [String: JSONValue], source: String?, at: Int64, settings: TenantIngestSettings) {
+    /// A value sent again unchanged by the same source keeps the time it was first set.
+    /// - Returns: whether anything changed.
+    @discardableResult
+    mutating func apply(_ values: [String: JSONValue], source: String?, at: Int64, settings: TenantIngestSettings) -> Bool {
+        var changed = false
         for (name, value) in values {
-            if let current = sources[name], !wins(source, at, over: current, settings: settings) { continue }
+            if let current = sources[name] {
+                if !wins(source, at, over: current, settings: settings) { continue }
+                if traits[name] == value && current.source == source { continue }
+            }
             traits[name] = value
             sources[name] = (source, at)
+            changed = true
         }
+        return changed
     }
 
-    mutating func absorb(_ other: TraitState, settings: TenantIngestSettings) {
+    /// Takes the traits of a profile merged into this one, by the same rules.
+    /// - Returns: whether anything changed.
+    mutating func absorb(_ other: TraitState, settings: TenantIngestSettings) -> Bool {
+        var changed = false
         for (name, value) in other.traits {
             let meta = other.sources[name] ?? (nil, 0)
-            if let current = sources[name], !wins(meta.source, meta.at, over: current, settings: settings) { continue }
+            if let current = sources[name] {
+                if !wins(meta.source, meta.at, over: current, settings: settings) { continue }
+                if traits[name] == value && current.source == meta.source { continue }
+            }
             traits[name] = value
             sources[name] = meta
+            changed = true
         }
+        return changed
     }
 
     private func wins(_ source: String?, _ at: Int64, over current: (source: String?, at: Int64), settings: TenantIngestSettings) -> Bool {
         let (new, old) = (settings.rank(source), settings.rank(current.source))
         return new < old || (new == old && at >= current.at)
+    }
+}
+
+/// Times the steps of an ingestion transaction into the `rapport_ingest_step_seconds` timer
+/// (one dimension per step), which `/metrics` exposes.
+struct StepClock {
+    private var last = ContinuousClock.now
+
+    mutating func lap(_ step: String) {
+        let now = ContinuousClock.now
+        Metrics.Timer(label: "rapport_ingest_step_seconds", dimensions: [("step", step)]).recordInterval(since: last, end: now)
+        last = now
+    }
+}
+
+extension Metrics.Timer {
+    func recordInterval(since start: ContinuousClock.Instant, end: ContinuousClock.Instant) {
+        let d = end - start
+        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
     }
 }

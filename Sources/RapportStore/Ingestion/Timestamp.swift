@@ -68,6 +68,14 @@ public enum Timestamp {
 
     /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, which PostgreSQL reads as timestamptz.
     public static func format(_ micros: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(29)
+        write(micros, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``format(_:)``'s text to `out` without building a String.
+    static func write(_ micros: Int64, to out: inout [UInt8]) {
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
         if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
@@ -75,11 +83,20 @@ public enum Timestamp {
         var rest = seconds % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
-        func pad(_ v: Int, _ n: Int) -> String {
-            let s = String(v)
-            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var v = value
+            while divisor > 0 {
+                out.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(Int(rest / 3600), 2)):\(pad(Int(rest % 3600 / 60), 2)):\(pad(Int(rest % 60), 2)).\(pad(Int(fraction), 6))+00"
+        digits(y, 4); out.append(45); digits(m, 2); out.append(45); digits(d, 2); out.append(32)
+        digits(Int(rest / 3600), 2); out.append(58); digits(Int(rest % 3600 / 60), 2); out.append(58); digits(Int(rest % 60), 2)
+        out.append(46); digits(Int(fraction), 6)
+        out.append(contentsOf: [43, 48, 48])
     }
 
     public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }

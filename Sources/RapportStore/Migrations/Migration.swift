@@ -25,7 +25,7 @@ public struct Migration: Sendable, Equatable {
         self.version = number
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = hex(SHA256.hash(data: Data(sql.utf8)))
     }
 
     /// The file split into single statements.
@@ -72,4 +72,12 @@ public struct MigrationSet: Sendable {
         }
         return sorted
     }
+}
+
+/// Lowercase hexadecimal of `bytes`.
+func hex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+    return String(decoding: out, as: UTF8.self)
 }
