@@ -13,6 +13,8 @@ public struct Store: Sendable {
     public let client: PostgresClient
     public let migrations: MigrationSet
     public let logger: Logger
+    /// Identifiers this process has seen, per tenant (see ``IdentityCache``).
+    let identityCache = IdentityCache()
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
         self.client = client

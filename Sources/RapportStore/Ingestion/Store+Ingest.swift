@@ -54,11 +54,27 @@ extension Store {
     }
 
     func ingest(_ messages: [IngestMessage], tenant: Tenant, lookUpReplays: Bool) async throws -> IngestResult {
-        let logger = self.logger
-        return try await withTenant(tenant) { connection in
+        let (logger, cache) = (self.logger, identityCache)
+        let (result, state) = try await withTenant(tenant) { connection in
             var batch = IngestBatch(messages: messages, connection: connection, logger: logger)
-            return try await batch.run(lookUpReplays: lookUpReplays)
+            let epoch = try await Self.advanceIngestEpoch(on: connection, logger: logger)
+            batch.cache = cache.take(tenant: tenant.id, epoch: epoch - 1)
+            let result = try await batch.run(lookUpReplays: lookUpReplays)
+            batch.cache.epoch = epoch
+            return (result, batch.cache)
         }
+        // Committed: what the batch learnt is now true for everyone.
+        cache.put(state, tenant: tenant.id)
+        return result
+    }
+
+    /// Advances the tenant's ingestion epoch in the caller's transaction; every transaction
+    /// that changes identities must, so other processes' caches see the change.
+    /// - Returns: the new epoch.
+    static func advanceIngestEpoch(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query("UPDATE ingest_state SET epoch = epoch + 1 RETURNING epoch", logger: logger)
+        for try await epoch in rows.decode(Int64.self) { return epoch }
+        throw StoreError.invalidInput("The tenant's ingest_state row is missing.")
     }
 }
 
@@ -68,6 +84,8 @@ struct IngestBatch {
     let connection: PostgresConnection
     let logger: Logger
     var result = IngestResult()
+    /// What this process knows of the tenant's identifiers; updated as the batch goes.
+    var cache = IdentityCache.TenantState()
 
     init(messages: [IngestMessage], connection: PostgresConnection, logger: Logger) {
         self.messages = messages
@@ -128,11 +146,37 @@ struct IngestBatch {
         try await recordCatalogue()
         clock.lap("catalogue")
 
+        rememberInCache(plan: plan, resolver: resolver, map: map, identifiers: identifiers, live: live)
+
         result.accepted = messages.count
         result.profilesCreated = ids.count
         result.merges = plan.merges.count
         result.conflicts = plan.conflicts.count
         return result
+    }
+
+    /// Records in the cache what this batch made true (kept only if the transaction commits).
+    mutating func rememberInCache(plan: IdentityResolver.Plan, resolver: IdentityResolver, map: (Int64) -> Int64,
+                                  identifiers: [(keys: [IdentityKey], previousID: String?)], live: [Int64]) {
+        for merge in plan.merges {
+            let loser = map(merge.loser)
+            cache.mergedInto[loser] = plan.live(loser)
+            cache.counts[loser] = nil
+        }
+        for (profile, counts) in resolver.counts { cache.counts[map(profile)] = counts }
+        for attached in plan.attached {
+            let at = messages[attached.message].timestamp
+            cache.identities[attached.key] = IdentityCache.Entry(profile: plan.live(map(attached.profile)), lastSeen: at)
+        }
+        for (index, entry) in identifiers.enumerated() {
+            for key in entry.keys {
+                guard var cached = cache.identities[key] else { continue }
+                if messages[index].timestamp >= cached.lastSeen + Self.lastSeenGranularity {
+                    cached.lastSeen = messages[index].timestamp
+                    cache.identities[key] = cached
+                }
+            }
+        }
     }
 
     // MARK: - Steps
@@ -153,31 +197,45 @@ struct IngestBatch {
         messages = stored.isEmpty ? unique : unique.filter { !stored.contains($0.messageID) }
     }
 
-    func loadIdentities(_ keys: Set<IdentityKey>) async throws -> [IdentityKey: (profile: Int64, lastSeen: Date)] {
-        guard !keys.isEmpty else { return [:] }
-        let list = Array(keys)
-        let kinds = list.map(\.kind), values = list.map(\.value)
+    /// The batch's identifiers that exist, with their live profile and last sighting (in
+    /// microseconds): from the cache, the rest from the database (and then cached).
+    mutating func loadIdentities(_ keys: Set<IdentityKey>) async throws -> [IdentityKey: IdentityCache.Entry] {
+        var known: [IdentityKey: IdentityCache.Entry] = [:]
+        var missing: [IdentityKey] = []
+        for key in keys {
+            if let entry = cache.entry(key) { known[key] = entry } else { missing.append(key) }
+        }
+        guard !missing.isEmpty else { return known }
         // One index scan over the primary key with both arrays; pairs that are not in the batch
         // (a value of one kind that is also sent as another kind) are dropped below.
+        let kinds = Array(Set(missing.map(\.kind))), values = missing.map(\.value)
         let rows = try await connection.query("""
             SELECT kind, value, profile_id, last_seen FROM identities
-            WHERE kind = ANY(\(Array(Set(kinds)))) AND value = ANY(\(values))
+            WHERE kind = ANY(\(kinds)) AND value = ANY(\(values))
             """, logger: logger)
-        var known: [IdentityKey: (profile: Int64, lastSeen: Date)] = [:]
         for try await (kind, value, profile, lastSeen) in rows.decode((String, String, Int64, Date).self) {
             let key = IdentityKey(kind, value)
-            if keys.contains(key) { known[key] = (profile, lastSeen) }
+            guard keys.contains(key) else { continue }
+            let entry = IdentityCache.Entry(profile: profile, lastSeen: Timestamp.micros(lastSeen))
+            known[key] = entry
+            cache.identities[key] = entry
         }
         return known
     }
 
-    func loadCounts(_ profiles: Set<Int64>) async throws -> [Int64: [String: Int]] {
-        guard !profiles.isEmpty else { return [:] }
-        let rows = try await connection.query("""
-            SELECT profile_id, kind, count(*)::int FROM identities WHERE profile_id = ANY(\(Array(profiles))) GROUP BY 1, 2
-            """, logger: logger)
+    /// Identifiers per kind of `profiles`: from the cache, the rest from the database (then cached).
+    mutating func loadCounts(_ profiles: Set<Int64>) async throws -> [Int64: [String: Int]] {
         var counts: [Int64: [String: Int]] = [:]
+        var missing: [Int64] = []
+        for profile in profiles {
+            if let cached = cache.counts[profile] { counts[profile] = cached } else { missing.append(profile) }
+        }
+        guard !missing.isEmpty else { return counts }
+        let rows = try await connection.query("""
+            SELECT profile_id, kind, count(*)::int FROM identities WHERE profile_id = ANY(\(missing)) GROUP BY 1, 2
+            """, logger: logger)
         for try await (profile, kind, n) in rows.decode((Int64, String, Int).self) { counts[profile, default: [:]][kind] = n }
+        for profile in missing { cache.counts[profile] = counts[profile] ?? [:] }
         return counts
     }
 
@@ -271,7 +329,7 @@ struct IngestBatch {
     static let lastSeenGranularity: Int64 = 3_600 * 1_000_000
 
     /// Advances `last_seen` of known identifiers seen later than recorded (to the hour).
-    func touchIdentities(known: [IdentityKey: (profile: Int64, lastSeen: Date)],
+    func touchIdentities(known: [IdentityKey: IdentityCache.Entry],
                          identifiers: [(keys: [IdentityKey], previousID: String?)]) async throws {
         var latest: [IdentityKey: Int64] = [:]
         for (index, entry) in identifiers.enumerated() {
@@ -279,7 +337,7 @@ struct IngestBatch {
                 latest[key] = max(latest[key] ?? .min, messages[index].timestamp)
             }
         }
-        let newer = latest.filter { $0.value >= Timestamp.micros(known[$0.key]!.lastSeen) + Self.lastSeenGranularity }
+        let newer = latest.filter { $0.value >= known[$0.key]!.lastSeen + Self.lastSeenGranularity }
         guard !newer.isEmpty else { return }
         // One statement per kind, so that each finds its rows through the primary key.
         for (kind, entries) in Dictionary(grouping: newer, by: { $0.key.kind }) {

@@ -30,6 +30,8 @@ extension Store {
         try await withTenant(tenant) { connection in
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtextextended('rapport.ingest.' || current_schema(), 0))", logger: logger)
+            // Identifiers move: every process's cache of this tenant's identities is stale now.
+            _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             guard case .found = try await Self.profile(survivor, on: connection, logger: logger) else {
                 throw StoreError.invalidInput("Profile \(survivor) is not a live profile.")
             }

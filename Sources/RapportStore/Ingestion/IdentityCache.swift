@@ -1,0 +1,56 @@
+import Foundation
+
+/// What this process knows of tenants' identifiers, so that ingestion need not look up the
+/// same identifiers in PostgreSQL batch after batch.
+///
+/// Safe across processes: every transaction that writes identities advances the tenant's
+/// `ingest_state.epoch`; a tenant's cache is used only if the epoch a transaction finds is the
+/// one this cache last wrote, and is emptied otherwise. A cache is updated only after its
+/// transaction commits.
+final class IdentityCache: @unchecked Sendable {
+    struct Entry {
+        var profile: Int64
+        /// Microseconds since 1970.
+        var lastSeen: Int64
+    }
+
+    struct TenantState {
+        var epoch: Int64 = -1
+        var identities: [IdentityKey: Entry] = [:]
+        /// Identifiers per kind of live profiles whose counts are known.
+        var counts: [Int64: [String: Int]] = [:]
+        /// Profiles merged away, to the profile they joined (entries may name either).
+        var mergedInto: [Int64: Int64] = [:]
+
+        /// The cached identifier, with its profile followed to the live one.
+        func entry(_ key: IdentityKey) -> Entry? {
+            guard var entry = identities[key] else { return nil }
+            while let next = mergedInto[entry.profile] { entry.profile = next }
+            return entry
+        }
+    }
+
+    /// Past this many identifiers a tenant's cache is emptied (about 100 bytes each).
+    let capacity: Int
+    private let lock = NSLock()
+    private var tenants: [Int64: TenantState] = [:]
+
+    init(capacity: Int = 2_000_000) { self.capacity = capacity }
+
+    /// Takes the tenant's cache out (so that updating it copies nothing) if it is current for
+    /// `epoch`, the value the transaction found before advancing it; an empty one otherwise.
+    func take(tenant: Int64, epoch: Int64) -> TenantState {
+        lock.withLock {
+            guard let state = tenants.removeValue(forKey: tenant), state.epoch == epoch else { return TenantState(epoch: epoch) }
+            return state
+        }
+    }
+
+    /// Puts back the state a committed transaction left, unless a later one is there already.
+    func put(_ state: TenantState, tenant: Int64) {
+        lock.withLock {
+            if let existing = tenants[tenant], existing.epoch >= state.epoch { return }
+            tenants[tenant] = state.identities.count > capacity ? TenantState(epoch: state.epoch) : state
+        }
+    }
+}
