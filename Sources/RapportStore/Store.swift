@@ -15,6 +15,7 @@ public struct Store: Sendable {
     public let logger: Logger
     /// Identifiers this process has seen, per tenant (see ``IdentityCache``).
     let identityCache = IdentityCache()
+    let catalogueCache = CatalogueCache()
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
         self.client = client

@@ -54,3 +54,22 @@ final class IdentityCache: @unchecked Sendable {
         }
     }
 }
+
+/// Catalogue entries (kind, name, type) known to be recorded, per tenant: recording them is
+/// idempotent, so a stale entry can only mean one redundant insert, never a missing one.
+final class CatalogueCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [Int64: Set<[String]>] = [:]
+
+    /// The entries of `entries` not known to be recorded.
+    func unknown(_ entries: Set<[String]>, tenant: Int64) -> Set<[String]> {
+        lock.withLock { entries.subtracting(known[tenant] ?? []) }
+    }
+
+    func remember(_ entries: Set<[String]>, tenant: Int64) {
+        lock.withLock {
+            guard (known[tenant]?.count ?? 0) < 100_000 else { return }
+            known[tenant, default: []].formUnion(entries)
+        }
+    }
+}

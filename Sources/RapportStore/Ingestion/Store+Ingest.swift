@@ -54,17 +54,19 @@ extension Store {
     }
 
     func ingest(_ messages: [IngestMessage], tenant: Tenant, lookUpReplays: Bool) async throws -> IngestResult {
-        let (logger, cache) = (self.logger, identityCache)
+        let (logger, cache, catalogue) = (self.logger, identityCache, catalogueCache)
         let (result, state) = try await withTenant(tenant) { connection in
             var batch = IngestBatch(messages: messages, connection: connection, logger: logger)
+            batch.catalogue = (catalogue, tenant.id)
             let epoch = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             batch.cache = cache.take(tenant: tenant.id, epoch: epoch - 1)
             let result = try await batch.run(lookUpReplays: lookUpReplays)
             batch.cache.epoch = epoch
-            return (result, batch.cache)
+            return (result, (batch.cache, batch.recordedCatalogue))
         }
         // Committed: what the batch learnt is now true for everyone.
-        cache.put(state, tenant: tenant.id)
+        cache.put(state.0, tenant: tenant.id)
+        catalogue.remember(state.1, tenant: tenant.id)
         return result
     }
 
@@ -86,6 +88,10 @@ struct IngestBatch {
     var result = IngestResult()
     /// What this process knows of the tenant's identifiers; updated as the batch goes.
     var cache = IdentityCache.TenantState()
+    /// Catalogue entries this process knows are recorded.
+    var catalogue: (cache: CatalogueCache, tenant: Int64)?
+    /// Catalogue entries this batch recorded (remembered once it commits).
+    var recordedCatalogue = Set<[String]>()
 
     init(messages: [IngestMessage], connection: PostgresConnection, logger: Logger) {
         self.messages = messages
@@ -111,11 +117,14 @@ struct IngestBatch {
                 if let v = settings.rules.normalize(previous, kind: kind) { candidates.insert(IdentityKey(kind, v)) }
             }
         }
+        clock.lap("identifiers")
         let known = try await loadIdentities(candidates)
+        clock.lap("load_identities")
         let profiles = Set(known.values.map(\.profile))
         let counts = try await loadCounts(profiles)
+        clock.lap("load_counts")
         let blocked = try await loadBlocks(profiles)
-        clock.lap("load_identities")
+        clock.lap("load_blocks")
         var resolver = IdentityResolver(rules: settings.rules, owner: known.mapValues(\.profile), counts: counts, blocked: blocked)
         var plan = resolver.resolve(identifiers)
         clock.lap("resolve")
@@ -206,13 +215,15 @@ struct IngestBatch {
             if let entry = cache.entry(key) { known[key] = entry } else { missing.append(key) }
         }
         guard !missing.isEmpty else { return known }
-        // One index scan over the primary key with both arrays; pairs that are not in the batch
-        // (a value of one kind that is also sent as another kind) are dropped below.
-        let kinds = Array(Set(missing.map(\.kind))), values = missing.map(\.value)
-        let rows = try await connection.query("""
-            SELECT kind, value, profile_id, last_seen FROM identities
-            WHERE kind = ANY(\(kinds)) AND value = ANY(\(values))
-            """, logger: logger)
+        // One primary-key probe per identifier: a branch per kind, each with its values.
+        var sql = "", binds = PostgresBindings()
+        for (i, (kind, group)) in Dictionary(grouping: missing, by: \.kind).enumerated() {
+            if i > 0 { sql += " UNION ALL " }
+            sql += "SELECT kind, value, profile_id, last_seen FROM identities WHERE kind = $\(2 * i + 1) AND value = ANY($\(2 * i + 2))"
+            binds.append(kind)
+            binds.append(group.map(\.value))
+        }
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         for try await (kind, value, profile, lastSeen) in rows.decode((String, String, Int64, Date).self) {
             let key = IdentityKey(kind, value)
             guard keys.contains(key) else { continue }
@@ -260,8 +271,14 @@ struct IngestBatch {
 
     func insertProfiles(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await connection.query(
-            "INSERT INTO profiles (id) OVERRIDING SYSTEM VALUE SELECT unnest(\(ids)::bigint[])", logger: logger)
+        var rows = CopyTextBuffer(capacity: ids.count * 12)
+        for id in ids {
+            rows.int(id)
+            rows.endRow()
+        }
+        let buffer = rows.byteBuffer
+        // COPY keeps the ids given, though the column is GENERATED ALWAYS.
+        try await connection.copyFrom(table: "profiles", columns: ["id"], logger: logger) { writer in try await writer.write(buffer) }
     }
 
     /// Moves everything of each merged profile to the live profile it ended in, and logs each merge.
@@ -309,19 +326,25 @@ struct IngestBatch {
 
     func insertIdentities(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64, live: (Int64) -> Int64) async throws {
         guard !plan.attached.isEmpty else { return }
-        let kinds = plan.attached.map(\.key.kind), values = plan.attached.map(\.key.value)
-        let origins = plan.attached.map { map($0.profile) }
-        let profiles = plan.attached.map { live($0.profile) }
-        let seen = plan.attached.map { Timestamp.date(messages[$0.message].timestamp) }
-        let messageIDs = plan.attached.map { messages[$0.message].messageID }
-        let sources = plan.attached.map { messages[$0.message].source ?? "" }
-        try await connection.query("""
-            INSERT INTO identities (kind, value, profile_id, origin_profile_id, source, first_seen, last_seen, message_id)
-            SELECT k, v, p, o, nullif(s, ''), t, t, m
-            FROM unnest(\(kinds)::text[], \(values)::text[], \(profiles)::bigint[], \(origins)::bigint[], \(sources)::text[],
-                        \(seen)::timestamptz[], \(messageIDs)::text[])
-              AS x(k, v, p, o, s, t, m)
-            """, logger: logger)
+        var rows = CopyTextBuffer(capacity: plan.attached.count * 128)
+        for attached in plan.attached {
+            let message = messages[attached.message]
+            rows.text(attached.key.kind)
+            rows.text(attached.key.value)
+            rows.int(live(attached.profile))
+            rows.int(map(attached.profile))
+            rows.text(message.source)
+            rows.timestamp(message.timestamp)
+            rows.timestamp(message.timestamp)
+            rows.text(message.messageID)
+            rows.endRow()
+        }
+        let buffer = rows.byteBuffer
+        try await connection.copyFrom(
+            table: "identities",
+            columns: ["kind", "value", "profile_id", "origin_profile_id", "source", "first_seen", "last_seen", "message_id"],
+            logger: logger
+        ) { writer in try await writer.write(buffer) }
     }
 
     /// How far `last_seen` must advance before it is written again: rewriting an identifier's
@@ -455,7 +478,7 @@ struct IngestBatch {
     }
 
     /// Records every event name, and each trait and property name with its observed type.
-    func recordCatalogue() async throws {
+    mutating func recordCatalogue() async throws {
         var entries = Set<[String]>()
         for message in messages {
             switch message.type {
@@ -471,6 +494,7 @@ struct IngestBatch {
                 break
             }
         }
+        if let catalogue { entries = catalogue.cache.unknown(entries, tenant: catalogue.tenant) }
         guard !entries.isEmpty else { return }
         let list = Array(entries)
         try await connection.query("""
@@ -478,6 +502,7 @@ struct IngestBatch {
             SELECT * FROM unnest(\(list.map { $0[0] })::text[], \(list.map { $0[1] })::text[], \(list.map { $0[2] })::text[])
             ON CONFLICT (kind, name, type) DO NOTHING
             """, logger: logger)
+        recordedCatalogue = entries
     }
 }
 
