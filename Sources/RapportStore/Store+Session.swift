@@ -11,7 +11,11 @@ extension Store {
     ) async throws -> R {
         let database = try await OpenedDatabase.open(configuration, logger: logger)
         defer { database.close(logger: logger) }
-        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
+        // The pool warns when used before its run() task is scheduled, which a one-shot command
+        // always does; it queues the request meanwhile, so only errors are worth showing here.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: poolLogger)
         let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger)
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {

@@ -98,3 +98,18 @@ extension IdentityResolverTests {
         #expect(plan.conflicts.map(\.key) == [IdentityKey("anonymous_id", "pc")])
     }
 }
+
+extension IdentityResolverTests {
+    /// A pair split by an unmerge stays apart after one side merges into a third profile.
+    @Test func blocksFollowAMergedProfile() {
+        let owner = [IdentityKey("anonymous_id", "a"): Int64(1), IdentityKey("anonymous_id", "b"): 3, IdentityKey("anonymous_id", "c"): 2]
+        var resolver = IdentityResolver(rules: rules, owner: owner, counts: [1: ["anonymous_id": 1], 2: ["anonymous_id": 1], 3: ["anonymous_id": 1]],
+                                        blocked: [[1, 3]])
+        let plan = resolver.resolve([
+            keys([("anonymous_id", "b"), ("anonymous_id", "c")]),  // 3 joins 2
+            keys([("anonymous_id", "a"), ("anonymous_id", "c")]),  // 1 and 2 (which holds 3) must not merge
+        ])
+        #expect(plan.merges.map { [$0.survivor, $0.loser] } == [[2, 3]])
+        #expect(plan.conflicts.map(\.reason) == ["the two profiles were split apart by an unmerge"])
+    }
+}

@@ -218,3 +218,29 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension IdentityStoreTests {
+    /// After an unmerge, the split-off profile merges into an older third one; the block moves with it.
+    @Test func anUnmergeHoldsWhenASideMergesOn() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            _ = try await store.ingest([
+                Self.message(#"{"type":"identify","anonymousId":"carol-phone"}"#, at: 1),
+                Self.message(#"{"type":"identify","anonymousId":"x-tablet"}"#, at: 2),
+                Self.message(#"{"type":"identify","anonymousId":"dave-laptop","traits":{"email":"dave@x.io"}}"#, at: 3),
+            ], tenant: tenant)
+            let p = try await partition(store, tenant)
+            let (carol, x, dave) = (p["anonymous_id:carol-phone"]!, p["anonymous_id:x-tablet"]!, p["anonymous_id:dave-laptop"]!)
+            _ = try await store.ingest([Self.message(#"{"type":"identify","anonymousId":"carol-phone","traits":{"email":"dave@x.io"}}"#, at: 4)], tenant: tenant)
+            _ = try await store.unmerge(survivor: carol, merged: dave, tenant: tenant, actor: "test")
+            // Dave's email shows up on the tablet: Dave joins the older tablet profile.
+            _ = try await store.ingest([Self.message(#"{"type":"identify","anonymousId":"x-tablet","traits":{"email":"dave@x.io"}}"#, at: 5)], tenant: tenant)
+            #expect(try await partition(store, tenant)["email:dave@x.io"] == x)
+            // Carol's phone with the tablet: still not Dave.
+            _ = try await store.ingest([Self.message(#"{"type":"track","anonymousId":"carol-phone","event":"e","context":{"traits":{"email":"dave@x.io"}}}"#, at: 6)], tenant: tenant)
+            let after = try await partition(store, tenant)
+            #expect(after["anonymous_id:carol-phone"] == carol)
+            #expect(after["email:dave@x.io"] == x)
+        }
+    }
+}

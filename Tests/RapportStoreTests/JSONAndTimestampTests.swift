@@ -26,7 +26,7 @@ import Testing
         let text = #"{"batch": [ {"a":1} , {"b":[2,3]} ], "x": [9]}"#
         let (_, spans) = try JSONParser.parseWithSpans(Array(text.utf8))
         let bytes = Array(text.utf8)
-        #expect(spans.map { String(decoding: bytes[$0], as: UTF8.self) } == [#"{"a":1}"#, #"{"b":[2,3]}"#, "9"])
+        #expect(spans.map { String(decoding: bytes[$0], as: UTF8.self) } == [#"{"a":1}"#, #"{"b":[2,3]}"#])
     }
 
     @Test func deepNestingIsRefusedNotACrash() {
@@ -136,5 +136,39 @@ import Testing
         #expect(a.userID == "42")
         #expect(a.messageID != b.messageID)
         #expect(try MessageReader.single(bytes(#"{"userId":"u","event":"e","messageId":"m-1"}"#), type: .track, receivedAt: now).0.messageID == "m-1")
+    }
+}
+
+extension JSONParserTests {
+    @Test func aLoneHighSurrogateKeepsTheNextEscape() throws {
+        #expect(try JSONParser.parse(Array(#""\ud83d\u0041""#.utf8)) == .string("\u{FFFD}A"))
+    }
+
+    /// PostgreSQL's jsonb refuses such numbers; they are refused here, with the message, not in the transaction.
+    @Test(arguments: ["1e99999", "[1E-10000]", String(repeating: "9", count: 1001)])
+    func numbersPostgreSQLCannotHoldAreRefused(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func onlyTheBatchArrayHasSpans() throws {
+        let text = #"{"tags":[1,2,3],"batch":[{"a":1}]}"#
+        let (_, spans) = try JSONParser.parseWithSpans(Array(text.utf8))
+        #expect(spans.count == 1)
+    }
+}
+
+extension MessageReaderTests {
+    @Test func outOfRangeCorrectedTimestampsAndLongIdentifiersAreRefused() {
+        let skewed = #"{"userId":"u","event":"e","timestamp":"1001-01-01T00:00:00Z","sentAt":"9000-01-01T00:00:00Z"}"#
+        #expect(throws: MessageError.self) { try MessageReader.single(bytes(skewed), type: .track, receivedAt: now) }
+        let long = #"{"userId":"\#(String(repeating: "u", count: 501))","event":"e"}"#
+        #expect(throws: MessageError(reason: "`userId` is longer than 500 bytes")) { try MessageReader.single(bytes(long), type: .track, receivedAt: now) }
+    }
+
+    /// "é" precomposed and decomposed are one identifier, as PostgreSQL will compare the stored bytes.
+    @Test func identifiersAreNormalisedToNFC() throws {
+        let composed = try MessageReader.single(bytes("{\"userId\":\"Jos\u{e9}\",\"event\":\"e\"}"), type: .track, receivedAt: now).0
+        let decomposed = try MessageReader.single(bytes("{\"userId\":\"Jose\u{301}\",\"event\":\"e\"}"), type: .track, receivedAt: now).0
+        #expect(Array(composed.userID!.utf8) == Array(decomposed.userID!.utf8))
     }
 }

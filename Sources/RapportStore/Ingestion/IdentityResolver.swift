@@ -77,11 +77,16 @@ public struct IdentityResolver {
                     }
                     if let exceeded = exceededKind(merging: profile, other) {
                         plan.conflicts.append((key, profile, other, index,
-                            "merging would give a profile more than \(rules.kind(exceeded)?.limit ?? 0) `\(exceeded)` identifiers"))
+                            "merging would give a profile more than \(limit(exceeded)) `\(exceeded)` identifiers"))
                         continue
                     }
                     let (survivor, loser) = isOlder(profile, other) ? (profile, other) : (other, profile)
                     parent[loser] = survivor
+                    // What the loser may not merge with, the survivor may not either.
+                    for pair in blocked where pair.contains(loser) {
+                        let third = pair[0] == loser ? pair[1] : pair[0]
+                        blocked.insert([min(survivor, third), max(survivor, third)])
+                    }
                     for (kind, n) in counts[loser] ?? [:] { counts[survivor, default: [:]][kind, default: 0] += n }
                     counts[loser] = nil
                     plan.merges.append((survivor, loser, index, key))
@@ -89,9 +94,8 @@ public struct IdentityResolver {
                 } else {
                     let profile = current ?? newProfile(for: index, in: &plan)
                     current = profile
-                    let limit = rules.kind(key.kind)?.limit ?? 1
                     let held = counts[profile]?[key.kind] ?? 0
-                    guard held < limit else {
+                    guard held < limit(key.kind) else {
                         plan.conflicts.append((key, profile, nil, index,
                             "the profile already holds \(held) `\(key.kind)` identifiers, the limit"))
                         continue
@@ -129,16 +133,19 @@ public struct IdentityResolver {
         var held = counts[profile] ?? [:]
         for key in keys {
             held[key.kind, default: 0] += 1
-            if held[key.kind]! > (rules.kind(key.kind)?.limit ?? 1) { return false }
+            if held[key.kind]! > limit(key.kind) { return false }
         }
         return true
     }
 
     private func exceededKind(merging a: Int64, _ b: Int64) -> String? {
         let ca = counts[a] ?? [:], cb = counts[b] ?? [:]
-        for (kind, n) in ca where n + (cb[kind] ?? 0) > (rules.kind(kind)?.limit ?? 1) { return kind }
+        for kind in Set(ca.keys).union(cb.keys) where (ca[kind] ?? 0) + (cb[kind] ?? 0) > limit(kind) { return kind }
         return nil
     }
+
+    /// A kind's limit; a kind no longer configured limits nothing.
+    private func limit(_ kind: String) -> Int { rules.kind(kind)?.limit ?? Int.max }
 
     private mutating func find(_ id: Int64) -> Int64 {
         var root = id

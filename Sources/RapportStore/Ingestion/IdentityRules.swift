@@ -77,6 +77,7 @@ public struct IdentityRules: Sendable, Equatable {
     /// `value` normalised for `kind`, or nil if it is blocked or unusable.
     public func normalize(_ value: String, kind: String) -> String? {
         guard let rule = byName[kind] else { return nil }
+        let value = value.nfc
         var v: String
         switch rule.normalization {
         case .email: v = value.trimmed().lowercased()

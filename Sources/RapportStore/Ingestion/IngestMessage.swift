@@ -125,12 +125,17 @@ public enum MessageReader {
     ) throws -> IngestMessage {
         func fail(_ reason: String) -> MessageError { MessageError(index: index, reason: reason) }
         func identifier(_ field: String) throws -> String? {
+            let value: String
             switch object[field] {
             case nil, .null?: return nil
-            case .string(let s)?: return s.isEmpty ? nil : s
-            case .number(let n)?: return n
+            case .string(let s)?: value = s
+            case .number(let n)?: value = n
             default: throw fail("`\(field)` must be a string")
             }
+            guard !value.isEmpty else { return nil }
+            guard value.utf8.count <= 500 else { throw fail("`\(field)` is longer than 500 bytes") }
+            // PostgreSQL compares bytes and Swift canonical equivalence: NFC makes them agree.
+            return value.nfc
         }
         func dictionary(_ field: String) throws -> [String: JSONValue] {
             switch object[field] {
@@ -179,8 +184,8 @@ public enum MessageReader {
 
         switch object["messageId"] {
         case nil, .null?: message.messageID = defaultMessageID?() ?? "rapport-" + UUID().uuidString.lowercased()
-        case .string(let id)? where !id.isEmpty && id.utf8.count <= 200: message.messageID = id
-        case .number(let id)?: message.messageID = id
+        case .string(let id)? where !id.isEmpty && id.utf8.count <= 200: message.messageID = id.nfc
+        case .number(let id)? where id.utf8.count <= 200: message.messageID = id
         default: throw fail("`messageId` must be a non-empty string of at most 200 bytes")
         }
 
@@ -190,9 +195,16 @@ public enum MessageReader {
         let sentAt = try object["sentAt"].map { try time($0, field: "sentAt", index: index) } ?? batchSentAt
         if let original {
             message.timestamp = sentAt.map { receivedAt - ($0 - original) } ?? original
+            guard (Self.earliest...Self.latest).contains(message.timestamp) else {
+                throw fail("the timestamp, corrected for the client's clock with `sentAt`, falls outside the years 1000 to 9999")
+            }
         }
         return message
     }
+
+    /// The range of timestamps stored: years 1000 to 9999.
+    static let earliest = Timestamp.parse("1000-01-01")!
+    static let latest = Timestamp.parse("9999-12-31T23:59:59.999999Z")!
 
     static func time(_ value: JSONValue, field: String, index: Int?) throws -> Int64? {
         switch value {
@@ -205,5 +217,12 @@ public enum MessageReader {
         default:
             throw MessageError(index: index, reason: "`\(field)` must be an ISO-8601 date-time string")
         }
+    }
+}
+
+extension String {
+    /// The string in Unicode normalization form C (ASCII returned as is, cheaply).
+    var nfc: String {
+        utf8.allSatisfy { $0 < 0x80 } ? self : precomposedStringWithCanonicalMapping
     }
 }

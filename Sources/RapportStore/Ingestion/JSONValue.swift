@@ -120,7 +120,8 @@ public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
-    /// Byte ranges of the elements of arrays at nesting depth 2 (`{"batch": [ … ]}`), in order.
+    private var inBatch = false
+    /// Byte ranges of the elements of the top-level object's `batch` array, in order.
     public private(set) var elementSpans: [Range<Int>] = []
     static let maxDepth = 200
 
@@ -196,7 +197,9 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected `:` after a key") }
             index += 1
             skipWhitespace()
+            inBatch = depth == 1 && key == "batch"
             object[key] = try parseValue()
+            inBatch = false
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -209,7 +212,8 @@ public struct JSONParser {
         depth += 1
         guard depth <= Self.maxDepth else { throw error("nested too deeply") }
         defer { depth -= 1 }
-        let recordSpans = depth == 2
+        let recordSpans = depth == 2 && inBatch
+        inBatch = false
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()
@@ -244,8 +248,12 @@ public struct JSONParser {
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("malformed number") }
+            let exponentStart = index
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            // PostgreSQL's numeric (and so jsonb) holds exponents of a few thousand at most.
+            guard index - exponentStart <= 3 else { throw error("number out of range") }
         }
+        guard index - start <= 1000 else { throw error("number too long") }
         return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
     }
 
@@ -288,14 +296,17 @@ public struct JSONParser {
                 case UInt8(ascii: "t"): out.append(9)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count,
+                    if (0xD800...0xDBFF).contains(scalar), index + 5 < bytes.count,
                        bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                        let saved = index
                         index += 2
                         let low = try hex4()
                         if (0xDC00...0xDFFF).contains(low) {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         } else {
+                            // A lone high surrogate: U+FFFD, and the next escape read on its own.
                             scalar = 0xFFFD
+                            index = saved
                         }
                     }
                     let value = Unicode.Scalar(scalar).flatMap { $0.value == 0 ? nil : $0 } ?? "\u{FFFD}"

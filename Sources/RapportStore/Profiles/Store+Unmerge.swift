@@ -28,8 +28,7 @@ extension Store {
     /// pair is blocked so identity resolution does not merge them again.
     public func unmerge(survivor: Int64, merged: Int64, tenant: Tenant, actor: String) async throws -> UnmergeResult {
         try await withTenant(tenant) { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtextextended('rapport.ingest.' || current_schema(), 0))", logger: logger)
+            try await Self.lockIngestion(on: connection, logger: logger)
             // Identifiers move: every process's cache of this tenant's identities is stale now.
             _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             guard case .found = try await Self.profile(survivor, on: connection, logger: logger) else {
