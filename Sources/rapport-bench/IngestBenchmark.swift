@@ -53,7 +53,7 @@ struct IngestBenchmark: AsyncParsableCommand {
         let serverPeakMB = peakRSS(server) / 1024
         let serverCPU = cpuSeconds(server)
         let steps = try await ingestSteps(port: port)
-        let transactions = try await metric(port: port, "rapport_ingest_step_seconds_count{step=\"lock\"}")
+        let transactions = try await metric(port: port, "rapport_ingest_step_seconds_count{step=\"identifiers\"}")
         let (hits, misses) = (try await metric(port: port, "rapport_identity_cache_hits_total"), try await metric(port: port, "rapport_identity_cache_misses_total"))
         say("    identity cache: \(Int(hits)) hits, \(Int(misses)) misses")
         say("    \(fmt(httpSeconds)) s; CPU: server \(fmt(serverCPU)) s, PostgreSQL \(fmt(pgCPU)) s, clients \(fmt(clientCPU)) s; \(Int(transactions)) transactions; time in them by step:")

@@ -21,6 +21,8 @@ final class IdentityCache: @unchecked Sendable {
         var counts: [Int64: [String: Int]] = [:]
         /// Profiles merged away, to the profile they joined (entries may name either).
         var mergedInto: [Int64: Int64] = [:]
+        /// Whether `identities` holds every identifier of the tenant, so that one not in it is new.
+        var complete = false
 
         /// The cached identifier, with its profile followed to the live one.
         func entry(_ key: IdentityKey) -> Entry? {
@@ -34,6 +36,19 @@ final class IdentityCache: @unchecked Sendable {
     let capacity: Int
     private let lock = NSLock()
     private var tenants: [Int64: TenantState] = [:]
+    /// When each tenant's identities were last loaded whole.
+    private var fullLoads: [Int64: ContinuousClock.Instant] = [:]
+
+    /// Whether to load the tenant's identities whole now: at most once a minute, so that two
+    /// processes taking turns at a tenant do not reload it on every batch.
+    func mayLoadWhole(tenant: Int64) -> Bool {
+        lock.withLock {
+            let now = ContinuousClock.now
+            if let last = fullLoads[tenant], now - last < .seconds(60) { return false }
+            fullLoads[tenant] = now
+            return true
+        }
+    }
 
     init(capacity: Int = 2_000_000) { self.capacity = capacity }
 

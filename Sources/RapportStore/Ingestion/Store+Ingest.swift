@@ -62,6 +62,7 @@ extension Store {
             try await Self.lockIngestion(on: connection, logger: logger)
             let epoch = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             batch.cache = cache.take(tenant: tenant.id, epoch: epoch - 1)
+            try await batch.loadWholeCacheIfWorthIt(cache, tenant: tenant.id)
             let result = try await batch.run(lookUpReplays: lookUpReplays)
             batch.cache.epoch = epoch
             return (result, (batch.cache, batch.recordedCatalogue))
@@ -219,8 +220,9 @@ struct IngestBatch {
             if let entry = cache.entry(key) { known[key] = entry } else { missing.append(key) }
         }
         Counter(label: "rapport_identity_cache_hits_total").increment(by: keys.count - missing.count)
+        // A complete cache knows that what it lacks does not exist.
+        guard !missing.isEmpty, !cache.complete else { return known }
         Counter(label: "rapport_identity_cache_misses_total").increment(by: missing.count)
-        guard !missing.isEmpty else { return known }
         // One primary-key probe per identifier: a branch per kind, each with its values.
         var sql = "", binds = PostgresBindings()
         for (i, (kind, group)) in Dictionary(grouping: missing, by: \.kind).enumerated() {
@@ -238,6 +240,26 @@ struct IngestBatch {
             cache.identities[key] = entry
         }
         return known
+    }
+
+    /// Loads every identifier of the tenant into an empty cache, if the tenant is small enough
+    /// (by PostgreSQL's estimate) and it was not done in the last minute.
+    mutating func loadWholeCacheIfWorthIt(_ identityCache: IdentityCache, tenant: Int64) async throws {
+        guard cache.identities.isEmpty, !cache.complete else { return }
+        var estimate = Int.max
+        let rows = try await connection.query(
+            // reltuples is -1 before the first ANALYZE: then guess from the size (about 80 bytes a row).
+            """
+            SELECT (CASE WHEN reltuples < 0 THEN pg_relation_size(oid) / 80 ELSE reltuples END)::bigint
+            FROM pg_class WHERE oid = 'identities'::regclass
+            """, logger: logger)
+        for try await n in rows.decode(Int64.self) { estimate = Int(max(n, 0)) }
+        guard estimate < identityCache.capacity / 2, identityCache.mayLoadWhole(tenant: tenant) else { return }
+        let all = try await connection.query("SELECT kind, value, profile_id, last_seen FROM identities", logger: logger)
+        for try await (kind, value, profile, lastSeen) in all.decode((String, String, Int64, Date).self) {
+            cache.identities[IdentityKey(kind, value)] = IdentityCache.Entry(profile: profile, lastSeen: Timestamp.micros(lastSeen))
+        }
+        cache.complete = true
     }
 
     /// Identifiers per kind of `profiles`: from the cache, the rest from the database (then cached).
