@@ -146,7 +146,7 @@ struct IngestBatch {
 
         try await insertProfiles(ids)
         clock.lap("insert_profiles")
-        try await applyMerges(plan, map: map)
+        try await applyMerges(plan, map: map, blocked: blocked)
         clock.lap("merges")
         try await insertIdentities(plan, map: map, live: { plan.live(map($0)) })
         clock.lap("insert_identities")
@@ -310,7 +310,8 @@ struct IngestBatch {
     }
 
     /// Moves everything of each merged profile to the live profile it ended in, and logs each merge.
-    func applyMerges(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64) async throws {
+    /// - Parameter blocked: the unmerge blocks known for the batch's profiles (none: nothing to carry).
+    func applyMerges(_ plan: IdentityResolver.Plan, map: (Int64) -> Int64, blocked: Set<[Int64]>) async throws {
         guard !plan.merges.isEmpty else { return }
         let losers = plan.merges.map { map($0.loser) }
         let roots = losers.map { plan.live($0) }
@@ -323,38 +324,36 @@ struct IngestBatch {
                 WHERE t.profile_id = ANY(\(losers)) AND t.profile_id = m.loser
                 """, logger: logger)
         }
+        // Memberships move in one statement: deleted from the losers, merged into the survivors.
         try await connection.query("""
+            WITH moved AS (DELETE FROM group_members WHERE profile_id = ANY(\(losers)) RETURNING *)
             INSERT INTO group_members (group_id, profile_id, first_seen, last_seen)
             SELECT g.group_id, m.root, min(g.first_seen), max(g.last_seen)
-            FROM group_members g JOIN unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) ON g.profile_id = m.loser
-            WHERE g.profile_id = ANY(\(losers))
+            FROM moved g JOIN unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root) ON g.profile_id = m.loser
             GROUP BY 1, 2
             ON CONFLICT (group_id, profile_id) DO UPDATE
             SET first_seen = least(group_members.first_seen, excluded.first_seen),
                 last_seen = greatest(group_members.last_seen, excluded.last_seen)
             """, logger: logger)
         // A pair split apart by an unmerge stays apart when either side merges on.
-        try await connection.query("""
-            INSERT INTO merge_blocks (profile_a, profile_b)
-            SELECT DISTINCT least(m.root, CASE WHEN b.profile_a = m.loser THEN b.profile_b ELSE b.profile_a END),
-                            greatest(m.root, CASE WHEN b.profile_a = m.loser THEN b.profile_b ELSE b.profile_a END)
-            FROM merge_blocks b JOIN unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
-              ON b.profile_a = m.loser OR b.profile_b = m.loser
-            WHERE (b.profile_a = ANY(\(losers)) OR b.profile_b = ANY(\(losers)))
-              AND m.root <> CASE WHEN b.profile_a = m.loser THEN b.profile_b ELSE b.profile_a END
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-        try await connection.query(
-            "DELETE FROM group_members WHERE profile_id = ANY(\(losers))", logger: logger)
-        try await connection.query("""
-            UPDATE profiles SET merged_into = m.root, updated_at = now()
-            FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
-            WHERE profiles.id = ANY(\(losers)) AND profiles.id = m.loser
-            """, logger: logger)
+        if !blocked.isEmpty {
+            try await connection.query("""
+                INSERT INTO merge_blocks (profile_a, profile_b)
+                SELECT DISTINCT least(m.root, CASE WHEN b.profile_a = m.loser THEN b.profile_b ELSE b.profile_a END),
+                                greatest(m.root, CASE WHEN b.profile_a = m.loser THEN b.profile_b ELSE b.profile_a END)
+                FROM merge_blocks b JOIN unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
+                  ON b.profile_a = m.loser OR b.profile_b = m.loser
+                WHERE (b.profile_a = ANY(\(losers)) OR b.profile_b = ANY(\(losers)))
+                  AND m.root <> CASE WHEN b.profile_a = m.loser THEN b.profile_b ELSE b.profile_a END
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        // The losers, and profiles merged into them earlier, now point at the survivor.
         try await connection.query("""
             UPDATE profiles SET merged_into = m.root, updated_at = now()
             FROM unnest(\(losers)::bigint[], \(roots)::bigint[]) AS m(loser, root)
-            WHERE profiles.merged_into = ANY(\(losers)) AND profiles.merged_into = m.loser
+            WHERE (profiles.id = ANY(\(losers)) OR profiles.merged_into = ANY(\(losers)))
+              AND (profiles.id = m.loser OR profiles.merged_into = m.loser)
             """, logger: logger)
         let survivors = plan.merges.map { map($0.survivor) }
         let messageIDs = plan.merges.map { messages[$0.message].messageID }
