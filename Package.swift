@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "rapport-bench",
             dependencies: [
-                "RapportStore",
+                "RapportStore", "RapportTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import RapportTestSupport
 
 /// A reproducible customer data workload: people with 1–3 devices and an email (most also a
 /// user id), browsing anonymously, signing in, buying; about a fifth of them use a second
@@ -61,17 +62,5 @@ struct Workload {
     static func iso(_ t: Double) -> String {
         let formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
         return Date(timeIntervalSince1970: t).formatted(formatter)
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

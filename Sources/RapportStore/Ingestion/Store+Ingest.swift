@@ -304,9 +304,8 @@ struct IngestBatch {
             rows.int(id)
             rows.endRow()
         }
-        let buffer = rows.byteBuffer
         // COPY keeps the ids given, though the column is GENERATED ALWAYS.
-        try await connection.copyFrom(table: "profiles", columns: ["id"], logger: logger) { writer in try await writer.write(buffer) }
+        try await copy(rows, into: "profiles", columns: ["id"])
     }
 
     /// Moves everything of each merged profile to the live profile it ended in, and logs each merge.
@@ -380,12 +379,8 @@ struct IngestBatch {
             rows.text(message.messageID)
             rows.endRow()
         }
-        let buffer = rows.byteBuffer
-        try await connection.copyFrom(
-            table: "identities",
-            columns: ["kind", "value", "profile_id", "origin_profile_id", "source", "first_seen", "last_seen", "message_id"],
-            logger: logger
-        ) { writer in try await writer.write(buffer) }
+        try await copy(rows, into: "identities",
+                       columns: ["kind", "value", "profile_id", "origin_profile_id", "source", "first_seen", "last_seen", "message_id"])
     }
 
     /// How far `last_seen` must advance before it is written again: rewriting an identifier's
@@ -509,14 +504,14 @@ struct IngestBatch {
             rows.json(message.context)
             rows.endRow()
         }
+        try await copy(rows, into: "events",
+                       columns: ["message_id", "profile_id", "origin_profile_id", "type", "name", "ts", "received_at", "source", "props", "context"])
+    }
+
+    /// COPYs `rows` into `table` of the tenant's schema (the search path of the transaction).
+    func copy(_ rows: CopyTextBuffer, into table: String, columns: [String]) async throws {
         let buffer = rows.byteBuffer
-        try await connection.copyFrom(
-            table: "events",
-            columns: ["message_id", "profile_id", "origin_profile_id", "type", "name", "ts", "received_at", "source", "props", "context"],
-            logger: logger
-        ) { writer in
-            try await writer.write(buffer)
-        }
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(buffer) }
     }
 
     /// Records every event name, and each trait and property name with its observed type.
@@ -592,15 +587,7 @@ struct TraitState {
     @discardableResult
     mutating func apply(_ values: [String: JSONValue], source: String?, at: Int64, settings: TenantIngestSettings) -> Bool {
         var changed = false
-        for (name, value) in values {
-            if let current = sources[name] {
-                if !wins(source, at, over: current, settings: settings) { continue }
-                if traits[name] == value && current.source == source { continue }
-            }
-            traits[name] = value
-            sources[name] = (source, at)
-            changed = true
-        }
+        for (name, value) in values where offer(name, value, source: source, at: at, settings: settings) { changed = true }
         return changed
     }
 
@@ -610,15 +597,20 @@ struct TraitState {
         var changed = false
         for (name, value) in other.traits {
             let meta = other.sources[name] ?? (nil, 0)
-            if let current = sources[name] {
-                if !wins(meta.source, meta.at, over: current, settings: settings) { continue }
-                if traits[name] == value && current.source == meta.source { continue }
-            }
-            traits[name] = value
-            sources[name] = meta
-            changed = true
+            if offer(name, value, source: meta.source, at: meta.at, settings: settings) { changed = true }
         }
         return changed
+    }
+
+    /// Sets one trait if the rules let `source` at `at` replace what is there.
+    private mutating func offer(_ name: String, _ value: JSONValue, source: String?, at: Int64, settings: TenantIngestSettings) -> Bool {
+        if let current = sources[name] {
+            if !wins(source, at, over: current, settings: settings) { return false }
+            if traits[name] == value && current.source == source { return false }
+        }
+        traits[name] = value
+        sources[name] = (source, at)
+        return true
     }
 
     private func wins(_ source: String?, _ at: Int64, over current: (source: String?, at: Int64), settings: TenantIngestSettings) -> Bool {
