@@ -15,7 +15,19 @@ extension Store {
         // always does; it queues the request meanwhile, so only errors are worth showing here.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: poolLogger)
+        return try await withRunningStore(database.clientConfiguration, logger: logger, poolLogger: poolLogger, migrate: migrate, body)
+    }
+
+    /// Runs `body` with a store on a new pool for `configuration`, the pool's `run()` going on
+    /// beside it until `body` ends.
+    /// - Parameters:
+    ///   - poolLogger: the pool's background logger (default: `logger`).
+    ///   - migrate: apply pending migrations before `body`.
+    public static func withRunningStore<R: Sendable>(
+        _ configuration: PostgresClient.Configuration, logger: Logger, poolLogger: Logger? = nil, migrate: Bool,
+        _ body: @Sendable (Store) async throws -> R
+    ) async throws -> R {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger ?? logger)
         let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger)
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {

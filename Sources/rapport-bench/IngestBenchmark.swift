@@ -137,13 +137,12 @@ struct IngestBenchmark: AsyncParsableCommand {
     }
 
     func copyIn(_ dumps: [String: ByteBuffer], tables: [String], tenant: String, logger: Logger) async throws -> Double {
-        let url = try DatabaseURL(databaseURL)
-        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Double?.self) { group in
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
+        var quiet = logger
+        quiet.logLevel = .error
+        return try await Store.withRunningStore(try DatabaseURL(databaseURL).clientConfiguration, logger: logger, poolLogger: quiet,
+                                                migrate: false) { store in
             let started = Date()
-            try await client.withConnection { connection in
+            try await store.client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 try await connection.query("SET LOCAL ROLE \(unescaped: quoteIdentifier("t_" + tenant))", logger: logger)
                 try await connection.query("SET LOCAL search_path TO \(unescaped: quoteIdentifier("t_" + tenant))", logger: logger)

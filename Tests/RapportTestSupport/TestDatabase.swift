@@ -88,16 +88,8 @@ public func withTestStore<R: Sendable>(
     migrate: Bool = true, _ body: @Sendable (Store, TestDatabase) async throws -> R
 ) async throws -> R {
     let database = try await TestDatabase.create()
-    let client = PostgresClient(configuration: database.url.clientConfiguration, backgroundLogger: TestDatabase.logger)
-    let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: TestDatabase.logger)
-    return try await withThrowingTaskGroup(of: R?.self) { group in
-        group.addTask {
-            await client.run()
-            return nil
-        }
-        defer { group.cancelAll() }
-        if migrate { try await store.migrate() }
-        return try await body(store, database)
+    return try await Store.withRunningStore(database.url.clientConfiguration, logger: TestDatabase.logger, migrate: migrate) { store in
+        try await body(store, database)
     }
 }
 

@@ -86,7 +86,7 @@ public struct Importer: Sendable {
         }
         func reject(_ line: [UInt8], number: Int, reason: String) throws {
             if rejects == nil {
-                FileManager.default.createFile(atPath: options.rejectsPath, contents: nil)
+                _ = FileManager.default.createFile(atPath: options.rejectsPath, contents: nil)
                 guard let handle = FileHandle(forWritingAtPath: options.rejectsPath) else {
                     throw StoreError.invalidInput("The rejects file \(options.rejectsPath) cannot be written.")
                 }
