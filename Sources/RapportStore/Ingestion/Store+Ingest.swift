@@ -527,6 +527,7 @@ struct IngestBatch {
                 for (key, value) in message.payload { entries.insert(["trait", key, value.typeName]) }
             case .page, .screen:
                 entries.insert(["event", message.type.rawValue, "event"])
+                for (key, value) in message.payload { entries.insert(["property", "\(message.type.rawValue).\(key)", value.typeName]) }
             case .group, .alias:
                 break
             }

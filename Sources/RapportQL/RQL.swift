@@ -1,0 +1,129 @@
+/// The RQL pipeline, one public function per stage:
+///
+/// ```
+/// text ──Lexer.tokenize──▶ [Token] ──Parser.parse──▶ Script (AST)
+///      ──Checker.check(_:catalog:)──▶ [TypedStatement] ──SQLCompiler.compile──▶ SQL + binds
+/// ```
+///
+/// Every stage collects diagnostics and carries on; `compile` returns them all, in source
+/// order, and compiles only when there are none.
+public enum RQL {
+    /// A statement ready to run.
+    public enum CompiledStatement: Sendable {
+        case query(CompiledQuery)
+        case define(Definition, uses: [String])
+        case show(String)
+        case describe(String)
+        case drop(Definition.Kind, String)
+        case explain(CompiledQuery, analyze: Bool)
+    }
+
+    public struct Compilation: Sendable {
+        public var statements: [CompiledStatement]
+        /// Every problem found, in source order; when there is one, `statements` is empty.
+        public var diagnostics: [Diagnostic]
+
+        public var succeeded: Bool { !diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Parses and checks `text` (a script of one or more statements).
+    public static func check(_ text: String, catalog: any Catalog) -> (statements: [TypedStatement?], diagnostics: [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(text)
+        var (script, syntax) = Parser.parse(tokens)
+        script.text = text
+        let problems = lexical + syntax
+        if !problems.isEmpty { return ([], sorted(problems)) }
+        let (statements, semantic) = Checker.check(script, catalog: catalog)
+        return (statements, sorted(semantic))
+    }
+
+    /// Parses, checks and compiles `text`.
+    public static func compile(_ text: String, catalog: any Catalog,
+                               options: SQLCompiler.Options = SQLCompiler.Options()) -> Compilation {
+        let (typed, diagnostics) = check(text, catalog: catalog)
+        guard diagnostics.isEmpty else { return Compilation(statements: [], diagnostics: diagnostics) }
+        let statements = typed.compactMap { $0 }.map { statement -> CompiledStatement in
+            switch statement {
+            case .query(let query): .query(SQLCompiler.compile(query, options: options))
+            case .explain(let query, let analyze): .explain(SQLCompiler.compile(query), analyze: analyze)
+            case .define(let definition, let uses): .define(definition, uses: uses)
+            case .show(let what): .show(what)
+            case .describe(let name): .describe(name)
+            case .drop(let kind, let name): .drop(kind, name)
+            }
+        }
+        return Compilation(statements: statements, diagnostics: [])
+    }
+
+    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
+    }
+
+    /// The output of one stage, as `rapport compile --stage` prints it and the golden
+    /// files hold it.
+    public enum Stage: String, Sendable, CaseIterable {
+        case tokens, ast, typed, sql
+    }
+
+    /// `text` after `stage`, or the rendered diagnostics if it does not get that far.
+    public static func dump(_ text: String, stage: Stage, catalog: any Catalog) -> (output: String, diagnostics: [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(text)
+        if stage == .tokens {
+            return (tokens.map(\.description).joined(separator: "\n"), lexical)
+        }
+        var (script, syntax) = Parser.parse(tokens)
+        script.text = text
+        if stage == .ast || !(lexical + syntax).isEmpty {
+            return (stage == .ast ? script.description : "", sorted(lexical + syntax))
+        }
+        let (typed, semantic) = Checker.check(script, catalog: catalog)
+        if stage == .typed {
+            return (typed.map { $0.map(\.description) ?? "(error)" }.joined(separator: "\n"), sorted(semantic))
+        }
+        guard semantic.isEmpty else { return ("", sorted(semantic)) }
+        let compiled = compile(text, catalog: catalog)
+        return (compiled.statements.map(\.description).joined(separator: "\n\n"), [])
+    }
+}
+
+extension Token: CustomStringConvertible {
+    public var description: String {
+        let kind: String
+        switch self.kind {
+        case .word: kind = "word"
+        case .quotedName: kind = "name"
+        case .string: kind = "string"
+        case .number: kind = "number"
+        case .percent: kind = "percent"
+        case .date: kind = "date"
+        case .timestamp: kind = "timestamp"
+        case .duration: kind = "duration"
+        case .symbol: kind = "symbol"
+        case .end: kind = "end"
+        }
+        return "\(range.start)..<\(range.end) \(kind) \(Literal.string(text).description)"
+    }
+}
+
+extension RQL.CompiledStatement: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .query(let query): return query.description
+        case .explain(let query, let analyze): return "-- explain\(analyze ? " analyze" : "")\n" + query.description
+        case .define(let definition, let uses):
+            return "-- save \(definition.kind.rawValue) \(definition.name) = \(definition.source)"
+                + (uses.isEmpty ? "" : "\n-- uses " + uses.joined(separator: ", "))
+        case .show(let what): return "-- show \(what)"
+        case .describe(let name): return "-- describe \(name)"
+        case .drop(let kind, let name): return "-- drop \(kind.rawValue) \(name)"
+        }
+    }
+}
+
+extension CompiledQuery: CustomStringConvertible {
+    public var description: String {
+        let columns = "-- columns: " + columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
+        let binds = binds.enumerated().map { "-- $\($0.offset + 1) = \($0.element)" }
+        return ([columns] + binds + [sql + ";"]).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,49 @@
+/// One SQL statement with its bind values and the result's named, typed columns. Every
+/// column comes out of the SQL as text (numbers in full precision, timestamps in ISO 8601
+/// UTC, durations in seconds), to be read by its `type`.
+public struct CompiledQuery: Sendable {
+    public var sql: String
+    public var binds: [SQLBind]
+    public var columns: [ResultColumn]
+}
+
+public struct ResultColumn: Sendable, Equatable, Codable {
+    public var name: String
+    public var type: FieldType
+
+    public init(name: String, type: FieldType) {
+        self.name = name
+        self.type = type
+    }
+}
+
+/// A bind value; the SQL casts it where it is used (`$2::numeric`).
+public enum SQLBind: Sendable, Hashable, CustomStringConvertible {
+    case text(String)
+    /// A decimal number as text.
+    case numeric(String)
+    /// An ISO 8601 instant.
+    case timestamp(String)
+    /// PostgreSQL interval text: `90 days`.
+    case interval(String)
+    /// The moment the query runs, supplied by the executor.
+    case now
+
+    /// The value sent to PostgreSQL (as text), given the query's `now` in ISO 8601.
+    public func value(now: String) -> String {
+        switch self {
+        case .text(let value), .numeric(let value), .timestamp(let value), .interval(let value): value
+        case .now: now
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .text(let value): "text " + Literal.string(value).description
+        case .numeric(let value): "numeric \(value)"
+        case .timestamp(let value): "timestamptz \(value)"
+        case .interval(let value): "interval \(value)"
+        case .now: "timestamptz now"
+        }
+    }
+}

@@ -1,0 +1,170 @@
+/// Turns a checked query into one PostgreSQL statement. Literals become binds; the only
+/// identifiers are the tenant tables' own columns, fixed here; catalogue names (traits,
+/// events, properties, identity kinds) are values and so binds as well.
+///
+/// The shapes: a profile question reads `profiles p`; its event aggregates, however many,
+/// come from one grouped pass over the events (`FILTER` per aggregate), pre-filtered to
+/// the events any aggregate reads, and joined once. Each level after the first reads the
+/// one before as a subquery `q`.
+public enum SQLCompiler {
+    public struct Options: Sendable {
+        /// At most this many rows come back (the executor asks for its row cap plus one,
+        /// to know whether it cut).
+        public var rowLimit: Int?
+
+        public init(rowLimit: Int? = nil) {
+            self.rowLimit = rowLimit
+        }
+    }
+
+    public static func compile(_ query: TypedQuery, options: Options = Options()) -> CompiledQuery {
+        var writer = SQLWriter(source: query.source)
+        var sql = ""
+        var tiebreaks: [String] = []
+        for (index, level) in query.levels.enumerated() {
+            let isLast = index == query.levels.count - 1
+            let from = index == 0 ? nil : sql
+            (sql, tiebreaks) = writer.level(level, from: from, inheritedTiebreaks: tiebreaks, final: isLast,
+                                             rowLimit: isLast ? options.rowLimit : nil, first: index == 0)
+        }
+        return CompiledQuery(sql: sql, binds: writer.binds,
+                             columns: query.columns.map { ResultColumn(name: $0.name, type: $0.type) })
+    }
+}
+
+/// Writes SQL text, collecting binds (one per distinct value).
+struct SQLWriter {
+    let source: TypedQuery.Source
+    var binds: [SQLBind] = []
+    var bindIndex: [SQLBind: Int] = [:]
+    /// The events pass of the level being written: aggregate SQL -> column.
+    var aggregates: [(sql: String, column: String)] = []
+    /// Each aggregate's event condition (nil: every event), for the pass's pre-filter.
+    var conditions: [String?] = []
+
+    init(source: TypedQuery.Source) {
+        self.source = source
+    }
+
+    mutating func bind(_ value: SQLBind) -> String {
+        let index: Int
+        if let existing = bindIndex[value] {
+            index = existing
+        } else {
+            binds.append(value)
+            index = binds.count
+            bindIndex[value] = index
+        }
+        switch value {
+        case .text: return "$\(index)"
+        case .numeric: return "$\(index)::numeric"
+        case .timestamp, .now: return "$\(index)::timestamptz"
+        case .interval: return "$\(index)::interval"
+        }
+    }
+
+    // MARK: Levels
+
+    /// One level's SELECT; `from` is the previous level's SQL. Returns the SQL and the
+    /// tie-break expressions a next level orders by (as hidden columns `t1…`).
+    mutating func level(_ level: Level, from: String?, inheritedTiebreaks: [String], final: Bool, rowLimit: Int?,
+                        first: Bool) -> (String, [String]) {
+        aggregates = []
+        conditions = []
+        let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
+        var filters: [String] = []
+        if first, source == .profiles { filters.append("p.merged_into IS NULL") }
+        for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
+
+        var selectList: [String]
+        var groupBy: [String] = []
+        var tiebreaks: [String]
+        if level.isCount {
+            selectList = ["count(*)" + (final ? "::text" : "") + " AS c1"]
+            tiebreaks = []
+        } else {
+            if let keys = level.groupKeys {
+                groupBy = keys.map { expr($0, context) }
+                tiebreaks = zip(keys, groupBy).map { orderTerm($1, type: $0.type) }
+            } else {
+                switch context {
+                case .profile: tiebreaks = ["p.id"]
+                case .event: tiebreaks = ["e.ts", "e.message_id"]
+                case .previous: tiebreaks = inheritedTiebreaks.indices.map { "q.t\($0 + 1)" }
+                default: tiebreaks = []
+                }
+            }
+            selectList = level.columns.enumerated().map { index, column in
+                let value = expr(column.expr, context)
+                return (final ? output(value, type: column.type) : value) + " AS c\(index + 1)"
+            }
+        }
+        var order: [String] = level.order.map { item in
+            orderTerm(expr(item.expr, context), type: item.expr.type) + (item.descending ? " DESC" : "") + " NULLS LAST"
+        }
+        order += tiebreaks
+        if !final, !level.isCount {
+            // Hidden columns carrying the tie-break to the next level.
+            selectList += tiebreaks.enumerated().map { "\($1) AS t\($0 + 1)" }
+        }
+
+        var sql = "SELECT " + selectList.joined(separator: ", ")
+        switch context {
+        case .profile: sql += "\nFROM profiles p"
+        case .event: sql += "\nFROM events e"
+        default: sql += "\nFROM (" + (from ?? "") + ") q"
+        }
+        if !aggregates.isEmpty {
+            sql += "\nLEFT JOIN (" + eventsPass() + ") ea ON ea.profile_id = p.id"
+        }
+        if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
+        if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }
+        let limit = [level.limit, rowLimit].compactMap { $0 }.min()
+        if !level.isCount, final || level.limit != nil, !order.isEmpty {
+            sql += "\nORDER BY " + order.joined(separator: ", ")
+        }
+        if let limit { sql += "\nLIMIT \(limit)" }
+        if let offset = level.offset, offset > 0 { sql += " OFFSET \(offset)" }
+        return (sql, tiebreaks)
+    }
+
+    /// The grouped pass over the events for this level's aggregates.
+    func eventsPass() -> String {
+        var sql = "SELECT e.profile_id, " + aggregates.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
+        sql += " FROM events e"
+        if !conditions.contains(where: { $0 == nil }) {
+            let distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            sql += " WHERE " + (distinct.count == 1 ? distinct[0] : distinct.map { "(\($0))" }.joined(separator: " OR "))
+        }
+        return sql + " GROUP BY e.profile_id"
+    }
+
+    /// A `where` at the top of a level: an identity equality there becomes a semi-join on
+    /// the identities' primary key (null and false both drop the row, so it is the same).
+    mutating func topLevelFilter(_ filter: TypedExpr, _ context: Context) -> String {
+        if case .identityTest(let kind, .equal, let values) = filter.kind, context == .profile {
+            let list = values.map { expr($0, context) }
+            let match = list.count == 1 ? "= \(list[0])" : "IN (" + list.joined(separator: ", ") + ")"
+            return "p.id IN (SELECT i.profile_id FROM identities i WHERE i.kind = \(bind(.text(kind))) AND i.value \(match))"
+        }
+        if case .binary(.and, let left, let right) = filter.kind {
+            return topLevelFilter(left, context) + "\n  AND " + topLevelFilter(right, context)
+        }
+        return expr(filter, context)
+    }
+
+    func orderTerm(_ sql: String, type: FieldType) -> String {
+        type == .text ? "\(sql) COLLATE \"C\"" : sql
+    }
+
+    /// A final column as text.
+    func output(_ sql: String, type: FieldType) -> String {
+        switch type {
+        case .text: return sql
+        case .number, .boolean: return "(\(sql))::text"
+        case .timestamp: return "to_char((\(sql)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        case .duration: return "extract(epoch FROM (\(sql)))::text"
+        case .null: return "NULL::text"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+/// Expressions, in the context of a profile row (`p`), an event row (`e`) or a row of the
+/// previous level (`q`).
+extension SQLWriter {
+    enum Context: Equatable {
+        case profile, event, previous
+    }
+
+    mutating func expr(_ e: TypedExpr, _ context: Context) -> String {
+        switch e.kind {
+        case .text(let value): return bind(.text(value))
+        case .number(let value): return bind(.numeric(value))
+        case .boolean(let value): return value ? "TRUE" : "FALSE"
+        case .timestamp(let value): return bind(.timestamp(value))
+        case .duration(let value): return bind(.interval(value))
+        case .null: return "NULL"
+        case .now: return bind(.now)
+        case .today: return "date_trunc('day', \(bind(.now)), 'UTC')"
+
+        case .profileColumn(let column):
+            switch column {
+            case "created_at": return "p.created_at"
+            case "updated_at": return "p.updated_at"
+            default: return "p.id"
+            }
+        case .trait(let name):
+            return typedJSON("p.traits", key: bind(.text(name)), type: e.type)
+        case .identity(let kind):
+            return "(SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = \(bind(.text(kind)))"
+                + " ORDER BY i.last_seen DESC, i.value COLLATE \"C\" LIMIT 1)"
+        case .identityTest(let kind, let op, let values):
+            let kindBind = bind(.text(kind))
+            let condition = identityCondition(op, values.map { expr($0, context) })
+            return "(SELECT bool_or(\(condition)) FROM identities i WHERE i.profile_id = p.id AND i.kind = \(kindBind))"
+        case .eventAggregate(let aggregate):
+            let column = register(aggregate)
+            return aggregate.function == .count || aggregate.function == .sum ? "COALESCE(\(column), 0)" : column
+        case .seen(let first):
+            let column = register(EventAggregate(function: first ? .min : .max, events: .any))
+            return "COALESCE(\(column), p.created_at)"
+
+        case .eventColumn(let column):
+            let known = ["ts", "received_at", "name", "type", "source", "profile_id", "message_id"]
+            return "e." + (known.contains(column) ? column : "ts")
+        case .eventProperty(let name):
+            return typedJSON("e.props", key: bind(.text(name)), type: e.type)
+        case .eventContext(let path):
+            var sql = "e.context"
+            for (index, key) in path.enumerated() {
+                sql += (index == path.count - 1 ? " ->> " : " -> ") + bind(.text(key))
+            }
+            return "(\(sql))"
+        case .previous(let index):
+            return "q.c\(index + 1)"
+        case .rowAggregate(let function, let argument):
+            guard let argument else { return "count(*)" }
+            let value = expr(argument, context)
+            switch function {
+            case .count: return "count(\(value))"
+            case .sum: return "COALESCE(sum(\(value)), 0)"
+            case .avg: return "avg(\(value))"
+            case .min, .first: return "min(\(value))"
+            case .max, .last: return "max(\(value))"
+            }
+
+        case .not(let operand): return "(NOT \(expr(operand, context)))"
+        case .negate(let operand): return "(- \(expr(operand, context)))"
+        case .binary(let op, let left, let right):
+            return binary(op, left, right, context)
+        case .inList(let value, let items, let negated):
+            let list = items.map { expr($0, context) }.joined(separator: ", ")
+            return "(\(expr(value, context))\(negated ? " NOT" : "") IN (\(list)))"
+        case .isNull(let value, let negated):
+            return "(\(expr(value, context)) IS\(negated ? " NOT" : "") NULL)"
+        case .inWindow(let value, let window):
+            return "(" + windowCondition(expr(value, context), window, context).joined(separator: " AND ") + ")"
+        case .inSegment(_, let predicate):
+            return "COALESCE(\(expr(predicate, context)), FALSE)"
+        }
+    }
+
+    mutating func binary(_ op: BinaryOperator, _ left: TypedExpr, _ right: TypedExpr, _ context: Context) -> String {
+        let l = expr(left, context), r = expr(right, context)
+        let text = left.type == .text || right.type == .text
+        switch op {
+        case .and: return "(\(l) AND \(r))"
+        case .or: return "(\(l) OR \(r))"
+        case .equal: return "(\(l) = \(r))"
+        case .notEqual: return "(\(l) <> \(r))"
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            return text ? "(\(l) COLLATE \"C\" \(op.rawValue) \(r))" : "(\(l) \(op.rawValue) \(r))"
+        case .contains: return "(strpos(\(l), \(r)) > 0)"
+        case .startsWith: return "starts_with(\(l), \(r))"
+        case .matches: return "(\(l) ~ \(r))"
+        case .add: return "(\(l) + \(r))"
+        case .subtract: return "(\(l) - \(r))"
+        case .multiply: return "(\(l) * \(r))"
+        case .divide: return "(\(l) / NULLIF(\(r), 0))"
+        }
+    }
+
+    func identityCondition(_ op: BinaryOperator, _ values: [String]) -> String {
+        switch op {
+        case .equal: return values.count == 1 ? "i.value = \(values[0])" : "i.value IN (" + values.joined(separator: ", ") + ")"
+        case .less, .lessOrEqual, .greater, .greaterOrEqual: return "i.value COLLATE \"C\" \(op.rawValue) \(values[0])"
+        case .contains: return "strpos(i.value, \(values[0])) > 0"
+        case .startsWith: return "starts_with(i.value, \(values[0]))"
+        case .matches: return "i.value ~ \(values[0])"
+        default: return "i.value = \(values[0])"
+        }
+    }
+
+    /// A JSON member read as `type`: null when the stored value is of another JSON type,
+    /// so no cast can fail.
+    func typedJSON(_ column: String, key: String, type: FieldType) -> String {
+        switch type {
+        case .number: return "(CASE WHEN jsonb_typeof(\(column) -> \(key)) = 'number' THEN (\(column) ->> \(key))::numeric END)"
+        case .boolean: return "(CASE WHEN jsonb_typeof(\(column) -> \(key)) = 'boolean' THEN (\(column) ->> \(key))::boolean END)"
+        default: return "(CASE WHEN jsonb_typeof(\(column) -> \(key)) = 'string' THEN \(column) ->> \(key) END)"
+        }
+    }
+
+    mutating func windowCondition(_ ts: String, _ window: TypedWindow, _ context: Context) -> [String] {
+        var parts: [String] = []
+        if let from = window.from { parts.append("\(ts) >= \(expr(from, context))") }
+        if let to = window.to {
+            let end = expr(to, context)
+            parts.append(window.toWholeDay ? "\(ts) < \(end) + interval '1 day'" : "\(ts) <= \(end)")
+        }
+        return parts
+    }
+
+    /// Adds an aggregate to the level's events pass; returns its column (`ea.a1`).
+    mutating func register(_ aggregate: EventAggregate) -> String {
+        var parts: [String] = []
+        switch aggregate.events {
+        case .any: break
+        case .track(let name): parts.append("e.type = 'track' AND e.name = \(bind(.text(name)))")
+        case .type(let type): parts.append("e.type = \(bind(.text(type)))")
+        }
+        if let window = aggregate.window { parts += windowCondition("e.ts", window, .event) }
+        if let filter = aggregate.filter { parts.append(expr(filter, .event)) }
+        let condition = parts.isEmpty ? nil : parts.joined(separator: " AND ")
+        let value = aggregate.property.map { typedJSON("e.props", key: bind(.text($0.name)), type: $0.type) }
+        let filterClause = condition.map { " FILTER (WHERE \($0))" } ?? ""
+        let sql: String
+        switch aggregate.function {
+        case .count: sql = "count(\(value ?? "*"))" + filterClause
+        case .sum, .avg, .min, .max: sql = "\(aggregate.function.rawValue)(\(value ?? "e.ts"))" + filterClause
+        case .first, .last:
+            if let value {
+                let direction = aggregate.function == .first ? "" : " DESC"
+                sql = "(array_agg(\(value) ORDER BY e.ts\(direction), e.message_id)\(filterClause))[1]"
+            } else {
+                sql = (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause
+            }
+        }
+        if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
+        let column = "a\(aggregates.count + 1)"
+        aggregates.append((sql, column))
+        conditions.append(condition)
+        return "ea.\(column)"
+    }
+}

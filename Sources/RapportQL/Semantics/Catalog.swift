@@ -1,0 +1,126 @@
+/// The types RQL values have.
+public enum FieldType: String, Sendable, Codable {
+    case text, number, boolean, timestamp, duration
+    /// The type of `null`: compatible with every other.
+    case null
+}
+
+/// A tenant's identity kind as the checker needs it: its name and how ingestion
+/// normalises its values (`email`, `phone`, `trim`, `none`).
+public struct IdentityKindInfo: Sendable, Equatable {
+    public var name: String
+    public var normalization: String
+
+    public init(name: String, normalization: String) {
+        self.name = name
+        self.normalization = normalization
+    }
+}
+
+/// A saved segment or metric.
+public struct Definition: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable { case segment, metric, funnel }
+
+    public var kind: Kind
+    public var name: String
+    /// The definition's RQL, as it follows `segment NAME =` (a query) or `metric NAME =`.
+    public var source: String
+
+    public init(kind: Kind, name: String, source: String) {
+        self.kind = kind
+        self.name = name
+        self.source = source
+    }
+}
+
+/// What the checker knows of a tenant: its traits, events and their properties with the
+/// types observed at ingestion, its identity kinds and its saved definitions. A fixture
+/// in tests; RapportStore reads it from the tenant's `catalogue`, `identity_kinds` and
+/// `definitions` tables.
+public protocol Catalog: Sendable {
+    /// The trait's type, if the trait was ever seen.
+    func traitType(_ name: String) -> FieldType?
+    var traitNames: [String] { get }
+    /// Whether a track event of that name was ever seen.
+    func hasEvent(_ name: String) -> Bool
+    var eventNames: [String] { get }
+    /// The type of property `name` of `event`, or of any event's property `name` when
+    /// `event` is nil.
+    func propertyType(event: String?, name: String) -> FieldType?
+    func propertyNames(event: String?) -> [String]
+    var identityKinds: [IdentityKindInfo] { get }
+    func definition(_ name: String) -> Definition?
+    /// Every saved definition, for `show` and did-you-mean hints.
+    var definitionList: [Definition] { get }
+}
+
+/// A catalogue held in memory, built from the rows of the `catalogue` table.
+public struct CatalogSnapshot: Catalog {
+    public struct Entry: Sendable, Hashable {
+        /// `trait`, `event` or `property` (named `Event.property`).
+        public var kind: String
+        public var name: String
+        /// `text`, `number`, `boolean`, or a type RQL does not query (`array`, `object`, `null`).
+        public var type: String
+
+        public init(kind: String, name: String, type: String) {
+            self.kind = kind
+            self.name = name
+            self.type = type
+        }
+    }
+
+    var traits: [String: FieldType] = [:]
+    var events: Set<String> = []
+    /// Event name -> property -> type; "" collects every event's properties.
+    var properties: [String: [String: FieldType]] = [:]
+    public var identityKinds: [IdentityKindInfo]
+    var definitions: [String: Definition]
+
+    public init(entries: [Entry], identityKinds: [IdentityKindInfo], definitions: [Definition] = []) {
+        self.identityKinds = identityKinds
+        self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var traitTypes: [String: Set<String>] = [:]
+        var propertyTypes: [String: [String: Set<String>]] = [:]
+        for entry in entries {
+            switch entry.kind {
+            case "trait":
+                traitTypes[entry.name, default: []].insert(entry.type)
+            case "event":
+                events.insert(entry.name)
+            case "property":
+                // `Order Completed.revenue`: the event name may hold dots, the property not.
+                guard let dot = entry.name.lastIndex(of: ".") else { continue }
+                let event = String(entry.name[..<dot]), property = String(entry.name[entry.name.index(after: dot)...])
+                propertyTypes[event, default: [:]][property, default: []].insert(entry.type)
+                propertyTypes["", default: [:]][property, default: []].insert(entry.type)
+            default:
+                continue
+            }
+        }
+        traits = traitTypes.compactMapValues(Self.type(observed:))
+        properties = propertyTypes.mapValues { $0.compactMapValues(Self.type(observed:)) }
+    }
+
+    /// A name seen with several types takes the first of number, boolean, text.
+    static func type(observed: Set<String>) -> FieldType? {
+        for candidate in [FieldType.number, .boolean, .text] where observed.contains(candidate.rawValue) { return candidate }
+        return nil
+    }
+
+    public func traitType(_ name: String) -> FieldType? { traits[name] }
+    public var traitNames: [String] { traits.keys.sorted() }
+    public func hasEvent(_ name: String) -> Bool { events.contains(name) }
+    public var eventNames: [String] { events.sorted() }
+
+    public func propertyType(event: String?, name: String) -> FieldType? {
+        properties[event ?? ""]?[name]
+    }
+
+    public func propertyNames(event: String?) -> [String] {
+        (properties[event ?? ""] ?? [:]).keys.sorted()
+    }
+
+    public func definition(_ name: String) -> Definition? { definitions[name] }
+    public var definitionList: [Definition] { definitions.values.sorted { $0.name < $1.name } }
+}

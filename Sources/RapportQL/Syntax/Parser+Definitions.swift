@@ -1,0 +1,148 @@
+/// Funnels, value settings and reports: parsed in full (the checker says what runs yet).
+extension Parser {
+    mutating func parseEventName() throws(Failure) -> Name {
+        if current.isKeyword("any") {
+            let token = advance()
+            return Name("any", token.range)
+        }
+        return try parseName("an event name")
+    }
+
+    /// `a -> b within 1 day -> optional c -> d within 7 days exclude refund where amount > 0`.
+    /// A `within` right after the last step is the whole funnel's window.
+    mutating func parseFunnel() throws(Failure) -> Funnel {
+        var steps: [Funnel.Step] = []
+        repeat {
+            let optional = accept(keyword: "optional") != nil
+            let event = try parseEventName()
+            var filter: Expr?
+            if accept(keyword: "where") != nil { filter = try parseExpression() }
+            var within: Duration?
+            if accept(keyword: "within") != nil { within = try parseDuration() }
+            steps.append(Funnel.Step(optional: optional, event: event, filter: filter, within: within))
+        } while accept(symbol: "->") != nil
+        var options: [Funnel.Option] = []
+        if steps.count > 1, let last = steps.last?.within {
+            steps[steps.count - 1].within = nil
+            options.append(.within(last))
+        }
+        while true {
+            if accept(keyword: "within") != nil {
+                options.append(.within(try parseDuration()))
+            } else if accept(keyword: "exclude") != nil {
+                let event = try parseEventName()
+                var filter: Expr?
+                if accept(keyword: "where") != nil { filter = try parseExpression() }
+                options.append(.exclude(event, filter))
+            } else if accept(keyword: "order") != nil {
+                let token = current
+                guard token.kind == .word, ["sequential", "strict", "any"].contains(token.text.lowercased()) else {
+                    throw fail(.expected("`sequential`, `strict` or `any`", found: token))
+                }
+                advance()
+                options.append(.order(Name(token.text.lowercased(), token.range)))
+            } else if accept(keyword: "by") != nil {
+                let field = try parseFieldPath()
+                var attribution: [Name] = []
+                if accept(keyword: "attribute") != nil {
+                    let token = current
+                    switch token.text.lowercased() {
+                    case "first", "last":
+                        advance()
+                        attribution = [Name(token.text.lowercased(), token.range)]
+                    case "step":
+                        advance()
+                        let number = current
+                        _ = try parseInteger("a step number")
+                        attribution = [Name("step", token.range), Name(number.text, number.range)]
+                    default:
+                        throw fail(.expected("`first`, `last` or `step N`", found: token))
+                    }
+                }
+                options.append(.by(field, attribution: attribution))
+            } else {
+                break
+            }
+        }
+        return Funnel(steps: steps, options: options)
+    }
+
+    mutating func parseFieldPath() throws(Failure) -> [Name] {
+        var names = [try parseName("a field")]
+        while accept(symbol: ".") != nil { names.append(try parseName("a field")) }
+        return names
+    }
+
+    /// `set value revenue = purchase.amount`, `set value discount = 10%`.
+    mutating func parseSetting() throws(Failure) -> Statement.Kind {
+        advance()
+        _ = try expect(keyword: "value")
+        let setting = try parseName("`revenue`, `cost`, `discount` or `tiers`")
+        _ = try expect(symbol: "=")
+        var values: [SettingValue] = []
+        repeat {
+            if current.kind == .percent {
+                let token = advance()
+                values.append(.percent(token.text, token.range))
+            } else {
+                let event = try parseEventName()
+                _ = try expect(symbol: ".", "`.` and a property (`purchase.amount`)")
+                values.append(.eventValue(event: event, property: try parseName("a property")))
+            }
+        } while accept(symbol: ",") != nil
+        return .setValue(setting, values)
+    }
+
+    mutating func parseShow() throws(Failure) -> Statement.Kind {
+        let start = advance().range.start
+        let token = current
+        let word = token.kind == .word ? token.text.lowercased() : ""
+        switch word {
+        case "segments", "funnels", "metrics", "traits", "events":
+            advance()
+            return .show(Name(word, token.range))
+        case "funnel":
+            advance()
+            let name = try parseName("a funnel name")
+            var by: [Name]?
+            if accept(keyword: "by") != nil { by = try parseFieldPath() }
+            _ = try parseWindow()
+            return .report(Report(kind: "funnel", name: name, by: by, range: range(from: start)))
+        case "tiers", "pareto":
+            advance()
+            if word == "pareto", accept(keyword: "top") != nil {
+                guard current.kind == .percent else { throw fail(.expected("a percentage such as `20%`", found: current)) }
+                advance()
+            }
+            return .report(Report(kind: word, name: nil, by: nil, range: range(from: start)))
+        case "lifecycle":
+            advance()
+            var by: [Name]?
+            if accept(keyword: "by") != nil { by = try parseFieldPath() }
+            return .report(Report(kind: "lifecycle", name: nil, by: by, range: range(from: start)))
+        case "retention":
+            advance()
+            _ = try expect(keyword: "by")
+            let period = current
+            guard period.isKeyword("week") || period.isKeyword("month") else {
+                throw fail(.expected("`week` or `month`", found: period))
+            }
+            advance()
+            if accept(keyword: "since") != nil { _ = try parseAdditive() }
+            return .report(Report(kind: "retention", name: nil, by: nil, range: range(from: start)))
+        case "value":
+            advance()
+            let what = current
+            guard what.isKeyword("chain") || what.isKeyword("settings") else {
+                throw fail(.expected("`chain` or `settings`", found: what))
+            }
+            advance()
+            return .report(Report(kind: "value " + what.text.lowercased(), name: nil, by: nil, range: range(from: start)))
+        default:
+            let choices = ["segments", "funnels", "metrics", "traits", "events", "funnel", "tiers", "pareto", "lifecycle",
+                           "retention", "value"]
+            throw fail(.expected("what to show (segments, metrics, traits, events, funnel NAME, tiers, …)", found: token,
+                                 hint: Diagnostic.suggestion(for: token.text, among: choices)))
+        }
+    }
+}
