@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer",
+                "RapportServer", "RapportQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -98,11 +98,13 @@ let package = Package(
         .testTarget(
             name: "RapportQLTests",
             dependencies: ["RapportQL"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RapportStoreTests",
             dependencies: ["RapportStore", "RapportTestSupport"],
+            exclude: ["Oracle"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -26,6 +26,14 @@ public enum RQL {
         public var succeeded: Bool { !diagnostics.contains { $0.severity == .error } }
     }
 
+    /// Tokenizes and parses `text`, lexical and syntax problems together.
+    public static func parse(_ text: String) -> (script: Script, diagnostics: [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(text)
+        var (script, syntax) = Parser.parse(tokens)
+        script.text = text
+        return (script, sorted(lexical + syntax))
+    }
+
     /// Parses and checks `text` (a script of one or more statements).
     public static func check(_ text: String, catalog: any Catalog) -> (statements: [TypedStatement?], diagnostics: [Diagnostic]) {
         let (tokens, lexical) = Lexer.tokenize(text)

@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var headers: HTTPFields = [:]
     /// The position of the offending message in a batch.
     public var index: Int?
+    /// A query's problems, each with its position.
+    public var diagnostics: [DiagnosticBody]?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:], index: Int? = nil) {
         self.status = status
@@ -40,6 +42,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             var code: String
             var message: String
             var index: Int?
+            var diagnostics: [DiagnosticBody]?
         }
         var error: Inner
     }
@@ -55,6 +58,8 @@ extension APIError {
             self = APIError(storeError: error)
         case let error as MessageError:
             self = APIError(.badRequest, code: "invalid-message", message: Self.sentence(error.description), index: error.index)
+        case let error as QueryError:
+            self = APIError(queryError: error)
         case is IngestOverloaded:
             self = APIError(.serviceUnavailable, code: "overloaded", message: "\(error)", headers: [.retryAfter: "1"])
         case let error as HTTPError:
@@ -105,7 +110,7 @@ extension APIError {
     func response() -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, index: index)))) ?? Data()
+        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, index: index, diagnostics: diagnostics)))) ?? Data()
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -23,6 +23,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) -> Rou
     let tenant = router.group("v1").add(middleware: KeyAuthMiddleware(store: store))
     KeysController(store: store).addRoutes(to: tenant)
     ProfilesController(store: store).addRoutes(to: tenant)
+    QueryController(store: store, options: configuration.query).addRoutes(to: tenant)
     IdentityConfigController(store: store).addRoutes(
         to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
     return router

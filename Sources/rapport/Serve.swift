@@ -20,6 +20,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on (default: $RAPPORT_PORT, else 8080).")
     var port: Int?
 
+    @Option(help: "A query's statement timeout in milliseconds (default: $RAPPORT_QUERY_TIMEOUT_MS, else 30000).")
+    var queryTimeoutMs: Int?
+
+    @Option(help: "The most rows a query returns (default: $RAPPORT_QUERY_ROW_CAP, else 10000).")
+    var queryRowCap: Int?
+
     @Flag(help: "Create the tenant `demo` if missing and print a fresh key for it (earlier demo keys are revoked).")
     var demo = false
 
@@ -28,7 +34,10 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host ?? env["RAPPORT_HOST"] ?? "127.0.0.1",
             port: port ?? env["RAPPORT_PORT"].flatMap(Int.init) ?? 8080,
-            adminKey: env["RAPPORT_ADMIN_KEY"])
+            adminKey: env["RAPPORT_ADMIN_KEY"],
+            query: QueryOptions(
+                timeout: .milliseconds(queryTimeoutMs ?? env["RAPPORT_QUERY_TIMEOUT_MS"].flatMap(Int.init) ?? 30_000),
+                rowCap: queryRowCap ?? env["RAPPORT_QUERY_ROW_CAP"].flatMap(Int.init) ?? 10_000))
         let logger = options.logger(default: .info)
         let databaseConfiguration = try options.database()
         logger.info("opening the database", metadata: ["database": "\(databaseConfiguration)"])

@@ -94,7 +94,9 @@ extension SQLWriter {
         case .add: return "(\(l) + \(r))"
         case .subtract: return "(\(l) - \(r))"
         case .multiply: return "(\(l) * \(r))"
-        case .divide: return "(\(l) / NULLIF(\(r), 0))"
+        case .divide:
+            // Counts are integers in SQL; RQL numbers divide exactly.
+            return left.type == .number ? "((\(l))::numeric / NULLIF(\(r), 0))" : "(\(l) / NULLIF(\(r), 0))"
         }
     }
 

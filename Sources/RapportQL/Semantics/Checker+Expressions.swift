@@ -195,12 +195,12 @@ extension Checker {
     }
 
     /// A duration as PostgreSQL interval text: `90 days`, `3 months`.
-    static func interval(_ duration: Duration) -> String {
+    static func interval(_ duration: DurationLiteral) -> String {
         "\(duration.amount) \(duration.unit.rawValue)\(duration.amount == 1 ? "" : "s")"
     }
 
     /// `within D`: from `now - D` to `now`.
-    func window(within duration: Duration) -> TypedWindow {
+    func window(within duration: DurationLiteral) -> TypedWindow {
         let from = TypedExpr(.binary(.subtract, TypedExpr(.now, .timestamp), TypedExpr(.duration(Self.interval(duration)), .duration)), .timestamp)
         return TypedWindow(from: from, to: TypedExpr(.now, .timestamp))
     }

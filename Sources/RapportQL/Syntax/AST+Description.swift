@@ -127,7 +127,7 @@ extension Literal: CustomStringConvertible {
     }
 }
 
-extension Duration: CustomStringConvertible {
+extension DurationLiteral: CustomStringConvertible {
     public var description: String { "\(amount)\(unit.rawValue)" }
 }
 

@@ -103,7 +103,7 @@ public struct Expr: Sendable {
         case inList(Expr, [Expr], negated: Bool)
         case isNull(Expr, negated: Bool)
         /// `ts within 30 days`.
-        case within(Expr, Duration)
+        case within(Expr, DurationLiteral)
         /// Stands in for a part that did not parse (a diagnostic was recorded).
         case invalid
     }
@@ -136,12 +136,12 @@ public enum Literal: Sendable, Equatable {
     case percent(String)
     case date(String)
     case timestamp(String)
-    case duration(Duration)
+    case duration(DurationLiteral)
     case boolean(Bool)
     case now, today, null
 }
 
-public struct Duration: Sendable, Equatable {
+public struct DurationLiteral: Sendable, Equatable {
     public enum Unit: String, Sendable {
         case minute, hour, day, week, month, year
     }
@@ -171,7 +171,7 @@ public struct EventRef: Sendable {
 }
 
 public enum Window: Sendable {
-    case within(Duration)
+    case within(DurationLiteral)
     case since(Expr)
     case between(Expr, Expr)
 }
@@ -181,11 +181,11 @@ public struct Funnel: Sendable {
         public var optional: Bool
         public var event: Name
         public var filter: Expr?
-        public var within: Duration?
+        public var within: DurationLiteral?
     }
 
     public enum Option: Sendable {
-        case within(Duration)
+        case within(DurationLiteral)
         case exclude(Name, Expr?)
         case order(Name)
         case by([Name], attribution: [Name])

@@ -17,7 +17,7 @@ extension Parser {
             let event = try parseEventName()
             var filter: Expr?
             if accept(keyword: "where") != nil { filter = try parseExpression() }
-            var within: Duration?
+            var within: DurationLiteral?
             if accept(keyword: "within") != nil { within = try parseDuration() }
             steps.append(Funnel.Step(optional: optional, event: event, filter: filter, within: within))
         } while accept(symbol: "->") != nil

@@ -3,11 +3,11 @@
 /// < `+ -` < `* /` < unary `-` < primaries.
 extension Parser {
     static let aggregateFunctions: Set<String> = ["count", "sum", "avg", "min", "max", "first", "last"]
-    static let longUnits: [String: Duration.Unit] = [
+    static let longUnits: [String: DurationLiteral.Unit] = [
         "minute": .minute, "minutes": .minute, "hour": .hour, "hours": .hour, "day": .day, "days": .day,
         "week": .week, "weeks": .week, "month": .month, "months": .month, "year": .year, "years": .year,
     ]
-    static let shortUnits: [String: Duration.Unit] = ["min": .minute, "h": .hour, "d": .day, "w": .week, "mo": .month, "y": .year]
+    static let shortUnits: [String: DurationLiteral.Unit] = ["min": .minute, "h": .hour, "d": .day, "w": .week, "mo": .month, "y": .year]
 
     mutating func parseExpression() throws(Failure) -> Expr {
         var left = try parseConjunction()
@@ -239,20 +239,20 @@ extension Parser {
     }
 
     /// `90 days`, `1 year`, `90d`, `30min`.
-    mutating func parseDuration() throws(Failure) -> Duration {
+    mutating func parseDuration() throws(Failure) -> DurationLiteral {
         let token = current
         if token.kind == .duration {
             advance()
             let digits = token.text.prefix { $0.isNumber }
             let unit = Self.shortUnits[String(token.text.dropFirst(digits.count))]
             guard let amount = Int(digits), let unit else { throw fail(.badDuration(token.range, token.text)) }
-            return Duration(amount: amount, unit: unit, range: token.range)
+            return DurationLiteral(amount: amount, unit: unit, range: token.range)
         }
         if token.kind == .number, let unit = Self.longUnits[peek().text.lowercased()], peek().kind == .word {
             advance()
             let unitToken = advance()
             guard let amount = Int(token.text) else { throw fail(.badDuration(range(from: token.range.start), token.text)) }
-            return Duration(amount: amount, unit: unit, range: SourceRange(token.range.start, unitToken.range.end))
+            return DurationLiteral(amount: amount, unit: unit, range: SourceRange(token.range.start, unitToken.range.end))
         }
         throw fail(.expected("a duration such as `90 days` or `2w`", found: token))
     }

@@ -164,7 +164,7 @@ public struct Parser {
         case "explain":
             advance()
             let analyze = accept(keyword: "analyze") != nil
-            return .explain(analyze: analyze, try parseQuery())
+            return .explain(analyze: analyze, current.isKeyword("count") ? try parseCountShorthand() : try parseQuery())
         default:
             throw fail(.unknownStatement(current))
         }

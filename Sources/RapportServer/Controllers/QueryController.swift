@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import RapportQL
+import RapportStore
+
+/// RQL over HTTP (scope `query`): `POST /v1/query` runs a script, `POST /v1/query/validate`
+/// only checks it (for editors), and `/v1/segments…` lists saved segments, their sizes and
+/// their members page by page.
+struct QueryController {
+    let store: Store
+    let options: QueryOptions
+
+    struct QueryRequest: Decodable {
+        var q: String
+    }
+
+    struct Validation: ResponseEncodable {
+        var valid: Bool
+        var diagnostics: [DiagnosticBody]
+    }
+
+    struct Segments: ResponseEncodable {
+        var segments: [SegmentInfo]
+    }
+
+    struct Members: ResponseEncodable {
+        var columns: [ResultColumn]
+        var rows: [[QueryValue]]
+        var nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case columns, rows
+            case nextCursor = "next_cursor"
+        }
+    }
+
+    /// The last statement's result; `statements` counts those that ran.
+    struct QueryResponse: ResponseEncodable {
+        var result: QueryResult
+        var statements: Int
+
+        func encode(to encoder: any Encoder) throws {
+            try result.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(statements, forKey: .statements)
+        }
+
+        enum Key: String, CodingKey { case statements }
+    }
+
+    func addRoutes(to group: RouterGroup<RapportRequestContext>) {
+        group.post("query") { request, context in
+            let key = try context.require(.query)
+            let text = try await queryText(request, context: context)
+            let results = try await store.query(text, tenant: key.tenant, options: options)
+            guard let last = results.last else {
+                throw APIError(.badRequest, code: "invalid-query", message: "The query is empty: send at least one statement in `q`.")
+            }
+            return QueryResponse(result: last, statements: results.count)
+        }
+        group.post("query/validate") { request, context in
+            let key = try context.require(.query)
+            let text = try await queryText(request, context: context)
+            let diagnostics = try await store.validate(text, tenant: key.tenant)
+            return Validation(valid: !diagnostics.contains { $0.severity == .error },
+                              diagnostics: DiagnosticBody.list(diagnostics, source: text))
+        }
+        group.get("segments") { _, context in
+            let key = try context.require(.query)
+            return Segments(segments: try await store.segments(tenant: key.tenant))
+        }
+        group.get("segments/{name}") { _, context in
+            let key = try context.require(.query)
+            let name = try context.parameters.require("name")
+            guard let segment = try await store.segment(name, tenant: key.tenant, options: options) else { throw notFound(name) }
+            return segment
+        }
+        group.get("segments/{name}/members") { request, context in
+            let key = try context.require(.query)
+            let name = try context.parameters.require("name")
+            let query = request.uri.queryParameters
+            let limit = try query["limit"].map { text -> Int in
+                guard let n = Int(text), (1...1000).contains(n) else {
+                    throw APIError(.badRequest, code: "invalid-request", message: "`limit` must be a whole number from 1 to 1000.")
+                }
+                return n
+            } ?? 100
+            let cursor = try query["cursor"].map { text -> Int64 in
+                guard let id = Int64(text), id >= 0 else {
+                    throw APIError(.badRequest, code: "invalid-request", message: "`cursor` must be the `next_cursor` of an earlier page.")
+                }
+                return id
+            }
+            guard try await store.segments(tenant: key.tenant).contains(where: { $0.name == name }) else { throw notFound(name) }
+            let (page, next) = try await store.segmentMembers(name, tenant: key.tenant, after: cursor, limit: limit, options: options)
+            return Members(columns: page.columns, rows: page.rows, nextCursor: next.map(String.init))
+        }
+    }
+
+    func queryText(_ request: Request, context: RapportRequestContext) async throws -> String {
+        let body: QueryRequest
+        do {
+            body = try await request.decode(as: QueryRequest.self, context: context)
+        } catch {
+            throw APIError(.badRequest, code: "invalid-request", message: "Send a JSON object with the query in `q`: {\"q\": \"count profiles\"}.")
+        }
+        guard body.q.utf8.count <= 100_000 else {
+            throw APIError(.contentTooLarge, code: "query-too-long", message: "A query may be at most 100,000 bytes long.")
+        }
+        return body.q
+    }
+
+    func notFound(_ name: String) -> APIError {
+        APIError(.notFound, code: "segment-not-found", message: "There is no segment `\(name)`.")
+    }
+}
+
+extension QueryResult: ResponseEncodable {}
+extension SegmentInfo: ResponseEncodable {}

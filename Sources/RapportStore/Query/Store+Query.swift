@@ -1,0 +1,149 @@
+import Foundation
+import PostgresNIO
+import RapportQL
+
+extension Store {
+    /// The tenant's catalogue as the checker sees it.
+    public func catalog(tenant: Tenant) async throws -> CatalogSnapshot {
+        try await withTenant(tenant, readOnly: true) { connection in
+            try await Self.loadCatalog(on: connection, logger: logger)
+        }
+    }
+
+    static func loadCatalog(on connection: PostgresConnection, logger: Logger) async throws -> CatalogSnapshot {
+        var entries: [CatalogSnapshot.Entry] = []
+        for try await (kind, name, type) in try await connection.query(
+            "SELECT kind, name, type FROM catalogue", logger: logger).decode((String, String, String).self) {
+            entries.append(CatalogSnapshot.Entry(kind: kind, name: name, type: type))
+        }
+        var kinds: [IdentityKindInfo] = []
+        for try await (kind, normalization) in try await connection.query(
+            "SELECT kind, normalization FROM identity_kinds ORDER BY priority, kind", logger: logger).decode((String, String).self) {
+            kinds.append(IdentityKindInfo(name: kind, normalization: normalization))
+        }
+        if kinds.isEmpty {
+            kinds = IdentityRules.defaults.kinds.map { IdentityKindInfo(name: $0.name, normalization: $0.normalization.rawValue) }
+        }
+        var definitions: [Definition] = []
+        for try await (kind, name, source) in try await connection.query(
+            "SELECT kind, name, source FROM definitions", logger: logger).decode((String, String, String).self) {
+            if let kind = Definition.Kind(rawValue: kind) { definitions.append(Definition(kind: kind, name: name, source: source)) }
+        }
+        return CatalogSnapshot(entries: entries, identityKinds: kinds, definitions: definitions)
+    }
+
+    /// Parses and checks `text` against the tenant's catalogue without running it.
+    public func validate(_ text: String, tenant: Tenant) async throws -> [Diagnostic] {
+        let catalog = try await catalog(tenant: tenant)
+        return RQL.check(text, catalog: catalog).diagnostics
+    }
+
+    /// Compiles `text` against the tenant's catalogue.
+    public func compile(_ text: String, tenant: Tenant, options: QueryOptions = QueryOptions()) async throws -> RQL.Compilation {
+        let catalog = try await catalog(tenant: tenant)
+        return RQL.compile(text, catalog: catalog, options: SQLCompiler.Options(rowLimit: options.rowCap + 1))
+    }
+
+    /// Runs an RQL script: one result per statement. A script with a problem runs nothing
+    /// (``QueryError/diagnostics(_:source:)``); statements run in one transaction of the
+    /// tenant, read-only unless the script saves or drops definitions, with the statement
+    /// timeout, so a failure leaves nothing half-done.
+    public func query(_ text: String, tenant: Tenant, options: QueryOptions = QueryOptions()) async throws -> [QueryResult] {
+        let compilation = try await compile(text, tenant: tenant, options: options)
+        guard compilation.succeeded else { throw QueryError.diagnostics(compilation.diagnostics, source: text) }
+        let writes = compilation.statements.contains {
+            switch $0 {
+            case .define, .drop: true
+            default: false
+            }
+        }
+        let now = Self.iso(options.now ?? Date())
+        let timeout = Int(options.timeout.components.seconds * 1000 + options.timeout.components.attoseconds / 1_000_000_000_000_000)
+        do {
+            return try await withTenant(tenant, readOnly: !writes) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(1, timeout))"), logger: logger)
+                try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
+                var results: [QueryResult] = []
+                for statement in compilation.statements {
+                    results.append(try await Self.run(statement, now: now, options: options, on: connection, logger: logger))
+                }
+                return results
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "57014" {
+            throw QueryError.timeout(milliseconds: timeout)
+        }
+    }
+
+    static func iso(_ date: Date) -> String {
+        Timestamp.format(Timestamp.micros(date))
+    }
+
+    static func run(_ statement: RQL.CompiledStatement, now: String, options: QueryOptions,
+                    on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
+        switch statement {
+        case .query(let query):
+            let clock = ContinuousClock.now
+            var rows = try await rows(of: query, now: now, on: connection, logger: logger)
+            let truncated = rows.count > options.rowCap
+            if truncated { rows.removeLast(rows.count - options.rowCap) }
+            let elapsed = ContinuousClock.now - clock
+            return QueryResult(columns: query.columns, rows: rows, truncated: truncated,
+                               elapsedMilliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+        case .explain(let query, let analyze):
+            let binds = query.binds.map(\.description)
+            guard analyze else {
+                return QueryResult(columns: [ResultColumn(name: "sql", type: .text), ResultColumn(name: "binds", type: .text)],
+                                   rows: [[.text(query.sql), .text(binds.joined(separator: "\n"))]], sql: query.sql, binds: binds)
+            }
+            var plan = query
+            plan.sql = "EXPLAIN (ANALYZE, BUFFERS) " + query.sql
+            var lines: [String] = []
+            for try await line in try await connection.query(postgresQuery(plan, now: now), logger: logger).decode(String.self) {
+                lines.append(line)
+            }
+            var result = QueryResult.lines("plan", lines)
+            result.sql = query.sql
+            result.binds = binds
+            return result
+        case .define(let definition, let uses):
+            try await connection.query("""
+                INSERT INTO definitions (kind, name, source, uses) VALUES (\(definition.kind.rawValue), \(definition.name), \(definition.source), \(uses))
+                ON CONFLICT (kind, name) DO UPDATE SET source = excluded.source, uses = excluded.uses, updated_at = now()
+                """, logger: logger)
+            return QueryResult.lines("result", ["saved \(definition.kind.rawValue) \(definition.name)"])
+        case .drop(let kind, let name):
+            var users: [String] = []
+            for try await (userKind, user) in try await connection.query(
+                "SELECT kind, name FROM definitions WHERE \(name) = ANY(uses) ORDER BY name", logger: logger).decode((String, String).self) {
+                users.append("\(userKind) \(user)")
+            }
+            guard users.isEmpty else { throw QueryError.inUse(name, usedBy: users) }
+            try await connection.query("DELETE FROM definitions WHERE kind = \(kind.rawValue) AND name = \(name)", logger: logger)
+            return QueryResult.lines("result", ["dropped \(kind.rawValue) \(name)"])
+        case .show(let what):
+            return try await show(what, on: connection, logger: logger)
+        case .describe(let name):
+            return try await describe(name, now: now, options: options, on: connection, logger: logger)
+        }
+    }
+
+    static func postgresQuery(_ query: CompiledQuery, now: String) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: query.binds.count)
+        for bind in query.binds { binds.append(bind.value(now: now)) }
+        return PostgresQuery(unsafeSQL: query.sql, binds: binds)
+    }
+
+    static func rows(of query: CompiledQuery, now: String, on connection: PostgresConnection, logger: Logger) async throws -> [[QueryValue]] {
+        var rows: [[QueryValue]] = []
+        let types = query.columns.map(\.type)
+        for try await row in try await connection.query(postgresQuery(query, now: now), logger: logger) {
+            var values: [QueryValue] = []
+            values.reserveCapacity(types.count)
+            for (index, cell) in row.enumerated() {
+                values.append(QueryValue(try cell.decode(String?.self), type: types[index]))
+            }
+            rows.append(values)
+        }
+        return rows
+    }
+}

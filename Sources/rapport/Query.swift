@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import RapportQL
+import RapportStore
+
+/// `rapport query --tenant acme 'count profiles where plan = "pro"'`.
+struct Query: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run RQL against a tenant and print the result.",
+        discussion: """
+            The query is read from the argument, or from standard input when it is `-`. Problems are \
+            printed with their line, column and a suggestion, and nothing runs (exit status 2).
+            """)
+
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "The tenant's slug.") var tenant: String
+    @Flag(help: "Print the result as JSON, as POST /v1/query returns it.") var json = false
+    @Option(help: "The statement timeout in milliseconds.") var timeoutMs = 30_000
+    @Option(help: "The most rows to print.") var rowCap = 10_000
+    @Argument(help: "The RQL script, or - to read it from standard input.") var query: String
+
+    func run() async throws {
+        let text = query == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : query
+        let (slug, json) = (tenant, self.json)
+        let queryOptions = QueryOptions(timeout: .milliseconds(timeoutMs), rowCap: rowCap)
+        do {
+            let results = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
+                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                return try await store.query(text, tenant: tenant, options: queryOptions)
+            }
+            for result in results {
+                print(json ? try encodeJSON(result) : Self.table(result))
+            }
+        } catch let error as QueryError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+    }
+
+    /// A result as a text table, with a line saying how many rows.
+    static func table(_ result: QueryResult) -> String {
+        var text = TextTable.render(header: result.columns.map(\.name), rows: result.rows.map { $0.map(\.display) })
+        let count = result.rows.count
+        text += "\n(\(count) row\(count == 1 ? "" : "s")\(result.truncated ? ", cut at the row cap" : ""))"
+        return text
+    }
+}
+
+/// `rapport compile --stage sql 'profiles | where plan = "pro"'`: the compiler's stages.
+struct Compile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what the RQL compiler makes of a query, stage by stage.",
+        discussion: """
+            tokens and ast need no database. typed and sql check names against a tenant's catalogue \
+            (--tenant); without one the catalogue is empty, so only built-in fields resolve.
+            """)
+
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "The stage to print: tokens, ast, typed or sql.") var stage: String = "sql"
+    @Option(help: "The tenant whose catalogue names are checked against.") var tenant: String?
+    @Argument(help: "The RQL script, or - to read it from standard input.") var query: String
+
+    func run() async throws {
+        guard let stage = RQL.Stage(rawValue: stage) else {
+            throw ValidationError("--stage is one of tokens, ast, typed, sql.")
+        }
+        let text = query == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : query
+        var catalog = CatalogSnapshot(entries: [], identityKinds: IdentityRules.defaults.kinds.map {
+            IdentityKindInfo(name: $0.name, normalization: $0.normalization.rawValue)
+        })
+        if let slug = tenant, stage == .typed || stage == .sql {
+            catalog = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
+                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                return try await store.catalog(tenant: tenant)
+            }
+        }
+        let (output, diagnostics) = RQL.dump(text, stage: stage, catalog: catalog)
+        if !output.isEmpty { print(output) }
+        guard diagnostics.isEmpty else {
+            let source = SourceText(text)
+            printError(diagnostics.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n\n"))
+            throw ExitCode(2)
+        }
+    }
+}
