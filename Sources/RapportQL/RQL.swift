@@ -40,9 +40,17 @@ public enum RQL {
         var (script, syntax) = Parser.parse(tokens)
         script.text = text
         let problems = lexical + syntax
-        if !problems.isEmpty { return ([], sorted(problems)) }
-        let (statements, semantic) = Checker.check(script, catalog: catalog)
-        return (statements, sorted(semantic))
+        if problems.isEmpty {
+            let (statements, semantic) = Checker.check(script, catalog: catalog)
+            return (statements, sorted(semantic))
+        }
+        // Statements that parsed cleanly are still checked, so their problems show too.
+        var clean = script
+        clean.statements = script.statements.filter { statement in
+            !problems.contains { $0.range.start <= statement.range.end && $0.range.end >= statement.range.start }
+        }
+        let (_, semantic) = Checker.check(clean, catalog: catalog)
+        return ([], sorted(problems + semantic))
     }
 
     /// Parses, checks and compiles `text`.

@@ -70,7 +70,7 @@ extension Diagnostic {
         case .funnel: what = "funnels"
         case .lifecycleStage: what = "lifecycle stage rules"
         case .setValue: what = "customer value settings"
-        case .report(let report): what = "`show \(report.kind)`"
+        case .report(let report): what = "`show \(report.kind)` reports"
         default: what = "this statement"
         }
         return notSupportedYet(statement.range, what: what)

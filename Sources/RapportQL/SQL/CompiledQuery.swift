@@ -40,7 +40,7 @@ public enum SQLBind: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .text(let value): "text " + Literal.string(value).description
-        case .numeric(let value): "numeric \(value)"
+        case .numeric(let value): "\(SQLWriter.isSmallInteger(value) ? "bigint" : "numeric") \(value)"
         case .timestamp(let value): "timestamptz \(value)"
         case .interval(let value): "interval \(value)"
         case .now: "timestamptz now"

@@ -57,10 +57,17 @@ struct SQLWriter {
         }
         switch value {
         case .text: return "$\(index)"
-        case .numeric: return "$\(index)::numeric"
+        case .numeric(let value): return "$\(index)::" + (Self.isSmallInteger(value) ? "bigint" : "numeric")
         case .timestamp, .now: return "$\(index)::timestamptz"
         case .interval: return "$\(index)::interval"
         }
+    }
+
+    /// Whole numbers that fit a bigint bind as one, so that comparing a count with them
+    /// needs no numeric conversion.
+    static func isSmallInteger(_ value: String) -> Bool {
+        let digits = value.hasPrefix("-") ? value.dropFirst() : Substring(value)
+        return !digits.isEmpty && digits.count <= 18 && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
     }
 
     // MARK: Levels
@@ -133,7 +140,9 @@ struct SQLWriter {
         var sql = "SELECT e.profile_id, " + aggregates.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
         sql += " FROM events e"
         if !conditions.contains(where: { $0 == nil }) {
-            let distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            // `A AND window` adds nothing to an OR that has `A`.
+            distinct = distinct.filter { condition in !distinct.contains { condition.hasPrefix($0 + " AND ") } }
             sql += " WHERE " + (distinct.count == 1 ? distinct[0] : distinct.map { "(\($0))" }.joined(separator: " OR "))
         }
         return sql + " GROUP BY e.profile_id"

@@ -63,7 +63,8 @@ extension SQLWriter {
             }
 
         case .not(let operand): return "(NOT \(expr(operand, context)))"
-        case .negate(let operand): return "(- \(expr(operand, context)))"
+        case .negate(let operand):
+            return operand.type == .number ? "(- (\(expr(operand, context)))::numeric)" : "(- \(expr(operand, context)))"
         case .binary(let op, let left, let right):
             return binary(op, left, right, context)
         case .inList(let value, let items, let negated):
@@ -81,6 +82,7 @@ extension SQLWriter {
     mutating func binary(_ op: BinaryOperator, _ left: TypedExpr, _ right: TypedExpr, _ context: Context) -> String {
         let l = expr(left, context), r = expr(right, context)
         let text = left.type == .text || right.type == .text
+        let numeric = left.type == .number && (right.type == .number || right.type == .null)
         switch op {
         case .and: return "(\(l) AND \(r))"
         case .or: return "(\(l) OR \(r))"
@@ -91,12 +93,13 @@ extension SQLWriter {
         case .contains: return "(strpos(\(l), \(r)) > 0)"
         case .startsWith: return "starts_with(\(l), \(r))"
         case .matches: return "(\(l) ~ \(r))"
-        case .add: return "(\(l) + \(r))"
-        case .subtract: return "(\(l) - \(r))"
-        case .multiply: return "(\(l) * \(r))"
+        // Numbers compute as numeric: integer binds and counts could overflow a bigint.
+        case .add: return numeric ? "((\(l))::numeric + \(r))" : "(\(l) + \(r))"
+        case .subtract: return numeric ? "((\(l))::numeric - \(r))" : "(\(l) - \(r))"
+        case .multiply: return numeric ? "((\(l))::numeric * \(r))" : "(\(l) * \(r))"
         case .divide:
             // Counts are integers in SQL; RQL numbers divide exactly.
-            return left.type == .number ? "((\(l))::numeric / NULLIF(\(r), 0))" : "(\(l) / NULLIF(\(r), 0))"
+            return numeric ? "((\(l))::numeric / NULLIF(\(r), 0))" : "(\(l) / NULLIF(\(r), 0))"
         }
     }
 

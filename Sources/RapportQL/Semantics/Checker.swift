@@ -58,7 +58,12 @@ public struct Checker {
             localDefinitions[name.text] = saved
             expanded[name.text] = nil
             return .define(saved, uses: uses.sorted())
-        case .funnel, .lifecycleStage, .setValue, .report:
+        case .funnel(let name, _):
+            report(.notSupportedYet(statement))
+            // Known from here on, so later statements about it do not fail for that reason too.
+            localDefinitions[name.text] = Definition(kind: .funnel, name: name.text, source: "")
+            return nil
+        case .lifecycleStage, .setValue, .report:
             report(.notSupportedYet(statement))
             return nil
         case .show(let what):

@@ -1,0 +1,147 @@
+-- columns: id number, email text, purchases number, spent number
+-- $1 = text "purchase"
+-- $2 = timestamptz now
+-- $3 = interval 90 days
+-- $4 = bigint 2
+-- $5 = text "email"
+-- $6 = text "amount"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3, (COALESCE(ea.a2, 0))::text AS c4
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) >= $4::bigint)
+ORDER BY COALESCE(ea.a2, 0) DESC NULLS LAST, p.id;
+
+-- columns: id number, avg_amount number, smallest number, largest number, priced number, purchases number
+-- $1 = text "purchase"
+-- $2 = bigint 0
+-- $3 = text "amount"
+SELECT (p.id)::text AS c1, (ea.a2)::text AS c2, (ea.a3)::text AS c3, (ea.a4)::text AS c4, (COALESCE(ea.a5, 0))::text AS c5, (COALESCE(ea.a1, 0))::text AS c6
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, avg((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, max((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4, count((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a5 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) > $2::bigint)
+ORDER BY ea.a2 DESC NULLS LAST, p.id
+LIMIT 20;
+
+-- columns: id number, first_purchase timestamp, first_amount number, first_items number
+-- $1 = text "pro"
+-- $2 = text "enterprise"
+-- $3 = text "plan"
+-- $4 = text "purchase"
+-- $5 = bigint 0
+-- $6 = text "amount"
+-- $7 = text "items"
+SELECT (p.id)::text AS c1, to_char((ea.a2) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, (ea.a3)::text AS c3, (ea.a4)::text AS c4
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a3, (array_agg((CASE WHEN jsonb_typeof(e.props -> $7) = 'number' THEN (e.props ->> $7)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a4 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) IN ($1, $2))
+  AND (COALESCE(ea.a1, 0) > $5::bigint)
+ORDER BY ea.a2 NULLS LAST, p.id;
+
+-- columns: id number, big_eur number, last_amount number
+-- $1 = text "purchase"
+-- $2 = text "currency"
+-- $3 = text "EUR"
+-- $4 = text "amount"
+-- $5 = bigint 100
+-- $6 = bigint 0
+SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (ea.a2)::text AS c3
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint))) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) > $6::bigint)
+ORDER BY p.id;
+
+-- columns: id number, signed_up timestamp, last_active timestamp
+-- $1 = text "signup"
+-- $2 = timestamptz 2024-01-01T00:00:00Z
+SELECT (q.c1)::text AS c1, to_char((q.c2) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, to_char((q.c3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+FROM (SELECT p.id AS c1, ea.a1 AS c2, ea.a2 AS c3, p.id AS t1
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL) q
+WHERE (q.c2 < $2::timestamptz)
+ORDER BY q.c3 DESC NULLS LAST, q.t1;
+
+-- columns: id number, best_h1 number, avg_h2 number, latest number
+-- $1 = text "nps"
+-- $2 = timestamptz 2024-01-01T00:00:00Z
+-- $3 = timestamptz 2024-06-30T00:00:00Z
+-- $4 = text "score"
+-- $5 = timestamptz 2024-07-01T00:00:00Z
+SELECT (q.c1)::text AS c1, (q.c2)::text AS c2, (q.c3)::text AS c3, (q.c4)::text AS c4
+FROM (SELECT p.id AS c1, ea.a1 AS c2, ea.a2 AS c3, ea.a3 AS c4, p.id AS t1
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, max((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $2::timestamptz AND e.ts < $3::timestamptz + interval '1 day') AS a1, avg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $5::timestamptz) AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL) q
+WHERE ((q.c2 IS NOT NULL) OR (q.c3 IS NOT NULL))
+ORDER BY q.t1;
+
+-- columns: id number, email text, last_purchase timestamp, total number
+-- $1 = text "purchase"
+-- $2 = bigint 0
+-- $3 = timestamptz 2024-10-01T00:00:00Z
+-- $4 = text "amount"
+-- $5 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, (COALESCE(ea.a4, 0))::text AS c4
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $3::timestamptz) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) > $2::bigint)
+  AND (COALESCE(ea.a2, 0) = $2::bigint)
+ORDER BY p.id;
+
+-- columns: id number, pages number, screens number, views number, recent number
+-- $1 = text "page"
+-- $2 = text "screen"
+-- $3 = text "product_viewed"
+-- $4 = timestamptz now
+-- $5 = interval 30 days
+-- $6 = bigint 5
+SELECT (q.c1)::text AS c1, (q.c2)::text AS c2, (q.c3)::text AS c3, (q.c4)::text AS c4, (q.c5)::text AS c5
+FROM (SELECT p.id AS c1, COALESCE(ea.a1, 0) AS c2, COALESCE(ea.a2, 0) AS c3, COALESCE(ea.a3, 0) AS c4, COALESCE(ea.a4, 0) AS c5, p.id AS t1
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = $1) AS a1, count(*) FILTER (WHERE e.type = $2) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a3, count(*) FILTER (WHERE e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) AS a4 FROM events e WHERE (e.type = $1) OR (e.type = $2) OR (e.type = 'track' AND e.name = $3) OR (e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL) q
+WHERE (((q.c2)::numeric + q.c3) >= $6::bigint)
+ORDER BY q.c2 DESC NULLS LAST, q.t1
+LIMIT 10;
+
+-- columns: id number, legacy_orders number, legacy_revenue number, first_legacy timestamp
+-- $1 = text "Order Completed"
+-- $2 = bigint 0
+-- $3 = text "amount"
+SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) > $2::bigint)
+ORDER BY p.id;
+
+-- columns: id number, user_id text, google_logins number
+-- $1 = text "login"
+-- $2 = text "method"
+-- $3 = text "google"
+-- $4 = timestamptz 2024-12-01T00:00:00Z
+-- $5 = bigint 0
+-- $6 = text "user_id"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a2, 0))::text AS c3
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz))) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3)) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz))) OR (e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3)) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) > $5::bigint)
+ORDER BY p.id;
+
+-- columns: email text, count_refund number, sum_refund_amount number
+-- $1 = text "refund"
+-- $2 = bigint 0
+-- $3 = text "email"
+-- $4 = text "amount"
+SELECT (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, 0) > $2::bigint)
+ORDER BY p.id;

@@ -1,0 +1,67 @@
+-- columns: id number, user_id text, email text
+-- $1 = text "user_id"
+-- $2 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $1 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c3
+FROM profiles p
+WHERE p.merged_into IS NULL
+ORDER BY p.id;
+
+-- columns: id number, email text, plan text, seats number
+-- $1 = text "country"
+-- $2 = text "DE"
+-- $3 = text "plan"
+-- $4 = text "free"
+-- $5 = text "email"
+-- $6 = text "seats"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'number' THEN (p.traits ->> $6)::numeric END))::text AS c4
+FROM profiles p
+WHERE p.merged_into IS NULL
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2)
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) <> $4)
+ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) COLLATE "C" NULLS LAST, p.id;
+
+-- columns: id number, user_id text, first_seen timestamp, last_seen timestamp
+-- $1 = timestamptz 2024-01-01T00:00:00Z
+-- $2 = timestamptz 2024-10-01T00:00:00Z
+-- $3 = text "user_id"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, min(e.ts) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND (COALESCE(ea.a1, p.created_at) >= $1::timestamptz)
+  AND (COALESCE(ea.a2, p.created_at) >= $2::timestamptz)
+ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id
+LIMIT 10 OFFSET 10;
+
+-- columns: id number, email text, company text, seats number
+-- $1 = text "plan"
+-- $2 = text "enterprise"
+-- $3 = text "seats"
+-- $4 = bigint 10
+-- $5 = text "email"
+-- $6 = text "company"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END))::text AS c4
+FROM profiles p
+WHERE p.merged_into IS NULL
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2)
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END) >= $4::bigint)
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END) DESC NULLS LAST, p.id NULLS LAST, p.id
+LIMIT 5;
+
+-- columns: id number, created_at timestamp, updated_at timestamp, first_seen timestamp, last_seen timestamp
+SELECT (p.id)::text AS c1, to_char((p.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, to_char((p.updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c5
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, min(e.ts) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+ORDER BY p.id DESC NULLS LAST, p.id
+LIMIT 5;
+
+-- columns: id number, email text, first_seen timestamp, last_seen timestamp
+-- $1 = interval 365 days
+-- $2 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4
+FROM profiles p
+LEFT JOIN (SELECT e.profile_id, max(e.ts) AS a1, min(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL
+  AND ((COALESCE(ea.a1, p.created_at) - COALESCE(ea.a2, p.created_at)) > $1::interval)
+ORDER BY COALESCE(ea.a2, p.created_at) NULLS LAST, p.id;
