@@ -113,6 +113,11 @@ public enum Lexer {
                     i += 1
                 }
                 let isName = quote == UInt8(ascii: "`")
+                if value.contains(0) {
+                    diagnostics.append(Diagnostic(code: "nul-character", message: "\(isName ? "a name" : "a string") cannot hold the NUL character",
+                                                  range: SourceRange(start, i)))
+                    value.removeAll { $0 == 0 }
+                }
                 if !closed {
                     diagnostics.append(Diagnostic(code: isName ? "unterminated-name" : "unterminated-string",
                                                   message: isName ? "a backticked name is not closed" : "a string is not closed",

@@ -1,0 +1,137 @@
+import Foundation
+import PostgresNIO
+import RapportQL
+import RapportTestSupport
+import Testing
+@testable import RapportStore
+
+/// How queries run: definitions, the row cap, the statement timeout, explain, paging.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+struct QueryExecutionTests {
+    static let options = QueryOptions(now: QuerySeed.now)
+
+    func count(_ text: String, _ store: Store, _ tenant: Tenant) async throws -> Decimal? {
+        guard case .number(let n)? = try await store.query(text, tenant: tenant, options: Self.options).last?.rows.first?.first else { return nil }
+        return n
+    }
+
+    @Test func definitionsAreSavedUsedAndGuarded() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            _ = try await store.query("""
+                segment buyers = profiles | where did purchase;
+                segment big = segment buyers | where sum(purchase.amount) > 100;
+                metric spent = sum(purchase.amount)
+                """, tenant: tenant, options: Self.options)
+            let big = try await count("count segment big", store, tenant)
+            #expect(big == (try await count("count profiles where did purchase and sum(purchase.amount) > 100", store, tenant)))
+            #expect(big == (try await count("count profiles where in buyers and spent > 100", store, tenant)))
+            #expect((big ?? 0) > 0)
+
+            // Dropping what another definition uses is refused, naming the user; nothing changes.
+            await #expect(throws: QueryError.self) { _ = try await store.query("drop segment buyers", tenant: tenant) }
+            do {
+                _ = try await store.query("drop segment buyers", tenant: tenant)
+            } catch let error as QueryError {
+                #expect(error.description == "`buyers` is used by `segment big`; drop or redefine it first.")
+            }
+            #expect(try await store.segments(tenant: tenant).map(\.name) == ["big", "buyers"])
+            #expect(try await store.segment("big", tenant: tenant, options: Self.options)?.members == big.map { NSDecimalNumber(decimal: $0).intValue })
+
+            // A script with a problem anywhere runs nothing.
+            await #expect(throws: QueryError.self) {
+                _ = try await store.query("segment later = profiles | where plan = \"pro\"; count profiles where nosuch = 1", tenant: tenant)
+            }
+            #expect(try await store.segments(tenant: tenant).map(\.name) == ["big", "buyers"])
+
+            _ = try await store.query("drop segment big; drop segment buyers; drop metric spent", tenant: tenant)
+            #expect(try await store.segments(tenant: tenant).isEmpty)
+            let shown = try await store.query("show metrics", tenant: tenant)
+            #expect(shown.first?.rows.isEmpty == true)
+        }
+    }
+
+    @Test func membersComePageByPageInIDOrder() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            _ = try await store.query("segment buyers = profiles | where did purchase", tenant: tenant)
+            var ids: [Decimal] = []
+            var cursor: Int64?
+            var pages = 0
+            repeat {
+                let (page, next) = try await store.segmentMembers("buyers", tenant: tenant, after: cursor, limit: 7)
+                ids += page.rows.compactMap { if case .number(let id)? = $0.first { id } else { nil } }
+                #expect(page.rows.count <= 7)
+                cursor = next
+                pages += 1
+            } while cursor != nil && pages < 100
+            #expect(ids == ids.sorted())
+            #expect(Set(ids).count == ids.count)
+            #expect(Decimal(ids.count) == (try await count("count segment buyers", store, tenant)))
+            #expect(pages > 1)
+        }
+    }
+
+    @Test func theRowCapCutsAndSaysSo() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            let capped = try await store.query("profiles", tenant: tenant, options: QueryOptions(rowCap: 5))
+            #expect(capped.first?.rows.count == 5)
+            #expect(capped.first?.truncated == true)
+            let whole = try await store.query("profiles | limit 5", tenant: tenant, options: QueryOptions(rowCap: 5))
+            #expect(whole.first?.truncated == false)
+            #expect(whole.first?.rows == capped.first?.rows)
+        }
+    }
+
+    @Test func aQueryPastTheTimeoutIsCancelledWithAClearError() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            // Enough rows that the events pass takes far longer than a millisecond.
+            _ = try await database.superuserRows("""
+                INSERT INTO t_\(tenant.slug).profiles (traits) SELECT '{}' FROM generate_series(1, 20000);
+                """)
+            _ = try await database.superuserRows("""
+                INSERT INTO t_\(tenant.slug).events (message_id, profile_id, type, name, ts)
+                SELECT 'm' || g, (SELECT min(id) FROM t_\(tenant.slug).profiles) + g % 20000, 'track', 'e', now() - g * interval '1 minute'
+                FROM generate_series(1, 300000) g
+                """)
+            do {
+                _ = try await store.query("count profiles where count(any) > 1 and last(any).ts > now - 1000 days", tenant: tenant,
+                                          options: QueryOptions(timeout: .milliseconds(5)))
+                Issue.record("the query finished inside 5 ms")
+            } catch let error as QueryError {
+                #expect(error.description == "The query ran longer than the statement timeout of 5 ms and was cancelled.")
+            }
+            let running = try await database.superuserRows("""
+                SELECT count(*)::text FROM pg_stat_activity
+                WHERE state = 'active' AND datname = current_database() AND query LIKE '%FROM profiles p%' AND query NOT LIKE '%pg_stat_activity%'
+                """)
+            #expect(running == [["0"]])
+        }
+    }
+
+    @Test func explainShowsSQLAndBindsAndAnalyzeThePlan() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            let explained = try #require(try await store.query("explain count profiles where plan = \"pro'--\"", tenant: tenant).first)
+            #expect(explained.sql?.contains("pro'--") == false)
+            #expect(explained.binds?.contains("text \"pro'--\"") == true)
+            let analyzed = try #require(try await store.query("explain analyze count profiles where did purchase within 30 days", tenant: tenant).first)
+            #expect(analyzed.rows.contains { $0.first?.display.contains("Execution Time") == true })
+        }
+    }
+
+    @Test func describeAndShowReportTheCatalogue() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            let traits = try #require(try await store.query("show traits", tenant: tenant).first)
+            #expect(traits.rows.contains([.text("age"), .text("number")]))
+            let event = try #require(try await store.query("describe purchase", tenant: tenant).first)
+            #expect(event.rows.contains([.text("property amount"), .text("number")]))
+            _ = try await store.query("segment buyers = profiles | where did purchase", tenant: tenant)
+            let segment = try #require(try await store.query("describe buyers", tenant: tenant).first)
+            #expect(segment.rows.first { $0.first == .text("members") }?.last != .text("0"))
+        }
+    }
+}
