@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import RapportQL
+import RapportStore
+
+/// RQL against the best hand-written SQL, in one run on the same machine and data: for each
+/// question of `QueryQuestion.all`, the compile time, and the compiled SQL's run time over
+/// the hand-written SQL's (the ratio; the aim is at most 1.2). Both answers must be equal.
+struct QueryBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "Measure compiled RQL against hand-written SQL.",
+        discussion: """
+            Needs a tenant loaded with `rapport-bench generate --people 1000000 --events 10000000` \
+            and `rapport import` (scripts/bench-query does all of it).
+            """)
+
+    @Option(help: "Rapport's login role on the benchmark database.") var databaseURL: String
+    @Option(help: "The tenant holding the generated workload.") var tenant = "bench"
+    @Option(help: "Timed runs of each query (the median is reported).") var runs = 5
+    @Option(help: "Compilations timed per question.") var compilations = 2_000
+
+    /// The benchmark's fixed now: two weeks after the generated data's last events.
+    static let now = "2024-03-15 00:00:00+00"
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let url = try DatabaseURL(databaseURL)
+        let (slug, runs, compilations) = (tenant, runs, compilations)
+        try await Store.withStore(.url(url), logger: logger) { store in
+            guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+            _ = try await store.query("""
+                segment buyers = profiles | where did `Order Completed`;
+                segment big = segment buyers | where sum(`Order Completed`.revenue) > 500
+                """, tenant: tenant)
+            let catalog = try await store.catalog(tenant: tenant)
+            var table: [[String]] = []
+            var ratios: [Double] = []
+            for question in QueryQuestion.all {
+                say("\(question.name) …")
+                // Compile time: the whole pipeline, text to SQL.
+                let clock = ContinuousClock()
+                var compiled: CompiledQuery?
+                let compileTime = clock.measure {
+                    for _ in 0..<compilations {
+                        if case .query(let query)? = RQL.compile(question.rql, catalog: catalog).statements.last { compiled = query }
+                    }
+                }
+                guard let compiled else {
+                    let problems = RQL.compile(question.rql, catalog: catalog).diagnostics.map(\.message)
+                    say("  does not compile: \(problems)")
+                    continue
+                }
+                let compileMicros = compileTime.seconds * 1e6 / Double(compilations)
+                let (same, rows) = try await store.withTenant(tenant, readOnly: true) { connection in
+                    try await Self.compare(compiled, question.sql, on: connection, logger: logger)
+                }
+                var handTimes: [Double] = [], rqlTimes: [Double] = []
+                // One warm-up of each, then alternate so that both see the same cache state.
+                for round in 0...runs {
+                    let hand = try await Self.time(PostgresQuery(unsafeSQL: question.sql, binds: Self.nowBinds()), store: store, tenant: tenant)
+                    let rql = try await Self.time(Self.postgresQuery(compiled), store: store, tenant: tenant)
+                    if round > 0 {
+                        handTimes.append(hand)
+                        rqlTimes.append(rql)
+                    }
+                }
+                let (hand, rql) = (median(handTimes), median(rqlTimes))
+                ratios.append(rql / hand)
+                table.append([question.name, String(format: "%.0f", compileMicros), String(format: "%.0f", hand * 1000),
+                              String(format: "%.0f", rql * 1000), String(format: "%.2f", rql / hand), "\(rows)", same ? "yes" : "NO"])
+            }
+            let header = ["question", "compile µs", "hand ms", "rql ms", "ratio", "rows", "same answer"]
+            print(render(header: header, rows: table))
+            if let worst = ratios.max() {
+                print("worst ratio \(String(format: "%.2f", worst)), geometric mean \(String(format: "%.2f", exp(ratios.map(log).reduce(0, +) / Double(ratios.count)))) over \(ratios.count) questions; \(runs) runs each, median")
+            }
+        }
+    }
+
+    static func nowBinds() -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(now)
+        return binds
+    }
+
+    static func postgresQuery(_ query: CompiledQuery) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: query.binds.count)
+        for bind in query.binds { binds.append(bind.value(now: now)) }
+        return PostgresQuery(unsafeSQL: query.sql, binds: binds)
+    }
+
+    /// Seconds to run `query` and read every row, in the tenant's read-only transaction.
+    static func time(_ query: PostgresQuery, store: Store, tenant: Tenant) async throws -> Double {
+        try await store.withTenant(tenant, readOnly: true) { connection in
+            try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: store.logger)
+            let start = ContinuousClock.now
+            let rows = try await connection.query(query, logger: store.logger)
+            for try await _ in rows {}
+            return (ContinuousClock.now - start).seconds
+        }
+    }
+
+    /// Whether both give the same rows (each cell as JSON text, numbers and instants compared
+    /// by value), and how many.
+    static func compare(_ compiled: CompiledQuery, _ hand: String, on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Int) {
+        try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
+        func cells(_ query: PostgresQuery) async throws -> [[String]] {
+            var wrapped = query
+            wrapped.sql = "SELECT (SELECT json_agg(value)::text FROM json_each_text(row_to_json(o))) FROM (\(query.sql)) o"
+            var rows: [[String]] = []
+            for try await text in try await connection.query(wrapped, logger: logger).decode(String?.self) {
+                let values = (try? JSONSerialization.jsonObject(with: Data((text ?? "[]").utf8))) as? [Any] ?? []
+                rows.append(values.map { value in
+                    guard let string = value as? String else { return "null" }
+                    if let number = Decimal(string: string, locale: Locale(identifier: "en_US_POSIX")), !string.contains("-") || string.first == "-" {
+                        return "\(number)"
+                    }
+                    return Timestamp.parse(string).map { "\($0)" } ?? string
+                })
+            }
+            return rows
+        }
+        let a = try await cells(postgresQuery(compiled))
+        let b = try await cells(PostgresQuery(unsafeSQL: hand, binds: nowBinds()))
+        return (a == b, a.count)
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func render(header: [String], rows: [[String]]) -> String {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+        "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+    }
+    return ([line(header), "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"] + rows.map(line))
+        .joined(separator: "\n")
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
