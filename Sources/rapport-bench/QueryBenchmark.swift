@@ -55,7 +55,7 @@ struct QueryBenchmark: AsyncParsableCommand {
                 }
                 let compileMicros = compileTime.seconds * 1e6 / Double(compilations)
                 let (same, rows) = try await store.withTenant(tenant, readOnly: true) { connection in
-                    try await Self.compare(compiled, question.sql, on: connection, logger: logger)
+                    try await Self.compare(compiled, question.sql, on: connection, logger: store.logger)
                 }
                 var handTimes: [Double] = [], rqlTimes: [Double] = []
                 // One warm-up of each, then alternate so that both see the same cache state.

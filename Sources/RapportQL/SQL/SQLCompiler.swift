@@ -122,7 +122,13 @@ struct SQLWriter {
         default: sql += "\nFROM (" + (from ?? "") + ") q"
         }
         if !aggregates.isEmpty {
-            sql += "\nLEFT JOIN (" + eventsPass() + ") ea ON ea.profile_id = p.id"
+            // A question about a few named profiles reads just their events, by index; any
+            // other reads all the events it needs in one grouped pass.
+            if level.filters.contains(where: Self.picksFewProfiles) {
+                sql += "\nLEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE"
+            } else {
+                sql += "\nLEFT JOIN (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id"
+            }
         }
         if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
         if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }
@@ -135,10 +141,38 @@ struct SQLWriter {
         return (sql, tiebreaks)
     }
 
-    /// The grouped pass over the events for this level's aggregates.
-    func eventsPass() -> String {
-        var sql = "SELECT e.profile_id, " + aggregates.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
+    /// Whether `filter` (a `where` of the first level) keeps only profiles named by an
+    /// identifier or an id.
+    static func picksFewProfiles(_ filter: TypedExpr) -> Bool {
+        switch filter.kind {
+        case .identityTest(_, .equal, _): return true
+        case .binary(.and, let left, let right): return picksFewProfiles(left) || picksFewProfiles(right)
+        case .binary(.or, let left, let right): return picksFewProfiles(left) && picksFewProfiles(right)
+        case .binary(.equal, let left, let right):
+            if case .profileColumn("id") = left.kind, case .number = right.kind { return true }
+            if case .profileColumn("id") = right.kind, case .number = left.kind { return true }
+            return false
+        case .inList(let value, let items, false):
+            guard case .profileColumn("id") = value.kind else { return false }
+            return items.allSatisfy { if case .number = $0.kind { true } else { false } }
+        default: return false
+        }
+    }
+
+    /// The pass over the events for this level's aggregates: grouped by profile, or (lateral)
+    /// for the one profile of the outer row.
+    func eventsPass(lateral: Bool) -> String {
+        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + aggregates.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
         sql += " FROM events e"
+        if lateral {
+            sql += " WHERE e.profile_id = p.id"
+            if !conditions.contains(where: { $0 == nil }) {
+                var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                distinct = distinct.filter { condition in !distinct.contains { condition.hasPrefix($0 + " AND ") } }
+                sql += " AND (" + distinct.map { "(\($0))" }.joined(separator: " OR ") + ")"
+            }
+            return sql
+        }
         if !conditions.contains(where: { $0 == nil }) {
             var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             // `A AND window` adds nothing to an OR that has `A`.

@@ -91,3 +91,18 @@ FROM profiles p
 WHERE p.merged_into IS NULL
   AND (SELECT bool_or(i.value ~ $2) FROM identities i WHERE i.profile_id = p.id AND i.kind = $1)
 ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $1 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) COLLATE "C" DESC NULLS LAST, p.id;
+
+-- columns: id number, email text, purchases number, spent number, last_seen timestamp
+-- $1 = text "email"
+-- $2 = text "quentin.wagner114@example.com"
+-- $3 = text "darcy.brown41@example.com"
+-- $4 = text "purchase"
+-- $5 = timestamptz now
+-- $6 = interval 365 days
+-- $7 = text "amount"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $1 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3, (COALESCE(ea.a2, 0))::text AS c4, to_char((COALESCE(ea.a3, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c5
+FROM profiles p
+LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $7) = 'number' THEN (e.props ->> $7)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $4 AND e.ts >= ($5::timestamptz - $6::interval) AND e.ts <= $5::timestamptz) AS a2, max(e.ts) AS a3 FROM events e WHERE e.profile_id = p.id) ea ON TRUE
+WHERE p.merged_into IS NULL
+  AND ((SELECT bool_or(i.value = $2) FROM identities i WHERE i.profile_id = p.id AND i.kind = $1) OR (SELECT bool_or(i.value = $3) FROM identities i WHERE i.profile_id = p.id AND i.kind = $1))
+ORDER BY p.id;

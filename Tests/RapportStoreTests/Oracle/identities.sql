@@ -114,3 +114,19 @@ FROM (
                 WHERE i.profile_id = p.id AND i.kind = 'user_id' AND i.value ~ '^u-00[0-4][0-9]$')
 ) x
 ORDER BY x.user_id COLLATE "C" DESC NULLS LAST, x.id
+;
+-- One customer's purchases by an address typed with spaces and capitals (added with the
+-- lateral events pass; written by hand from Grammar/README.md).
+SELECT p.id,
+       (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = 'email'
+         ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS email,
+       (SELECT count(*) FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = 'purchase') AS purchases,
+       (SELECT coalesce(sum(CASE WHEN jsonb_typeof(e.props -> 'amount') = 'number' THEN (e.props ->> 'amount')::numeric END), 0)
+          FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = 'purchase'
+           AND e.ts >= '2025-01-01T00:00:00Z'::timestamptz - interval '365 days' AND e.ts <= '2025-01-01T00:00:00Z'::timestamptz) AS spent,
+       coalesce((SELECT max(e.ts) FROM events e WHERE e.profile_id = p.id), p.created_at) AS last_seen
+FROM profiles p
+WHERE p.merged_into IS NULL
+  AND EXISTS (SELECT 1 FROM identities i WHERE i.profile_id = p.id AND i.kind = 'email'
+              AND i.value IN ('quentin.wagner114@example.com', 'darcy.brown41@example.com'))
+ORDER BY p.id
