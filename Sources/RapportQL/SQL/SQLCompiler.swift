@@ -164,22 +164,19 @@ struct SQLWriter {
     func eventsPass(lateral: Bool) -> String {
         var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + aggregates.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
         sql += " FROM events e"
-        if lateral {
-            sql += " WHERE e.profile_id = p.id"
-            if !conditions.contains(where: { $0 == nil }) {
-                var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-                distinct = distinct.filter { condition in !distinct.contains { condition.hasPrefix($0 + " AND ") } }
-                sql += " AND (" + distinct.map { "(\($0))" }.joined(separator: " OR ") + ")"
-            }
-            return sql
-        }
-        if !conditions.contains(where: { $0 == nil }) {
-            var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-            // `A AND window` adds nothing to an OR that has `A`.
-            distinct = distinct.filter { condition in !distinct.contains { condition.hasPrefix($0 + " AND ") } }
-            sql += " WHERE " + (distinct.count == 1 ? distinct[0] : distinct.map { "(\($0))" }.joined(separator: " OR "))
-        }
-        return sql + " GROUP BY e.profile_id"
+        var filters = lateral ? ["e.profile_id = p.id"] : []
+        if let events = eventsNeeded() { filters.append(lateral ? "(\(events))" : events) }
+        if !filters.isEmpty { sql += " WHERE " + filters.joined(separator: " AND ") }
+        return lateral ? sql : sql + " GROUP BY e.profile_id"
+    }
+
+    /// The events any aggregate reads (nil: all of them), so the pass skips the others.
+    func eventsNeeded() -> String? {
+        guard !conditions.contains(where: { $0 == nil }) else { return nil }
+        var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        // `A AND window` adds nothing to an OR that has `A`.
+        distinct = distinct.filter { condition in !distinct.contains { condition.hasPrefix($0 + " AND ") } }
+        return distinct.count == 1 ? distinct[0] : distinct.map { "(\($0))" }.joined(separator: " OR ")
     }
 
     /// A `where` at the top of a level: an identity equality there becomes a semi-join on
