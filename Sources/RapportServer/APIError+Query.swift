@@ -51,6 +51,8 @@ extension APIError {
             self.diagnostics = DiagnosticBody.list(diagnostics, source: source)
         case .timeout:
             self = APIError(.unprocessableContent, code: "query-timeout", message: queryError.description)
+        case .outOfRange:
+            self = APIError(.unprocessableContent, code: "query-out-of-range", message: queryError.description)
         case .inUse:
             self = APIError(.conflict, code: "definition-in-use", message: queryError.description)
         }

@@ -102,7 +102,7 @@ import Testing
                      hint: "use it in `group by … select`; to count a profile's events write count(EVENT)"),
         ])
         check("profiles | select email | order by ⟨plan⟩", [
-            Expected(code: "unknown-column", message: "unknown column `plan`", hint: "after `select` the columns are `email`"),
+            Expected(code: "unknown-column", message: "unknown column `plan`", hint: "here the columns are `email`"),
         ])
     }
 
@@ -110,7 +110,7 @@ import Testing
         check("count profiles where first(signup).ts < ⟨2024-02-30⟩", [Expected(code: "bad-time", message: "`2024-02-30` is not a valid date or time")])
         check("count profiles where email matches ⟨\"(\"⟩", [
             Expected(code: "bad-pattern", message: "this regular expression does not compile",
-                     hint: "RQL uses PostgreSQL regular expressions, without `(?…)` groups or `\\p{…}`"),
+                     hint: "RQL takes POSIX extended regular expressions with \\d \\s \\w classes and counts up to {255}"),
         ])
         check("count profiles where plan = ⟨\"pro⟩", [Expected(code: "unterminated-string", message: "a string is not closed")])
         check("count profiles where did login within ⟨5⟩ parsecs", [

@@ -43,7 +43,8 @@ struct QueryAnswerTests {
         switch value {
         case .null: return false
         case .text(let string): return string == text
-        case .number(let number), .duration(let number):
+        case .number, .duration:
+            guard let number = value.decimal else { return false }
             return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map { abs(NSDecimalNumber(decimal: $0 - number).doubleValue) < 1e-9 } ?? false
         case .boolean(let flag): return text == (flag ? "true" : "false")
         case .timestamp(let string): return Timestamp.parse(string) != nil && Timestamp.parse(string) == Timestamp.parse(text)

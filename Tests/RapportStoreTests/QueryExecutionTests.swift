@@ -11,8 +11,7 @@ struct QueryExecutionTests {
     static let options = QueryOptions(now: QuerySeed.now)
 
     func count(_ text: String, _ store: Store, _ tenant: Tenant) async throws -> Decimal? {
-        guard case .number(let n)? = try await store.query(text, tenant: tenant, options: Self.options).last?.rows.first?.first else { return nil }
-        return n
+        try await store.query(text, tenant: tenant, options: Self.options).last?.rows.first?.first?.decimal
     }
 
     @Test func definitionsAreSavedUsedAndGuarded() async throws {
@@ -60,7 +59,7 @@ struct QueryExecutionTests {
             var pages = 0
             repeat {
                 let (page, next) = try await store.segmentMembers("buyers", tenant: tenant, after: cursor, limit: 7)
-                ids += page.rows.compactMap { if case .number(let id)? = $0.first { id } else { nil } }
+                ids += page.rows.compactMap { $0.first?.decimal }
                 #expect(page.rows.count <= 7)
                 cursor = next
                 pages += 1
@@ -132,6 +131,39 @@ struct QueryExecutionTests {
             _ = try await store.query("segment buyers = profiles | where did purchase", tenant: tenant)
             let segment = try #require(try await store.query("describe buyers", tenant: tenant).first)
             #expect(segment.rows.first { $0.first == .text("members") }?.last != .text("0"))
+        }
+    }
+}
+
+/// Answers the adversarial review found wrong, now pinned against the seeded tenant.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+struct QueryReviewRegressionTests {
+    @Test func answersThatUsedToBeWrong() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            let options = QueryOptions(now: QuerySeed.now)
+            func rows(_ text: String) async throws -> [[QueryValue]] {
+                try await store.query(text, tenant: tenant, options: options).last?.rows ?? []
+            }
+            // An order carries on through later levels.
+            let ids = try await rows("profiles | order by id desc | select i = id | where i > 5 | limit 3").compactMap { $0.first?.decimal }
+            let top = try await rows("profiles | select i = id | order by i desc | limit 3").compactMap { $0.first?.decimal }
+            #expect(ids == top)
+            #expect(ids == ids.sorted(by: >))
+            // An identity kind on the right reads all identifiers, like on the left.
+            #expect(try await rows("count profiles where \"m\" > email") == (try await rows("count profiles where email < \"m\"")))
+            // Exact numbers past 38 digits, and times before year 1000.
+            let big = "12345678901234567890123456789012345678901234567890.000000000000000000000001"
+            #expect(try await rows("profiles | select x = \(big) | limit 1").first?.first == .number(big))
+            #expect(try await rows("profiles | select t = 1000-01-01 - 1000 years | limit 1").first?.first == .timestamp("0000-01-01T00:00:00.000000Z"))
+            // Arithmetic that leaves PostgreSQL's range is a clear error.
+            do {
+                _ = try await store.query("count profiles where created_at > 1000-01-01 - 1000 years - 1000 years - 1000 years - 1000 years - 1000 years - 1000 years",
+                                          tenant: tenant, options: options)
+                Issue.record("expected an out-of-range error")
+            } catch let error as QueryError {
+                #expect(error.description == "The query could not be answered: a date, time or duration goes out of range (4713 BC to 294276 AD).")
+            }
         }
     }
 }

@@ -90,10 +90,10 @@ struct QueryInjectionTests {
             }
             // The hostile event and trait are found by their names, as data.
             let named = try await store.query("count profiles where did \(Self.name("x' OR '1'='1")) and \(Self.name("x' OR '1'='1")) = \"v\"", tenant: tenant)
-            #expect(named.first?.rows.first?.first == .number(1))
+            #expect(named.first?.rows.first?.first == .number("1"))
             // Nothing leaked into or out of the other tenant.
             let untouched = try await store.query("count profiles", tenant: other)
-            #expect(untouched.first?.rows.first?.first == .number(0))
+            #expect(untouched.first?.rows.first?.first == .number("0"))
             let tables = try await store.withTenant(tenant, readOnly: true) { connection in
                 try await connection.query("SELECT count(*) FROM profiles", logger: store.logger).collect().count
             }

@@ -93,8 +93,7 @@ struct QueryMetamorphicTests {
                 }
                 for (index, (base, p)) in cases.enumerated() {
                     let counts = results[index * 4..<index * 4 + 4].map { result -> Decimal in
-                        if case .number(let n)? = result.rows.first?.first { return n }
-                        return -1
+                        result.rows.first?.first?.decimal ?? -1
                     }
                     #expect(counts[0] == counts[1] + counts[2] + counts[3], "\(base) | where \(p): \(counts)")
                     checked += 1

@@ -39,6 +39,16 @@ extension Diagnostic {
                    hint: "write 90 days, 2 weeks, 12 hours, 30 minutes, 3 months, 1 year or 90d, 2w, 12h, 30min, 3mo, 1y")
     }
 
+    static func tooDeep(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "too-deep", message: "this expression nests too deeply", range: range,
+                   hint: "RQL follows at most \(Parser.maxNesting) levels of parentheses and \(Parser.maxDepth) operators deep")
+    }
+
+    static func tooManyValues(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "too-many-values", message: "a list may hold at most 1,000 values", range: range,
+                   hint: "save the people as a segment instead")
+    }
+
     static func extraInput(_ token: Token) -> Diagnostic {
         Diagnostic(code: "expected", message: "expected `;` or `|` before \(describe(token))", range: token.range)
     }
@@ -94,7 +104,7 @@ extension Diagnostic {
     static func unknownColumn(_ name: Name, columns: [String]) -> Diagnostic {
         Diagnostic(code: "unknown-column", message: "unknown column `\(name.text)`", range: name.range,
                    hint: suggestion(for: name.text, among: columns)
-                       ?? "after `select` the columns are \(columns.map { "`\($0)`" }.joined(separator: ", "))")
+                       ?? "here the columns are \(columns.map { "`\($0)`" }.joined(separator: ", "))")
     }
 
     static func unknownEvent(_ name: Name, candidates: [String]) -> Diagnostic {
@@ -159,7 +169,7 @@ extension Diagnostic {
 
     static func badPattern(_ range: SourceRange) -> Diagnostic {
         Diagnostic(code: "bad-pattern", message: "this regular expression does not compile", range: range,
-                   hint: "RQL uses PostgreSQL regular expressions, without `(?…)` groups or `\\p{…}`")
+                   hint: "RQL takes POSIX extended regular expressions with \\d \\s \\w classes and counts up to {255}")
     }
 
     static func badTime(_ range: SourceRange, _ text: String) -> Diagnostic {
@@ -169,6 +179,31 @@ extension Diagnostic {
     static func notATime(_ range: SourceRange, found: FieldType?) -> Diagnostic {
         Diagnostic(code: "type-mismatch", message: "a window needs a time (a date, a timestamp, `now` or `today`)", range: range,
                    hint: found.map { "found \(typeName($0))" })
+    }
+
+    static func badNumber(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "bad-number", message: "this percentage has too many digits", range: range)
+    }
+
+    static func durationTooLong(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "bad-duration", message: "a duration may be at most 1,000 years", range: range)
+    }
+
+    static func constantKey(_ range: SourceRange, what: String) -> Diagnostic {
+        Diagnostic(code: "constant-key", message: "\(what) a constant changes nothing", range: range, hint: "name a field")
+    }
+
+    static func nullHasNoType(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "type-mismatch", message: "`null` here is always null", range: range, hint: "compare with `is null`")
+    }
+
+    static func fieldOutsideAggregate(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "not-an-aggregate", message: "a field in `group by … select` must be inside an aggregate", range: range,
+                   hint: "the group's keys are already columns")
+    }
+
+    static func notOrderable(_ range: SourceRange, function: String) -> Diagnostic {
+        Diagnostic(code: "type-mismatch", message: "`\(function)` needs numbers, text or timestamps, found a boolean", range: range)
     }
 
     static func eventAggregateMisplaced(_ range: SourceRange) -> Diagnostic {

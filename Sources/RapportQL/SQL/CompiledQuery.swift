@@ -1,6 +1,6 @@
 /// One SQL statement with its bind values and the result's named, typed columns. Every
-/// column comes out of the SQL as text (numbers in full precision, timestamps in ISO 8601
-/// UTC, durations in seconds), to be read by its `type`.
+/// column comes out of the SQL as text (numbers in full precision, timestamps and durations
+/// in seconds since 1970 and seconds), to be read by its `type`.
 public struct CompiledQuery: Sendable {
     public var sql: String
     public var binds: [SQLBind]

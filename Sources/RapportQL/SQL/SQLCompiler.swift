@@ -20,12 +20,12 @@ public enum SQLCompiler {
     public static func compile(_ query: TypedQuery, options: Options = Options()) -> CompiledQuery {
         var writer = SQLWriter(source: query.source)
         var sql = ""
-        var tiebreaks: [String] = []
+        var ordering: [(String, String)] = []
         for (index, level) in query.levels.enumerated() {
             let isLast = index == query.levels.count - 1
             let from = index == 0 ? nil : sql
-            (sql, tiebreaks) = writer.level(level, from: from, inheritedTiebreaks: tiebreaks, final: isLast,
-                                             rowLimit: isLast ? options.rowLimit : nil, first: index == 0)
+            (sql, ordering) = writer.level(level, from: from, inherited: ordering, final: isLast,
+                                           rowLimit: isLast ? options.rowLimit : nil, first: index == 0)
         }
         return CompiledQuery(sql: sql, binds: writer.binds,
                              columns: query.columns.map { ResultColumn(name: $0.name, type: $0.type) })
@@ -73,9 +73,10 @@ struct SQLWriter {
     // MARK: Levels
 
     /// One level's SELECT; `from` is the previous level's SQL. Returns the SQL and the
-    /// tie-break expressions a next level orders by (as hidden columns `t1…`).
-    mutating func level(_ level: Level, from: String?, inheritedTiebreaks: [String], final: Bool, rowLimit: Int?,
-                        first: Bool) -> (String, [String]) {
+    /// level's full ordering (its `order by`, then the tie-breaks), which a next level
+    /// inherits through hidden columns `t1…` when it orders nothing itself.
+    mutating func level(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
+                        first: Bool) -> (String, [(String, String)]) {
         aggregates = []
         conditions = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
@@ -85,20 +86,19 @@ struct SQLWriter {
 
         var selectList: [String]
         var groupBy: [String] = []
-        var tiebreaks: [String]
+        var tiebreaks: [(String, String)]
         if level.isCount {
             selectList = ["count(*)" + (final ? "::text" : "") + " AS c1"]
             tiebreaks = []
         } else {
             if let keys = level.groupKeys {
                 groupBy = keys.map { expr($0, context) }
-                tiebreaks = zip(keys, groupBy).map { orderTerm($1, type: $0.type) }
+                tiebreaks = zip(keys, groupBy).map { (orderTerm($1, type: $0.type), " NULLS LAST") }
             } else {
                 switch context {
-                case .profile: tiebreaks = ["p.id"]
-                case .event: tiebreaks = ["e.ts", "e.message_id"]
-                case .previous: tiebreaks = inheritedTiebreaks.indices.map { "q.t\($0 + 1)" }
-                default: tiebreaks = []
+                case .profile: tiebreaks = [("p.id", "")]
+                case .event: tiebreaks = [("e.ts", ""), ("e.message_id", "")]
+                case .previous: tiebreaks = inherited.enumerated().map { ("q.t\($0.offset + 1)", $0.element.1) }
                 }
             }
             selectList = level.columns.enumerated().map { index, column in
@@ -106,20 +106,19 @@ struct SQLWriter {
                 return (final ? output(value, type: column.type) : value) + " AS c\(index + 1)"
             }
         }
-        var order: [String] = level.order.map { item in
-            orderTerm(expr(item.expr, context), type: item.expr.type) + (item.descending ? " DESC" : "") + " NULLS LAST"
-        }
-        order += tiebreaks
+        let ordering: [(String, String)] = level.order.map { item in
+            (orderTerm(expr(item.expr, context), type: item.expr.type), item.descending ? " DESC NULLS LAST" : " NULLS LAST")
+        } + tiebreaks
         if !final, !level.isCount {
-            // Hidden columns carrying the tie-break to the next level.
-            selectList += tiebreaks.enumerated().map { "\($1) AS t\($0 + 1)" }
+            // Hidden columns carrying the order to the next level.
+            selectList += ordering.enumerated().map { "\($1.0) AS t\($0 + 1)" }
         }
 
         var sql = "SELECT " + selectList.joined(separator: ", ")
         switch context {
         case .profile: sql += "\nFROM profiles p"
         case .event: sql += "\nFROM events e"
-        default: sql += "\nFROM (" + (from ?? "") + ") q"
+        case .previous: sql += "\nFROM (" + (from ?? "") + ") q"
         }
         if !aggregates.isEmpty {
             // A question about a few named profiles reads just their events, by index; any
@@ -133,12 +132,12 @@ struct SQLWriter {
         if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
         if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }
         let limit = [level.limit, rowLimit].compactMap { $0 }.min()
-        if !level.isCount, final || level.limit != nil, !order.isEmpty {
-            sql += "\nORDER BY " + order.joined(separator: ", ")
+        if !level.isCount, final || level.limit != nil, !ordering.isEmpty {
+            sql += "\nORDER BY " + ordering.map { $0.0 + $0.1 }.joined(separator: ", ")
         }
         if let limit { sql += "\nLIMIT \(limit)" }
         if let offset = level.offset, offset > 0 { sql += " OFFSET \(offset)" }
-        return (sql, tiebreaks)
+        return (sql, ordering)
     }
 
     /// Whether `filter` (a `where` of the first level) keeps only profiles named by an
@@ -202,7 +201,7 @@ struct SQLWriter {
         switch type {
         case .text: return sql
         case .number, .boolean: return "(\(sql))::text"
-        case .timestamp: return "to_char((\(sql)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        case .timestamp: return "extract(epoch FROM (\(sql)))::text"
         case .duration: return "extract(epoch FROM (\(sql)))::text"
         case .null: return "NULL::text"
         }

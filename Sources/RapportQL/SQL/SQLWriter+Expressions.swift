@@ -12,7 +12,7 @@ extension SQLWriter {
         case .boolean(let value): return value ? "TRUE" : "FALSE"
         case .timestamp(let value): return bind(.timestamp(value))
         case .duration(let value): return bind(.interval(value))
-        case .null: return "NULL"
+        case .null: return "NULL::" + Self.sqlType(e.type)
         case .now: return bind(.now)
         case .today: return "date_trunc('day', \(bind(.now)), 'UTC')"
 
@@ -58,8 +58,8 @@ extension SQLWriter {
             case .count: return "count(\(value))"
             case .sum: return "COALESCE(sum(\(value)), 0)"
             case .avg: return "avg(\(value))"
-            case .min, .first: return "min(\(value))"
-            case .max, .last: return "max(\(value))"
+            case .min, .first: return "min(\(argument.type == .text ? "\(value) COLLATE \"C\"" : value))"
+            case .max, .last: return "max(\(argument.type == .text ? "\(value) COLLATE \"C\"" : value))"
             }
 
         case .not(let operand): return "(NOT \(expr(operand, context)))"
@@ -100,6 +100,17 @@ extension SQLWriter {
         case .divide:
             // Counts are integers in SQL; RQL numbers divide exactly.
             return numeric ? "((\(l))::numeric / NULLIF(\(r), 0))" : "(\(l) / NULLIF(\(r), 0))"
+        }
+    }
+
+    /// The PostgreSQL type of an RQL type.
+    static func sqlType(_ type: FieldType) -> String {
+        switch type {
+        case .text, .null: "text"
+        case .number: "numeric"
+        case .boolean: "boolean"
+        case .timestamp: "timestamptz"
+        case .duration: "interval"
         }
     }
 
@@ -150,7 +161,9 @@ extension SQLWriter {
         let sql: String
         switch aggregate.function {
         case .count: sql = "count(\(value ?? "*"))" + filterClause
-        case .sum, .avg, .min, .max: sql = "\(aggregate.function.rawValue)(\(value ?? "e.ts"))" + filterClause
+        case .sum, .avg, .min, .max:
+            let collated = aggregate.property?.type == .text ? " COLLATE \"C\"" : ""
+            sql = "\(aggregate.function.rawValue)(\(value ?? "e.ts")\(collated))" + filterClause
         case .first, .last:
             if let value {
                 let direction = aggregate.function == .first ? "" : " DESC"

@@ -42,7 +42,7 @@ extension Checker {
             return TypedExpr(.not(typed), .boolean)
         case .negate(let operand):
             guard let typed = self.expr(operand, in: scope) else { return nil }
-            guard [.number, .duration, .null].contains(typed.type) else {
+            guard [.number, .duration].contains(typed.type) else {
                 report(.badOperand(expr.range, op: "-", found: typed.type))
                 return nil
             }
@@ -58,7 +58,7 @@ extension Checker {
                     report(.typeMismatch(item.range, op: "in", left: left.type, right: typed.type))
                     return nil
                 }
-                typedItems.append(typed)
+                typedItems.append(Self.retyped(typed, as: left.type))
             }
             if case .identity(let kind) = left.kind {
                 let test = TypedExpr(.identityTest(kind: kind, op: .equal, values: typedItems.map { normalized($0, kind: kind) }), .boolean)
@@ -72,6 +72,10 @@ extension Checker {
             guard let typed = self.expr(value, in: scope) else { return nil }
             guard typed.type == .timestamp || typed.type == .null else {
                 report(.typeMismatch(value.range, op: "within", left: typed.type, right: .duration))
+                return nil
+            }
+            guard Self.withinLimits(duration) else {
+                report(.durationTooLong(duration.range))
                 return nil
             }
             return TypedExpr(.inWindow(typed, window(within: duration)), .boolean)
@@ -103,13 +107,17 @@ extension Checker {
                 report(.typeMismatch(range, op: op.rawValue, left: l.type, right: r.type))
                 return nil
             }
+            let (l, r) = (Self.retyped(l, as: r.type), Self.retyped(r, as: l.type))
             if case .identity(let kind) = l.kind {
                 let positive = op == .notEqual ? BinaryOperator.equal : op
                 let test = TypedExpr(.identityTest(kind: kind, op: positive, values: [normalized(r, kind: kind)]), .boolean)
                 return op == .notEqual ? TypedExpr(.not(test), .boolean) : test
             }
-            if case .identity(let kind) = r.kind, op == .equal || op == .notEqual {
-                let test = TypedExpr(.identityTest(kind: kind, op: .equal, values: [normalized(l, kind: kind)]), .boolean)
+            if case .identity(let kind) = r.kind {
+                // `"m" > email` is `email < "m"`.
+                let mirrored: [BinaryOperator: BinaryOperator] = [.equal: .equal, .notEqual: .equal, .less: .greater,
+                                                                  .lessOrEqual: .greaterOrEqual, .greater: .less, .greaterOrEqual: .lessOrEqual]
+                let test = TypedExpr(.identityTest(kind: kind, op: mirrored[op] ?? op, values: [normalized(l, kind: kind)]), .boolean)
                 return op == .notEqual ? TypedExpr(.not(test), .boolean) : test
             }
             return TypedExpr(.binary(op, l, r), .boolean)
@@ -123,7 +131,7 @@ extension Checker {
                     report(.patternNotLiteral(right.range))
                     return nil
                 }
-                if (try? NSRegularExpression(pattern: pattern)) == nil || pattern.contains("(?") || pattern.contains("\\p") {
+                if !RegexSubset.accepts(pattern) {
                     report(.badPattern(right.range))
                     return nil
                 }
@@ -145,12 +153,11 @@ extension Checker {
 
     func arithmeticType(_ op: BinaryOperator, _ l: FieldType, _ r: FieldType) -> FieldType? {
         switch (op, l, r) {
-        case (_, .number, .number), (_, .number, .null), (_, .null, .number): return .number
+        case (_, .number, .number): return .number
         case (.add, .timestamp, .duration), (.subtract, .timestamp, .duration), (.add, .duration, .timestamp): return .timestamp
         case (.subtract, .timestamp, .timestamp): return .duration
         case (.add, .duration, .duration), (.subtract, .duration, .duration): return .duration
         case (.multiply, .duration, .number), (.multiply, .number, .duration), (.divide, .duration, .number): return .duration
-        case (_, .null, _), (_, _, .null): return l == .null ? r : l
         default: return nil
         }
     }
@@ -172,7 +179,10 @@ extension Checker {
         case .string(let text): return TypedExpr(.text(text), .text)
         case .number(let digits): return TypedExpr(.number(digits), .number)
         case .percent(let digits):
-            guard let value = Decimal(string: digits, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+            guard digits.count <= 30, let value = Decimal(string: digits, locale: Locale(identifier: "en_US_POSIX")) else {
+                report(.badNumber(range))
+                return nil
+            }
             return TypedExpr(.number("\(value / 100)"), .number)
         case .date(let text):
             guard let instant = TimeLiteral.date(text) else {
@@ -186,12 +196,30 @@ extension Checker {
                 return nil
             }
             return TypedExpr(.timestamp(instant), .timestamp)
-        case .duration(let duration): return TypedExpr(.duration(Self.interval(duration)), .duration)
+        case .duration(let duration):
+            guard Self.withinLimits(duration) else {
+                report(.durationTooLong(range))
+                return nil
+            }
+            return TypedExpr(.duration(Self.interval(duration)), .duration)
         case .boolean(let value): return TypedExpr(.boolean(value), .boolean)
         case .now: return TypedExpr(.now, .timestamp)
         case .today: return TypedExpr(.today, .timestamp)
         case .null: return TypedExpr(.null, .null)
         }
+    }
+
+    /// Whether `duration` is at most 1,000 years, so that time arithmetic stays in range.
+    static func withinLimits(_ duration: DurationLiteral) -> Bool {
+        let limits: [DurationLiteral.Unit: Int] = [.minute: 525_960_000, .hour: 8_766_000, .day: 365_250, .week: 52_178,
+                                                   .month: 12_000, .year: 1_000]
+        return duration.amount <= limits[duration.unit, default: 0]
+    }
+
+    /// A `null` literal given the type of what it meets, so its SQL is typed.
+    static func retyped(_ expr: TypedExpr, as type: FieldType) -> TypedExpr {
+        guard case .null = expr.kind, expr.type == .null else { return expr }
+        return TypedExpr(.null, type)
     }
 
     /// A duration as PostgreSQL interval text: `90 days`, `3 months`.
@@ -208,6 +236,10 @@ extension Checker {
     mutating func window(_ window: Window) -> TypedWindow? {
         switch window {
         case .within(let duration):
+            guard Self.withinLimits(duration) else {
+                report(.durationTooLong(duration.range))
+                return nil
+            }
             return self.window(within: duration)
         case .since(let time):
             guard let from = timeValue(time) else { return nil }

@@ -100,7 +100,10 @@ extension Checker {
     /// `where` a bare property of the event.
     mutating func eventField(_ names: [Name], range: SourceRange, event: String?, bareProperties: Bool = false) -> TypedExpr? {
         let first = names[0]
-        if names.count == 1, !first.quoted, let type = Self.eventColumns[first.text] {
+        // Inside `E where …` only `ts`, `source` and `received_at` are the event's own fields;
+        // other bare names are its properties.
+        let columns = bareProperties ? Self.eventColumns.filter { ["ts", "source", "received_at"].contains($0.key) } : Self.eventColumns
+        if names.count == 1, !first.quoted, let type = columns[first.text] {
             return TypedExpr(.eventColumn(first.text), type)
         }
         if names.count >= 2, !first.quoted, first.text == "context" {
@@ -212,6 +215,10 @@ extension Checker {
             type = .number
         case .min, .max, .first, .last:
             type = aggregate.property?.type ?? .timestamp
+            if type == .boolean, function == .min || function == .max {
+                report(.notOrderable(range, function: function.rawValue))
+                return nil
+            }
         }
         return TypedExpr(.eventAggregate(aggregate), type)
     }
@@ -237,6 +244,10 @@ extension Checker {
             return nil
         }
         guard let value = expr(argument.target, in: inner) else { return nil }
+        guard value.type != .null else {
+            report(.nullHasNoType(argument.range))
+            return nil
+        }
         switch function {
         case .count:
             return TypedExpr(.rowAggregate(.count, value), .number)
@@ -247,6 +258,10 @@ extension Checker {
             }
             return TypedExpr(.rowAggregate(function, value), .number)
         case .min, .max:
+            guard value.type != .boolean else {
+                report(.notOrderable(range, function: function.rawValue))
+                return nil
+            }
             return TypedExpr(.rowAggregate(function, value), value.type)
         case .first, .last:
             report(.firstLastInGroup(range, function: function.rawValue))

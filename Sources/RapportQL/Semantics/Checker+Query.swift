@@ -67,6 +67,11 @@ extension Checker {
                 startLevel(&levels)
                 level = levels[levels.count - 1]
             }
+            // Grouping or counting rows makes their earlier order moot.
+            switch stage.kind {
+            case .groupBy, .count: level.order = []
+            default: break
+            }
             let outer = levels.count == 1 ? baseScope : Scope(base: .previous(levels[levels.count - 2].columns))
             switch stage.kind {
             case .where(let predicate):
@@ -81,6 +86,11 @@ extension Checker {
                 scope.columnsOnly = level.projected
                 for item in items {
                     guard let typed = expr(item.expr, in: scope) else { ok = false; continue }
+                    guard !Self.isConstant(typed) else {
+                        report(.constantKey(item.expr.range, what: "ordering by"))
+                        ok = false
+                        continue
+                    }
                     level.order.append((typed, item.descending))
                 }
             case .limit(let limit, let offset):
@@ -90,6 +100,11 @@ extension Checker {
                 var keyColumns: [Column] = []
                 for key in keys {
                     guard let typed = expr(key, in: outer) else { ok = false; continue }
+                    guard !Self.isConstant(typed) else {
+                        report(.constantKey(key.range, what: "grouping by"))
+                        ok = false
+                        continue
+                    }
                     keyColumns.append(Column(name: columnName(for: key, position: keyColumns.count + 1), expr: typed))
                 }
                 var rows = outer
@@ -140,6 +155,11 @@ extension Checker {
                 ok = false
                 continue
             }
+            if scope.groupRows, Self.hasFieldOutsideAggregate(typed) {
+                report(.fieldOutsideAggregate(item.expr.range))
+                ok = false
+                continue
+            }
             columns.append(Column(name: item.name?.text ?? columnName(for: item.expr, position: offset + index + 1), expr: typed))
         }
         return ok ? Self.uniqueNames(columns) : nil
@@ -163,14 +183,44 @@ extension Checker {
         }
     }
 
+    /// Names made unique: a repeated name gets the first free `_2`, `_3`, … (never one that
+    /// another column has).
     static func uniqueNames(_ columns: [Column]) -> [Column] {
-        var seen: [String: Int] = [:]
+        var used: Set<String> = []
+        let all = Set(columns.map(\.name))
         return columns.map { column in
             var column = column
-            let count = (seen[column.name] ?? 0) + 1
-            seen[column.name] = count
-            if count > 1 { column.name += "_\(count)" }
+            if used.contains(column.name) {
+                var n = 2
+                while used.contains("\(column.name)_\(n)") || all.contains("\(column.name)_\(n)") { n += 1 }
+                column.name += "_\(n)"
+            }
+            used.insert(column.name)
             return column
+        }
+    }
+
+    /// Whether `expr` reads no field at all (ordering or grouping by it does nothing).
+    static func isConstant(_ expr: TypedExpr) -> Bool {
+        switch expr.kind {
+        case .text, .number, .boolean, .timestamp, .duration, .null, .now, .today: return true
+        case .not(let e), .negate(let e), .isNull(let e, _): return isConstant(e)
+        case .binary(_, let l, let r): return isConstant(l) && isConstant(r)
+        case .inList(let e, let items, _): return isConstant(e) && items.allSatisfy(isConstant)
+        default: return false
+        }
+    }
+
+    /// Whether `expr` reads a field outside any row aggregate (not allowed in a group's select).
+    static func hasFieldOutsideAggregate(_ expr: TypedExpr) -> Bool {
+        switch expr.kind {
+        case .rowAggregate: return false
+        case .text, .number, .boolean, .timestamp, .duration, .null, .now, .today: return false
+        case .not(let e), .negate(let e), .isNull(let e, _), .inSegment(_, let e): return hasFieldOutsideAggregate(e)
+        case .binary(_, let l, let r): return hasFieldOutsideAggregate(l) || hasFieldOutsideAggregate(r)
+        case .inList(let e, let items, _): return hasFieldOutsideAggregate(e) || items.contains(where: hasFieldOutsideAggregate)
+        case .inWindow(let e, _): return hasFieldOutsideAggregate(e)
+        default: return true
         }
     }
 

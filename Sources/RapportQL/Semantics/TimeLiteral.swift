@@ -57,6 +57,7 @@ enum TimeLiteral {
         var dayNumber = days(y, m, d)
         while total < 0 { total += 86_400; dayNumber -= 1 }
         while total >= 86_400 { total -= 86_400; dayNumber += 1 }
+        guard dayNumber >= days(1, 1, 1) else { return nil }
         return format(days: dayNumber, seconds: total, fraction: fraction)
     }
 
@@ -66,7 +67,7 @@ enum TimeLiteral {
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1 else { return nil }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-        return d <= length ? (y, m, d) : nil
+        return d <= length && y >= 1 ? (y, m, d) : nil
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -94,7 +95,8 @@ enum TimeLiteral {
     static func format(days: Int, seconds: Int, fraction: String) -> String {
         let (y, m, d) = civil(days: days)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        var text = "\(y)-\(two(m))-\(two(d))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+        let year = String(y)
+        var text = "\(String(repeating: "0", count: max(0, 4 - year.count)) + year)-\(two(m))-\(two(d))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
         if !fraction.isEmpty { text += "." + fraction }
         return text + "Z"
     }

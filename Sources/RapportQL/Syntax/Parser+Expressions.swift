@@ -9,9 +9,24 @@ extension Parser {
     ]
     static let shortUnits: [String: DurationLiteral.Unit] = ["min": .minute, "h": .hour, "d": .day, "w": .week, "mo": .month, "y": .year]
 
+    /// Counts one more level of nesting for the duration of `body`.
+    mutating func nested<T>(_ body: (inout Parser) throws(Failure) -> T) throws(Failure) -> T {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Self.maxNesting { throw fail(.tooDeep(current.range)) }
+        return try body(&self)
+    }
+
     mutating func parseExpression() throws(Failure) -> Expr {
+        try nested { parser throws(Failure) in try parser.parseDisjunction() }
+    }
+
+    mutating func parseDisjunction() throws(Failure) -> Expr {
         var left = try parseConjunction()
+        var terms = 1
         while accept(keyword: "or") != nil {
+            terms += 1
+            if terms > Self.maxDepth { throw fail(.tooDeep(left.range)) }
             let right = try parseConjunction()
             left = Expr(.binary(.or, left, right), SourceRange(left.range.start, right.range.end))
         }
@@ -20,7 +35,10 @@ extension Parser {
 
     mutating func parseConjunction() throws(Failure) -> Expr {
         var left = try parseNegation()
+        var terms = 1
         while accept(keyword: "and") != nil {
+            terms += 1
+            if terms > Self.maxDepth { throw fail(.tooDeep(left.range)) }
             let right = try parseNegation()
             left = Expr(.binary(.and, left, right), SourceRange(left.range.start, right.range.end))
         }
@@ -29,7 +47,7 @@ extension Parser {
 
     mutating func parseNegation() throws(Failure) -> Expr {
         if let not = accept(keyword: "not") {
-            let operand = try parseNegation()
+            let operand = try nested { parser throws(Failure) in try parser.parseNegation() }
             return Expr(.not(operand), SourceRange(not.range.start, operand.range.end))
         }
         return try parseComparison()
@@ -75,14 +93,20 @@ extension Parser {
     mutating func parseList() throws(Failure) -> [Expr] {
         _ = try expect(symbol: "(", "`(` and a list of values")
         var items: [Expr] = []
-        repeat { items.append(try parseAdditive()) } while accept(symbol: ",") != nil
+        repeat {
+            items.append(try parseAdditive())
+            if items.count > 1000 { throw fail(.tooManyValues(items[0].range)) }
+        } while accept(symbol: ",") != nil
         _ = try expect(symbol: ")", "`,` or `)`")
         return items
     }
 
     mutating func parseAdditive() throws(Failure) -> Expr {
         var left = try parseTerm()
+        var terms = 1
         while current.isSymbol("+") || current.isSymbol("-") {
+            terms += 1
+            if terms > Self.maxDepth { throw fail(.tooDeep(left.range)) }
             let op: BinaryOperator = advance().text == "+" ? .add : .subtract
             let right = try parseTerm()
             left = Expr(.binary(op, left, right), SourceRange(left.range.start, right.range.end))
@@ -92,7 +116,10 @@ extension Parser {
 
     mutating func parseTerm() throws(Failure) -> Expr {
         var left = try parseUnary()
+        var terms = 1
         while current.isSymbol("*") || current.isSymbol("/") {
+            terms += 1
+            if terms > Self.maxDepth { throw fail(.tooDeep(left.range)) }
             let op: BinaryOperator = advance().text == "*" ? .multiply : .divide
             let right = try parseUnary()
             left = Expr(.binary(op, left, right), SourceRange(left.range.start, right.range.end))
@@ -102,7 +129,7 @@ extension Parser {
 
     mutating func parseUnary() throws(Failure) -> Expr {
         if let minus = accept(symbol: "-") {
-            let operand = try parseUnary()
+            let operand = try nested { parser throws(Failure) in try parser.parseUnary() }
             let range = SourceRange(minus.range.start, operand.range.end)
             // -7 is a number literal; -x a negation.
             if case .literal(.number(let digits)) = operand.kind, !digits.hasPrefix("-") {

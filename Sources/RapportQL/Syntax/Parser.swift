@@ -5,6 +5,12 @@ public struct Parser {
     var tokens: [Token]
     var position = 0
     var diagnostics: [Diagnostic] = []
+    /// How many expressions the parser is inside (parentheses, `not`, aggregates).
+    var nesting = 0
+
+    /// The deepest nesting the parser follows, and the deepest expression tree it passes on.
+    static let maxNesting = 32
+    static let maxDepth = 200
 
     /// Unwinds to the nearest stage or statement after a diagnostic was recorded.
     struct Failure: Error {}
@@ -101,7 +107,11 @@ public struct Parser {
             let start = current.range.start
             do {
                 let kind = try parseStatement()
-                statements.append(Statement(kind: kind, range: range(from: start)))
+                let statement = Statement(kind: kind, range: range(from: start))
+                if statement.expressions.contains(where: { $0.depth > Self.maxDepth }) {
+                    throw fail(.tooDeep(statement.range))
+                }
+                statements.append(statement)
                 if !atEnd, !current.isSymbol(";") {
                     throw fail(.extraInput(current))
                 }

@@ -4,43 +4,91 @@ import RapportQL
 /// One value of a result, typed by its column.
 public enum QueryValue: Sendable, Equatable, Encodable {
     case text(String)
-    /// Exact: numbers come from PostgreSQL as text and stay decimal.
-    case number(Decimal)
+    /// Exact: the decimal text PostgreSQL returned.
+    case number(String)
     case boolean(Bool)
-    /// ISO 8601, UTC.
+    /// ISO 8601, UTC, with microseconds.
     case timestamp(String)
-    /// Seconds.
-    case duration(Decimal)
+    /// Seconds, exact.
+    case duration(String)
     case null
 
-    /// A value from the text PostgreSQL returned for a column of `type`.
+    /// A value from the text PostgreSQL returned for a column of `type` (timestamps come as
+    /// seconds since 1970).
     init(_ text: String?, type: FieldType) {
         guard let text else { self = .null; return }
         switch type {
         case .text: self = .text(text)
-        case .number: self = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map(QueryValue.number) ?? .text(text)
+        case .number: self = .number(text)
         case .boolean: self = .boolean(text == "true")
-        case .timestamp: self = .timestamp(text)
-        case .duration: self = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")).map(QueryValue.duration) ?? .text(text)
+        case .timestamp: self = Self.iso(epochSeconds: text).map(QueryValue.timestamp) ?? .text(text)
+        case .duration: self = .duration(text)
         case .null: self = .null
         }
+    }
+
+    /// `1704067200.000000` as `2024-01-01T00:00:00.000000Z` (years before 1 as `-0001`).
+    static func iso(epochSeconds text: String) -> String? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard let whole = Int64(parts[0]) else { return nil }
+        let fraction = parts.count > 1 ? String(parts[1].prefix(6)) : ""
+        var micros = whole * 1_000_000 + (Int64(fraction.padding(toLength: 6, withPad: "0", startingAt: 0)) ?? 0) * (text.hasPrefix("-") ? -1 : 1)
+        if text.hasPrefix("-0") { micros = -abs(micros) }
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let microsOfSecond = micros - seconds * 1_000_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (y, m, d) = Timestamp.civilFromDays(Int(days))
+        func pad(_ n: Int, _ width: Int) -> String {
+            let digits = String(abs(n))
+            return (n < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))."
+            + pad(Int(microsOfSecond), 6) + "Z"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .text(let value), .timestamp(let value): try container.encode(value)
-        case .number(let value), .duration(let value): try container.encode(value)
+        case .number(let value), .duration(let value):
+            // A JSON number when a Decimal holds it exactly (38 digits), else the exact text.
+            if let decimal = Decimal(string: value, locale: Locale(identifier: "en_US_POSIX")),
+               Self.sameNumber("\(decimal)", value) {
+                try container.encode(decimal)
+            } else {
+                try container.encode(value)
+            }
         case .boolean(let value): try container.encode(value)
         case .null: try container.encodeNil()
+        }
+    }
+
+    /// Whether two decimal texts are the same number (`12.50` and `12.5`).
+    static func sameNumber(_ a: String, _ b: String) -> Bool {
+        func canonical(_ text: String) -> String {
+            var text = text
+            if text.contains(".") {
+                while text.hasSuffix("0") { text.removeLast() }
+                if text.hasSuffix(".") { text.removeLast() }
+            }
+            return text == "-0" ? "0" : text
+        }
+        return canonical(a) == canonical(b)
+    }
+
+    /// A number's or duration's value (nil for other values, or past 38 digits).
+    public var decimal: Decimal? {
+        switch self {
+        case .number(let text), .duration(let text): Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        default: nil
         }
     }
 
     /// The value as a table cell shows it.
     public var display: String {
         switch self {
-        case .text(let value), .timestamp(let value): value
-        case .number(let value), .duration(let value): "\(value)"
+        case .text(let value), .timestamp(let value), .number(let value), .duration(let value): value
         case .boolean(let value): value ? "true" : "false"
         case .null: "null"
         }
@@ -113,6 +161,8 @@ public enum QueryError: Error, CustomStringConvertible {
     case timeout(milliseconds: Int)
     /// `drop` of a definition others use.
     case inUse(String, usedBy: [String])
+    /// The data could not be computed as the query asks (a date pushed out of range).
+    case outOfRange(String)
 
     public var description: String {
         switch self {
@@ -121,6 +171,8 @@ public enum QueryError: Error, CustomStringConvertible {
             return diagnostics.map { DiagnosticRenderer.render($0, in: text) }.joined(separator: "\n\n")
         case .timeout(let milliseconds):
             return "The query ran longer than the statement timeout of \(milliseconds) ms and was cancelled."
+        case .outOfRange(let what):
+            return "The query could not be answered: \(what)."
         case .inUse(let name, let users):
             return "`\(name)` is used by \(users.map { "`\($0)`" }.joined(separator: ", ")); drop or redefine \(users.count == 1 ? "it" : "them") first."
         }

@@ -35,7 +35,7 @@ extension Store {
     public func segment(_ name: String, tenant: Tenant, options: QueryOptions = QueryOptions()) async throws -> SegmentInfo? {
         guard var segment = try await segments(tenant: tenant).first(where: { $0.name == name }) else { return nil }
         let counted = try await query("count segment `\(name)`", tenant: tenant, options: options)
-        if case .number(let count)? = counted.first?.rows.first?.first { segment.members = NSDecimalNumber(decimal: count).intValue }
+        if case .number(let count)? = counted.first?.rows.first?.first { segment.members = Int(count) }
         return segment
     }
 
@@ -50,7 +50,7 @@ extension Store {
         var next: Int64?
         if page.rows.count > limit {
             page.rows.removeLast(page.rows.count - limit)
-            if case .number(let id)? = page.rows.last?.first { next = NSDecimalNumber(decimal: id).int64Value }
+            if case .number(let id)? = page.rows.last?.first { next = Int64(id) }
         }
         return (page, next)
     }

@@ -71,6 +71,14 @@ extension Store {
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "57014" {
             throw QueryError.timeout(milliseconds: timeout)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState]?.hasPrefix("22") == true {
+            // Data exceptions: arithmetic the checker cannot bound (a date minus 900 years,
+            // twice) that leaves PostgreSQL's range.
+            switch error.serverInfo?[.sqlState] {
+            case "22008", "22015": throw QueryError.outOfRange("a date, time or duration goes out of range (4713 BC to 294276 AD)")
+            case "22003": throw QueryError.outOfRange("a number goes out of range")
+            default: throw QueryError.outOfRange("a value cannot be computed on this data")
+            }
         }
     }
 

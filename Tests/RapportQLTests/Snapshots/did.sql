@@ -3,7 +3,7 @@
 -- $2 = bigint 0
 -- $3 = text "purchase"
 -- $4 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a3))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -18,7 +18,7 @@ ORDER BY ea.a3 NULLS LAST, p.id;
 -- $4 = timestamptz now
 -- $5 = interval 60 days
 -- $6 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a3))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3 AND e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a3 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -58,7 +58,7 @@ WHERE p.merged_into IS NULL
 -- $2 = interval 180 days
 -- $3 = bigint 0
 -- $4 = text "user_id"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL

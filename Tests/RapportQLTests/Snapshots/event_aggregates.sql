@@ -32,7 +32,7 @@ LIMIT 20;
 -- $5 = bigint 0
 -- $6 = text "amount"
 -- $7 = text "items"
-SELECT (p.id)::text AS c1, to_char((ea.a2) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, (ea.a3)::text AS c3, (ea.a4)::text AS c4
+SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a2))::text AS c2, (ea.a3)::text AS c3, (ea.a4)::text AS c4
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a3, (array_agg((CASE WHEN jsonb_typeof(e.props -> $7) = 'number' THEN (e.props ->> $7)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a4 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -57,7 +57,7 @@ ORDER BY p.id;
 -- columns: id number, signed_up timestamp, last_active timestamp
 -- $1 = text "signup"
 -- $2 = timestamptz 2024-01-01T00:00:00Z
-SELECT (q.c1)::text AS c1, to_char((q.c2) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, to_char((q.c3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (q.c1)::text AS c1, extract(epoch FROM (q.c2))::text AS c2, extract(epoch FROM (q.c3))::text AS c3
 FROM (SELECT p.id AS c1, ea.a1 AS c2, ea.a2 AS c3, p.id AS t1
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
@@ -85,7 +85,7 @@ ORDER BY q.t1;
 -- $3 = timestamptz 2024-10-01T00:00:00Z
 -- $4 = text "amount"
 -- $5 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, (COALESCE(ea.a4, 0))::text AS c4
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a3))::text AS c3, (COALESCE(ea.a4, 0))::text AS c4
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $3::timestamptz) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -113,7 +113,7 @@ LIMIT 10;
 -- $1 = text "Order Completed"
 -- $2 = bigint 0
 -- $3 = text "amount"
-SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4
+SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3, extract(epoch FROM (ea.a3))::text AS c4
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL

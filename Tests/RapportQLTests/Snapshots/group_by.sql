@@ -4,7 +4,7 @@ SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 E
 FROM profiles p
 WHERE p.merged_into IS NULL
 GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C";
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" NULLS LAST;
 
 -- columns: country text, plan text, n number, with_age number, avg_age number, seats number
 -- $1 = text "country"
@@ -15,7 +15,7 @@ SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 E
 FROM profiles p
 WHERE p.merged_into IS NULL
 GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END), (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C", (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) COLLATE "C";
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) COLLATE "C" NULLS LAST;
 
 -- columns: plan text, customers number, revenue number, best number, avg_orders number
 -- $1 = text "plan"
@@ -27,7 +27,7 @@ FROM profiles p
 LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $2 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL) q
 GROUP BY q.c1
-ORDER BY COALESCE(sum(q.c2), 0) DESC NULLS LAST, q.c1 COLLATE "C";
+ORDER BY COALESCE(sum(q.c2), 0) DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST;
 
 -- columns: newsletter boolean, n number, youngest number, oldest number
 -- $1 = text "purchase"
@@ -40,7 +40,7 @@ LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.na
 WHERE p.merged_into IS NULL
   AND (COALESCE(ea.a1, 0) > $2::bigint)
 GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'boolean' THEN (p.traits ->> $3)::boolean END)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'boolean' THEN (p.traits ->> $3)::boolean END);
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'boolean' THEN (p.traits ->> $3)::boolean END) NULLS LAST;
 
 -- columns: country text, n number
 -- $1 = text "country"
@@ -51,4 +51,4 @@ FROM profiles p
 WHERE p.merged_into IS NULL
 GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END)) q
 WHERE (q.c2 >= $2::bigint)
-ORDER BY q.c2 DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST, q.t1;
+ORDER BY q.c2 DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST, q.t1 NULLS LAST;

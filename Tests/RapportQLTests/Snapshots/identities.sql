@@ -34,7 +34,7 @@ ORDER BY p.id;
 -- $1 = text "email"
 -- $2 = text "user_id"
 -- $3 = text "anonymous_id"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, min(e.ts) AS a1 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -100,7 +100,7 @@ ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind 
 -- $5 = timestamptz now
 -- $6 = interval 365 days
 -- $7 = text "amount"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $1 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3, (COALESCE(ea.a2, 0))::text AS c4, to_char((COALESCE(ea.a3, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c5
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $1 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3, (COALESCE(ea.a2, 0))::text AS c4, extract(epoch FROM (COALESCE(ea.a3, p.created_at)))::text AS c5
 FROM profiles p
 LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $7) = 'number' THEN (e.props ->> $7)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $4 AND e.ts >= ($5::timestamptz - $6::interval) AND e.ts <= $5::timestamptz) AS a2, max(e.ts) AS a3 FROM events e WHERE e.profile_id = p.id) ea ON TRUE
 WHERE p.merged_into IS NULL

@@ -53,7 +53,7 @@ ORDER BY p.id;
 -- $2 = text "comment"
 -- $3 = text "\n"
 -- $4 = text "	"
-SELECT to_char((e.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c1, (e.profile_id)::text AS c2, (CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) AS c3
+SELECT extract(epoch FROM (e.ts))::text AS c1, (e.profile_id)::text AS c2, (CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) AS c3
 FROM events e
 WHERE (e.name = $1)
   AND ((strpos((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END), $3) > 0) OR (strpos((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END), $4) > 0))
@@ -62,7 +62,7 @@ ORDER BY e.ts, e.message_id;
 -- columns: ts timestamp, type text, name text
 -- $1 = timestamptz 2024-03-01T08:00:00Z
 -- $2 = timestamptz 2024-03-05T12:30:00Z
-SELECT to_char((e.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c1, e.type AS c2, e.name AS c3
+SELECT extract(epoch FROM (e.ts))::text AS c1, e.type AS c2, e.name AS c3
 FROM events e
 WHERE (e.ts >= $1::timestamptz)
   AND (e.ts < $2::timestamptz)
@@ -107,7 +107,7 @@ ORDER BY p.id;
 -- $3 = interval 1 month
 -- $4 = bigint 0
 -- $5 = interval 1 week
-SELECT (p.id)::text AS c1, to_char((ea.a3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2
+SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a3))::text AS c2
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL

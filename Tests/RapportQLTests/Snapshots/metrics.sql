@@ -47,7 +47,7 @@ FROM profiles p
 LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL) q
 GROUP BY q.c1
-ORDER BY q.c1 COLLATE "C";
+ORDER BY q.c1 COLLATE "C" NULLS LAST;
 
 -- show metrics
 

@@ -73,7 +73,7 @@ ORDER BY p.id;
 -- $2 = interval 90 days
 -- $3 = interval 18 months
 -- $4 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, max(e.ts) AS a1, min(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -86,7 +86,7 @@ ORDER BY COALESCE(ea.a1, p.created_at) NULLS LAST, p.id;
 -- $2 = text "signup"
 -- $3 = interval 2 weeks
 -- $4 = interval 14 days
-SELECT (p.id)::text AS c1, to_char((ea.a2) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, to_char(((ea.a2 + $4::interval)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a2))::text AS c2, extract(epoch FROM ((ea.a2 + $4::interval)))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $2) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -125,4 +125,4 @@ ORDER BY p.id;
 SELECT count(*)::text AS c1
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND (((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = NULL) OR (NOT ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) <> NULL)));
+  AND (((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = NULL::text) OR (NOT ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) <> NULL::text)));

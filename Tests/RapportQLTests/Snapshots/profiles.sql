@@ -24,7 +24,7 @@ ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind 
 -- $1 = timestamptz 2024-01-01T00:00:00Z
 -- $2 = timestamptz 2024-10-01T00:00:00Z
 -- $3 = text "user_id"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c4
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, min(e.ts) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -49,7 +49,7 @@ ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $
 LIMIT 5;
 
 -- columns: id number, created_at timestamp, updated_at timestamp, first_seen timestamp, last_seen timestamp
-SELECT (p.id)::text AS c1, to_char((p.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c2, to_char((p.updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c5
+SELECT (p.id)::text AS c1, extract(epoch FROM (p.created_at))::text AS c2, extract(epoch FROM (p.updated_at))::text AS c3, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c4, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c5
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, min(e.ts) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
@@ -59,7 +59,7 @@ LIMIT 5;
 -- columns: id number, email text, first_seen timestamp, last_seen timestamp
 -- $1 = interval 365 days
 -- $2 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((COALESCE(ea.a2, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3, to_char((COALESCE(ea.a1, p.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c4
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c3, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c4
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, max(e.ts) AS a1, min(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL

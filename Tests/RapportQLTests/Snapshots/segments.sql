@@ -31,7 +31,7 @@ ORDER BY p.id;
 -- $5 = text "login"
 -- $6 = interval 60 days
 -- $7 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $7 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, to_char((ea.a4) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $7 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a4))::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $5 AND e.ts >= ($3::timestamptz - $6::interval) AND e.ts <= $3::timestamptz) AS a3, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $5 AND e.ts >= ($3::timestamptz - $6::interval) AND e.ts <= $3::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
