@@ -95,7 +95,8 @@ struct QueryBenchmark: AsyncParsableCommand {
     /// Seconds to run `query` and read every row, in the tenant's read-only transaction.
     static func time(_ query: PostgresQuery, store: Store, tenant: Tenant) async throws -> Double {
         try await store.withTenant(tenant, readOnly: true) { connection in
-            try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: store.logger)
+            // Both sides run with the settings Rapport's queries get.
+            try await Store.prepareForQueries(connection, logger: store.logger)
             let start = ContinuousClock.now
             let rows = try await connection.query(query, logger: store.logger)
             for try await _ in rows {}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns a checked query into one PostgreSQL statement. Literals become binds; the only
 /// identifiers are the tenant tables' own columns, fixed here; catalogue names (traits,
 /// events, properties, identity kinds) are values and so binds as well.
@@ -126,7 +128,8 @@ struct SQLWriter {
             if level.filters.contains(where: Self.picksFewProfiles) {
                 sql += "\nLEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE"
             } else {
-                sql += "\nLEFT JOIN (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id"
+                let join = level.filters.contains(where: Self.needsEvents) ? "JOIN" : "LEFT JOIN"
+                sql += "\n\(join) (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id"
             }
         }
         if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
@@ -180,16 +183,98 @@ struct SQLWriter {
 
     /// A `where` at the top of a level: an identity equality there becomes a semi-join on
     /// the identities' primary key (null and false both drop the row, so it is the same).
+    /// The same holds for the other shapes here: `did E` as a semi-join (`not did E` an
+    /// anti-join) on the events that match, and a trait equal to a literal as JSON
+    /// containment; each is false where the general form would be null, which a `where`
+    /// at the top treats alike.
     mutating func topLevelFilter(_ filter: TypedExpr, _ context: Context) -> String {
-        if case .identityTest(let kind, .equal, let values) = filter.kind, context == .profile {
+        guard context == .profile else { return expr(filter, context) }
+        switch filter.kind {
+        case .identityTest(let kind, .equal, let values):
             let list = values.map { expr($0, context) }
             let match = list.count == 1 ? "= \(list[0])" : "IN (" + list.joined(separator: ", ") + ")"
             return "p.id IN (SELECT i.profile_id FROM identities i WHERE i.kind = \(bind(.text(kind))) AND i.value \(match))"
-        }
-        if case .binary(.and, let left, let right) = filter.kind {
+        case .binary(.and, let left, let right):
             return topLevelFilter(left, context) + "\n  AND " + topLevelFilter(right, context)
+        case .binary(.greater, let counted, let zero) where Self.isDid(counted, zero):
+            return exists(counted)
+        case .not(let inner):
+            if case .binary(.greater, let counted, let zero) = inner.kind, Self.isDid(counted, zero) { return "NOT " + exists(counted) }
+        case .binary(.equal, let trait, let value):
+            if let containment = traitContainment(trait, [value]) { return containment }
+        case .inList(let trait, let values, false):
+            if let containment = traitContainment(trait, values) { return containment }
+        default:
+            break
         }
         return expr(filter, context)
+    }
+
+    /// Whether `counted > zero` is `did E`: a count of events (no property) above 0.
+    static func isDid(_ counted: TypedExpr, _ zero: TypedExpr) -> Bool {
+        guard case .eventAggregate(let aggregate) = counted.kind, aggregate.function == .count, aggregate.property == nil,
+              case .number("0") = zero.kind else { return false }
+        return true
+    }
+
+    mutating func exists(_ counted: TypedExpr) -> String {
+        guard case .eventAggregate(let aggregate) = counted.kind else { return "FALSE" }
+        let condition = eventCondition(aggregate).map { " AND \($0)" } ?? ""
+        return "EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id\(condition))"
+    }
+
+    /// `plan = "pro"`, `country in ("DE", "FR")` as `traits @> {"plan": "pro"}` (ORed).
+    mutating func traitContainment(_ trait: TypedExpr, _ values: [TypedExpr]) -> String? {
+        guard case .trait(let name) = trait.kind, !values.isEmpty else { return nil }
+        var terms: [String] = []
+        for value in values {
+            let sql: String
+            switch value.kind {
+            case .text(let text): sql = bind(.text(text))
+            case .number(let number): sql = bind(.numeric(number))
+            case .boolean(let flag): sql = flag ? "TRUE" : "FALSE"
+            default: return nil
+            }
+            terms.append("p.traits @> jsonb_build_object(\(bind(.text(name)))::text, \(sql))")
+        }
+        return terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " OR ") + ")"
+    }
+
+    /// Whether `filter` (a `where` at the top) fails for every profile without a row in the
+    /// events pass, so that the pass may be inner-joined.
+    static func needsEvents(_ filter: TypedExpr) -> Bool {
+        switch filter.kind {
+        case .binary(.and, let left, let right):
+            return needsEvents(left) || needsEvents(right)
+        case .inSegment(_, let predicate):
+            return needsEvents(predicate)
+        case .binary(.greater, let counted, let zero) where isDid(counted, zero):
+            return false  // a semi-join of its own (`topLevelFilter`), not a column of the pass
+        case .binary(let op, let left, let right) where op.isComparison:
+            for (side, other, flipped) in [(left, right, false), (right, left, true)] {
+                guard case .eventAggregate(let aggregate) = side.kind else { continue }
+                switch aggregate.function {
+                case .count, .sum:
+                    // Without events the aggregate is 0: does `0 op value` fail?
+                    guard case .number(let text) = other.kind, let value = Decimal(string: text) else { continue }
+                    let holds: Bool
+                    switch flipped ? op.mirrored : op {
+                    case .equal: holds = 0 == value
+                    case .notEqual: holds = 0 != value
+                    case .less: holds = 0 < value
+                    case .lessOrEqual: holds = 0 <= value
+                    case .greater: holds = 0 > value
+                    default: holds = 0 >= value
+                    }
+                    if !holds { return true }
+                default:
+                    return true  // null without events: the comparison is null
+                }
+            }
+            return false
+        default:
+            return false
+        }
     }
 
     func orderTerm(_ sql: String, type: FieldType) -> String {

@@ -146,7 +146,8 @@ extension SQLWriter {
     }
 
     /// Adds an aggregate to the level's events pass; returns its column (`ea.a1`).
-    mutating func register(_ aggregate: EventAggregate) -> String {
+    /// Which events `aggregate` reads, as a condition on `e` (nil: every event).
+    mutating func eventCondition(_ aggregate: EventAggregate) -> String? {
         var parts: [String] = []
         switch aggregate.events {
         case .any: break
@@ -155,7 +156,11 @@ extension SQLWriter {
         }
         if let window = aggregate.window { parts += windowCondition("e.ts", window, .event) }
         if let filter = aggregate.filter { parts.append(expr(filter, .event)) }
-        let condition = parts.isEmpty ? nil : parts.joined(separator: " AND ")
+        return parts.isEmpty ? nil : parts.joined(separator: " AND ")
+    }
+
+    mutating func register(_ aggregate: EventAggregate) -> String {
+        let condition = eventCondition(aggregate)
         let value = aggregate.property.map { typedJSON("e.props", key: bind(.text($0.name)), type: $0.type) }
         let filterClause = condition.map { " FILTER (WHERE \($0))" } ?? ""
         let sql: String

@@ -123,6 +123,17 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
     case contains, startsWith = "starts with", matches
     case add = "+", subtract = "-", multiply = "*", divide = "/"
 
+    /// The operator with its operands swapped: `<` for `>`.
+    public var mirrored: BinaryOperator {
+        switch self {
+        case .less: .greater
+        case .lessOrEqual: .greaterOrEqual
+        case .greater: .less
+        case .greaterOrEqual: .lessOrEqual
+        default: self
+        }
+    }
+
     public var isComparison: Bool {
         [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual].contains(self)
     }

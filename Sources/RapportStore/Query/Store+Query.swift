@@ -62,7 +62,7 @@ extension Store {
         do {
             return try await withTenant(tenant, readOnly: !writes) { connection in
                 try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(1, timeout))"), logger: logger)
-                try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
+                try await Self.prepareForQueries(connection, logger: logger)
                 var results: [QueryResult] = []
                 for statement in compilation.statements {
                     results.append(try await Self.run(statement, now: now, options: options, on: connection, logger: logger))
@@ -80,6 +80,15 @@ extension Store {
             default: throw QueryError.outOfRange("a value cannot be computed on this data")
             }
         }
+    }
+
+    /// The session settings queries run with, in the caller's transaction: UTC; no JIT (its
+    /// compilation costs more than it saves on questions answered in well under a second);
+    /// memory for the events pass's hash aggregate, so it does not spill to disk.
+    public static func prepareForQueries(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
+        try await connection.query("SET LOCAL jit = off", logger: logger)
+        try await connection.query("SET LOCAL work_mem = '64MB'", logger: logger)
     }
 
     static func iso(_ date: Date) -> String {

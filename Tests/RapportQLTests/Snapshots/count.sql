@@ -9,12 +9,12 @@ FROM profiles p
 WHERE p.merged_into IS NULL;
 
 -- columns: count number
--- $1 = text "plan"
--- $2 = text "pro"
+-- $1 = text "pro"
+-- $2 = text "plan"
 SELECT count(*)::text AS c1
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2);
+  AND p.traits @> jsonb_build_object($2::text, $1);
 
 -- columns: count number
 -- $1 = text "signup"
@@ -26,15 +26,13 @@ WHERE (e.name = $1);
 -- $1 = text "purchase"
 -- $2 = timestamptz now
 -- $3 = interval 90 days
--- $4 = bigint 0
+-- $4 = text "FR"
 -- $5 = text "country"
--- $6 = text "FR"
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $4::bigint)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) = $6);
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND p.traits @> jsonb_build_object($5::text, $4);
 
 -- columns: count number
 -- $1 = text "email"

@@ -1,30 +1,28 @@
 -- columns: id number, email text, signed_up timestamp
 -- $1 = text "signup"
--- $2 = bigint 0
--- $3 = text "purchase"
--- $4 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a3))::text AS c3
+-- $2 = text "purchase"
+-- $3 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a1))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $2::bigint))
-ORDER BY ea.a3 NULLS LAST, p.id;
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2)
+ORDER BY ea.a1 NULLS LAST, p.id;
 
 -- columns: id number, email text, last_login timestamp
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = text "login"
--- $4 = timestamptz now
--- $5 = interval 60 days
--- $6 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a3))::text AS c3
+-- $2 = text "login"
+-- $3 = timestamptz now
+-- $4 = interval 60 days
+-- $5 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a1))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3 AND e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a3 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $2 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $2::bigint))
-ORDER BY ea.a3 DESC NULLS LAST, p.id;
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
+ORDER BY ea.a1 DESC NULLS LAST, p.id;
 
 -- columns: id number, email text, best_score number, referrals number
 -- $1 = text "nps"
@@ -44,51 +42,44 @@ ORDER BY p.id;
 -- $1 = text "added_to_cart"
 -- $2 = timestamptz now
 -- $3 = interval 3 months
--- $4 = bigint 0
--- $5 = text "order_completed"
+-- $4 = text "order_completed"
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $5 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) OR (e.type = 'track' AND e.name = $5 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $4::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $4::bigint));
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: id number, user_id text, last_seen timestamp
 -- $1 = timestamptz now
 -- $2 = interval 180 days
--- $3 = bigint 0
--- $4 = text "user_id"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c3
+-- $3 = text "user_id"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) AS a1, max(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, max(e.ts) AS a1 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (NOT (COALESCE(ea.a1, 0) > $3::bigint))
-ORDER BY COALESCE(ea.a2, p.created_at) DESC NULLS LAST, p.id
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz)
+ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id
 LIMIT 15;
 
 -- columns: id number, email text
 -- $1 = text "Order Completed"
--- $2 = bigint 0
--- $3 = text "order_completed"
--- $4 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2
+-- $2 = text "order_completed"
+-- $3 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $2::bigint))
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2)
 ORDER BY p.id;
 
 -- columns: count number
 -- $1 = text "purchase"
 -- $2 = timestamptz now
 -- $3 = interval 90 days
--- $4 = bigint 0
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $4::bigint);
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: id number, refunds number, refunded number
 -- $1 = text "refund"
@@ -96,9 +87,9 @@ WHERE p.merged_into IS NULL
 -- $3 = timestamptz 2024-12-31T00:00:00Z
 -- $4 = text "amount"
 -- $5 = bigint 0
-SELECT (p.id)::text AS c1, (COALESCE(ea.a2, 0))::text AS c2, (COALESCE(ea.a3, 0))::text AS c3
+SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $2::timestamptz AND e.ts < $3::timestamptz + interval '1 day' AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint)) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $5::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= $2::timestamptz AND e.ts < $3::timestamptz + interval '1 day' AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint))
 ORDER BY p.id;

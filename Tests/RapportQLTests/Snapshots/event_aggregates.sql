@@ -7,38 +7,36 @@
 -- $6 = text "amount"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3, (COALESCE(ea.a2, 0))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND (COALESCE(ea.a1, 0) >= $4::bigint)
 ORDER BY COALESCE(ea.a2, 0) DESC NULLS LAST, p.id;
 
 -- columns: id number, avg_amount number, smallest number, largest number, priced number, purchases number
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = text "amount"
-SELECT (p.id)::text AS c1, (ea.a2)::text AS c2, (ea.a3)::text AS c3, (ea.a4)::text AS c4, (COALESCE(ea.a5, 0))::text AS c5, (COALESCE(ea.a1, 0))::text AS c6
+-- $2 = text "amount"
+SELECT (p.id)::text AS c1, (ea.a1)::text AS c2, (ea.a2)::text AS c3, (ea.a3)::text AS c4, (COALESCE(ea.a4, 0))::text AS c5, (COALESCE(ea.a5, 0))::text AS c6
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, avg((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, max((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4, count((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a5 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, avg((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, min((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, max((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, count((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a5 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-ORDER BY ea.a2 DESC NULLS LAST, p.id
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+ORDER BY ea.a1 DESC NULLS LAST, p.id
 LIMIT 20;
 
 -- columns: id number, first_purchase timestamp, first_amount number, first_items number
 -- $1 = text "pro"
--- $2 = text "enterprise"
--- $3 = text "plan"
+-- $2 = text "plan"
+-- $3 = text "enterprise"
 -- $4 = text "purchase"
--- $5 = bigint 0
--- $6 = text "amount"
--- $7 = text "items"
-SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a2))::text AS c2, (ea.a3)::text AS c3, (ea.a4)::text AS c4
+-- $5 = text "amount"
+-- $6 = text "items"
+SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a1))::text AS c2, (ea.a2)::text AS c3, (ea.a3)::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a3, (array_agg((CASE WHEN jsonb_typeof(e.props -> $7) = 'number' THEN (e.props ->> $7)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a4 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) IN ($1, $2))
-  AND (COALESCE(ea.a1, 0) > $5::bigint)
-ORDER BY ea.a2 NULLS LAST, p.id;
+  AND (p.traits @> jsonb_build_object($2::text, $1) OR p.traits @> jsonb_build_object($2::text, $3))
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4)
+ORDER BY ea.a1 NULLS LAST, p.id;
 
 -- columns: id number, big_eur number, last_amount number
 -- $1 = text "purchase"
@@ -46,12 +44,11 @@ ORDER BY ea.a2 NULLS LAST, p.id;
 -- $3 = text "EUR"
 -- $4 = text "amount"
 -- $5 = bigint 100
--- $6 = bigint 0
 SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (ea.a2)::text AS c3
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint))) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $6::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint)))
 ORDER BY p.id;
 
 -- columns: id number, signed_up timestamp, last_active timestamp
@@ -81,16 +78,16 @@ ORDER BY q.t1;
 
 -- columns: id number, email text, last_purchase timestamp, total number
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = timestamptz 2024-10-01T00:00:00Z
--- $4 = text "amount"
+-- $2 = timestamptz 2024-10-01T00:00:00Z
+-- $3 = text "amount"
+-- $4 = bigint 0
 -- $5 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a3))::text AS c3, (COALESCE(ea.a4, 0))::text AS c4
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a2))::text AS c3, (COALESCE(ea.a3, 0))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $3::timestamptz) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $2::timestamptz) AS a1, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (COALESCE(ea.a2, 0) = $2::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND (COALESCE(ea.a1, 0) = $4::bigint)
 ORDER BY p.id;
 
 -- columns: id number, pages number, screens number, views number, recent number
@@ -111,13 +108,12 @@ LIMIT 10;
 
 -- columns: id number, legacy_orders number, legacy_revenue number, first_legacy timestamp
 -- $1 = text "Order Completed"
--- $2 = bigint 0
--- $3 = text "amount"
+-- $2 = text "amount"
 SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3, extract(epoch FROM (ea.a3))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY p.id;
 
 -- columns: id number, user_id text, google_logins number
@@ -125,23 +121,21 @@ ORDER BY p.id;
 -- $2 = text "method"
 -- $3 = text "google"
 -- $4 = timestamptz 2024-12-01T00:00:00Z
--- $5 = bigint 0
--- $6 = text "user_id"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a2, 0))::text AS c3
+-- $5 = text "user_id"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz))) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3)) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz))) OR (e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3)) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3)) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $5::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz)))
 ORDER BY p.id;
 
 -- columns: email text, count_refund number, sum_refund_amount number
 -- $1 = text "refund"
--- $2 = bigint 0
--- $3 = text "email"
--- $4 = text "amount"
-SELECT (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3
+-- $2 = text "email"
+-- $3 = text "amount"
+SELECT (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY p.id;

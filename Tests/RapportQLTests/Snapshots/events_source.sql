@@ -4,8 +4,7 @@
 -- $3 = interval 30 days
 SELECT extract(epoch FROM (e.ts))::text AS c1, e.type AS c2, e.name AS c3, (e.profile_id)::text AS c4, e.message_id AS c5
 FROM events e
-WHERE (e.name = $1)
-  AND (e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+WHERE ((e.name = $1) AND (e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz))
 ORDER BY e.ts, e.message_id;
 
 -- columns: currency text, n number, revenue number, avg_amount number, priced number
@@ -16,8 +15,7 @@ ORDER BY e.ts, e.message_id;
 -- $5 = text "amount"
 SELECT (CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END) AS c1, (count(*))::text AS c2, (COALESCE(sum((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)), 0))::text AS c3, (avg((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)))::text AS c4, (count((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)))::text AS c5
 FROM events e
-WHERE (e.name = $1)
-  AND (e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+WHERE ((e.name = $1) AND (e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz))
 GROUP BY (CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END)
 ORDER BY (CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END) COLLATE "C" NULLS LAST;
 
@@ -56,9 +54,7 @@ LIMIT 10;
 -- $4 = text "comment"
 SELECT (e.profile_id)::text AS c1, extract(epoch FROM (e.ts))::text AS c2, ((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END))::text AS c3, (CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END) AS c4
 FROM events e
-WHERE (e.name = $1)
-  AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END) <= $3::bigint)
-  AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END) IS NOT NULL)
+WHERE (((e.name = $1) AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END) <= $3::bigint)) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END) IS NOT NULL))
 ORDER BY e.ts, e.message_id;
 
 -- columns: ts timestamp, profile_id number, source text
@@ -67,9 +63,7 @@ ORDER BY e.ts, e.message_id;
 -- $3 = timestamptz 2024-04-01T00:00:00Z
 SELECT extract(epoch FROM (e.ts))::text AS c1, (e.profile_id)::text AS c2, e.source AS c3
 FROM events e
-WHERE (e.type = $1)
-  AND (e.ts >= $2::timestamptz)
-  AND (e.ts < $3::timestamptz)
+WHERE (((e.type = $1) AND (e.ts >= $2::timestamptz)) AND (e.ts < $3::timestamptz))
 ORDER BY e.ts, e.message_id;
 
 -- columns: type text, count number
@@ -88,8 +82,7 @@ ORDER BY e.type COLLATE "C" NULLS LAST;
 -- $4 = text "reason"
 SELECT extract(epoch FROM (e.ts))::text AS c1, (e.profile_id)::text AS c2, ((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END))::text AS c3, (CASE WHEN jsonb_typeof(e.props -> $4) = 'string' THEN e.props ->> $4 END) AS c4
 FROM events e
-WHERE (e.name = $1)
-  AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END) > $3::bigint)
+WHERE ((e.name = $1) AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END) > $3::bigint))
 ORDER BY (CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END) DESC NULLS LAST, e.ts, e.message_id;
 
 -- columns: ts timestamp, name text, profile_id number, method text

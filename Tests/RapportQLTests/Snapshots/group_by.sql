@@ -31,16 +31,14 @@ ORDER BY COALESCE(sum(q.c2), 0) DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST;
 
 -- columns: newsletter boolean, n number, youngest number, oldest number
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = text "newsletter"
--- $4 = text "age"
-SELECT ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'boolean' THEN (p.traits ->> $3)::boolean END))::text AS c1, (count(*))::text AS c2, (min((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END)))::text AS c3, (max((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END)))::text AS c4
+-- $2 = text "newsletter"
+-- $3 = text "age"
+SELECT ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'boolean' THEN (p.traits ->> $2)::boolean END))::text AS c1, (count(*))::text AS c2, (min((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END)))::text AS c3, (max((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END)))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'boolean' THEN (p.traits ->> $3)::boolean END)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'boolean' THEN (p.traits ->> $3)::boolean END) NULLS LAST;
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'boolean' THEN (p.traits ->> $2)::boolean END)
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'boolean' THEN (p.traits ->> $2)::boolean END) NULLS LAST;
 
 -- columns: country text, n number
 -- $1 = text "country"

@@ -1,17 +1,17 @@
 -- columns: id number, email text
--- $1 = text "plan"
--- $2 = text "pro"
+-- $1 = text "pro"
+-- $2 = text "plan"
 -- $3 = text "DE"
--- $4 = text "FR"
--- $5 = text "country"
+-- $4 = text "country"
+-- $5 = text "FR"
 -- $6 = text "newsletter"
 -- $7 = text "email"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $7 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) IN ($3, $4))
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'boolean' THEN (p.traits ->> $6)::boolean END) = TRUE)
+  AND p.traits @> jsonb_build_object($2::text, $1)
+  AND (p.traits @> jsonb_build_object($4::text, $3) OR p.traits @> jsonb_build_object($4::text, $5))
+  AND p.traits @> jsonb_build_object($6::text, TRUE)
 ORDER BY p.id DESC NULLS LAST, p.id
 LIMIT 3;
 
@@ -27,15 +27,15 @@ ORDER BY p.id;
 
 -- columns: id number, first name text
 -- $1 = text "Zoë"
--- $2 = text "Renée"
--- $3 = text "Sam 🚀"
--- $4 = text "さくら"
--- $5 = text "Léa"
--- $6 = text "first name"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c2
+-- $2 = text "first name"
+-- $3 = text "Renée"
+-- $4 = text "Sam 🚀"
+-- $5 = text "さくら"
+-- $6 = text "Léa"
+SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) IN ($1, $2, $3, $4, $5))
+  AND (p.traits @> jsonb_build_object($2::text, $1) OR p.traits @> jsonb_build_object($2::text, $3) OR p.traits @> jsonb_build_object($2::text, $4) OR p.traits @> jsonb_build_object($2::text, $5) OR p.traits @> jsonb_build_object($2::text, $6))
 ORDER BY p.id;
 
 -- columns: id number, company text
@@ -55,8 +55,7 @@ ORDER BY p.id;
 -- $4 = text "	"
 SELECT extract(epoch FROM (e.ts))::text AS c1, (e.profile_id)::text AS c2, (CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) AS c3
 FROM events e
-WHERE (e.name = $1)
-  AND ((strpos((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END), $3) > 0) OR (strpos((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END), $4) > 0))
+WHERE ((e.name = $1) AND ((strpos((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END), $3) > 0) OR (strpos((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END), $4) > 0)))
 ORDER BY e.ts, e.message_id;
 
 -- columns: ts timestamp, type text, name text
@@ -64,22 +63,19 @@ ORDER BY e.ts, e.message_id;
 -- $2 = timestamptz 2024-03-05T12:30:00Z
 SELECT extract(epoch FROM (e.ts))::text AS c1, e.type AS c2, e.name AS c3
 FROM events e
-WHERE (e.ts >= $1::timestamptz)
-  AND (e.ts < $2::timestamptz)
+WHERE ((e.ts >= $1::timestamptz) AND (e.ts < $2::timestamptz))
 ORDER BY e.ts, e.message_id;
 
 -- columns: count number
 -- $1 = text "login"
 -- $2 = timestamptz now
 -- $3 = interval 12 hours
--- $4 = bigint 0
--- $5 = interval 30 minutes
+-- $4 = interval 30 minutes
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) OR (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $4::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $4::bigint));
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: id number
 -- $1 = timestamptz now
@@ -87,32 +83,31 @@ WHERE p.merged_into IS NULL
 -- $3 = bigint 3
 -- $4 = text "login"
 -- $5 = interval 2 weeks
--- $6 = bigint 0
--- $7 = text "purchase"
--- $8 = interval 3 months
+-- $6 = text "purchase"
+-- $7 = interval 3 months
+-- $8 = bigint 0
 -- $9 = text "nps"
 -- $10 = interval 1 year
 SELECT (p.id)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $4 AND e.ts >= ($1::timestamptz - $5::interval) AND e.ts <= $1::timestamptz) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $7 AND e.ts >= ($1::timestamptz - $8::interval) AND e.ts <= $1::timestamptz) AS a3, count(*) FILTER (WHERE e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz) AS a4 FROM events e WHERE (e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $4 AND e.ts >= ($1::timestamptz - $5::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $7 AND e.ts >= ($1::timestamptz - $8::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $6 AND e.ts >= ($1::timestamptz - $7::interval) AND e.ts <= $1::timestamptz) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz) AS a3 FROM events e WHERE (e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $6 AND e.ts >= ($1::timestamptz - $7::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND (COALESCE(ea.a1, 0) >= $3::bigint)
-  AND (COALESCE(ea.a2, 0) > $6::bigint)
-  AND ((COALESCE(ea.a3, 0) > $6::bigint) OR (COALESCE(ea.a4, 0) > $6::bigint))
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($1::timestamptz - $5::interval) AND e.ts <= $1::timestamptz)
+  AND ((COALESCE(ea.a2, 0) > $8::bigint) OR (COALESCE(ea.a3, 0) > $8::bigint))
 ORDER BY p.id;
 
 -- columns: id number, signed_up timestamp
 -- $1 = text "signup"
 -- $2 = timestamptz now
 -- $3 = interval 1 month
--- $4 = bigint 0
--- $5 = interval 1 week
-SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a3))::text AS c2
+-- $4 = interval 1 week
+SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a1))::text AS c2
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $4::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $4::bigint))
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz)
 ORDER BY p.id;
 
 -- columns: count number
@@ -132,19 +127,16 @@ WHERE p.merged_into IS NULL
 -- $1 = text "signup"
 -- $2 = timestamptz now
 -- $3 = interval 2 years
--- $4 = bigint 0
--- $5 = interval 1 year
+-- $4 = interval 1 year
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) OR (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $4::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $4::bigint));
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: count number
 -- $1 = timestamptz 2024-12-31T23:59:59.999Z
 -- $2 = timestamptz 2025-02-01T04:59:59Z
 SELECT count(*)::text AS c1
 FROM events e
-WHERE (e.ts > $1::timestamptz)
-  AND (e.ts <= $2::timestamptz);
+WHERE ((e.ts > $1::timestamptz) AND (e.ts <= $2::timestamptz));

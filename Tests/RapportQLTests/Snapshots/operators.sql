@@ -1,16 +1,16 @@
 -- columns: id number, country text, plan text
 -- $1 = text "DE"
--- $2 = text "FR"
--- $3 = text "ES"
--- $4 = text "country"
+-- $2 = text "country"
+-- $3 = text "FR"
+-- $4 = text "ES"
 -- $5 = text "free"
 -- $6 = text "plan"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $4) = 'string' THEN p.traits ->> $4 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3
+SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $4) = 'string' THEN p.traits ->> $4 END) IN ($1, $2, $3))
+  AND (p.traits @> jsonb_build_object($2::text, $1) OR p.traits @> jsonb_build_object($2::text, $3) OR p.traits @> jsonb_build_object($2::text, $4))
   AND ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) NOT IN ($5))
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $4) = 'string' THEN p.traits ->> $4 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) COLLATE "C" NULLS LAST, p.id;
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) COLLATE "C" NULLS LAST, p.id;
 
 -- columns: id number, company text
 -- $1 = text "company"
@@ -57,15 +57,14 @@ LIMIT 10;
 
 -- columns: id number, coupons number, orders number
 -- $1 = text "order_completed"
--- $2 = bigint 0
--- $3 = text "coupon_applied"
--- $4 = numeric 0.5
-SELECT (p.id)::text AS c1, (COALESCE(ea.a2, 0))::text AS c2, (COALESCE(ea.a1, 0))::text AS c3
+-- $2 = text "coupon_applied"
+-- $3 = numeric 0.5
+SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $2) OR (e.type = 'track' AND e.name = $1) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (((COALESCE(ea.a2, 0))::numeric / NULLIF(COALESCE(ea.a1, 0), 0)) >= $4::numeric)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND (((COALESCE(ea.a1, 0))::numeric / NULLIF(COALESCE(ea.a2, 0), 0)) >= $3::numeric)
 ORDER BY p.id;
 
 -- columns: id number, email text, last_seen timestamp
@@ -75,7 +74,7 @@ ORDER BY p.id;
 -- $4 = text "email"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, max(e.ts) AS a1, min(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN (SELECT e.profile_id, max(e.ts) AS a1, min(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND (ea.a1 < ($1::timestamptz - $2::interval))
   AND (COALESCE(ea.a2, p.created_at) >= (date_trunc('day', $1::timestamptz, 'UTC') - $3::interval))
@@ -96,15 +95,14 @@ LIMIT 10;
 
 -- columns: id number, net number, refunded number
 -- $1 = text "refund"
--- $2 = bigint 0
--- $3 = text "purchase"
--- $4 = text "amount"
-SELECT (p.id)::text AS c1, (((COALESCE(ea.a2, 0))::numeric - COALESCE(ea.a3, 0)))::text AS c2, ((- (COALESCE(ea.a3, 0))::numeric))::text AS c3
+-- $2 = text "purchase"
+-- $3 = text "amount"
+SELECT (p.id)::text AS c1, (((COALESCE(ea.a1, 0))::numeric - COALESCE(ea.a2, 0)))::text AS c2, ((- (COALESCE(ea.a2, 0))::numeric))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a2, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $2) OR (e.type = 'track' AND e.name = $1) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-ORDER BY ((COALESCE(ea.a2, 0))::numeric - COALESCE(ea.a3, 0)) DESC NULLS LAST, p.id;
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+ORDER BY ((COALESCE(ea.a1, 0))::numeric - COALESCE(ea.a2, 0)) DESC NULLS LAST, p.id;
 
 -- columns: id number, plan text, seats number
 -- $1 = text "plan"

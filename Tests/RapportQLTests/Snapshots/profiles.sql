@@ -7,8 +7,8 @@ WHERE p.merged_into IS NULL
 ORDER BY p.id;
 
 -- columns: id number, email text, plan text, seats number
--- $1 = text "country"
--- $2 = text "DE"
+-- $1 = text "DE"
+-- $2 = text "country"
 -- $3 = text "plan"
 -- $4 = text "free"
 -- $5 = text "email"
@@ -16,7 +16,7 @@ ORDER BY p.id;
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'number' THEN (p.traits ->> $6)::numeric END))::text AS c4
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2)
+  AND p.traits @> jsonb_build_object($2::text, $1)
   AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) <> $4)
 ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) COLLATE "C" NULLS LAST, p.id;
 
@@ -34,8 +34,8 @@ ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id
 LIMIT 10 OFFSET 10;
 
 -- columns: id number, email text, company text, seats number
--- $1 = text "plan"
--- $2 = text "enterprise"
+-- $1 = text "enterprise"
+-- $2 = text "plan"
 -- $3 = text "seats"
 -- $4 = bigint 10
 -- $5 = text "email"
@@ -43,7 +43,7 @@ LIMIT 10 OFFSET 10;
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END))::text AS c4
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2)
+  AND p.traits @> jsonb_build_object($2::text, $1)
   AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END) >= $4::bigint)
 ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END) DESC NULLS LAST, p.id NULLS LAST, p.id
 LIMIT 5;

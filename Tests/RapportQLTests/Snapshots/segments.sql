@@ -17,28 +17,27 @@
 -- $6 = text "email"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND COALESCE((COALESCE(ea.a1, 0) > $2::bigint), FALSE)
-  AND (COALESCE(ea.a2, 0) > $2::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
 ORDER BY p.id;
 
 -- columns: id number, email text, last_purchase timestamp
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = timestamptz now
--- $4 = interval 90 days
--- $5 = text "login"
--- $6 = interval 60 days
--- $7 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $7 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a4))::text AS c3
+-- $2 = timestamptz now
+-- $3 = interval 90 days
+-- $4 = text "login"
+-- $5 = interval 60 days
+-- $6 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (ea.a1))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $5 AND e.ts >= ($3::timestamptz - $6::interval) AND e.ts <= $3::timestamptz) AS a3, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $5 AND e.ts >= ($3::timestamptz - $6::interval) AND e.ts <= $3::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (NOT (COALESCE(ea.a2, 0) > $2::bigint))
-  AND (NOT (COALESCE(ea.a3, 0) > $2::bigint))
-ORDER BY ea.a4 NULLS LAST, p.id;
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz)
+ORDER BY ea.a1 NULLS LAST, p.id;
 
 -- columns: count number
 -- $1 = text "purchase"
@@ -54,30 +53,28 @@ WHERE p.merged_into IS NULL
 
 -- columns: count number
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = text "country"
--- $4 = text "DE"
+-- $2 = text "country"
+-- $3 = text "DE"
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $2::bigint)
-  AND (NOT ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) = $4));
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND (NOT ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) = $3));
 
 -- columns: count number
 -- $1 = text "purchase"
 -- $2 = bigint 0
 -- $3 = timestamptz now
 -- $4 = interval 90 days
--- $5 = text "plan"
--- $6 = text "pro"
+-- $5 = text "pro"
+-- $6 = text "plan"
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND COALESCE((COALESCE(ea.a1, 0) > $2::bigint), FALSE)
-  AND (COALESCE(ea.a2, 0) > $2::bigint)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) = $6);
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
+  AND p.traits @> jsonb_build_object($6::text, $5);
 
 -- show segments
 
