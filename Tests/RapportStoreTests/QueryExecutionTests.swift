@@ -115,7 +115,7 @@ struct QueryExecutionTests {
             let tenant = try await QuerySeed.seed(store)
             let explained = try #require(try await store.query("explain count profiles where plan = \"pro'--\"", tenant: tenant).first)
             #expect(explained.sql?.contains("pro'--") == false)
-            #expect(explained.binds?.contains("text \"pro'--\"") == true)
+            #expect(explained.binds?.contains { $0.contains("pro'--") } == true)
             let analyzed = try #require(try await store.query("explain analyze count profiles where did purchase within 30 days", tenant: tenant).first)
             #expect(analyzed.rows.contains { $0.first?.display.contains("Execution Time") == true })
         }

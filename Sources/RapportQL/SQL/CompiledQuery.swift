@@ -26,13 +26,15 @@ public enum SQLBind: Sendable, Hashable, CustomStringConvertible {
     case timestamp(String)
     /// PostgreSQL interval text: `90 days`.
     case interval(String)
+    /// JSON text, built by the compiler from literals (`{"plan":"pro"}`).
+    case json(String)
     /// The moment the query runs, supplied by the executor.
     case now
 
     /// The value sent to PostgreSQL (as text), given the query's `now` in ISO 8601.
     public func value(now: String) -> String {
         switch self {
-        case .text(let value), .numeric(let value), .timestamp(let value), .interval(let value): value
+        case .text(let value), .numeric(let value), .timestamp(let value), .interval(let value), .json(let value): value
         case .now: now
         }
     }
@@ -43,6 +45,7 @@ public enum SQLBind: Sendable, Hashable, CustomStringConvertible {
         case .numeric(let value): "\(SQLWriter.isSmallInteger(value) ? "bigint" : "numeric") \(value)"
         case .timestamp(let value): "timestamptz \(value)"
         case .interval(let value): "interval \(value)"
+        case .json(let value): "jsonb \(value)"
         case .now: "timestamptz now"
         }
     }

@@ -62,6 +62,7 @@ struct SQLWriter {
         case .numeric(let value): return "$\(index)::" + (Self.isSmallInteger(value) ? "bigint" : "numeric")
         case .timestamp, .now: return "$\(index)::timestamptz"
         case .interval: return "$\(index)::interval"
+        case .json: return "$\(index)::jsonb"
         }
     }
 
@@ -82,6 +83,19 @@ struct SQLWriter {
         aggregates = []
         conditions = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
+        if Self.countsFromEvents(level, first: first, source: source) {
+            var filters = ["NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)"]
+            for filter in level.filters {
+                if Self.isNotDid(filter), case .not(let inner) = filter.kind, case .binary(_, let counted, _) = inner.kind {
+                    filters.append("NOT " + exists(counted, profile: "ea.profile_id"))
+                } else {
+                    filters.append(expr(filter, context))
+                }
+            }
+            let sql = "SELECT count(*)\(final ? "::text" : "") AS c1\nFROM (" + eventsPass(lateral: false) + ") ea\nWHERE "
+                + filters.joined(separator: "\n  AND ")
+            return (sql, [])
+        }
         var filters: [String] = []
         if first, source == .profiles { filters.append("p.merged_into IS NULL") }
         for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
@@ -128,7 +142,7 @@ struct SQLWriter {
             if level.filters.contains(where: Self.picksFewProfiles) {
                 sql += "\nLEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE"
             } else {
-                let join = level.filters.contains(where: Self.needsEvents) ? "JOIN" : "LEFT JOIN"
+                let join = level.filters.contains { Self.needsEvents($0) } ? "JOIN" : "LEFT JOIN"
                 sql += "\n\(join) (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id"
             }
         }
@@ -210,6 +224,20 @@ struct SQLWriter {
         return expr(filter, context)
     }
 
+    /// `text` as a JSON string.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     /// Whether `counted > zero` is `did E`: a count of events (no property) above 0.
     static func isDid(_ counted: TypedExpr, _ zero: TypedExpr) -> Bool {
         guard case .eventAggregate(let aggregate) = counted.kind, aggregate.function == .count, aggregate.property == nil,
@@ -217,10 +245,36 @@ struct SQLWriter {
         return true
     }
 
-    mutating func exists(_ counted: TypedExpr) -> String {
+    mutating func exists(_ counted: TypedExpr, profile: String = "p.id") -> String {
         guard case .eventAggregate(let aggregate) = counted.kind else { return "FALSE" }
         let condition = eventCondition(aggregate).map { " AND \($0)" } ?? ""
-        return "EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id\(condition))"
+        return "EXISTS (SELECT 1 FROM events e WHERE e.profile_id = \(profile)\(condition))"
+    }
+
+    static func isNotDid(_ filter: TypedExpr) -> Bool {
+        guard case .not(let inner) = filter.kind, case .binary(.greater, let counted, let zero) = inner.kind else { return false }
+        return isDid(counted, zero)
+    }
+
+    /// Whether `expr` reads nothing of the profile but its event aggregates.
+    static func passOnly(_ expr: TypedExpr) -> Bool {
+        switch expr.kind {
+        case .eventAggregate, .text, .number, .boolean, .timestamp, .duration, .null, .now, .today: return true
+        case .not(let e), .negate(let e), .isNull(let e, _), .inSegment(_, let e): return passOnly(e)
+        case .binary(_, let l, let r): return passOnly(l) && passOnly(r)
+        case .inList(let e, let items, _): return passOnly(e) && items.allSatisfy(passOnly)
+        case .inWindow(let e, let window): return passOnly(e) && [window.from, window.to].compactMap { $0 }.allSatisfy(passOnly)
+        default: return false
+        }
+    }
+
+    /// A count of profiles whose conditions are all on their events, at least one of which
+    /// needs an event: counted from the events pass alone. Every event belongs to a profile
+    /// (a foreign key), so "live" is "not among the merged", a far smaller set.
+    static func countsFromEvents(_ level: Level, first: Bool, source: TypedQuery.Source) -> Bool {
+        guard first, source == .profiles, level.isCount, level.groupKeys == nil, !level.filters.isEmpty else { return false }
+        return level.filters.allSatisfy { passOnly($0) || isNotDid($0) }
+            && level.filters.contains { passOnly($0) && needsEvents($0, didInPass: true) }
     }
 
     /// `plan = "pro"`, `country in ("DE", "FR")` as `traits @> {"plan": "pro"}` (ORed).
@@ -228,27 +282,27 @@ struct SQLWriter {
         guard case .trait(let name) = trait.kind, !values.isEmpty else { return nil }
         var terms: [String] = []
         for value in values {
-            let sql: String
+            let json: String
             switch value.kind {
-            case .text(let text): sql = bind(.text(text))
-            case .number(let number): sql = bind(.numeric(number))
-            case .boolean(let flag): sql = flag ? "TRUE" : "FALSE"
+            case .text(let text): json = Self.jsonString(text)
+            case .boolean(let flag): json = flag ? "true" : "false"
             default: return nil
             }
-            terms.append("p.traits @> jsonb_build_object(\(bind(.text(name)))::text, \(sql))")
+            // The object as one bind (`{"plan":"pro"}`), so the planner sees a constant.
+            terms.append("p.traits @> \(bind(.json("{" + Self.jsonString(name) + ":" + json + "}")))")
         }
         return terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " OR ") + ")"
     }
 
     /// Whether `filter` (a `where` at the top) fails for every profile without a row in the
     /// events pass, so that the pass may be inner-joined.
-    static func needsEvents(_ filter: TypedExpr) -> Bool {
+    static func needsEvents(_ filter: TypedExpr, didInPass: Bool = false) -> Bool {
         switch filter.kind {
         case .binary(.and, let left, let right):
-            return needsEvents(left) || needsEvents(right)
+            return needsEvents(left, didInPass: didInPass) || needsEvents(right, didInPass: didInPass)
         case .inSegment(_, let predicate):
-            return needsEvents(predicate)
-        case .binary(.greater, let counted, let zero) where isDid(counted, zero):
+            return needsEvents(predicate, didInPass: didInPass)
+        case .binary(.greater, let counted, let zero) where isDid(counted, zero) && !didInPass:
             return false  // a semi-join of its own (`topLevelFilter`), not a column of the pass
         case .binary(let op, let left, let right) where op.isComparison:
             for (side, other, flipped) in [(left, right, false), (right, left, true)] {

@@ -9,12 +9,11 @@ FROM profiles p
 WHERE p.merged_into IS NULL;
 
 -- columns: count number
--- $1 = text "pro"
--- $2 = text "plan"
+-- $1 = jsonb {"plan":"pro"}
 SELECT count(*)::text AS c1
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($2::text, $1);
+  AND p.traits @> $1::jsonb;
 
 -- columns: count number
 -- $1 = text "signup"
@@ -26,13 +25,12 @@ WHERE (e.name = $1);
 -- $1 = text "purchase"
 -- $2 = timestamptz now
 -- $3 = interval 90 days
--- $4 = text "FR"
--- $5 = text "country"
+-- $4 = jsonb {"country":"FR"}
 SELECT count(*)::text AS c1
 FROM profiles p
 WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND p.traits @> jsonb_build_object($5::text, $4);
+  AND p.traits @> $4::jsonb;
 
 -- columns: count number
 -- $1 = text "email"

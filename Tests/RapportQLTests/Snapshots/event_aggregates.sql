@@ -24,18 +24,17 @@ ORDER BY ea.a1 DESC NULLS LAST, p.id
 LIMIT 20;
 
 -- columns: id number, first_purchase timestamp, first_amount number, first_items number
--- $1 = text "pro"
--- $2 = text "plan"
--- $3 = text "enterprise"
--- $4 = text "purchase"
--- $5 = text "amount"
--- $6 = text "items"
+-- $1 = jsonb {"plan":"pro"}
+-- $2 = jsonb {"plan":"enterprise"}
+-- $3 = text "purchase"
+-- $4 = text "amount"
+-- $5 = text "items"
 SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a1))::text AS c2, (ea.a2)::text AS c3, (ea.a3)::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $4))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $3))[1] AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $3))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $3 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (p.traits @> jsonb_build_object($2::text, $1) OR p.traits @> jsonb_build_object($2::text, $3))
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4)
+  AND (p.traits @> $1::jsonb OR p.traits @> $2::jsonb)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $3)
 ORDER BY ea.a1 NULLS LAST, p.id;
 
 -- columns: id number, big_eur number, last_amount number

@@ -1,17 +1,15 @@
 -- columns: id number, email text
--- $1 = text "pro"
--- $2 = text "plan"
--- $3 = text "DE"
--- $4 = text "country"
--- $5 = text "FR"
--- $6 = text "newsletter"
--- $7 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $7 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2
+-- $1 = jsonb {"plan":"pro"}
+-- $2 = jsonb {"country":"DE"}
+-- $3 = jsonb {"country":"FR"}
+-- $4 = jsonb {"newsletter":true}
+-- $5 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($2::text, $1)
-  AND (p.traits @> jsonb_build_object($4::text, $3) OR p.traits @> jsonb_build_object($4::text, $5))
-  AND p.traits @> jsonb_build_object($6::text, TRUE)
+  AND p.traits @> $1::jsonb
+  AND (p.traits @> $2::jsonb OR p.traits @> $3::jsonb)
+  AND p.traits @> $4::jsonb
 ORDER BY p.id DESC NULLS LAST, p.id
 LIMIT 3;
 
@@ -26,16 +24,16 @@ WHERE p.merged_into IS NULL
 ORDER BY p.id;
 
 -- columns: id number, first name text
--- $1 = text "Zoë"
--- $2 = text "first name"
--- $3 = text "Renée"
--- $4 = text "Sam 🚀"
--- $5 = text "さくら"
--- $6 = text "Léa"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2
+-- $1 = jsonb {"first name":"Zoë"}
+-- $2 = jsonb {"first name":"Renée"}
+-- $3 = jsonb {"first name":"Sam 🚀"}
+-- $4 = jsonb {"first name":"さくら"}
+-- $5 = jsonb {"first name":"Léa"}
+-- $6 = text "first name"
+SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c2
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND (p.traits @> jsonb_build_object($2::text, $1) OR p.traits @> jsonb_build_object($2::text, $3) OR p.traits @> jsonb_build_object($2::text, $4) OR p.traits @> jsonb_build_object($2::text, $5) OR p.traits @> jsonb_build_object($2::text, $6))
+  AND (p.traits @> $1::jsonb OR p.traits @> $2::jsonb OR p.traits @> $3::jsonb OR p.traits @> $4::jsonb OR p.traits @> $5::jsonb)
 ORDER BY p.id;
 
 -- columns: id number, company text
@@ -70,12 +68,12 @@ ORDER BY e.ts, e.message_id;
 -- $1 = text "login"
 -- $2 = timestamptz now
 -- $3 = interval 12 hours
--- $4 = interval 30 minutes
+-- $4 = bigint 0
+-- $5 = interval 30 minutes
 SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz);
+FROM (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) OR (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) GROUP BY e.profile_id) ea
+WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)
+  AND ((COALESCE(ea.a1, 0) > $4::bigint) AND (NOT (COALESCE(ea.a2, 0) > $4::bigint)));
 
 -- columns: id number
 -- $1 = timestamptz now
@@ -127,12 +125,12 @@ WHERE p.merged_into IS NULL
 -- $1 = text "signup"
 -- $2 = timestamptz now
 -- $3 = interval 2 years
--- $4 = interval 1 year
+-- $4 = bigint 0
+-- $5 = interval 1 year
 SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz);
+FROM (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) OR (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz) GROUP BY e.profile_id) ea
+WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)
+  AND ((COALESCE(ea.a1, 0) > $4::bigint) AND (NOT (COALESCE(ea.a2, 0) > $4::bigint)));
 
 -- columns: count number
 -- $1 = timestamptz 2024-12-31T23:59:59.999Z

@@ -1,16 +1,16 @@
 -- columns: id number, country text, plan text
--- $1 = text "DE"
--- $2 = text "country"
--- $3 = text "FR"
--- $4 = text "ES"
--- $5 = text "free"
--- $6 = text "plan"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3
+-- $1 = jsonb {"country":"DE"}
+-- $2 = jsonb {"country":"FR"}
+-- $3 = jsonb {"country":"ES"}
+-- $4 = text "free"
+-- $5 = text "plan"
+-- $6 = text "country"
+SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) AS c3
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND (p.traits @> jsonb_build_object($2::text, $1) OR p.traits @> jsonb_build_object($2::text, $3) OR p.traits @> jsonb_build_object($2::text, $4))
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) NOT IN ($5))
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) COLLATE "C" NULLS LAST, p.id;
+  AND (p.traits @> $1::jsonb OR p.traits @> $2::jsonb OR p.traits @> $3::jsonb)
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) NOT IN ($4))
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) COLLATE "C" NULLS LAST, p.id;
 
 -- columns: id number, company text
 -- $1 = text "company"

@@ -7,18 +7,17 @@ WHERE p.merged_into IS NULL
 ORDER BY p.id;
 
 -- columns: id number, email text, plan text, seats number
--- $1 = text "DE"
--- $2 = text "country"
--- $3 = text "plan"
--- $4 = text "free"
--- $5 = text "email"
--- $6 = text "seats"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $6) = 'number' THEN (p.traits ->> $6)::numeric END))::text AS c4
+-- $1 = jsonb {"country":"DE"}
+-- $2 = text "plan"
+-- $3 = text "free"
+-- $4 = text "email"
+-- $5 = text "seats"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'number' THEN (p.traits ->> $5)::numeric END))::text AS c4
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($2::text, $1)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) <> $4)
-ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) COLLATE "C" NULLS LAST, p.id;
+  AND p.traits @> $1::jsonb
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) <> $3)
+ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) COLLATE "C" NULLS LAST, p.id;
 
 -- columns: id number, user_id text, first_seen timestamp, last_seen timestamp
 -- $1 = timestamptz 2024-01-01T00:00:00Z
@@ -34,18 +33,17 @@ ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id
 LIMIT 10 OFFSET 10;
 
 -- columns: id number, email text, company text, seats number
--- $1 = text "enterprise"
--- $2 = text "plan"
--- $3 = text "seats"
--- $4 = bigint 10
--- $5 = text "email"
--- $6 = text "company"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END))::text AS c4
+-- $1 = jsonb {"plan":"enterprise"}
+-- $2 = text "seats"
+-- $3 = bigint 10
+-- $4 = text "email"
+-- $5 = text "company"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'number' THEN (p.traits ->> $2)::numeric END))::text AS c4
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($2::text, $1)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END) >= $4::bigint)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END) DESC NULLS LAST, p.id NULLS LAST, p.id
+  AND p.traits @> $1::jsonb
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'number' THEN (p.traits ->> $2)::numeric END) >= $3::bigint)
+ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'number' THEN (p.traits ->> $2)::numeric END) DESC NULLS LAST, p.id NULLS LAST, p.id
 LIMIT 5;
 
 -- columns: id number, created_at timestamp, updated_at timestamp, first_seen timestamp, last_seen timestamp

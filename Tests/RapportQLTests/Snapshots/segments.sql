@@ -66,15 +66,14 @@ WHERE p.merged_into IS NULL
 -- $2 = bigint 0
 -- $3 = timestamptz now
 -- $4 = interval 90 days
--- $5 = text "pro"
--- $6 = text "plan"
+-- $5 = jsonb {"plan":"pro"}
 SELECT count(*)::text AS c1
 FROM profiles p
 LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND COALESCE((COALESCE(ea.a1, 0) > $2::bigint), FALSE)
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
-  AND p.traits @> jsonb_build_object($6::text, $5);
+  AND p.traits @> $5::jsonb;
 
 -- show segments
 

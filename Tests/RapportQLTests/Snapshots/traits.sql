@@ -1,17 +1,17 @@
 -- columns: id number, email text, plan text, country text, age number
--- $1 = text "pro"
--- $2 = text "plan"
--- $3 = text "DE"
--- $4 = text "country"
--- $5 = text "AT"
--- $6 = text "CH"
--- $7 = text "email"
+-- $1 = jsonb {"plan":"pro"}
+-- $2 = jsonb {"country":"DE"}
+-- $3 = jsonb {"country":"AT"}
+-- $4 = jsonb {"country":"CH"}
+-- $5 = text "email"
+-- $6 = text "plan"
+-- $7 = text "country"
 -- $8 = text "age"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $7 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c3, (CASE WHEN jsonb_typeof(p.traits -> $4) = 'string' THEN p.traits ->> $4 END) AS c4, ((CASE WHEN jsonb_typeof(p.traits -> $8) = 'number' THEN (p.traits ->> $8)::numeric END))::text AS c5
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c3, (CASE WHEN jsonb_typeof(p.traits -> $7) = 'string' THEN p.traits ->> $7 END) AS c4, ((CASE WHEN jsonb_typeof(p.traits -> $8) = 'number' THEN (p.traits ->> $8)::numeric END))::text AS c5
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($2::text, $1)
-  AND (p.traits @> jsonb_build_object($4::text, $3) OR p.traits @> jsonb_build_object($4::text, $5) OR p.traits @> jsonb_build_object($4::text, $6))
+  AND p.traits @> $1::jsonb
+  AND (p.traits @> $2::jsonb OR p.traits @> $3::jsonb OR p.traits @> $4::jsonb)
 ORDER BY p.id;
 
 -- columns: id number, user_id text, plan text, country text
@@ -49,14 +49,14 @@ WHERE p.merged_into IS NULL
 ORDER BY p.id;
 
 -- columns: id number, first name text, surname text, country text
--- $1 = text "newsletter"
+-- $1 = jsonb {"newsletter":false}
 -- $2 = text "first name"
 -- $3 = text "last name"
 -- $4 = text "country"
 SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) AS c3, (CASE WHEN jsonb_typeof(p.traits -> $4) = 'string' THEN p.traits ->> $4 END) AS c4
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($1::text, FALSE)
+  AND p.traits @> $1::jsonb
 ORDER BY p.id;
 
 -- columns: id number, company text, seats number
@@ -72,14 +72,14 @@ ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $
 LIMIT 10;
 
 -- columns: id number, first name text, last name text, age number, newsletter boolean
--- $1 = text "O'Brien"
--- $2 = text "last name"
--- $3 = text "first name"
+-- $1 = jsonb {"last name":"O'Brien"}
+-- $2 = text "first name"
+-- $3 = text "last name"
 -- $4 = text "age"
 -- $5 = text "newsletter"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END))::text AS c4, ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'boolean' THEN (p.traits ->> $5)::boolean END))::text AS c5
+SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END))::text AS c4, ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'boolean' THEN (p.traits ->> $5)::boolean END))::text AS c5
 FROM profiles p
 WHERE p.merged_into IS NULL
-  AND p.traits @> jsonb_build_object($2::text, $1)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) IS NOT NULL)
+  AND p.traits @> $1::jsonb
+  AND ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) IS NOT NULL)
 ORDER BY p.id;
