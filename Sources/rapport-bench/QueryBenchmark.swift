@@ -25,6 +25,15 @@ struct QueryBenchmark: AsyncParsableCommand {
     static let now = "2024-03-15 00:00:00+00"
 
     func run() async throws {
+        do {
+            try await measure()
+        } catch {
+            say("failed: \(String(reflecting: error))")
+            throw error
+        }
+    }
+
+    func measure() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let url = try DatabaseURL(databaseURL)

@@ -210,6 +210,9 @@ struct SQLWriter {
             return "p.id IN (SELECT i.profile_id FROM identities i WHERE i.kind = \(bind(.text(kind))) AND i.value \(match))"
         case .binary(.and, let left, let right):
             return topLevelFilter(left, context) + "\n  AND " + topLevelFilter(right, context)
+        case .inSegment(_, let predicate):
+            // At the top, "false where null" changes nothing: the segment's own conditions.
+            return topLevelFilter(predicate, context)
         case .binary(.greater, let counted, let zero) where Self.isDid(counted, zero):
             return exists(counted)
         case .not(let inner):
@@ -273,8 +276,8 @@ struct SQLWriter {
     /// (a foreign key), so "live" is "not among the merged", a far smaller set.
     static func countsFromEvents(_ level: Level, first: Bool, source: TypedQuery.Source) -> Bool {
         guard first, source == .profiles, level.isCount, level.groupKeys == nil, !level.filters.isEmpty else { return false }
-        return level.filters.allSatisfy { passOnly($0) || isNotDid($0) }
-            && level.filters.contains { passOnly($0) && needsEvents($0, didInPass: true) }
+        // (`not did` stays with the profiles: as an anti-join per group of events it is slower.)
+        return level.filters.allSatisfy(passOnly) && level.filters.contains { needsEvents($0, didInPass: true) }
     }
 
     /// `plan = "pro"`, `country in ("DE", "FR")` as `traits @> {"plan": "pro"}` (ORed).

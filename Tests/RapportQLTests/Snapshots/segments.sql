@@ -10,17 +10,15 @@
 
 -- columns: id number, user_id text, email text
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = timestamptz now
--- $4 = interval 90 days
--- $5 = text "user_id"
--- $6 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c3
+-- $2 = timestamptz now
+-- $3 = interval 90 days
+-- $4 = text "user_id"
+-- $5 = text "email"
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND COALESCE((COALESCE(ea.a1, 0) > $2::bigint), FALSE)
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
 ORDER BY p.id;
 
 -- columns: id number, email text, last_purchase timestamp
@@ -41,15 +39,13 @@ ORDER BY ea.a1 NULLS LAST, p.id;
 
 -- columns: count number
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = text "country"
--- $4 = text "DE"
+-- $2 = text "country"
+-- $3 = text "DE"
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND COALESCE((COALESCE(ea.a1, 0) > $2::bigint), FALSE)
-  AND (NOT COALESCE(((CASE WHEN jsonb_typeof(p.traits -> $3) = 'string' THEN p.traits ->> $3 END) = $4), FALSE));
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND (NOT COALESCE(((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) = $3), FALSE));
 
 -- columns: count number
 -- $1 = text "purchase"
@@ -63,17 +59,15 @@ WHERE p.merged_into IS NULL
 
 -- columns: count number
 -- $1 = text "purchase"
--- $2 = bigint 0
--- $3 = timestamptz now
--- $4 = interval 90 days
--- $5 = jsonb {"plan":"pro"}
+-- $2 = timestamptz now
+-- $3 = interval 90 days
+-- $4 = jsonb {"plan":"pro"}
 SELECT count(*)::text AS c1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND COALESCE((COALESCE(ea.a1, 0) > $2::bigint), FALSE)
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
-  AND p.traits @> $5::jsonb;
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
+  AND p.traits @> $4::jsonb;
 
 -- show segments
 
