@@ -277,7 +277,17 @@ struct SQLWriter {
     static func countsFromEvents(_ level: Level, first: Bool, source: TypedQuery.Source) -> Bool {
         guard first, source == .profiles, level.isCount, level.groupKeys == nil, !level.filters.isEmpty else { return false }
         // (`not did` stays with the profiles: as an anti-join per group of events it is slower.)
-        return level.filters.allSatisfy(passOnly) && level.filters.contains { needsEvents($0, didInPass: true) }
+        let conjuncts = level.filters.flatMap(Self.conjuncts)
+        return conjuncts.allSatisfy { passOnly($0) && !isNotDid($0) } && conjuncts.contains { needsEvents($0, didInPass: true) }
+    }
+
+    /// `a and b and c` as `[a, b, c]`, a segment at the top as its own conditions.
+    static func conjuncts(_ filter: TypedExpr) -> [TypedExpr] {
+        switch filter.kind {
+        case .binary(.and, let left, let right): return conjuncts(left) + conjuncts(right)
+        case .inSegment(_, let predicate): return conjuncts(predicate)
+        default: return [filter]
+        }
     }
 
     /// `plan = "pro"`, `country in ("DE", "FR")` as `traits @> {"plan": "pro"}` (ORed).
