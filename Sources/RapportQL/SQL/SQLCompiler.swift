@@ -43,6 +43,11 @@ struct SQLWriter {
     var aggregates: [(sql: String, column: String)] = []
     /// Each aggregate's event condition (nil: every event), for the pass's pre-filter.
     var conditions: [String?] = []
+    /// Whether aggregates are written in place (`count(*) FILTER (…)`) for a grouped join
+    /// of profiles and events, rather than as columns of a separate pass.
+    var inlineAggregates = false
+    /// Set when an aggregate is written: which conditions go to HAVING.
+    var touchedAggregate = false
 
     init(source: TypedQuery.Source) {
         self.source = source
@@ -96,15 +101,32 @@ struct SQLWriter {
                 + filters.joined(separator: "\n  AND ")
             return (sql, [])
         }
+        // A question that needs events and is about many profiles: join the events it needs
+        // to the profiles that pass the other conditions, and group by profile, so that a
+        // trait filter narrows the events read (not possible into a separate grouped pass).
+        let groupedJoin = first && source == .profiles && level.groupKeys == nil
+            && !level.filters.contains(where: Self.picksFewProfiles)
+            && level.filters.flatMap(Self.conjuncts).contains { Self.needsEvents($0) }
+        inlineAggregates = groupedJoin
+        defer { inlineAggregates = false }
         var filters: [String] = []
+        var having: [String] = []
         if first, source == .profiles { filters.append("p.merged_into IS NULL") }
-        for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
+        if groupedJoin {
+            for conjunct in level.filters.flatMap(Self.conjuncts) {
+                touchedAggregate = false
+                let sql = topLevelFilter(conjunct, context)
+                if touchedAggregate { having.append(sql) } else { filters.append(sql) }
+            }
+        } else {
+            for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
+        }
 
         var selectList: [String]
         var groupBy: [String] = []
         var tiebreaks: [(String, String)]
         if level.isCount {
-            selectList = ["count(*)" + (final ? "::text" : "") + " AS c1"]
+            selectList = groupedJoin ? ["1"] : ["count(*)" + (final ? "::text" : "") + " AS c1"]
             tiebreaks = []
         } else {
             if let keys = level.groupKeys {
@@ -136,7 +158,10 @@ struct SQLWriter {
         case .event: sql += "\nFROM events e"
         case .previous: sql += "\nFROM (" + (from ?? "") + ") q"
         }
-        if !aggregates.isEmpty {
+        if groupedJoin {
+            sql += "\nJOIN events e ON e.profile_id = p.id" + (eventsNeeded().map { " AND (\($0))" } ?? "")
+            groupBy = ["p.id"]
+        } else if !aggregates.isEmpty {
             // A question about a few named profiles reads just their events, by index; any
             // other reads all the events it needs in one grouped pass.
             if level.filters.contains(where: Self.picksFewProfiles) {
@@ -148,6 +173,10 @@ struct SQLWriter {
         }
         if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
         if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }
+        if !having.isEmpty { sql += "\nHAVING " + having.joined(separator: "\n  AND ") }
+        if groupedJoin, level.isCount {
+            return ("SELECT count(*)\(final ? "::text" : "") AS c1\nFROM (" + sql + ") g", [])
+        }
         let limit = [level.limit, rowLimit].compactMap { $0 }.min()
         if !level.isCount, final || level.limit != nil, !ordering.isEmpty {
             sql += "\nORDER BY " + ordering.map { $0.0 + $0.1 }.joined(separator: ", ")

@@ -177,6 +177,14 @@ extension SQLWriter {
                 sql = (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause
             }
         }
+        touchedAggregate = true
+        if inlineAggregates {
+            if !aggregates.contains(where: { $0.sql == sql }) {
+                aggregates.append((sql, "a\(aggregates.count + 1)"))
+                conditions.append(condition)
+            }
+            return "(\(sql))"
+        }
         if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
         let column = "a\(aggregates.count + 1)"
         aggregates.append((sql, column))

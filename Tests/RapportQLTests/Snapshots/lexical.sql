@@ -88,11 +88,12 @@ WHERE p.merged_into IS NULL
 -- $10 = interval 1 year
 SELECT (p.id)::text AS c1
 FROM profiles p
-JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $6 AND e.ts >= ($1::timestamptz - $7::interval) AND e.ts <= $1::timestamptz) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz) AS a3 FROM events e WHERE (e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $6 AND e.ts >= ($1::timestamptz - $7::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN events e ON e.profile_id = p.id AND ((e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $6 AND e.ts >= ($1::timestamptz - $7::interval) AND e.ts <= $1::timestamptz) OR (e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz))
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) >= $3::bigint)
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($1::timestamptz - $5::interval) AND e.ts <= $1::timestamptz)
-  AND ((COALESCE(ea.a2, 0) > $8::bigint) OR (COALESCE(ea.a3, 0) > $8::bigint))
+GROUP BY p.id
+HAVING (COALESCE((count(*) FILTER (WHERE e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz)), 0) >= $3::bigint)
+  AND ((COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $6 AND e.ts >= ($1::timestamptz - $7::interval) AND e.ts <= $1::timestamptz)), 0) > $8::bigint) OR (COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $9 AND e.ts >= ($1::timestamptz - $10::interval) AND e.ts <= $1::timestamptz)), 0) > $8::bigint))
 ORDER BY p.id;
 
 -- columns: id number, signed_up timestamp

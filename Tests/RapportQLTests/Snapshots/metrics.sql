@@ -14,12 +14,13 @@
 -- $4 = text "amount"
 -- $5 = bigint 300
 -- $6 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3, (COALESCE(ea.a2, 0))::text AS c4
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $6 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0))::text AS c3, (COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0))::text AS c4
 FROM profiles p
-JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN events e ON e.profile_id = p.id AND (e.type = 'track' AND e.name = $1)
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) > $5::bigint)
-ORDER BY COALESCE(ea.a1, 0) DESC NULLS LAST, p.id;
+GROUP BY p.id
+HAVING (COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0) > $5::bigint)
+ORDER BY COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0) DESC NULLS LAST, p.id;
 
 -- columns: id number, avg_basket number, recent_share number
 -- $1 = text "purchase"
@@ -27,12 +28,13 @@ ORDER BY COALESCE(ea.a1, 0) DESC NULLS LAST, p.id;
 -- $3 = text "amount"
 -- $4 = timestamptz now
 -- $5 = interval 90 days
-SELECT (p.id)::text AS c1, (((COALESCE(ea.a2, 0))::numeric / NULLIF(COALESCE(ea.a1, 0), 0)))::text AS c2, (((COALESCE(ea.a3, 0))::numeric / NULLIF(COALESCE(ea.a2, 0), 0)))::text AS c3
+SELECT (p.id)::text AS c1, (((COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0))::numeric / NULLIF(COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0), 0)))::text AS c2, (((COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz)), 0))::numeric / NULLIF(COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0), 0)))::text AS c3
 FROM profiles p
-JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN events e ON e.profile_id = p.id AND (e.type = 'track' AND e.name = $1)
 WHERE p.merged_into IS NULL
-  AND (COALESCE(ea.a1, 0) >= $2::bigint)
-ORDER BY ((COALESCE(ea.a2, 0))::numeric / NULLIF(COALESCE(ea.a1, 0), 0)) DESC NULLS LAST, p.id
+GROUP BY p.id
+HAVING (COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0) >= $2::bigint)
+ORDER BY ((COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0))::numeric / NULLIF(COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $1)), 0), 0)) DESC NULLS LAST, p.id
 LIMIT 10;
 
 -- columns: plan text, total number, people number, average number

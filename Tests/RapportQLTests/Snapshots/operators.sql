@@ -72,13 +72,14 @@ ORDER BY p.id;
 -- $2 = interval 90 days
 -- $3 = interval 18 months
 -- $4 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3
+SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE((max(e.ts)), p.created_at)))::text AS c3
 FROM profiles p
-JOIN (SELECT e.profile_id, max(e.ts) AS a1, min(e.ts) AS a2 FROM events e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+JOIN events e ON e.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND (ea.a1 < ($1::timestamptz - $2::interval))
-  AND (COALESCE(ea.a2, p.created_at) >= (date_trunc('day', $1::timestamptz, 'UTC') - $3::interval))
-ORDER BY COALESCE(ea.a1, p.created_at) NULLS LAST, p.id;
+GROUP BY p.id
+HAVING ((max(e.ts)) < ($1::timestamptz - $2::interval))
+  AND (COALESCE((min(e.ts)), p.created_at) >= (date_trunc('day', $1::timestamptz, 'UTC') - $3::interval))
+ORDER BY COALESCE((max(e.ts)), p.created_at) NULLS LAST, p.id;
 
 -- columns: id number, signed_up timestamp, trial_end timestamp
 -- $1 = text "login"
