@@ -207,7 +207,13 @@ struct SQLWriter {
     /// The pass over the events for this level's aggregates: grouped by profile, or (lateral)
     /// for the one profile of the outer row.
     func eventsPass(lateral: Bool) -> String {
-        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + aggregates.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
+        // When every aggregate reads the same events, the pass's WHERE already says which:
+        // the FILTERs would only test it again on every row.
+        var columns = aggregates
+        if let shared = conditions.first ?? nil, conditions.allSatisfy({ $0 == shared }) {
+            columns = columns.map { ($0.sql.replacingOccurrences(of: " FILTER (WHERE \(shared))", with: ""), $0.column) }
+        }
+        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + columns.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
         sql += " FROM events e"
         var filters = lateral ? ["e.profile_id = p.id"] : []
         if let events = eventsNeeded() { filters.append(lateral ? "(\(events))" : events) }

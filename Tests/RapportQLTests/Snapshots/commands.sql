@@ -24,7 +24,7 @@
 -- $6 = text "amount"
 SELECT (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c1, (COALESCE(ea.a1, 0))::text AS c2
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $2 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $2 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND p.traits @> $1::jsonb
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)

@@ -18,7 +18,7 @@ ORDER BY COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e
 -- $2 = text "amount"
 SELECT (p.id)::text AS c1, (ea.a1)::text AS c2, (ea.a2)::text AS c3, (ea.a3)::text AS c4, (COALESCE(ea.a4, 0))::text AS c5, (COALESCE(ea.a5, 0))::text AS c6
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, avg((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, min((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, max((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3, count((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a4, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a5 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, avg((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) AS a1, min((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) AS a2, max((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) AS a3, count((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) AS a4, count(*) AS a5 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY ea.a1 DESC NULLS LAST, p.id
@@ -32,7 +32,7 @@ LIMIT 20;
 -- $5 = text "items"
 SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a1))::text AS c2, (ea.a2)::text AS c3, (ea.a3)::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $3))[1] AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END) ORDER BY e.ts, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $3))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $3 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, min(e.ts) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts, e.message_id))[1] AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END) ORDER BY e.ts, e.message_id))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $3 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND (p.traits @> $1::jsonb OR p.traits @> $2::jsonb)
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $3)
@@ -111,7 +111,7 @@ LIMIT 10;
 -- $2 = text "amount"
 SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3, extract(epoch FROM (ea.a3))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $2) = 'number' THEN (e.props ->> $2)::numeric END)) AS a2, min(e.ts) AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY p.id;
@@ -124,7 +124,7 @@ ORDER BY p.id;
 -- $5 = text "user_id"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3)) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz)))
 ORDER BY p.id;
@@ -135,7 +135,7 @@ ORDER BY p.id;
 -- $3 = text "amount"
 SELECT (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c1, (COALESCE(ea.a1, 0))::text AS c2, (COALESCE(ea.a2, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) AS a1, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY p.id;

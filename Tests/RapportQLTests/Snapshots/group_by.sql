@@ -24,7 +24,7 @@ ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1
 SELECT q.c1 AS c1, (count(*))::text AS c2, (COALESCE(sum(q.c2), 0))::text AS c3, (max(q.c2))::text AS c4, (avg(q.c3))::text AS c5
 FROM (SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c1, COALESCE(ea.a1, 0) AS c2, COALESCE(ea.a2, 0) AS c3, p.id AS t1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $2 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END)) AS a1, count(*) AS a2 FROM events e WHERE e.type = 'track' AND e.name = $2 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL) q
 GROUP BY q.c1
 ORDER BY COALESCE(sum(q.c2), 0) DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST;

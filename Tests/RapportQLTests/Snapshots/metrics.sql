@@ -46,7 +46,7 @@ LIMIT 10;
 SELECT q.c1 AS c1, (COALESCE(sum(q.c2), 0))::text AS c2, (count(*))::text AS c3, (avg(q.c2))::text AS c4
 FROM (SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c1, COALESCE(ea.a1, 0) AS c2, p.id AS t1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL) q
 GROUP BY q.c1
 ORDER BY q.c1 COLLATE "C" NULLS LAST;

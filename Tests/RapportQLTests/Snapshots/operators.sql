@@ -49,7 +49,7 @@ WHERE p.merged_into IS NULL
 -- $7 = bigint 1
 SELECT (p.id)::text AS c1, ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $1)::numeric END))::text AS c2, ((((((CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $1)::numeric END))::numeric * $2::bigint))::numeric * $3::numeric))::text AS c3, (((COALESCE(ea.a1, 0))::numeric / NULLIF((CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $1)::numeric END), 0)))::text AS c4, ((((CASE WHEN jsonb_typeof(p.traits -> $6) = 'number' THEN (p.traits ->> $6)::numeric END))::numeric + $7::bigint))::text AS c5
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $4) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, sum((CASE WHEN jsonb_typeof(e.props -> $5) = 'number' THEN (e.props ->> $5)::numeric END)) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $4 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $1)::numeric END) IS NOT NULL)
 ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $1)::numeric END) NULLS LAST, p.id
