@@ -36,7 +36,7 @@ struct QueryCLITests {
 
         let sql = try RapportBinary.run(["compile", "--tenant", tenant.slug, "--stage", "sql", #"count profiles where plan = "pro""#] + url)
         #expect(sql.status == 0, "\(sql.stderr)")
-        #expect(sql.stdout.contains("-- $2 = text \"pro\""))
+        #expect(sql.stdout.contains(#"-- $1 = jsonb {"plan":"pro"}"#))
         #expect(sql.stdout.contains("FROM profiles p"))
         for stage in ["tokens", "ast", "typed"] {
             let output = try RapportBinary.run(["compile", "--tenant", tenant.slug, "--stage", stage, "count profiles"] + url)
