@@ -113,6 +113,9 @@ import Testing
                      hint: "RQL takes POSIX extended regular expressions with \\d \\s \\w classes and counts up to {255}"),
         ])
         check("count profiles where plan = ⟨\"pro⟩", [Expected(code: "unterminated-string", message: "a string is not closed")])
+        check("count profiles where did login since ⟨plan⟩", [
+            Expected(code: "type-mismatch", message: "a window needs a time (a date, a timestamp, `now` or `today`)"),
+        ])
         check("count profiles where did login within ⟨5⟩ parsecs", [
             Expected(code: "expected", message: "expected a duration such as `90 days` or `2w`, found `5`"),
         ])

@@ -74,13 +74,8 @@ extension Checker {
                 report(.typeMismatch(value.range, op: "within", left: typed.type, right: .duration))
                 return nil
             }
-            guard Self.withinLimits(duration) else {
-                report(.durationTooLong(duration.range))
-                return nil
-            }
-            return TypedExpr(.inWindow(typed, window(within: duration)), .boolean)
-        case .invalid:
-            return nil
+            guard let window = window(within: duration) else { return nil }
+            return TypedExpr(.inWindow(typed, window), .boolean)
         }
     }
 
@@ -197,11 +192,7 @@ extension Checker {
             }
             return TypedExpr(.timestamp(instant), .timestamp)
         case .duration(let duration):
-            guard Self.withinLimits(duration) else {
-                report(.durationTooLong(range))
-                return nil
-            }
-            return TypedExpr(.duration(Self.interval(duration)), .duration)
+            return interval(duration).map { TypedExpr(.duration($0), .duration) }
         case .boolean(let value): return TypedExpr(.boolean(value), .boolean)
         case .now: return TypedExpr(.now, .timestamp)
         case .today: return TypedExpr(.today, .timestamp)
@@ -209,12 +200,6 @@ extension Checker {
         }
     }
 
-    /// Whether `duration` is at most 1,000 years, so that time arithmetic stays in range.
-    static func withinLimits(_ duration: DurationLiteral) -> Bool {
-        let limits: [DurationLiteral.Unit: Int] = [.minute: 525_960_000, .hour: 8_766_000, .day: 365_250, .week: 52_178,
-                                                   .month: 12_000, .year: 1_000]
-        return duration.amount <= limits[duration.unit, default: 0]
-    }
 
     /// A `null` literal given the type of what it meets, so its SQL is typed.
     static func retyped(_ expr: TypedExpr, as type: FieldType) -> TypedExpr {
@@ -222,24 +207,28 @@ extension Checker {
         return TypedExpr(.null, type)
     }
 
-    /// A duration as PostgreSQL interval text: `90 days`, `3 months`.
-    static func interval(_ duration: DurationLiteral) -> String {
-        "\(duration.amount) \(duration.unit.rawValue)\(duration.amount == 1 ? "" : "s")"
+    /// A duration as PostgreSQL interval text (`90 days`, `3 months`), or nil (reported) past
+    /// 1,000 years, so that time arithmetic stays in PostgreSQL's range.
+    mutating func interval(_ duration: DurationLiteral) -> String? {
+        let limits: [DurationLiteral.Unit: Int] = [.minute: 525_960_000, .hour: 8_766_000, .day: 365_250, .week: 52_178,
+                                                   .month: 12_000, .year: 1_000]
+        guard duration.amount <= limits[duration.unit, default: 0] else {
+            report(.durationTooLong(duration.range))
+            return nil
+        }
+        return "\(duration.amount) \(duration.unit.rawValue)\(duration.amount == 1 ? "" : "s")"
     }
 
     /// `within D`: from `now - D` to `now`.
-    func window(within duration: DurationLiteral) -> TypedWindow {
-        let from = TypedExpr(.binary(.subtract, TypedExpr(.now, .timestamp), TypedExpr(.duration(Self.interval(duration)), .duration)), .timestamp)
+    mutating func window(within duration: DurationLiteral) -> TypedWindow? {
+        guard let interval = interval(duration) else { return nil }
+        let from = TypedExpr(.binary(.subtract, TypedExpr(.now, .timestamp), TypedExpr(.duration(interval), .duration)), .timestamp)
         return TypedWindow(from: from, to: TypedExpr(.now, .timestamp))
     }
 
     mutating func window(_ window: Window) -> TypedWindow? {
         switch window {
         case .within(let duration):
-            guard Self.withinLimits(duration) else {
-                report(.durationTooLong(duration.range))
-                return nil
-            }
             return self.window(within: duration)
         case .since(let time):
             guard let from = timeValue(time) else { return nil }
@@ -255,7 +244,7 @@ extension Checker {
 
     /// A time in a window: a date, timestamp, `now`, `today` or arithmetic on them.
     mutating func timeValue(_ expr: Expr) -> TypedExpr? {
-        guard let typed = self.expr(expr, in: Scope(base: .previous([]))) else { return nil }
+        guard let typed = self.expr(expr, in: Scope(base: .noFields)) else { return nil }
         guard typed.type == .timestamp else {
             report(.notATime(expr.range, found: typed.type))
             return nil

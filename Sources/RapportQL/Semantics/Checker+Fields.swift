@@ -32,13 +32,12 @@ extension Checker {
             case .any: return eventField(names, range: range, event: nil, bareProperties: true)
             case .track(let name), .type(let name): return eventField(names, range: range, event: name, bareProperties: true)
             }
+        case .noFields:
+            report(.notATime(range, found: nil))
+            return nil
         case .previous(let columns):
             guard names.count == 1, let index = columns.firstIndex(where: { $0.name == first.text }) else {
-                if columns.isEmpty {
-                    report(.notATime(range, found: nil))
-                } else {
-                    report(.unknownColumn(first, columns: columns.map(\.name)))
-                }
+                report(.unknownColumn(first, columns: columns.map(\.name)))
                 return nil
             }
             return TypedExpr(.previous(index), columns[index].type)

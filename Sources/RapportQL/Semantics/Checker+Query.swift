@@ -11,6 +11,8 @@ extension Checker {
             case eventOf(EventSelector)
             /// The rows of the previous level.
             case previous([Column])
+            /// No rows at all: a window's times, which may not read fields.
+            case noFields
         }
 
         var base: Base

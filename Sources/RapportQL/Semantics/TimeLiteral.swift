@@ -4,7 +4,7 @@ enum TimeLiteral {
     /// `2024-03-01` as `2024-03-01T00:00:00Z`, or nil if it is not a real date.
     static func date(_ text: String) -> String? {
         guard let (y, m, d) = civil(text) else { return nil }
-        return format(days: days(y, m, d), seconds: 0, fraction: "")
+        return format(days: CivilDate.days(year: y, month: m, day: d), seconds: 0, fraction: "")
     }
 
     /// `2024-03-01T10:00:00+02:00` as `2024-03-01T08:00:00Z`, or nil if it is not valid.
@@ -54,10 +54,10 @@ enum TimeLiteral {
         }
         guard i == chars.count else { return nil }
         var total = hour * 3600 + minute * 60 + second - offset
-        var dayNumber = days(y, m, d)
+        var dayNumber = CivilDate.days(year: y, month: m, day: d)
         while total < 0 { total += 86_400; dayNumber -= 1 }
         while total >= 86_400 { total -= 86_400; dayNumber += 1 }
-        guard dayNumber >= days(1, 1, 1) else { return nil }
+        guard dayNumber >= CivilDate.days(year: 1, month: 1, day: 1) else { return nil }
         return format(days: dayNumber, seconds: total, fraction: fraction)
     }
 
@@ -69,8 +69,6 @@ enum TimeLiteral {
         let length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
         return d <= length && y >= 1 ? (y, m, d) : nil
     }
-
-    static func days(_ y: Int, _ m: Int, _ d: Int) -> Int { CivilDate.days(year: y, month: m, day: d) }
 
     static func format(days: Int, seconds: Int, fraction: String) -> String {
         let (y, m, d) = CivilDate.civil(days: days)

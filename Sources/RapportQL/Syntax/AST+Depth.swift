@@ -5,7 +5,7 @@ extension Expr {
     /// The expressions directly inside this one.
     var children: [Expr] {
         switch kind {
-        case .literal, .field, .inSegment, .invalid: return []
+        case .literal, .field, .inSegment: return []
         case .aggregate(let aggregate): return aggregate.argument.map(\.expressions) ?? []
         case .did(let ref): return ref.expressions
         case .not(let e), .negate(let e), .isNull(let e, _), .within(let e, _): return [e]

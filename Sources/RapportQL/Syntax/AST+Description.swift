@@ -91,7 +91,6 @@ extension Expr: CustomStringConvertible {
             return "(\(negated ? "not-in" : "in") \(value) (" + items.map(\.description).joined(separator: " ") + "))"
         case .isNull(let value, let negated): return "(\(negated ? "is-not-null" : "is-null") \(value))"
         case .within(let value, let duration): return "(within \(value) \(duration))"
-        case .invalid: return "(invalid)"
         }
     }
 }

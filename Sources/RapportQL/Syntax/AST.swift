@@ -104,8 +104,6 @@ public struct Expr: Sendable {
         case isNull(Expr, negated: Bool)
         /// `ts within 30 days`.
         case within(Expr, DurationLiteral)
-        /// Stands in for a part that did not parse (a diagnostic was recorded).
-        case invalid
     }
 
     public var kind: Kind

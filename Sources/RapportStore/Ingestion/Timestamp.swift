@@ -63,7 +63,7 @@ public enum Timestamp {
             }
             guard i == utf8.count else { return nil }
         }
-        let days = daysFromCivil(year, month, day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         return (Int64(days) * 86_400 + Int64(seconds - offset)) * 1_000_000 + Int64(micros)
     }
 
@@ -83,7 +83,7 @@ public enum Timestamp {
         var days = seconds / 86_400
         var rest = seconds % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
-        let (y, m, d) = civilFromDays(Int(days))
+        let (y, m, d) = CivilDate.civil(days: Int(days))
         func digits(_ value: Int, _ count: Int) {
             var divisor = 1
             for _ in 1..<count { divisor *= 10 }
@@ -105,13 +105,4 @@ public enum Timestamp {
     public static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
 
     public static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
-
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        CivilDate.days(year: year, month: month, day: day)
-    }
-
-    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let date = CivilDate.civil(days: days)
-        return (date.year, date.month, date.day)
-    }
 }

@@ -32,13 +32,12 @@ public enum QueryValue: Sendable, Equatable, Encodable {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard let whole = Int64(parts[0]) else { return nil }
         let fraction = parts.count > 1 ? String(parts[1].prefix(6)) : ""
-        var micros = whole * 1_000_000 + (Int64(fraction.padding(toLength: 6, withPad: "0", startingAt: 0)) ?? 0) * (text.hasPrefix("-") ? -1 : 1)
-        if text.hasPrefix("-0") { micros = -abs(micros) }
+        let micros = whole * 1_000_000 + (Int64(fraction.padding(toLength: 6, withPad: "0", startingAt: 0)) ?? 0) * (text.hasPrefix("-") ? -1 : 1)
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let microsOfSecond = micros - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
-        let (y, m, d) = Timestamp.civilFromDays(Int(days))
+        let (y, m, d) = CivilDate.civil(days: Int(days))
         func pad(_ n: Int, _ width: Int) -> String {
             let digits = String(abs(n))
             return (n < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
