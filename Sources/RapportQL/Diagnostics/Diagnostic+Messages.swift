@@ -10,6 +10,35 @@ extension Diagnostic {
         }
     }
 
+    // MARK: Lexical
+
+    static func unknownUnit(_ unit: String, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "bad-number", message: "unknown unit `\(unit)` after a number", range: range,
+                   hint: "durations are written 90d, 2w, 12h, 30min, 3mo, 1y or 90 days")
+    }
+
+    static func badUnicodeEscape(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "bad-escape", message: "`\\u{…}` needs a hexadecimal code point", range: range)
+    }
+
+    static func unknownEscape(_ character: Character, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "bad-escape", message: "unknown escape `\\\(character)`", range: range,
+                   hint: "escapes are \\\", \\', \\\\, \\n, \\t and \\u{…}")
+    }
+
+    static func nulCharacter(inName: Bool, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "nul-character", message: "\(inName ? "a name" : "a string") cannot hold the NUL character", range: range)
+    }
+
+    static func unterminated(name: Bool, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: name ? "unterminated-name" : "unterminated-string",
+                   message: name ? "a backticked name is not closed" : "a string is not closed", range: range)
+    }
+
+    static func unexpectedCharacter(_ text: String, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "unexpected-character", message: "unexpected character `\(text)`", range: range)
+    }
+
     // MARK: Syntax
 
     static func expected(_ what: String, found token: Token, hint: String? = nil) -> Diagnostic {

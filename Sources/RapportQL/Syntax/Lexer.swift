@@ -67,8 +67,7 @@ public enum Lexer {
                     if durationUnits.contains(unit) {
                         tokens.append(Token(.duration, number + unit, SourceRange(start, end)))
                     } else {
-                        diagnostics.append(Diagnostic(code: "bad-number", message: "unknown unit `\(unit)` after a number",
-                                                      range: SourceRange(i, end), hint: "durations are written 90d, 2w, 12h, 30min, 3mo, 1y or 90 days"))
+                        diagnostics.append(.unknownUnit(unit, SourceRange(i, end)))
                     }
                     i = end
                     continue
@@ -98,13 +97,11 @@ public enum Lexer {
                                let scalar = Unicode.Scalar(code) {
                                 value.append(contentsOf: Array(String(Character(scalar)).utf8))
                             } else {
-                                diagnostics.append(Diagnostic(code: "bad-escape", message: "`\\u{…}` needs a hexadecimal code point",
-                                                              range: SourceRange(i, min(j + 1, bytes.count))))
+                                diagnostics.append(.badUnicodeEscape(SourceRange(i, min(j + 1, bytes.count))))
                             }
                             i = min(j + 1, bytes.count)
                         default:
-                            diagnostics.append(Diagnostic(code: "bad-escape", message: "unknown escape `\\\(Character(Unicode.Scalar(e)))`",
-                                                          range: SourceRange(i, i + 2), hint: "escapes are \\\", \\', \\\\, \\n, \\t and \\u{…}"))
+                            diagnostics.append(.unknownEscape(Character(Unicode.Scalar(e)), SourceRange(i, i + 2)))
                             i += 2
                         }
                         continue
@@ -114,14 +111,11 @@ public enum Lexer {
                 }
                 let isName = quote == UInt8(ascii: "`")
                 if value.contains(0) {
-                    diagnostics.append(Diagnostic(code: "nul-character", message: "\(isName ? "a name" : "a string") cannot hold the NUL character",
-                                                  range: SourceRange(start, i)))
+                    diagnostics.append(.nulCharacter(inName: isName, SourceRange(start, i)))
                     value.removeAll { $0 == 0 }
                 }
                 if !closed {
-                    diagnostics.append(Diagnostic(code: isName ? "unterminated-name" : "unterminated-string",
-                                                  message: isName ? "a backticked name is not closed" : "a string is not closed",
-                                                  range: SourceRange(start, i)))
+                    diagnostics.append(.unterminated(name: isName, SourceRange(start, i)))
                 }
                 tokens.append(Token(isName ? .quotedName : .string, String(decoding: value, as: UTF8.self), SourceRange(start, i)))
                 continue
@@ -140,8 +134,7 @@ public enum Lexer {
             // Anything else: one unknown character (a whole UTF-8 sequence).
             i += 1
             while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
-            diagnostics.append(Diagnostic(code: "unexpected-character", message: "unexpected character `\(slice(start, i))`",
-                                          range: SourceRange(start, i)))
+            diagnostics.append(.unexpectedCharacter(slice(start, i), SourceRange(start, i)))
         }
         tokens.append(Token(.end, "", SourceRange(bytes.count, bytes.count)))
         return (tokens, diagnostics)
