@@ -63,6 +63,7 @@ public enum RQL {
             case .query(let query): .query(SQLCompiler.compile(query, options: options))
             case .explain(let query, let analyze): .explain(SQLCompiler.compile(query), analyze: analyze)
             case .define(let definition, let uses): .define(definition, uses: uses)
+            case .report(let report): .query(SQLCompiler.compile(report))
             case .show(let what): .show(what)
             case .describe(let name): .describe(name)
             case .drop(let kind, let name): .drop(kind, name)

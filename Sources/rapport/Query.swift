@@ -39,9 +39,9 @@ struct Query: AsyncParsableCommand {
 
     /// A result as a text table, with a line saying how many rows.
     static func table(_ result: QueryResult) -> String {
+        // The table ends with its row count.
         var text = TextTable.render(header: result.columns.map(\.name), rows: result.rows.map { $0.map(\.display) })
-        let count = result.rows.count
-        text += "\n(\(count) row\(count == 1 ? "" : "s")\(result.truncated ? ", cut at the row cap" : ""))"
+        if result.truncated { text += "\n(cut at the row cap)" }
         return text
     }
 }

@@ -121,14 +121,52 @@ import Testing
         ])
     }
 
-    @Test func laterFeaturesSayTheyAreNotSupportedYet() {
-        check("⟨funnel f = signup -> purchase⟩", [
-            Expected(code: "not-supported-yet", message: "funnels are parsed but not supported yet",
-                     hint: "funnels, lifecycle and customer value come with the next release"),
+    @Test func funnelMistakesAreNamed() {
+        check("⟨funnel f = signup⟩", [Expected(code: "bad-funnel", message: "a funnel needs at least two steps (`a -> b`)")])
+        check("funnel f = optional ⟨signup⟩ -> purchase", [
+            Expected(code: "bad-funnel", message: "the first step is the entry and cannot be optional"),
         ])
-        check("count profiles where ⟨clv⟩ > 1000", [
-            Expected(code: "not-supported-yet", message: "customer value fields such as `clv` are parsed but not supported yet",
-                     hint: "funnels, lifecycle and customer value come with the next release"),
+        check("funnel f = signup within ⟨1 day⟩ -> purchase", [
+            Expected(code: "bad-funnel", message: "the first step has no previous step to be within a time of"),
+        ])
+        check("funnel f = signup -> purchase within ⟨1 day⟩ -> login order any", [
+            Expected(code: "bad-funnel", message: "in `order any` steps have no order, so no step can be within a time of the previous one",
+                     hint: "give the whole funnel a window instead (`… within 7 days`)"),
+        ])
+        check("funnel f = signup -> ⟨purchace⟩", [
+            Expected(code: "unknown-event", message: "unknown event `purchace`", hint: "did you mean `purchase`?"),
+        ])
+        check("funnel f = signup -> purchase by plan attribute step ⟨3⟩", [
+            Expected(code: "bad-funnel", message: "the funnel has steps 1 to 2"),
+        ])
+        check("show funnel ⟨nope⟩", [Expected(code: "unknown-funnel", message: "no funnel is called `nope`")])
+        check("funnel f = signup -> purchase; ⟨funnel f dropped at 2⟩ | count", [
+            Expected(code: "bad-funnel", message: "`dropped at` names a step from 1 to 1: who reached it and went no further"),
+        ])
+    }
+
+    @Test func valueSettingMistakesAreNamed() {
+        check("set value ⟨revenu⟩ = purchase.amount", [
+            Expected(code: "bad-setting", message: "there is no value setting `revenu`", hint: "did you mean `revenue`?"),
+        ])
+        check("set value revenue = purchase.⟨currency⟩", [
+            Expected(code: "bad-setting", message: "`purchase.currency` is text, and a value is a number"),
+        ])
+        check("⟨set value tiers = 50%, 30%, 20%, 10%⟩", [
+            Expected(code: "bad-setting", message: "the four tiers' shares add up to more than 100%"),
+        ])
+        check("set value discount = ⟨purchase⟩.amount", [
+            Expected(code: "bad-setting", message: "`discount` is a percentage, not an event's property"),
+        ])
+        check("lifecycle stage ⟨loyal⟩ = did purchase", [
+            Expected(code: "bad-setting", message: "there is no lifecycle stage `loyal`",
+                     hint: "the stages are reach, acquisition, development, retention and inspire"),
+        ])
+        check("lifecycle stage retention = ⟨orders + 1⟩", [
+            Expected(code: "type-mismatch", message: "a lifecycle stage needs a condition, found a number"),
+        ])
+        check("count profiles where ⟨tier > 3⟩", [
+            Expected(code: "type-mismatch", message: "cannot use `>` on text and a number"),
         ])
     }
 

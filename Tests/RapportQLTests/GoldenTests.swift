@@ -28,17 +28,11 @@ import Testing
         #expect(committed == fresh, "\(example).\(stage.rawValue) changed; RECORD_SNAPSHOTS=1 re-records it")
     }
 
-    /// Only the funnel, lifecycle and value examples may stop short of SQL (and only with
-    /// `not-supported-yet`); every other example compiles.
+    /// Every example compiles against the fixture catalogue.
     @Test(arguments: Fixtures.exampleNames)
     func examplesCompile(_ example: String) throws {
         let compilation = RQL.compile(try Fixtures.example(example), catalog: Fixtures.catalog)
-        if ["funnels", "lifecycle", "value"].contains(example) {
-            #expect(!compilation.diagnostics.isEmpty)
-            #expect(compilation.diagnostics.allSatisfy { $0.code == "not-supported-yet" })
-        } else {
-            #expect(compilation.diagnostics.isEmpty, "\(compilation.diagnostics.map(\.message))")
-        }
+        #expect(compilation.diagnostics.isEmpty, "\(compilation.diagnostics.map(\.message))")
     }
 
     /// No example may parse with a problem: they are the grammar's own test.

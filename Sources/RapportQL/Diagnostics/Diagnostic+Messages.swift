@@ -103,21 +103,12 @@ extension Diagnostic {
         }
     }
 
-    static func notSupportedYet(_ statement: Statement) -> Diagnostic {
-        let what: String
-        switch statement.kind {
-        case .funnel: what = "funnels"
-        case .lifecycleStage: what = "lifecycle stage rules"
-        case .setValue: what = "customer value settings"
-        case .report(let report): what = "`show \(report.kind)` reports"
-        default: what = "this statement"
-        }
-        return notSupportedYet(statement.range, what: what)
+    static func badSetting(_ range: SourceRange, _ message: String, hint: String? = nil) -> Diagnostic {
+        Diagnostic(code: "bad-setting", message: message, range: range, hint: hint)
     }
 
-    static func notSupportedYet(_ range: SourceRange, what: String) -> Diagnostic {
-        Diagnostic(code: "not-supported-yet", message: "\(what) are parsed but not supported yet", range: range,
-                   hint: "funnels, lifecycle and customer value come with the next release")
+    static func badFunnel(_ range: SourceRange, _ message: String, hint: String? = nil) -> Diagnostic {
+        Diagnostic(code: "bad-funnel", message: message, range: range, hint: hint)
     }
 
     static func unknownField(_ name: Name, candidates: [String]) -> Diagnostic {

@@ -48,6 +48,8 @@ struct SQLWriter {
     var inlineAggregates = false
     /// Set when an aggregate is written: which conditions go to HAVING.
     var touchedAggregate = false
+    /// Set when the level reads `tier` or `rfm`: the ranking subquery is joined.
+    var ranking: ValueSettings?
 
     init(source: TypedQuery.Source) {
         self.source = source
@@ -87,6 +89,7 @@ struct SQLWriter {
                         first: Bool) -> (String, [(String, String)]) {
         aggregates = []
         conditions = []
+        ranking = nil
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
         if Self.countsFromEvents(level, first: first, source: source) {
             var filters = ["NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)"]
@@ -170,6 +173,10 @@ struct SQLWriter {
                 let join = level.filters.contains { Self.needsEvents($0) } ? "JOIN" : "LEFT JOIN"
                 sql += "\n\(join) (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id"
             }
+        }
+        if let settings = ranking {
+            sql += "\n" + rankingJoin(settings)
+            if groupedJoin { groupBy += ["vr.tier", "vr.rfm"] }
         }
         if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
         if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }

@@ -76,6 +76,12 @@ extension SQLWriter {
             return "(" + windowCondition(expr(value, context), window, context).joined(separator: " AND ") + ")"
         case .inSegment(_, let predicate):
             return "COALESCE(\(expr(predicate, context)), FALSE)"
+        case .value(let field, let settings):
+            return valueField(field, settings)
+        case .stage(let rules):
+            return stage(rules, context)
+        case .funnelDropped(let funnel, let step):
+            return "p.id IN (SELECT f.profile_id FROM (\(funnelProfiles(funnel))) f WHERE f.last_step = \(step))"
         }
     }
 
@@ -177,18 +183,6 @@ extension SQLWriter {
                 sql = (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause
             }
         }
-        touchedAggregate = true
-        if inlineAggregates {
-            if !aggregates.contains(where: { $0.sql == sql }) {
-                aggregates.append((sql, "a\(aggregates.count + 1)"))
-                conditions.append(condition)
-            }
-            return "(\(sql))"
-        }
-        if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
-        let column = "a\(aggregates.count + 1)"
-        aggregates.append((sql, column))
-        conditions.append(condition)
-        return "ea.\(column)"
+        return registerRaw(sql, condition: condition)
     }
 }

@@ -19,7 +19,13 @@ public struct IdentityKindInfo: Sendable, Equatable {
 
 /// A saved segment or metric.
 public struct Definition: Sendable, Equatable {
-    public enum Kind: String, Sendable, Codable { case segment, metric, funnel }
+    public enum Kind: String, Sendable, Codable {
+        case segment, metric, funnel
+        /// A value setting, named `value.revenue` …
+        case setting
+        /// A lifecycle stage's rule, named `stage.retention` …
+        case stage
+    }
 
     public var kind: Kind
     public var name: String

@@ -4,7 +4,7 @@ extension Checker {
     static let profileBuiltins: [String: FieldType] = [
         "id": .number, "created_at": .timestamp, "updated_at": .timestamp, "first_seen": .timestamp, "last_seen": .timestamp,
     ]
-    /// The customer-value fields of the value-chain issue: reserved, not yet computed.
+    /// The customer-value fields (Grammar/README.md, "Customer value"); `traits.X` reaches a trait of the same name.
     static let valueBuiltins: Set<String> = [
         "revenue", "cost", "orders", "first_order", "last_order", "clv", "tier", "recency", "frequency", "monetary", "rfm", "stage",
     ]
@@ -75,12 +75,11 @@ extension Checker {
         if let saved = definition(name), saved.kind == .metric {
             return metricExpr(first)
         }
+        if Self.valueBuiltins.contains(name), !first.quoted {
+            return valueField(first)
+        }
         if let type = catalog.traitType(name) {
             return TypedExpr(.trait(name), type)
-        }
-        if Self.valueBuiltins.contains(name) {
-            report(.notSupportedYet(range, what: "customer value fields such as `\(name)`"))
-            return nil
         }
         if catalog.hasEvent(name) {
             report(.eventNeedsAggregate(first))
@@ -91,7 +90,7 @@ extension Checker {
     }
 
     func profileFieldNames() -> [String] {
-        Array(Self.profileBuiltins.keys) + catalog.identityKinds.map(\.name) + catalog.traitNames
+        Array(Self.profileBuiltins.keys) + Self.valueBuiltins.sorted() + catalog.identityKinds.map(\.name) + catalog.traitNames
             + catalog.definitionList.filter { $0.kind == .metric }.map(\.name)
     }
 

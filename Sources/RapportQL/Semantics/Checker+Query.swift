@@ -38,9 +38,14 @@ extension Checker {
             source = .profiles
             guard let predicates = segmentPredicates(name) else { return nil }
             first.filters = predicates
-        case .funnelDropped:
-            report(.notSupportedYet(query.sourceRange, what: "funnels"))
-            return nil
+        case .funnelDropped(let name, let step):
+            source = .profiles
+            guard let funnel = savedFunnel(name) else { return nil }
+            guard step >= 1, step < funnel.steps.count else {
+                report(.badFunnel(query.sourceRange, "`dropped at` names a step from 1 to \(funnel.steps.count - 1): who reached it and went no further"))
+                return nil
+            }
+            first.filters = [TypedExpr(.funnelDropped(funnel, step: step), .boolean)]
         }
         first.columns = defaultColumns(source)
         let baseScope = Scope(base: source == .profiles ? .profile : .event)

@@ -58,14 +58,19 @@ public struct Checker {
             localDefinitions[name.text] = saved
             expanded[name.text] = nil
             return .define(saved, uses: uses.sorted())
-        case .funnel(let name, _):
-            report(.notSupportedYet(statement))
-            // Known from here on, so later statements about it do not fail for that reason too.
-            localDefinitions[name.text] = Definition(kind: .funnel, name: name.text, source: "")
-            return nil
-        case .lifecycleStage, .setValue, .report:
-            report(.notSupportedYet(statement))
-            return nil
+        case .funnel(let name, let funnel):
+            let typed = checkFunnelDefinition(name, funnel, statement: statement, in: script)
+            if typed == nil, localDefinitions[name.text] == nil, definition(name.text) == nil {
+                // Known from here on, so later statements about it do not fail for that reason too.
+                localDefinitions[name.text] = Definition(kind: .funnel, name: name.text, source: "")
+            }
+            return typed
+        case .lifecycleStage(let name, let predicate):
+            return checkLifecycleStage(name, predicate, in: script)
+        case .setValue(let name, let values):
+            return checkSetting(name, values, statement: statement, in: script)
+        case .report(let report):
+            return checkReport(report)
         case .show(let what):
             return .show(what.text.lowercased())
         case .describe(let name):
@@ -77,7 +82,7 @@ public struct Checker {
             return .describe(name.text)
         case .drop(let kind, let name):
             let kind = Definition.Kind(rawValue: kind.text) ?? .segment
-            guard let existing = definition(name.text), existing.kind == kind else {
+            guard [.segment, .metric, .funnel].contains(kind), let existing = definition(name.text), existing.kind == kind else {
                 report(.unknownDefinition(name, kind: kind.rawValue, candidates: []))
                 return nil
             }

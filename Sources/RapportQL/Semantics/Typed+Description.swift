@@ -9,7 +9,43 @@ extension TypedStatement: CustomStringConvertible {
         case .show(let what): return "(show \(what))"
         case .describe(let name): return "(describe \(name))"
         case .drop(let kind, let name): return "(drop \(kind.rawValue) \(name))"
+        case .report(let report): return report.description
         }
+    }
+}
+
+extension TypedReport: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .funnel(let funnel): return "(report funnel \(funnel))"
+        case .tiers: return "(report tiers)"
+        case .pareto(let top, _): return "(report pareto \(top))"
+        case .lifecycle(let by, let stage): return "(report lifecycle" + (by.map { " (by \($0))" } ?? "") + " \(stage))"
+        case .retention(let period, let since, _): return "(report retention \(period)" + (since.map { " (since \($0))" } ?? "") + ")"
+        case .valueChain(_, let stage): return "(report value-chain \(stage))"
+        case .settings(let rows): return "(report value-settings" + rows.map { " (\($0.setting) \(Literal.string($0.value)))" }.joined() + ")"
+        }
+    }
+}
+
+extension TypedFunnel: CustomStringConvertible {
+    public var description: String {
+        var parts = ["(funnel \(name) \(order.rawValue)"]
+        for step in steps {
+            var text = "(step \(step.optional ? "optional " : "")\(step.events)"
+            if let filter = step.filter { text += " (where \(filter))" }
+            if let within = step.within { text += " (within '\(within)')" }
+            parts.append(text + ")")
+        }
+        if let within { parts.append("(within '\(within)')") }
+        for exclude in excludes { parts.append("(exclude \(exclude.events)" + (exclude.filter.map { " (where \($0))" } ?? "") + ")") }
+        switch breakdown {
+        case .event(let expr, let attribution)?: parts.append("(by-event \(expr) \(attribution))")
+        case .profile(let expr)?: parts.append("(by \(expr))")
+        case nil: break
+        }
+        if let range { parts.append("(range \(range))") }
+        return parts.joined(separator: " ") + ")"
     }
 }
 
@@ -70,6 +106,9 @@ extension TypedExpr: CustomStringConvertible {
         case .isNull(let value, let negated): return "(\(negated ? "is-not-null" : "is-null") \(value))"
         case .inWindow(let value, let window): return "(in-window \(value) \(window))"
         case .inSegment(let name, let predicate): return "(in-segment \(name) \(predicate))"
+        case .value(let field, _): return "(value \(field.rawValue))"
+        case .stage(let rules): return "(stage" + rules.map { " (\($0.0.rawValue) \($0.1))" }.joined() + ")"
+        case .funnelDropped(let funnel, let step): return "(funnel-dropped \(funnel.name) \(step))"
         }
     }
 }

@@ -10,6 +10,8 @@ public enum TypedStatement: Sendable {
     case describe(String)
     case drop(Definition.Kind, String)
     case explain(TypedQuery, analyze: Bool)
+    /// `show tiers`, `show funnel NAME`, …
+    case report(TypedReport)
 }
 
 /// A query as levels: the first reads profiles or events; each later one reads the rows
@@ -113,6 +115,12 @@ public struct TypedExpr: Sendable {
         case inWindow(TypedExpr, TypedWindow)
         /// A saved segment's predicate: false (never null) where it does not hold.
         case inSegment(String, TypedExpr)
+        /// A customer-value field of the profile.
+        case value(ValueField, ValueSettings)
+        /// `stage`: the first rule (highest stage first) that holds.
+        case stage([(LifecycleStage, TypedExpr)])
+        /// `funnel NAME dropped at N`: whether the profile's last reached step is N.
+        case funnelDropped(TypedFunnel, step: Int)
     }
 
     public var kind: Kind

@@ -25,6 +25,14 @@ extension Statement: CustomStringConvertible {
             var parts = ["show", report.kind.replacingOccurrences(of: " ", with: "-")]
             if let name = report.name { parts.append(name.description) }
             if let by = report.by { parts.append("(by \(by.map(\.description).joined(separator: ".")))") }
+            if let period = report.period { parts.append("(by \(period.text))") }
+            if let percent = report.percent { parts.append("(top \(percent.text)%)") }
+            switch report.window {
+            case .since(let time)?: parts.append("(since \(time))")
+            case .between(let from, let to)?: parts.append("(between \(from) \(to))")
+            case .within(let duration)?: parts.append("(within \(duration))")
+            case nil: break
+            }
             return "(" + parts.joined(separator: " ") + ")"
         case .show(let what): return "(show \(what.text))"
         case .describe(let name): return "(describe \(name))"

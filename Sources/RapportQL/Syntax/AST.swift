@@ -215,4 +215,10 @@ public struct Report: Sendable {
     public var name: Name?
     public var by: [Name]?
     public var range: SourceRange
+    /// `show funnel NAME since T | between T1 and T2`; `show retention … since T`.
+    public var window: Window?
+    /// `show pareto top 10%`.
+    public var percent: (text: String, range: SourceRange)?
+    /// `show retention by week|month`.
+    public var period: Name?
 }

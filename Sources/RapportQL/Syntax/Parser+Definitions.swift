@@ -106,15 +106,18 @@ extension Parser {
             let name = try parseName("a funnel name")
             var by: [Name]?
             if accept(keyword: "by") != nil { by = try parseFieldPath() }
-            _ = try parseWindow()
-            return .report(Report(kind: "funnel", name: name, by: by, range: range(from: start)))
+            var window: Window?
+            if current.isKeyword("since") || current.isKeyword("between") { window = try parseWindow() }
+            return .report(Report(kind: "funnel", name: name, by: by, range: range(from: start), window: window))
         case "tiers", "pareto":
             advance()
+            var percent: (text: String, range: SourceRange)?
             if word == "pareto", accept(keyword: "top") != nil {
                 guard current.kind == .percent else { throw fail(.expected("a percentage such as `20%`", found: current)) }
-                advance()
+                let token = advance()
+                percent = (token.text, token.range)
             }
-            return .report(Report(kind: word, name: nil, by: nil, range: range(from: start)))
+            return .report(Report(kind: word, name: nil, by: nil, range: range(from: start), percent: percent))
         case "lifecycle":
             advance()
             var by: [Name]?
@@ -128,8 +131,10 @@ extension Parser {
                 throw fail(.expected("`week` or `month`", found: period))
             }
             advance()
-            if accept(keyword: "since") != nil { _ = try parseAdditive() }
-            return .report(Report(kind: "retention", name: nil, by: nil, range: range(from: start)))
+            var window: Window?
+            if accept(keyword: "since") != nil { window = .since(try parseAdditive()) }
+            return .report(Report(kind: "retention", name: nil, by: nil, range: range(from: start), window: window,
+                                  period: Name(period.text.lowercased(), period.range)))
         case "value":
             advance()
             let what = current

@@ -1,0 +1,274 @@
+/// A funnel as one relation with a row per live profile that entered it (Grammar/README.md,
+/// "Funnels"): `profile_id`, `b` (the breakdown), `r1…rk` (whether it reached each step),
+/// `d1…dk` (the time from the previous required step's match) and `last_step`.
+///
+/// Sequential and `any` funnels read each step's events once: the entries from the first
+/// step's events grouped by profile, then each later step's events joined to the profiles
+/// that reached the step before (a hash join on the profile), keeping the first match. A
+/// strict funnel needs each profile's whole event order, so it numbers the events of the
+/// profiles that entered.
+extension SQLWriter {
+    /// Events of a step or an exclusion, as a condition on `e`.
+    mutating func selectorCondition(_ events: EventSelector, _ filter: TypedExpr?) -> String {
+        var parts: [String] = []
+        switch events {
+        case .any: break
+        case .track(let name): parts.append("e.type = 'track' AND e.name = \(bind(.text(name)))")
+        case .type(let type): parts.append("e.type = \(bind(.text(type)))")
+        }
+        if let filter { parts.append("COALESCE(\(expr(filter, .event)), FALSE)") }
+        return parts.isEmpty ? "TRUE" : parts.joined(separator: " AND ")
+    }
+
+    /// Whether two steps could match one event.
+    static func overlap(_ a: EventSelector, _ b: EventSelector) -> Bool {
+        switch (a, b) {
+        case (.any, _), (_, .any): return true
+        case (.track(let x), .track(let y)), (.type(let x), .type(let y)): return x == y
+        default: return false
+        }
+    }
+
+    static let eventOrder = "e.ts, e.message_id COLLATE \"C\""
+
+    mutating func funnelProfiles(_ funnel: TypedFunnel) -> String {
+        switch funnel.order {
+        case .sequential: return sequentialFunnel(funnel)
+        case .any: return anyOrderFunnel(funnel)
+        case .strict: return strictFunnel(funnel)
+        }
+    }
+
+    /// The breakdown expression on an event `e`, if the breakdown reads the matches' events.
+    mutating func eventBreakdown(_ funnel: TypedFunnel) -> String? {
+        guard case .event(let expr, _)? = funnel.breakdown else { return nil }
+        return self.expr(expr, .event)
+    }
+
+    /// Whether step `index`'s match must carry the breakdown value.
+    static func carriesBreakdown(_ funnel: TypedFunnel, _ index: Int) -> Bool {
+        guard case .event(_, let attribution)? = funnel.breakdown else { return false }
+        switch attribution {
+        case .first: return index == 0
+        case .last: return true
+        case .step(let n): return index == n - 1
+        }
+    }
+
+    /// The final relation from per-step columns `t` (match time) of `s1…sk` and `x.x`.
+    mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String) -> String {
+        let k = funnel.steps.count
+        var reached: [String] = []
+        for index in 0..<k {
+            reached.append(index == 0 ? "TRUE" : reachedBase[index])
+        }
+        // An optional step counts only when no later than the next required step's match.
+        for index in 0..<k where funnel.steps[index].optional {
+            if let next = (index + 1..<k).first(where: { !funnel.steps[$0].optional }) {
+                reached[index] = "(\(reached[index]) AND (NOT \(reached[next]) OR \(times[index]) <= \(times[next])))"
+            }
+        }
+        var columns = ["\(entry) AS profile_id"]
+        if let breakdown = funnel.breakdown {
+            switch breakdown {
+            case .profile:
+                columns.append("pb.c2 AS b")
+            case .event(_, let attribution):
+                switch attribution {
+                case .first: columns.append("s1.b AS b")
+                case .step(let n): columns.append("CASE WHEN \(reached[n - 1]) THEN s\(n).b END AS b")
+                case .last:
+                    columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN s\($0 + 1).b" }.joined(separator: " ") + " END AS b")
+                }
+            }
+        }
+        for index in 0..<k { columns.append("\(reached[index]) AS r\(index + 1)") }
+        for index in 0..<k {
+            let previous = funnel.previousRequired(index).map { times[$0] }
+            columns.append((previous.map { "\(times[index]) - \($0)" } ?? "NULL::interval") + " AS d\(index + 1)")
+        }
+        columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN \($0 + 1)" }.joined(separator: " ") + " END AS last_step")
+        var sql = "SELECT " + columns.joined(separator: ", ") + "\nFROM " + from
+        if case .profile? = funnel.breakdown {
+            guard case .profile(let expr)? = funnel.breakdown else { return sql }
+            sql += "\nLEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)"
+        }
+        sql += "\nWHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(entry) AND m.merged_into IS NOT NULL)"
+        return sql
+    }
+
+    /// The exclusion bound: each entered profile's first excluded event at or after the entry.
+    mutating func exclusion(_ funnel: TypedFunnel, entries: String, entryTime: String) -> String? {
+        guard !funnel.excludes.isEmpty else { return nil }
+        let conditions = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }
+        var on = "e.profile_id = s.profile_id AND (\(conditions.joined(separator: " OR "))) AND e.ts >= s.\(entryTime)"
+        if let within = funnel.within { on += " AND e.ts <= s.\(entryTime) + \(bind(.interval(within)))" }
+        return "SELECT s.profile_id, min(e.ts) AS x FROM \(entries) s JOIN events e ON \(on) GROUP BY s.profile_id"
+    }
+
+    /// The first event (in event order) among those `condition` selects: its time, and its
+    /// message id and breakdown value when asked for.
+    func firstMatch(message: Bool, breakdown: String?) -> String {
+        var columns = ["min(e.ts) AS t"]
+        if message { columns.append("(array_agg(e.message_id ORDER BY \(Self.eventOrder)))[1] AS m") }
+        if let breakdown { columns.append("(array_agg(\(breakdown) ORDER BY \(Self.eventOrder)))[1] AS b") }
+        return columns.joined(separator: ", ")
+    }
+
+    mutating func sequentialFunnel(_ funnel: TypedFunnel) -> String {
+        let k = funnel.steps.count
+        let breakdown = eventBreakdown(funnel)
+        // Which steps' message ids a later overlapping step compares with.
+        var needsMessage = Array(repeating: false, count: k)
+        for index in 0..<k {
+            for earlier in 0..<index where !funnel.steps[earlier].optional && Self.overlap(funnel.steps[earlier].events, funnel.steps[index].events) {
+                needsMessage[earlier] = true
+            }
+        }
+        var ctes: [String] = []
+        var entryWhere = [selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)]
+        if let range = funnel.range { entryWhere += windowCondition("e.ts", range, .event) }
+        ctes.append("s1 AS (SELECT e.profile_id, e.profile_id AS id, "
+                    + firstMatch(message: needsMessage[0], breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil)
+                    + ", min(e.ts) AS t1 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + " GROUP BY e.profile_id)")
+        for index in 1..<k {
+            let step = funnel.steps[index]
+            let previous = funnel.previousRequired(index) ?? 0
+            var on = ["e.profile_id = s.profile_id", selectorCondition(step.events, step.filter), "e.ts >= s.t"]
+            if let within = funnel.within { on.append("e.ts <= s.t1 + \(bind(.interval(within)))") }
+            if let within = step.within { on.append("e.ts <= s.t + \(bind(.interval(within)))") }
+            var joins = ""
+            for earlier in 0..<index where !funnel.steps[earlier].optional && Self.overlap(funnel.steps[earlier].events, step.events) {
+                // Never the same event as an earlier step's match: after it in event order.
+                let alias = earlier == previous ? "s" : "o\(earlier + 1)"
+                if earlier != previous { joins += " JOIN s\(earlier + 1) \(alias) ON \(alias).profile_id = s.profile_id" }
+                on.append("(e.ts > \(alias).t OR e.message_id COLLATE \"C\" > \(alias).m COLLATE \"C\")")
+            }
+            let match = firstMatch(message: needsMessage[index], breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil)
+            ctes.append("s\(index + 1) AS (SELECT s.profile_id, \(match), min(s.t1) AS t1 FROM s\(previous + 1) s\(joins) JOIN events e ON "
+                        + on.joined(separator: " AND ") + " GROUP BY s.profile_id)")
+        }
+        var from = "s1"
+        for index in 1..<k { from += " LEFT JOIN s\(index + 1) ON s\(index + 1).profile_id = s1.profile_id" }
+        if let exclusion = exclusion(funnel, entries: "s1", entryTime: "t1") {
+            ctes.append("x AS (\(exclusion))")
+            from += " LEFT JOIN x ON x.profile_id = s1.profile_id"
+        }
+        let times = (0..<k).map { "s\($0 + 1).t" }
+        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR s%.t < x.x)"
+        let reached = (0..<k).map { "(s\($0 + 1).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: "\($0 + 1)") + ")" }
+        return "WITH " + ctes.joined(separator: ",\n") + "\n" + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s1.profile_id")
+    }
+
+    /// `order any`: every step's first match at or after the entry, the first event of any step.
+    mutating func anyOrderFunnel(_ funnel: TypedFunnel) -> String {
+        let k = funnel.steps.count
+        let breakdown = eventBreakdown(funnel)
+        var ctes: [String] = []
+        var entryWhere = ["(" + funnel.steps.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ")"]
+        if let range = funnel.range { entryWhere += windowCondition("e.ts", range, .event) }
+        ctes.append("s0 AS (SELECT e.profile_id, min(e.ts) AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + " GROUP BY e.profile_id)")
+        for (index, step) in funnel.steps.enumerated() {
+            var on = ["e.profile_id = s.profile_id", selectorCondition(step.events, step.filter), "e.ts >= s.t0"]
+            if let within = funnel.within { on.append("e.ts <= s.t0 + \(bind(.interval(within)))") }
+            let match = firstMatch(message: false, breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil)
+            ctes.append("s\(index + 1) AS (SELECT s.profile_id, \(match) FROM s0 s JOIN events e ON " + on.joined(separator: " AND ")
+                        + " GROUP BY s.profile_id)")
+        }
+        var from = "s0"
+        for index in 0..<k { from += " LEFT JOIN s\(index + 1) ON s\(index + 1).profile_id = s0.profile_id" }
+        if let exclusion = exclusion(funnel, entries: "s0", entryTime: "t0") {
+            ctes.append("x AS (\(exclusion))")
+            from += " LEFT JOIN x ON x.profile_id = s0.profile_id"
+        }
+        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR s%.t < x.x)"
+        let matched = (0..<k).map { "(s\($0 + 1).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: "\($0 + 1)") + ")" }
+        // Step j is reached with its own match and every required step's before it; its time
+        // is the latest of them.
+        var reached: [String] = []
+        var times: [String] = []
+        for index in 0..<k {
+            let needed = (0..<index).filter { !funnel.steps[$0].optional } + [index]
+            reached.append("(" + needed.map { matched[$0] }.joined(separator: " AND ") + ")")
+            times.append(needed.count == 1 ? "s\(index + 1).t" : "greatest(" + needed.map { "s\($0 + 1).t" }.joined(separator: ", ") + ")")
+        }
+        // Step 1 is reached only with its own match here (the entry may be another step's event).
+        return "WITH " + ctes.joined(separator: ",\n") + "\n"
+            + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s0.profile_id")
+                .replacingOccurrences(of: "SELECT s0.profile_id AS profile_id", with: "SELECT s0.profile_id AS profile_id")
+                .replacingOccurrences(of: "\nWHERE NOT EXISTS", with: "\nWHERE \(reached[0])\n  AND NOT EXISTS")
+    }
+
+    /// `order strict`: each match is the event right after the previous one in the profile's
+    /// event order.
+    mutating func strictFunnel(_ funnel: TypedFunnel) -> String {
+        let k = funnel.steps.count
+        let breakdown = eventBreakdown(funnel)
+        var flags: [String] = []
+        for (index, step) in funnel.steps.enumerated() { flags.append("(\(selectorCondition(step.events, step.filter))) AS c\(index + 1)") }
+        let inRange = funnel.range.map { windowCondition("e.ts", $0, .event).joined(separator: " AND ") } ?? "TRUE"
+        flags.append("(\(inRange)) AS in_range")
+        if !funnel.excludes.isEmpty {
+            flags.append("(" + funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ") AS cx")
+        }
+        if let breakdown { flags.append("\(breakdown) AS b") }
+        let entryCondition = selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)
+            + (funnel.range.map { " AND " + windowCondition("e.ts", $0, .event).joined(separator: " AND ") } ?? "")
+        var ctes = [
+            "ev AS (SELECT e.profile_id, e.ts, e.message_id, " + flags.joined(separator: ", ")
+                + ", row_number() OVER (PARTITION BY e.profile_id ORDER BY \(Self.eventOrder)) AS rn FROM events e"
+                + " WHERE e.profile_id IN (SELECT e.profile_id FROM events e WHERE \(entryCondition)))",
+            "s1 AS (SELECT DISTINCT ON (ev.profile_id) ev.profile_id, ev.rn, ev.ts AS t, ev.ts AS t1\(breakdown == nil ? "" : ", ev.b")"
+                + " FROM ev WHERE ev.c1 AND ev.in_range ORDER BY ev.profile_id, ev.ts, ev.message_id COLLATE \"C\")",
+        ]
+        // Each required step after the previous one, through the optional steps between.
+        var index = 1
+        var previous = 0
+        while index < k {
+            let next = (index..<k).first { !funnel.steps[$0].optional } ?? k
+            var select = ["s.profile_id", "s.t1"]
+            var joins = ""
+            var position = "s.rn"
+            var previousTime = "s.t"
+            for optional in index..<min(next, k) {
+                let alias = "n\(optional + 1)"
+                var on = ["\(alias).profile_id = s.profile_id", "\(alias).rn = \(position) + 1", "\(alias).c\(optional + 1)"]
+                if let within = funnel.within { on.append("\(alias).ts <= s.t1 + \(bind(.interval(within)))") }
+                if let within = funnel.steps[optional].within { on.append("\(alias).ts <= \(previousTime) + \(bind(.interval(within)))") }
+                joins += " LEFT JOIN ev \(alias) ON " + on.joined(separator: " AND ")
+                select.append("\(alias).ts AS t\(optional + 1)_o")
+                if breakdown != nil { select.append("\(alias).b AS b\(optional + 1)_o") }
+                position = "COALESCE(\(alias).rn, \(position))"
+            }
+            if next < k {
+                let alias = "n\(next + 1)"
+                var on = ["\(alias).profile_id = s.profile_id", "\(alias).rn = \(position) + 1", "\(alias).c\(next + 1)"]
+                if let within = funnel.within { on.append("\(alias).ts <= s.t1 + \(bind(.interval(within)))") }
+                if let within = funnel.steps[next].within { on.append("\(alias).ts <= \(previousTime) + \(bind(.interval(within)))") }
+                joins += " LEFT JOIN ev \(alias) ON " + on.joined(separator: " AND ")
+                select += ["\(alias).rn", "\(alias).ts AS t"]
+                if breakdown != nil { select.append("\(alias).b") }
+            }
+            ctes.append("g\(next + 1) AS (SELECT " + select.joined(separator: ", ") + " FROM s\(previous + 1) s" + joins + ")")
+            if next < k {
+                ctes.append("s\(next + 1) AS (SELECT * FROM g\(next + 1) WHERE t IS NOT NULL)")
+            }
+            for optional in index..<min(next, k) {
+                ctes.append("s\(optional + 1) AS (SELECT profile_id, t\(optional + 1)_o AS t\(breakdown == nil ? "" : ", b\(optional + 1)_o AS b") FROM g\(next + 1) WHERE t\(optional + 1)_o IS NOT NULL)")
+            }
+            previous = next
+            index = next + 1
+        }
+        var from = "s1"
+        for step in 1..<k { from += " LEFT JOIN s\(step + 1) ON s\(step + 1).profile_id = s1.profile_id" }
+        if !funnel.excludes.isEmpty {
+            ctes.append("x AS (SELECT s.profile_id, min(ev.ts) AS x FROM s1 s JOIN ev ON ev.profile_id = s.profile_id AND ev.cx AND ev.ts >= s.t1"
+                        + (funnel.within.map { " AND ev.ts <= s.t1 + \(bind(.interval($0)))" } ?? "") + " GROUP BY s.profile_id)")
+            from += " LEFT JOIN x ON x.profile_id = s1.profile_id"
+        }
+        let times = (0..<k).map { "s\($0 + 1).t" }
+        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR s%.t < x.x)"
+        let reached = (0..<k).map { "(s\($0 + 1).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: "\($0 + 1)") + ")" }
+        return "WITH " + ctes.joined(separator: ",\n") + "\n" + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s1.profile_id")
+    }
+}

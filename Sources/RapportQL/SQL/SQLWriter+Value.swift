@@ -1,0 +1,129 @@
+/// Customer-value fields and lifecycle stages in a profile question (Grammar/README.md,
+/// "Customer value"). The per-profile sums are columns of the level's events pass like any
+/// event aggregate; `tier` and `rfm` rank every live profile, so they come from a ranking
+/// subquery `vr` joined by profile.
+extension SQLWriter {
+    /// The value of a revenue (or cost) event, and which events those are; nil without flows.
+    mutating func flowValue(_ flows: [ValueSettings.Flow]) -> (value: String, condition: String)? {
+        guard !flows.isEmpty else { return nil }
+        var events: [String] = []
+        var properties: [String: [String]] = [:]
+        for flow in flows {
+            if properties[flow.event] == nil { events.append(flow.event) }
+            properties[flow.event, default: []].append(flow.property)
+        }
+        var perEvent: [(name: String, value: String)] = []
+        for event in events {
+            let numbers = properties[event, default: []].map { typedJSON("e.props", key: bind(.text($0)), type: .number) }
+            let value = numbers.count == 1 ? numbers[0]
+                : "(CASE WHEN " + numbers.map { "\($0) IS NULL" }.joined(separator: " AND ") + " THEN NULL ELSE "
+                    + numbers.map { "COALESCE(\($0), 0)" }.joined(separator: " + ") + " END)"
+            perEvent.append((bind(.text(event)), value))
+        }
+        let condition = perEvent.count == 1 ? "e.type = 'track' AND e.name = \(perEvent[0].name)"
+            : "e.type = 'track' AND e.name IN (" + perEvent.map(\.name).joined(separator: ", ") + ")"
+        let value = perEvent.count == 1 ? perEvent[0].value
+            : "(CASE e.name " + perEvent.map { "WHEN \($0.name) THEN \($0.value)" }.joined(separator: " ") + " END)"
+        return (value, condition)
+    }
+
+    /// A value field of the profile `p` (in a profile level).
+    mutating func valueField(_ field: ValueField, _ settings: ValueSettings) -> String {
+        switch field {
+        case .revenue, .monetary:
+            guard let (value, condition) = flowValue(settings.revenue) else { return "0::numeric" }
+            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition)), 0)"
+        case .cost:
+            guard let (value, condition) = flowValue(settings.cost) else { return "0::numeric" }
+            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition)), 0)"
+        case .orders, .frequency:
+            guard let (value, condition) = flowValue(settings.revenue) else { return "0::bigint" }
+            return "COALESCE(\(registerRaw("count(*) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition)), 0)"
+        case .firstOrder, .lastOrder:
+            guard let (value, condition) = flowValue(settings.revenue) else { return "NULL::timestamptz" }
+            let function = field == .firstOrder ? "min" : "max"
+            return registerRaw("\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition)
+        case .recency:
+            return "(\(bind(.now)) - \(valueField(.lastOrder, settings)))"
+        case .clv:
+            if Decimal(string: settings.discount) == 0 {
+                return "(\(valueField(.revenue, settings)) - \(valueField(.cost, settings)))"
+            }
+            // Each cash flow discounted to today: (1 + d) ^ -(|now - ts| in years of 365.25 days).
+            let factor = "power(1 + \(bind(.numeric(settings.discount)))::float8, -(abs(extract(epoch FROM \(bind(.now)) - e.ts))::float8 / 31557600))"
+            var terms: [String] = []
+            for (flows, sign) in [(settings.revenue, ""), (settings.cost, "- ")] {
+                guard let (value, condition) = flowValue(flows) else { continue }
+                let column = registerRaw("sum((\(value))::float8 * \(factor)) FILTER (WHERE \(condition))", condition: condition)
+                terms.append(sign + "COALESCE(\(column), 0)")
+            }
+            guard !terms.isEmpty else { return "0::numeric" }
+            return "round((" + terms.joined(separator: " ") + ")::numeric, 2)"
+        case .tier:
+            ranking = settings
+            return "vr.tier"
+        case .rfm:
+            ranking = settings
+            return "vr.rfm"
+        }
+    }
+
+    /// `stage`: the highest stage whose rule holds.
+    mutating func stage(_ rules: [(LifecycleStage, TypedExpr)], _ context: Context) -> String {
+        "(CASE " + rules.map { "WHEN COALESCE(\(expr($0.1, context)), FALSE) THEN \(bind(.text($0.0.rawValue)))" }.joined(separator: " ")
+            + " END)"
+    }
+
+    /// The ranking of every live profile: `tier` by clv, and `rfm` among customers.
+    mutating func rankingJoin(_ settings: ValueSettings) -> String {
+        let settingsValue = settings
+        func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settingsValue), field.type) }
+        let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
+        var cumulative = Decimal(0)
+        var tiers: [String] = []
+        for (index, share) in settings.tiers.enumerated() {
+            cumulative += Decimal(string: share) ?? 0
+            tiers.append("WHEN v.rn - 1 < \(bind(.numeric("\(cumulative)"))) * v.n THEN \(bind(.text(ValueSettings.tierNames[index])))")
+        }
+        let tier = "CASE " + tiers.joined(separator: " ") + " ELSE \(bind(.text("lead"))) END"
+        func score(_ column: String) -> String {
+            "(1 + floor(5 * (rank() OVER (PARTITION BY v.c3 > 0 ORDER BY \(column)) - 1)::numeric / count(*) OVER (PARTITION BY v.c3 > 0)))::int::text"
+        }
+        let rfm = "CASE WHEN v.c3 > 0 THEN \(score("v.c4")) || \(score("v.c3")) || \(score("v.c5")) END"
+        return "LEFT JOIN (SELECT v.c1 AS profile_id, \(tier) AS tier, \(rfm) AS rfm FROM (SELECT q.*, "
+            + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM (\(rows)) q) v) vr ON vr.profile_id = p.id"
+    }
+
+    /// A subquery of every live profile with columns `c1` (its id) and `c2…` (the
+    /// expressions, in a profile's context), written as a level of its own.
+    mutating func profileRows(_ columns: [TypedExpr]) -> String {
+        let saved = (aggregates, conditions, inlineAggregates, touchedAggregate, ranking)
+        defer { (aggregates, conditions, inlineAggregates, touchedAggregate, ranking) = saved }
+        inlineAggregates = false
+        ranking = nil
+        var level = Level()
+        level.columns = ([TypedExpr(.profileColumn("id"), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
+        let (sql, _) = self.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true)
+        return sql
+    }
+
+    /// Adds `sql`, an aggregate over the events `condition` selects, to the level's events
+    /// pass; returns its column.
+    mutating func registerRaw(_ sql: String, condition: String?) -> String {
+        touchedAggregate = true
+        if inlineAggregates {
+            if !aggregates.contains(where: { $0.sql == sql }) {
+                aggregates.append((sql, "a\(aggregates.count + 1)"))
+                conditions.append(condition)
+            }
+            return "(\(sql))"
+        }
+        if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
+        let column = "a\(aggregates.count + 1)"
+        aggregates.append((sql, column))
+        conditions.append(condition)
+        return "ea.\(column)"
+    }
+}
+
+import Foundation

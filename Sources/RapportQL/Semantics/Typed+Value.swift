@@ -1,0 +1,134 @@
+/// The checked forms of funnels, customer-value fields and reports (Grammar/README.md,
+/// "Funnels", "Customer value", "Reports").
+
+/// A tenant's value settings, defaults filled in.
+public struct ValueSettings: Sendable, Equatable {
+    /// A revenue or cost event and the property holding its value.
+    public struct Flow: Sendable, Equatable, Hashable {
+        public var event: String
+        public var property: String
+    }
+
+    public var revenue: [Flow]
+    public var cost: [Flow]
+    /// The yearly discount rate as a decimal fraction (`0.1`).
+    public var discount: String
+    /// Shares of platinum, gold, silver and bronze, as decimal fractions.
+    public var tiers: [String]
+
+    public static let defaults = ValueSettings(
+        revenue: [Flow(event: "Order Completed", property: "revenue"), Flow(event: "purchase", property: "amount")],
+        cost: [], discount: "0", tiers: ["0.1", "0.16", "0.35", "0.2"])
+
+    public static let tierNames = ["platinum", "gold", "silver", "bronze", "lead"]
+}
+
+/// A built-in customer-value field (`stage` is checked into a `TypedExpr.stage`).
+public enum ValueField: String, Sendable, CaseIterable {
+    case revenue, cost, orders
+    case firstOrder = "first_order"
+    case lastOrder = "last_order"
+    case clv, tier, recency, frequency, monetary, rfm
+
+    public var type: FieldType {
+        switch self {
+        case .revenue, .cost, .orders, .clv, .frequency, .monetary: .number
+        case .firstOrder, .lastOrder: .timestamp
+        case .recency: .duration
+        case .tier, .rfm: .text
+        }
+    }
+}
+
+/// The lifecycle stages, lowest first.
+public enum LifecycleStage: String, Sendable, CaseIterable {
+    case reach, acquisition, development, retention, inspire
+}
+
+/// A funnel ready to compile.
+public struct TypedFunnel: Sendable {
+    public struct Step: Sendable {
+        public var optional: Bool
+        public var events: EventSelector
+        /// The step's event name as written (`page` for page steps).
+        public var label: String
+        public var filter: TypedExpr?
+        /// This step's own window from the previous required step (PostgreSQL interval text).
+        public var within: String?
+    }
+
+    public enum Order: String, Sendable { case sequential, strict, any }
+
+    public enum Attribution: Sendable, Equatable {
+        case first, last
+        /// Step N, from 1.
+        case step(Int)
+    }
+
+    /// The breakdown: a property of the attributed step's event, or a profile field.
+    public enum Breakdown: Sendable {
+        case event(TypedExpr, Attribution)
+        case profile(TypedExpr)
+
+        public var type: FieldType {
+            switch self {
+            case .event(let expr, _), .profile(let expr): expr.type
+            }
+        }
+    }
+
+    public var name: String
+    public var steps: [Step]
+    /// The whole funnel's window from the entry.
+    public var within: String?
+    public var excludes: [(events: EventSelector, filter: TypedExpr?)]
+    public var order: Order
+    public var breakdown: Breakdown?
+    /// The entry's date range (`since`, `between`); nil: any time.
+    public var range: TypedWindow?
+
+    /// The index of the required step before `index` (nil for the first).
+    public func previousRequired(_ index: Int) -> Int? {
+        stride(from: index - 1, through: 0, by: -1).first { !steps[$0].optional }
+    }
+}
+
+/// A report: rows computed over the whole tenant.
+public enum TypedReport: Sendable {
+    case funnel(TypedFunnel)
+    case tiers(ValueSettings)
+    /// `show pareto top P` (P as a decimal fraction).
+    case pareto(top: String, ValueSettings)
+    case lifecycle(by: TypedExpr?, stage: TypedExpr)
+    case retention(period: String, since: TypedExpr?, ValueSettings)
+    case valueChain(ValueSettings, stage: TypedExpr)
+    /// `show value settings`: rows computed by the checker.
+    case settings([(setting: String, value: String, isDefault: Bool)])
+
+    /// The report's columns.
+    public var columns: [ResultColumn] {
+        func columns(_ pairs: KeyValuePairs<String, FieldType>) -> [ResultColumn] { pairs.map { ResultColumn(name: $0.key, type: $0.value) } }
+        switch self {
+        case .funnel(let funnel):
+            let steps = columns(["step": .number, "event": .text, "optional": .boolean, "profiles": .number,
+                                 "from_previous": .number, "from_first": .number, "median_time": .duration, "p90_time": .duration])
+            guard let breakdown = funnel.breakdown else { return steps }
+            return [ResultColumn(name: "by", type: breakdown.type)] + steps
+        case .tiers:
+            return columns(["tier": .text, "profiles": .number, "share": .number, "value": .number, "value_share": .number,
+                            "min_clv": .number, "max_clv": .number])
+        case .pareto:
+            return columns(["top": .number, "profiles": .number, "value": .number, "total": .number, "share": .number])
+        case .lifecycle(let by, _):
+            let stages = columns(["stage": .text, "profiles": .number, "reached": .number, "conversion": .number])
+            guard let by else { return stages }
+            return [ResultColumn(name: "by", type: by.type)] + stages
+        case .retention:
+            return columns(["cohort": .timestamp, "period": .number, "customers": .number, "active": .number, "retention": .number])
+        case .valueChain:
+            return columns(["stage": .text, "measure": .text, "key": .text, "value": .number])
+        case .settings:
+            return columns(["setting": .text, "value": .text, "default": .boolean])
+        }
+    }
+}
