@@ -34,6 +34,9 @@ The awkward cases (people tagged s.. are funnel scenarios, v.. value scenarios, 
   default revenue event `Order Completed` (v16), refunds (v17), flows over two years (v18);
 - merged profiles: anonymous browsing later identified by user id (s37) and by email (s38);
   a never-identified anonymous profile (s39);
+- repeat customers with orders on week and month edges (v20 … v23);
+- entries at the edges of the date ranges the tests use (s42 … s45); a profile whose first two
+  events share an instant and come from two sources, the message id deciding (v19);
 - message ids that sort against their timestamps (x-… ids, and the `z-`/`a-` pairs).
 ValueSeed also inserts two profiles without any event (no message can make one).
 """
@@ -586,6 +589,29 @@ def value_people():
         mid="z-v19", source="web")
     track(p, at, "nps", {"score": 10}, mid="a-v19", source="crm")
 
+    # v20 … v22: repeat customers for the retention tables, orders on period edges.
+    p = P("v20")
+    signup(p, T(2024, 9, 20, 9), "pro", "DE")
+    for k in range(11):
+        track(p, T(2024, 10, 2, 8) + k * 9 * DAY, "purchase", {"amount": 29})
+    p = P("v21", source="ios")
+    signup(p, T(2024, 1, 2, 9), "enterprise", "FR")
+    for month in range(1, 12):
+        track(p, T(2024, month, 15, 12), "purchase", {"amount": 99})
+    track(p, T(2024, 11, 30, 23, 59, 59), "purchase", {"amount": 10})   # last second of November
+    track(p, T(2024, 12, 29, 23, 59, 59), "purchase", {"amount": 10})   # last second of a week (Sunday)
+    track(p, T(2024, 12, 30, 0, 0, 0), "purchase", {"amount": 10})      # first second of the week holding now
+    p = P("v22")
+    signup(p, T(2024, 9, 1, 9), "free", "US")
+    track(p, T(2024, 9, 30, 23, 59, 59), "purchase", {"amount": 15})    # first order just before `since 2024-10-01`
+    track(p, T(2024, 10, 1, 0, 0, 0), "purchase", {"amount": 15})
+    track(p, T(2024, 12, 1, 0, 0, 0), "purchase", {"amount": 15})       # first second of December
+    p = P("v23")
+    signup(p, T(2024, 9, 25, 9), "pro", "GB")
+    track(p, T(2024, 10, 1, 0, 0, 0), "purchase", {"amount": 45})       # exactly `since 2024-10-01`
+    track(p, T(2024, 10, 14, 0, 0, 0), "purchase", {"amount": 45})
+    track(p, T(2024, 12, 31, 23, 59, 59), "purchase", {"amount": 45})
+
 
 # ----------------------------------------------------------------- filler people
 
@@ -649,7 +675,7 @@ def filler(i):
 def main():
     funnel_people()
     value_people()
-    for i in range(45):
+    for i in range(41):
         filler(i)
 
     messages.sort(key=lambda m: m["_t"])  # stable: same-instant messages keep their order

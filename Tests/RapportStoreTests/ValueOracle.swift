@@ -79,6 +79,16 @@ import Foundation
 //       context.campaign.name when that is text; revenue is 0 when no revenue event carries it.
 //     - lifecycle: per stage reach … inspire the rows profiles, conversion (as show lifecycle).
 //     Rows without a key have `key` null.
+//
+// General
+// 19. Every stored message is an event (identify, group, alias too): they count for `did any`,
+//     for `order strict` adjacency, as a profile's first event (network), and for `any` steps.
+// 20. Step 1 of a funnel is never optional (the oracle assumes it).
+// 21. `show funnel NAME by F` replaces the funnel's breakdown; the oracle takes the attribution
+//     from the breakdown it is given (the tests only override with profile fields, where the
+//     attribution does not matter).
+// 22. Ratios are exact decimals here; PostgreSQL cuts them at some scale, so the tests compare
+//     numbers within 1e-9 (0.01 where clv is discounted).
 
 // MARK: - JSON
 

@@ -56,14 +56,16 @@ extension SQLWriter {
     }
 
     /// The final relation from per-step columns `t` (match time) of `s1…sk` and `x.x`.
-    mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String) -> String {
+    mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String,
+                               breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
         let k = funnel.steps.count
         var reached: [String] = []
         for index in 0..<k {
             reached.append(index == 0 ? "TRUE" : reachedBase[index])
         }
-        // An optional step counts only when no later than the next required step's match.
-        for index in 0..<k where funnel.steps[index].optional {
+        // An ordered funnel's optional step counts only when no later than the next required
+        // step's match.
+        for index in 0..<k where funnel.steps[index].optional && funnel.order != .any {
             if let next = (index + 1..<k).first(where: { !funnel.steps[$0].optional }) {
                 reached[index] = "(\(reached[index]) AND (NOT \(reached[next]) OR \(times[index]) <= \(times[next])))"
             }
@@ -75,10 +77,10 @@ extension SQLWriter {
                 columns.append("pb.c2 AS b")
             case .event(_, let attribution):
                 switch attribution {
-                case .first: columns.append("s1.b AS b")
-                case .step(let n): columns.append("CASE WHEN \(reached[n - 1]) THEN s\(n).b END AS b")
+                case .first: columns.append("\(breakdownColumn(0)) AS b")
+                case .step(let n): columns.append("CASE WHEN \(reached[n - 1]) THEN \(breakdownColumn(n - 1)) END AS b")
                 case .last:
-                    columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN s\($0 + 1).b" }.joined(separator: " ") + " END AS b")
+                    columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN \(breakdownColumn($0))" }.joined(separator: " ") + " END AS b")
                 }
             }
         }
@@ -89,8 +91,7 @@ extension SQLWriter {
         }
         columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN \($0 + 1)" }.joined(separator: " ") + " END AS last_step")
         var sql = "SELECT " + columns.joined(separator: ", ") + "\nFROM " + from
-        if case .profile? = funnel.breakdown {
-            guard case .profile(let expr)? = funnel.breakdown else { return sql }
+        if case .profile(let expr)? = funnel.breakdown {
             sql += "\nLEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)"
         }
         sql += "\nWHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(entry) AND m.merged_into IS NOT NULL)"
@@ -115,49 +116,73 @@ extension SQLWriter {
         return columns.joined(separator: ", ")
     }
 
+    /// The first event in event order (after `bounds`) that matches a step, for profile `s1`'s
+    /// row: a LATERAL probe, by the events' (name, profile, ts) index for a named step, so a
+    /// step reads only the events of the profiles still in the funnel.
+    mutating func probe(_ events: EventSelector, _ filter: TypedExpr?, bounds: [String], message: Bool, breakdown: String?,
+                        alias: String) -> String {
+        var columns = ["e.ts AS t"]
+        if message { columns.append("e.message_id AS m") }
+        if let breakdown { columns.append("\(breakdown) AS b") }
+        let conditions = ["e.profile_id = s1.profile_id", selectorCondition(events, filter)] + bounds
+        // Without a tie to break, the earliest time is all that is needed (an index-only read).
+        let order = message || breakdown != nil ? Self.eventOrder : "e.ts"
+        return "LEFT JOIN LATERAL (SELECT " + columns.joined(separator: ", ") + " FROM events e WHERE "
+            + conditions.joined(separator: " AND ") + " ORDER BY \(order) LIMIT 1) \(alias) ON TRUE"
+    }
+
+    /// Sequential: the entries (each profile's first step-1 event, grouped by profile), then
+    /// for each later step a probe for its first match at or after the previous required
+    /// step's, so each step reads only the events of the profiles that reached the step before.
     mutating func sequentialFunnel(_ funnel: TypedFunnel) -> String {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
-        // Which steps' message ids a later overlapping step compares with.
         var needsMessage = Array(repeating: false, count: k)
         for index in 0..<k {
             for earlier in 0..<index where !funnel.steps[earlier].optional && Self.overlap(funnel.steps[earlier].events, funnel.steps[index].events) {
                 needsMessage[earlier] = true
             }
         }
-        var ctes: [String] = []
         var entryWhere = [selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)]
         if let range = funnel.range { entryWhere += windowCondition("e.ts", range, .event) }
-        ctes.append("s1 AS (SELECT e.profile_id, e.profile_id AS id, "
-                    + firstMatch(message: needsMessage[0], breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil)
-                    + ", min(e.ts) AS t1 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + " GROUP BY e.profile_id)")
+        var from = "(SELECT e.profile_id, min(e.ts) AS t FROM events e WHERE " + entryWhere.joined(separator: " AND ")
+            + " GROUP BY e.profile_id) s1"
+        let entryDetail = needsMessage[0] || (Self.carriesBreakdown(funnel, 0) && breakdown != nil)
+        var entryAlias = "s1"
+        if entryDetail {
+            // The entry event itself, for its message id or breakdown value.
+            from += "\n" + probe(funnel.steps[0].events, funnel.steps[0].filter, bounds: ["e.ts = s1.t"], message: needsMessage[0],
+                                 breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil, alias: "s1e")
+            entryAlias = "s1e"
+        }
+        func alias(_ index: Int) -> String { index == 0 ? entryAlias : "s\(index + 1)" }
         for index in 1..<k {
             let step = funnel.steps[index]
             let previous = funnel.previousRequired(index) ?? 0
-            var on = ["e.profile_id = s.profile_id", selectorCondition(step.events, step.filter), "e.ts >= s.t"]
-            if let within = funnel.within { on.append("e.ts <= s.t1 + \(bind(.interval(within)))") }
-            if let within = step.within { on.append("e.ts <= s.t + \(bind(.interval(within)))") }
-            var joins = ""
+            var bounds = ["e.ts >= \(alias(previous)).t"]
+            if let within = funnel.within { bounds.append("e.ts <= s1.t + \(bind(.interval(within)))") }
+            if let within = step.within { bounds.append("e.ts <= \(alias(previous)).t + \(bind(.interval(within)))") }
             for earlier in 0..<index where !funnel.steps[earlier].optional && Self.overlap(funnel.steps[earlier].events, step.events) {
                 // Never the same event as an earlier step's match: after it in event order.
-                let alias = earlier == previous ? "s" : "o\(earlier + 1)"
-                if earlier != previous { joins += " JOIN s\(earlier + 1) \(alias) ON \(alias).profile_id = s.profile_id" }
-                on.append("(e.ts > \(alias).t OR e.message_id COLLATE \"C\" > \(alias).m COLLATE \"C\")")
+                bounds.append("(e.ts > \(alias(earlier)).t OR e.message_id COLLATE \"C\" > \(alias(earlier)).m COLLATE \"C\")")
             }
-            let match = firstMatch(message: needsMessage[index], breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil)
-            ctes.append("s\(index + 1) AS (SELECT s.profile_id, \(match), min(s.t1) AS t1 FROM s\(previous + 1) s\(joins) JOIN events e ON "
-                        + on.joined(separator: " AND ") + " GROUP BY s.profile_id)")
+            from += "\n" + probe(step.events, step.filter, bounds: bounds, message: needsMessage[index],
+                                 breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil, alias: alias(index))
         }
-        var from = "s1"
-        for index in 1..<k { from += " LEFT JOIN s\(index + 1) ON s\(index + 1).profile_id = s1.profile_id" }
-        if let exclusion = exclusion(funnel, entries: "s1", entryTime: "t1") {
-            ctes.append("x AS (\(exclusion))")
-            from += " LEFT JOIN x ON x.profile_id = s1.profile_id"
+        if !funnel.excludes.isEmpty {
+            // The first excluded event at or after the entry, no later than the last match (a
+            // later one changes nothing), for the profiles that matched a step after the entry.
+            let conditions = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }
+            let last = "greatest(" + (1..<k).map { "\(alias($0)).t" }.joined(separator: ", ") + ")"
+            var bounds = ["e.profile_id = s1.profile_id", "(\(conditions.joined(separator: " OR ")))", "e.ts >= s1.t", "e.ts <= \(last)"]
+            if let within = funnel.within { bounds.append("e.ts <= s1.t + \(bind(.interval(within)))") }
+            from += "\nLEFT JOIN LATERAL (SELECT min(e.ts) AS x FROM events e WHERE " + bounds.joined(separator: " AND ") + ") x ON TRUE"
         }
-        let times = (0..<k).map { "s\($0 + 1).t" }
-        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR s%.t < x.x)"
-        let reached = (0..<k).map { "(s\($0 + 1).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: "\($0 + 1)") + ")" }
-        return "WITH " + ctes.joined(separator: ",\n") + "\n" + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s1.profile_id")
+        let times = (0..<k).map { "\(alias($0)).t" }
+        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR %.t < x.x)"
+        let reached = (0..<k).map { "(\(alias($0)).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: alias($0)) + ")" }
+        return funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s1.profile_id",
+                            breakdownColumn: { "\(alias($0)).b" })
     }
 
     /// `order any`: every step's first match at or after the entry, the first event of any step.

@@ -185,7 +185,8 @@ extension SQLWriter {
         let top = bind(.numeric("0.2"))
         let names = ["portfolio", "intimacy", "network", "value proposition", "lifecycle"].map { bind(.text($0)) }
         func m(_ text: String) -> String { bind(.text(text)) }
-        // Each part: (stage order, measure order, key order, key, stage, measure, value).
+        // Each part: (stage order, measure order, key order, key, stage, measure, value); rows
+        // go by stage, then key (its order, else code point order, nulls last), then measure.
         let parts: [String] = [
             // Portfolio.
             """
@@ -195,7 +196,7 @@ extension SQLWriter {
                 (5, \(m("top20_share")), a.top / NULLIF(a.total, 0))) x(o2, measure, value)
             """,
             """
-            SELECT 1, 6 + x.o, tn.i, tn.name, \(names[0]), x.measure, x.value
+            SELECT 1, 1 + x.o, 1 + tn.i, tn.name, \(names[0]), x.measure, x.value
             FROM \(tierNames()) LEFT JOIN (SELECT t.i, count(*) AS n, sum(t.clv) AS value FROM t GROUP BY t.i) tv ON tv.i = tn.i
             CROSS JOIN LATERAL (VALUES (0, \(m("tier_profiles")), COALESCE(tv.n, 0)::numeric), (1, \(m("tier_value")), COALESCE(tv.value, 0))) x(o, measure, value)
             """,
@@ -245,7 +246,7 @@ extension SQLWriter {
             SELECT u.stage, u.measure, u.key, u.value::text FROM (
             \(parts.joined(separator: "\nUNION ALL\n"))
             ) u(o1, o2, o3, key, stage, measure, value)
-            ORDER BY u.o1, u.o2, u.o3, u.key COLLATE "C" NULLS LAST
+            ORDER BY u.o1, u.o3, u.key COLLATE "C" NULLS LAST, u.o2
             """
     }
 

@@ -248,6 +248,8 @@ extension Checker {
             report(.unknownDefinition(name, kind: "funnel", candidates: allDefinitionNames(kind: .funnel)))
             return nil
         }
+        // A funnel whose definition failed earlier in the script: reported there already.
+        guard !saved.source.isEmpty else { return nil }
         let (script, problems) = RQL.parse("funnel \(Self.quotedName(saved.name)) = \(saved.source)")
         guard problems.isEmpty, case .funnel(_, let funnel)? = script.statements.first?.kind else {
             report(.brokenDefinition(name, kind: "funnel"))

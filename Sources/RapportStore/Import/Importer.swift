@@ -122,6 +122,13 @@ public struct Importer: Sendable {
         }
         try await flush()
         try await flush()
+        if summary.result.accepted > 0 {
+            // Fresh statistics, so that the first questions about a large import are planned
+            // for its real size rather than for the empty tables autovacuum last saw.
+            try await store.withTenant(tenant) { connection in
+                try await connection.query("ANALYZE events, profiles, identities", logger: store.logger)
+            }
+        }
         summary.seconds = Date().timeIntervalSince(started)
         report()
         return summary

@@ -140,7 +140,7 @@ FROM a CROSS JOIN LATERAL (VALUES (1, $33, a.n::numeric), (2, $34, a.customers::
     (3, $35, a.total), (4, $36, a.total / NULLIF(a.n, 0)),
     (5, $37, a.top / NULLIF(a.total, 0))) x(o2, measure, value)
 UNION ALL
-SELECT 1, 6 + x.o, tn.i, tn.name, $28, x.measure, x.value
+SELECT 1, 1 + x.o, 1 + tn.i, tn.name, $28, x.measure, x.value
 FROM (VALUES (0, 'platinum'), (1, 'gold'), (2, 'silver'), (3, 'bronze'), (4, 'lead')) tn(i, name) LEFT JOIN (SELECT t.i, count(*) AS n, sum(t.clv) AS value FROM t GROUP BY t.i) tv ON tv.i = tn.i
 CROSS JOIN LATERAL (VALUES (0, $38, COALESCE(tv.n, 0)::numeric), (1, $39, COALESCE(tv.value, 0))) x(o, measure, value)
 UNION ALL
@@ -173,4 +173,4 @@ FROM (SELECT count(*) FILTER (WHERE r.si = 1) AS p1, count(*) FILTER (WHERE r.si
 CROSS JOIN LATERAL (VALUES (1, $21, g.p1, g.r1, g.r2::numeric / NULLIF(g.r1, 0)), (2, $20, g.p2, g.r2, g.r3::numeric / NULLIF(g.r2, 0)), (3, $18, g.p3, g.r3, g.r4::numeric / NULLIF(g.r3, 0)), (4, $16, g.p4, g.r4, g.r5::numeric / NULLIF(g.r4, 0)), (5, $13, g.p5, g.r5, NULL::numeric)) v(i, stage, profiles, reached, conversion)
 CROSS JOIN LATERAL (VALUES (1, $33, v.profiles::numeric), (2, $47, v.conversion)) x(o2, measure, value)
 ) u(o1, o2, o3, key, stage, measure, value)
-ORDER BY u.o1, u.o2, u.o3, u.key COLLATE "C" NULLS LAST;
+ORDER BY u.o1, u.o3, u.key COLLATE "C" NULLS LAST, u.o2;
