@@ -20,6 +20,8 @@ struct QueryBenchmark: AsyncParsableCommand {
     @Option(help: "The tenant holding the generated workload.") var tenant = "bench"
     @Option(help: "Timed runs of each query (the median is reported).") var runs = 5
     @Option(help: "Compilations timed per question.") var compilations = 2_000
+    @Option(help: "Which questions: query (the 14 RQL questions), value (funnel and value reports) or all.")
+    var questions = "query"
 
     /// The benchmark's fixed now: two weeks after the generated data's last events.
     static let now = "2024-03-15 00:00:00+00"
@@ -38,16 +40,24 @@ struct QueryBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         let url = try DatabaseURL(databaseURL)
         let (slug, runs, compilations) = (tenant, runs, compilations)
+        let chosen: [QueryQuestion]
+        switch questions {
+        case "query": chosen = QueryQuestion.all
+        case "value": chosen = QueryQuestion.value
+        case "all": chosen = QueryQuestion.all + QueryQuestion.value
+        default: throw ValidationError("--questions is query, value or all.")
+        }
         try await Store.withStore(.url(url), logger: logger) { store in
             guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
             _ = try await store.query("""
                 segment buyers = profiles | where did `Order Completed`;
                 segment big = segment buyers | where sum(`Order Completed`.revenue) > 500
                 """, tenant: tenant)
+            if questions != "query" { _ = try await store.query(QueryQuestion.valueSetup, tenant: tenant) }
             let catalog = try await store.catalog(tenant: tenant)
             var table: [[String]] = []
             var ratios: [Double] = []
-            for question in QueryQuestion.all {
+            for question in chosen {
                 say("\(question.name) …")
                 // Compile time: the whole pipeline, text to SQL.
                 let clock = ContinuousClock()

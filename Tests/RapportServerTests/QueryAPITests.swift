@@ -82,6 +82,29 @@ struct QueryAPITests {
         }
     }
 
+    /// A funnel saved in one request is a report in the next, with typed columns; a value
+    /// report answers the same way.
+    @Test func funnelsAndValueReportsAnswerOverHTTP() async throws {
+        try await withTestApp { client, store, _ in
+            let (key, _) = try await setUp(store)
+            let saved = try await post(client, "/v1/query", key, "funnel buy = product_viewed -> added_to_cart within 1 day -> order_completed")
+            #expect(saved.status == .ok)
+            let funnel = try await post(client, "/v1/query", key, "show funnel buy")
+            #expect(funnel.status == .ok)
+            let answer = try funnel.decode(Answer.self)
+            #expect(answer.columns.map(\.name) == ["step", "event", "optional", "profiles", "from_previous", "from_first", "median_time", "p90_time"])
+            #expect(answer.columns.map(\.type) == ["number", "text", "boolean", "number", "number", "number", "duration", "duration"])
+            #expect(answer.rows.map { $0[1].text } == ["product_viewed", "added_to_cart", "order_completed"])
+            let reached = answer.rows.compactMap { Int($0[3].text) }
+            #expect(reached.count == 3 && reached[0] > 0 && reached == reached.sorted(by: >))
+            let tiers = try await post(client, "/v1/query", key, "show tiers")
+            #expect(try tiers.decode(Answer.self).rows.map { $0[0].text } == ["platinum", "gold", "silver", "bronze", "lead"])
+            let wrong = try await post(client, "/v1/query", key, "set value tiers = 50%, 50%, 10%, 10%")
+            #expect(wrong.status == .badRequest)
+            #expect(try wrong.decode(Problems.self).error.diagnostics.map(\.code) == ["bad-setting"])
+        }
+    }
+
     @Test func problemsAre400WithEveryDiagnosticAndItsPosition() async throws {
         try await withTestApp { client, store, _ in
             let (key, _) = try await setUp(store)

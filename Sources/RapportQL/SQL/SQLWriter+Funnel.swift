@@ -159,7 +159,8 @@ extension SQLWriter {
         for index in 1..<k {
             let step = funnel.steps[index]
             let previous = funnel.previousRequired(index) ?? 0
-            var bounds = ["e.ts >= \(alias(previous)).t"]
+            // The NULL test first: a profile that missed the step before skips the probe.
+            var bounds = ["\(alias(previous)).t IS NOT NULL", "e.ts >= \(alias(previous)).t"]
             if let within = funnel.within { bounds.append("e.ts <= s1.t + \(bind(.interval(within)))") }
             if let within = step.within { bounds.append("e.ts <= \(alias(previous)).t + \(bind(.interval(within)))") }
             for earlier in 0..<index where !funnel.steps[earlier].optional && Self.overlap(funnel.steps[earlier].events, step.events) {
@@ -174,7 +175,8 @@ extension SQLWriter {
             // later one changes nothing), for the profiles that matched a step after the entry.
             let conditions = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }
             let last = "greatest(" + (1..<k).map { "\(alias($0)).t" }.joined(separator: ", ") + ")"
-            var bounds = ["e.profile_id = s1.profile_id", "(\(conditions.joined(separator: " OR ")))", "e.ts >= s1.t", "e.ts <= \(last)"]
+            var bounds = ["\(last) IS NOT NULL", "e.profile_id = s1.profile_id", "(\(conditions.joined(separator: " OR ")))", "e.ts >= s1.t",
+                          "e.ts <= \(last)"]
             if let within = funnel.within { bounds.append("e.ts <= s1.t + \(bind(.interval(within)))") }
             from += "\nLEFT JOIN LATERAL (SELECT min(e.ts) AS x FROM events e WHERE " + bounds.joined(separator: " AND ") + ") x ON TRUE"
         }
