@@ -63,13 +63,13 @@ extension SQLWriter {
         return "SELECT q.*, row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM (\(rows)) q"
     }
 
-    /// The tier index (0 platinum … 4 lead) of a ranked row `r`.
-    mutating func tierIndex(_ settings: ValueSettings) -> String {
+    /// The tier index (0 platinum … 4 lead) of a ranked row (`rn`, `n`) named `alias`.
+    mutating func tierIndex(_ settings: ValueSettings, alias: String = "r") -> String {
         var cumulative = Decimal(0)
         var cases: [String] = []
         for (index, share) in settings.tiers.enumerated() {
             cumulative += Decimal(string: share) ?? 0
-            cases.append("WHEN r.rn - 1 < \(bind(.numeric("\(cumulative)"))) * r.n THEN \(index)")
+            cases.append("WHEN \(alias).rn - 1 < \(bind(.numeric("\(cumulative)"))) * \(alias).n THEN \(index)")
         }
         return "CASE " + cases.joined(separator: " ") + " ELSE 4 END"
     }

@@ -79,13 +79,8 @@ extension SQLWriter {
         let settingsValue = settings
         func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settingsValue), field.type) }
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
-        var cumulative = Decimal(0)
-        var tiers: [String] = []
-        for (index, share) in settings.tiers.enumerated() {
-            cumulative += Decimal(string: share) ?? 0
-            tiers.append("WHEN v.rn - 1 < \(bind(.numeric("\(cumulative)"))) * v.n THEN \(bind(.text(ValueSettings.tierNames[index])))")
-        }
-        let tier = "CASE " + tiers.joined(separator: " ") + " ELSE \(bind(.text("lead"))) END"
+        let names = ValueSettings.tierNames.map { bind(.text($0)) }.joined(separator: ", ")
+        let tier = "(ARRAY[\(names)])[\(tierIndex(settings, alias: "v")) + 1]"
         func score(_ column: String) -> String {
             "(1 + floor(5 * (rank() OVER (PARTITION BY v.c3 > 0 ORDER BY \(column)) - 1)::numeric / count(*) OVER (PARTITION BY v.c3 > 0)))::int::text"
         }
