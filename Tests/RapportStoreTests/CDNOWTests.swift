@@ -87,7 +87,8 @@ struct CDNOWTests {
             #expect(summary.result.duplicates == 0)
 
             func ask(_ text: String) async throws -> QueryResult {
-                let result = try #require(try await store.query(text, tenant: tenant, options: Self.options).last)
+                let results = try await store.query(text, tenant: tenant, options: Self.options)
+                let result = try #require(results.last)
                 #expect(!result.truncated, "`\(text)` was cut at the row cap")
                 return result
             }
