@@ -165,6 +165,11 @@ import Testing
         check("lifecycle stage retention = ⟨orders + 1⟩", [
             Expected(code: "type-mismatch", message: "a lifecycle stage needs a condition, found a number"),
         ])
+        let broken = Fixtures.catalog(with: [Definition(kind: .stage, name: "stage.inspire", source: "did gone_event")])
+        check("count profiles where ⟨stage⟩ = \"inspire\"", [
+            Expected(code: "broken-definition", message: "the saved rule of lifecycle stage `inspire` no longer checks against the catalogue",
+                     hint: "define it again: `lifecycle stage inspire = …`"),
+        ], catalog: broken)
         check("count profiles where ⟨tier > 3⟩", [
             Expected(code: "type-mismatch", message: "cannot use `>` on text and a number"),
         ])

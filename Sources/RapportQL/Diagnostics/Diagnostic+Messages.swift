@@ -107,6 +107,11 @@ extension Diagnostic {
         Diagnostic(code: "bad-setting", message: message, range: range, hint: hint)
     }
 
+    static func brokenStageRule(_ range: SourceRange, stage: String) -> Diagnostic {
+        Diagnostic(code: "broken-definition", message: "the saved rule of lifecycle stage `\(stage)` no longer checks against the catalogue",
+                   range: range, hint: "define it again: `lifecycle stage \(stage) = …`")
+    }
+
     static func badFunnel(_ range: SourceRange, _ message: String, hint: String? = nil) -> Diagnostic {
         Diagnostic(code: "bad-funnel", message: message, range: range, hint: hint)
     }

@@ -48,8 +48,9 @@ struct SQLWriter {
     var inlineAggregates = false
     /// Set when an aggregate is written: which conditions go to HAVING.
     var touchedAggregate = false
-    /// Set when the level reads `tier` or `rfm`: the ranking subquery is joined.
+    /// Set when the level reads `tier` or `rfm` (those in `ranked`): the ranking subquery is joined.
     var ranking: ValueSettings?
+    var ranked: Set<ValueField> = []
 
     init(source: TypedQuery.Source) {
         self.source = source
@@ -90,6 +91,7 @@ struct SQLWriter {
         aggregates = []
         conditions = []
         ranking = nil
+        ranked = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
         if Self.countsFromEvents(level, first: first, source: source) {
             var filters = ["NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)"]
@@ -176,7 +178,7 @@ struct SQLWriter {
         }
         if let settings = ranking {
             sql += "\n" + rankingJoin(settings)
-            if groupedJoin { groupBy += ["vr.tier", "vr.rfm"] }
+            if groupedJoin { groupBy += ranked.map { "vr.\($0.rawValue)" }.sorted() }
         }
         if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
         if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }

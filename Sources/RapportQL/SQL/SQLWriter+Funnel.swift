@@ -2,9 +2,10 @@
 /// "Funnels"): `profile_id`, `b` (the breakdown), `r1…rk` (whether it reached each step),
 /// `d1…dk` (the time from the previous required step's match) and `last_step`.
 ///
-/// Sequential and `any` funnels read each step's events once: the entries from the first
-/// step's events grouped by profile, then each later step's events joined to the profiles
-/// that reached the step before (a hash join on the profile), keeping the first match. A
+/// A sequential funnel takes its entries from the first step's events grouped by profile,
+/// then probes, per entered profile, for each later step's first match (by the events'
+/// (name, profile, ts) index), so a step reads only the events of the profiles still in it.
+/// `order any` joins each step's events to the entries and keeps each step's first match. A
 /// strict funnel needs each profile's whole event order, so it numbers the events of the
 /// profiles that entered.
 extension SQLWriter {
@@ -55,9 +56,16 @@ extension SQLWriter {
         }
     }
 
-    /// The final relation from per-step columns `t` (match time) of `s1…sk` and `x.x`.
+    /// Whether the match at `time` counts: it exists and comes before the first excluded event
+    /// (`x.x`, when the funnel excludes any).
+    static func matched(_ time: String, _ funnel: TypedFunnel) -> String {
+        "(\(time) IS NOT NULL" + (funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR \(time) < x.x)") + ")"
+    }
+
+    /// The final relation from each step's match time and whether it is reached; `entered`
+    /// is a condition the entered profiles must meet besides being live.
     mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String,
-                               breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
+                               entered: String? = nil, breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
         let k = funnel.steps.count
         var reached: [String] = []
         for index in 0..<k {
@@ -94,7 +102,8 @@ extension SQLWriter {
         if case .profile(let expr)? = funnel.breakdown {
             sql += "\nLEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)"
         }
-        sql += "\nWHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(entry) AND m.merged_into IS NOT NULL)"
+        sql += "\nWHERE " + (entered.map { "\($0)\n  AND " } ?? "")
+            + "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(entry) AND m.merged_into IS NOT NULL)"
         return sql
     }
 
@@ -181,9 +190,7 @@ extension SQLWriter {
             from += "\nLEFT JOIN LATERAL (SELECT min(e.ts) AS x FROM events e WHERE " + bounds.joined(separator: " AND ") + ") x ON TRUE"
         }
         let times = (0..<k).map { "\(alias($0)).t" }
-        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR %.t < x.x)"
-        let reached = (0..<k).map { "(\(alias($0)).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: alias($0)) + ")" }
-        return funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s1.profile_id",
+        return funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel) }, entry: "s1.profile_id",
                             breakdownColumn: { "\(alias($0)).b" })
     }
 
@@ -208,8 +215,7 @@ extension SQLWriter {
             ctes.append("x AS (\(exclusion))")
             from += " LEFT JOIN x ON x.profile_id = s0.profile_id"
         }
-        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR s%.t < x.x)"
-        let matched = (0..<k).map { "(s\($0 + 1).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: "\($0 + 1)") + ")" }
+        let matched = (0..<k).map { Self.matched("s\($0 + 1).t", funnel) }
         // Step j is reached with its own match and every required step's before it; its time
         // is the latest of them.
         var reached: [String] = []
@@ -219,11 +225,9 @@ extension SQLWriter {
             reached.append("(" + needed.map { matched[$0] }.joined(separator: " AND ") + ")")
             times.append(needed.count == 1 ? "s\(index + 1).t" : "greatest(" + needed.map { "s\($0 + 1).t" }.joined(separator: ", ") + ")")
         }
-        // Step 1 is reached only with its own match here (the entry may be another step's event).
+        // Only profiles whose step 1 matched count (the entry may be another step's event).
         return "WITH " + ctes.joined(separator: ",\n") + "\n"
-            + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s0.profile_id")
-                .replacingOccurrences(of: "SELECT s0.profile_id AS profile_id", with: "SELECT s0.profile_id AS profile_id")
-                .replacingOccurrences(of: "\nWHERE NOT EXISTS", with: "\nWHERE \(reached[0])\n  AND NOT EXISTS")
+            + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s0.profile_id", entered: reached[0])
     }
 
     /// `order strict`: each match is the event right after the previous one in the profile's
@@ -256,7 +260,7 @@ extension SQLWriter {
             var select = ["s.profile_id", "s.t1"]
             var joins = ""
             var position = "s.rn"
-            var previousTime = "s.t"
+            let previousTime = "s.t"
             for optional in index..<min(next, k) {
                 let alias = "n\(optional + 1)"
                 var on = ["\(alias).profile_id = s.profile_id", "\(alias).rn = \(position) + 1", "\(alias).c\(optional + 1)"]
@@ -294,8 +298,7 @@ extension SQLWriter {
             from += " LEFT JOIN x ON x.profile_id = s1.profile_id"
         }
         let times = (0..<k).map { "s\($0 + 1).t" }
-        let excluded = funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR s%.t < x.x)"
-        let reached = (0..<k).map { "(s\($0 + 1).t IS NOT NULL" + excluded.replacingOccurrences(of: "%", with: "\($0 + 1)") + ")" }
-        return "WITH " + ctes.joined(separator: ",\n") + "\n" + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s1.profile_id")
+        return "WITH " + ctes.joined(separator: ",\n") + "\n"
+            + funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel) }, entry: "s1.profile_id")
     }
 }

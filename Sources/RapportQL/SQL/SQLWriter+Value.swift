@@ -1,3 +1,5 @@
+import Foundation
+
 /// Customer-value fields and lifecycle stages in a profile question (Grammar/README.md,
 /// "Customer value"). The per-profile sums are columns of the level's events pass like any
 /// event aggregate; `tier` and `rfm` rank every live profile, so they come from a ranking
@@ -59,12 +61,10 @@ extension SQLWriter {
             }
             guard !terms.isEmpty else { return "0::numeric" }
             return "round((" + terms.joined(separator: " ") + ")::numeric, 2)"
-        case .tier:
+        case .tier, .rfm:
             ranking = settings
-            return "vr.tier"
-        case .rfm:
-            ranking = settings
-            return "vr.rfm"
+            ranked.insert(field)
+            return "vr.\(field.rawValue)"
         }
     }
 
@@ -74,28 +74,33 @@ extension SQLWriter {
             + " END)"
     }
 
-    /// The ranking of every live profile: `tier` by clv, and `rfm` among customers.
+    /// The ranking of every live profile for the fields in `ranked`: `tier` by clv, `rfm`
+    /// among customers (each a sort of every profile, so only those read are computed).
     mutating func rankingJoin(_ settings: ValueSettings) -> String {
-        let settingsValue = settings
-        func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settingsValue), field.type) }
+        func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settings), field.type) }
+        // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
-        let names = ValueSettings.tierNames.map { bind(.text($0)) }.joined(separator: ", ")
-        let tier = "(ARRAY[\(names)])[\(tierIndex(settings, alias: "v")) + 1]"
-        func score(_ column: String) -> String {
-            "(1 + floor(5 * (rank() OVER (PARTITION BY v.c3 > 0 ORDER BY \(column)) - 1)::numeric / count(*) OVER (PARTITION BY v.c3 > 0)))::int::text"
+        var columns = ["v.c1 AS profile_id"]
+        if ranked.contains(.tier) {
+            let names = ValueSettings.tierNames.map { bind(.text($0)) }.joined(separator: ", ")
+            columns.append("(ARRAY[\(names)])[\(tierIndex(settings, alias: "v")) + 1] AS tier")
         }
-        let rfm = "CASE WHEN v.c3 > 0 THEN \(score("v.c4")) || \(score("v.c3")) || \(score("v.c5")) END"
-        return "LEFT JOIN (SELECT v.c1 AS profile_id, \(tier) AS tier, \(rfm) AS rfm FROM (SELECT q.*, "
+        if ranked.contains(.rfm) {
+            func score(_ column: String) -> String {
+                "(1 + floor(5 * (rank() OVER (PARTITION BY v.c3 > 0 ORDER BY \(column)) - 1)::numeric / count(*) OVER (PARTITION BY v.c3 > 0)))::int::text"
+            }
+            columns.append("CASE WHEN v.c3 > 0 THEN \(score("v.c4")) || \(score("v.c3")) || \(score("v.c5")) END AS rfm")
+        }
+        return "LEFT JOIN (SELECT " + columns.joined(separator: ", ") + " FROM (SELECT q.*, "
             + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM (\(rows)) q) v) vr ON vr.profile_id = p.id"
     }
 
     /// A subquery of every live profile with columns `c1` (its id) and `c2…` (the
     /// expressions, in a profile's context), written as a level of its own.
     mutating func profileRows(_ columns: [TypedExpr]) -> String {
-        let saved = (aggregates, conditions, inlineAggregates, touchedAggregate, ranking)
-        defer { (aggregates, conditions, inlineAggregates, touchedAggregate, ranking) = saved }
+        let saved = (aggregates, conditions, inlineAggregates, touchedAggregate, ranking, ranked)
+        defer { (aggregates, conditions, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
         inlineAggregates = false
-        ranking = nil
         var level = Level()
         level.columns = ([TypedExpr(.profileColumn("id"), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
         let (sql, _) = self.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true)
@@ -121,4 +126,3 @@ extension SQLWriter {
     }
 }
 
-import Foundation

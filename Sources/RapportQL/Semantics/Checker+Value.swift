@@ -67,6 +67,7 @@ extension Checker {
         let source = Self.definitionText(script.text(of: SourceRange(firstStart, statement.range.end)))
         let saved = Definition(kind: .setting, name: "value." + setting, source: source)
         localDefinitions[saved.name] = saved
+        settingsCache = nil
         return .define(saved, uses: [])
     }
 
@@ -88,7 +89,8 @@ extension Checker {
     }
 
     /// The settings in effect: those saved (or set earlier in the script) over the defaults.
-    func valueSettings() -> ValueSettings {
+    mutating func valueSettings() -> ValueSettings {
+        if let settingsCache { return settingsCache }
         var settings = ValueSettings.defaults
         for setting in Self.settingNames {
             guard let saved = definition("value." + setting), saved.kind == .setting else { continue }
@@ -109,11 +111,12 @@ extension Checker {
             default: if percents.count == 4 { settings.tiers = percents }
             }
         }
+        settingsCache = settings
         return settings
     }
 
     /// `show value settings`.
-    func settingsRows() -> [(setting: String, value: String, isDefault: Bool)] {
+    mutating func settingsRows() -> [(setting: String, value: String, isDefault: Bool)] {
         let settings = valueSettings()
         func flows(_ list: [ValueSettings.Flow]) -> String {
             list.map { Self.quotedName($0.event) + "." + Self.quotedName($0.property) }.joined(separator: ", ")
@@ -138,7 +141,7 @@ extension Checker {
     // MARK: Value fields and stages
 
     mutating func valueField(_ name: Name) -> TypedExpr? {
-        if name.text == "stage" { return stageExpr() }
+        if name.text == "stage" { return stageExpr(at: name.range) }
         guard let field = ValueField(rawValue: name.text) else { return nil }
         return TypedExpr(.value(field, valueSettings()), field.type)
     }
@@ -161,13 +164,15 @@ extension Checker {
         return .define(saved, uses: uses.sorted())
     }
 
-    /// `stage`: the stages' rules, highest first.
-    mutating func stageExpr() -> TypedExpr? {
+    /// `stage` (used at `range`): the stages' rules, highest first. A saved rule that no
+    /// longer checks is reported there, as a broken definition.
+    mutating func stageExpr(at range: SourceRange) -> TypedExpr? {
+        let settings = valueSettings()
         var rules: [(LifecycleStage, TypedExpr)] = []
         for stage in LifecycleStage.allCases.reversed() {
             let key = "stage." + stage.rawValue
             guard let saved = definition(key), saved.kind == .stage else {
-                rules.append((stage, defaultRule(stage)))
+                rules.append((stage, Self.defaultRule(stage, settings)))
                 continue
             }
             if let done = expanded[key]?.first {
@@ -175,19 +180,20 @@ extension Checker {
                 continue
             }
             // A rule that reads `stage` would never finish.
+            let at = Name("stage", range)
             guard !expanding.contains(key) else {
-                report(.definitionCycle(Name(stage.rawValue, SourceRange(0, 0)), through: expanding))
+                report(.definitionCycle(at, through: expanding))
                 return nil
             }
-            let (tokens, _) = Lexer.tokenize(saved.source)
-            var parser = Parser(tokens: tokens)
-            guard let expr = try? parser.parseExpression(), parser.atEnd else {
-                report(.brokenDefinition(Name("stage", SourceRange(0, 0)), kind: "lifecycle stage \(stage.rawValue)"))
-                return nil
-            }
+            let count = diagnostics.count
+            let (_, expr) = parseSaved(saved, at: at) { parser throws(Parser.Failure) in try parser.parseExpression() }
             expanding.append(key)
             defer { expanding.removeLast() }
-            guard let typed = condition(expr, in: .profile, what: "a lifecycle stage") else { return nil }
+            guard let expr, let typed = condition(expr, in: .profile, what: "a lifecycle stage"), diagnostics.count == count else {
+                diagnostics.removeSubrange(count...)
+                report(.brokenStageRule(range, stage: stage.rawValue))
+                return nil
+            }
             expanded[key] = [typed]
             rules.append((stage, typed))
         }
@@ -195,8 +201,7 @@ extension Checker {
     }
 
     /// The default rule of `stage` (Grammar/README.md).
-    func defaultRule(_ stage: LifecycleStage) -> TypedExpr {
-        let settings = valueSettings()
+    static func defaultRule(_ stage: LifecycleStage, _ settings: ValueSettings) -> TypedExpr {
         func number(_ text: String) -> TypedExpr { TypedExpr(.number(text), .number) }
         func did(_ aggregate: EventAggregate) -> TypedExpr {
             TypedExpr(.binary(.greater, TypedExpr(.eventAggregate(aggregate), .number), number("0")), .boolean)
@@ -327,8 +332,9 @@ extension Checker {
             ok = false
         }
         guard ok, steps.count == funnel.steps.count else { return nil }
-        if let (names, attribution) = byOption {
-            guard let breakdown = funnelBreakdown(names, attribution: attribution, funnel: result) else { return nil }
+        if let (names, words) = byOption {
+            guard let attribution = funnelAttribution(words, steps: steps.count),
+                  let breakdown = funnelBreakdown(names, attribution: attribution, funnel: result) else { return nil }
             result.breakdown = breakdown
         }
         return result
@@ -338,21 +344,22 @@ extension Checker {
         eventTarget(Expr(.field([event]), event.range)).map(\.0)
     }
 
-    /// `by F [attribute …]`: a property of the attributed step's event, or a profile field.
-    mutating func funnelBreakdown(_ names: [Name], attribution: [Name], funnel: TypedFunnel) -> TypedFunnel.Breakdown? {
-        var attributed = TypedFunnel.Attribution.first
-        if let word = attribution.first?.text {
-            switch word {
-            case "last": attributed = .last
-            case "step":
-                guard attribution.count == 2, let number = Int(attribution[1].text), number >= 1, number <= funnel.steps.count else {
-                    report(.badFunnel(attribution.last?.range ?? attribution[0].range, "the funnel has steps 1 to \(funnel.steps.count)"))
-                    return nil
-                }
-                attributed = .step(number)
-            default: attributed = .first
+    /// `attribute first | last | step N` (nothing: first).
+    mutating func funnelAttribution(_ words: [Name], steps: Int) -> TypedFunnel.Attribution? {
+        switch words.first?.text {
+        case "last": return .last
+        case "step":
+            guard words.count == 2, let number = Int(words[1].text), number >= 1, number <= steps else {
+                report(.badFunnel(words[words.count - 1].range, "the funnel has steps 1 to \(steps)"))
+                return nil
             }
+            return .step(number)
+        default: return .first
         }
+    }
+
+    /// `by F`: a property of the attributed step's event, or a profile field.
+    mutating func funnelBreakdown(_ names: [Name], attribution attributed: TypedFunnel.Attribution, funnel: TypedFunnel) -> TypedFunnel.Breakdown? {
         let range = SourceRange(names[0].range.start, names[names.count - 1].range.end)
         let selector: EventSelector
         switch attributed {
@@ -364,7 +371,7 @@ extension Checker {
         let eventName: String? = { if case .track(let name) = selector { return name }; if case .type(let name) = selector { return name }; return nil }()
         let isEventField = !first.quoted && (first.text == "props" || first.text == "context") && names.count >= 2
         let isProperty = names.count == 1 && catalog.propertyType(event: eventName, name: first.text) != nil
-            && profileFieldKind(first.text) == nil
+            && !isProfileFieldButTrait(first.text)
         if isEventField || isProperty {
             guard let expr = eventField(names, range: range, event: eventName, bareProperties: true) else { return nil }
             return .event(expr, attributed)
@@ -374,11 +381,9 @@ extension Checker {
     }
 
     /// Whether `name` is a profile field other than a trait (built-in, identity kind, metric, value field).
-    func profileFieldKind(_ name: String) -> String? {
-        if Self.profileBuiltins[name] != nil || Self.valueBuiltins.contains(name) { return "built-in" }
-        if catalog.identityKinds.contains(where: { $0.name == name }) { return "identity" }
-        if let saved = definition(name), saved.kind == .metric { return "metric" }
-        return nil
+    func isProfileFieldButTrait(_ name: String) -> Bool {
+        Self.profileBuiltins[name] != nil || Self.valueBuiltins.contains(name)
+            || catalog.identityKinds.contains { $0.name == name } || definition(name)?.kind == .metric
     }
 
     // MARK: Reports
@@ -388,15 +393,10 @@ extension Checker {
         case "funnel":
             guard let name = report.name, var funnel = savedFunnel(name) else { return nil }
             if let by = report.by {
-                let attribution: TypedFunnel.Attribution
-                if case .event(_, let saved)? = funnel.breakdown { attribution = saved } else { attribution = .first }
-                let words: [Name]
-                switch attribution {
-                case .first: words = []
-                case .last: words = [Name("last", report.range)]
-                case .step(let n): words = [Name("step", report.range), Name("\(n)", report.range)]
-                }
-                guard let breakdown = funnelBreakdown(by, attribution: words, funnel: funnel) else { return nil }
+                // The funnel's own attribution still says which step's event is read.
+                var attribution = TypedFunnel.Attribution.first
+                if case .event(_, let saved)? = funnel.breakdown { attribution = saved }
+                guard let breakdown = funnelBreakdown(by, attribution: attribution, funnel: funnel) else { return nil }
                 funnel.breakdown = breakdown
             }
             if let window = report.window {
@@ -423,7 +423,7 @@ extension Checker {
                 guard let expr = field(names, range: range, in: .profile) else { return nil }
                 by = expr
             }
-            guard let stage = stageExpr() else { return nil }
+            guard let stage = stageExpr(at: report.range) else { return nil }
             return .report(.lifecycle(by: by, stage: stage))
         case "retention":
             var since: TypedExpr?
@@ -433,7 +433,7 @@ extension Checker {
             }
             return .report(.retention(period: report.period?.text ?? "month", since: since, valueSettings()))
         case "value chain":
-            guard let stage = stageExpr() else { return nil }
+            guard let stage = stageExpr(at: report.range) else { return nil }
             return .report(.valueChain(valueSettings(), stage: stage))
         case "value settings":
             return .report(.settings(settingsRows()))

@@ -12,6 +12,8 @@ public struct Checker {
     var uses: Set<String> = []
     /// Checked segment predicates and metrics, by name.
     var expanded: [String: [TypedExpr]] = [:]
+    /// The value settings in effect, once read (a `set value` in the script clears it).
+    var settingsCache: ValueSettings?
 
     public static func check(_ script: Script, catalog: any Catalog) -> (statements: [TypedStatement?], diagnostics: [Diagnostic]) {
         var checker = Checker(catalog: catalog)
