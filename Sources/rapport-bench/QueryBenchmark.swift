@@ -22,6 +22,8 @@ struct QueryBenchmark: AsyncParsableCommand {
     @Option(help: "Compilations timed per question.") var compilations = 2_000
     @Option(help: "Which questions: query (the 14 RQL questions), value (funnel and value reports) or all.")
     var questions = "query"
+    @Option(help: "Only the questions with these names (comma-separated).") var only: String?
+    @Flag(help: "Print each compiled query's SQL and its EXPLAIN ANALYZE plan instead of timing it.") var explain = false
 
     /// The benchmark's fixed now: two weeks after the generated data's last events.
     static let now = "2024-03-15 00:00:00+00"
@@ -40,13 +42,16 @@ struct QueryBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         let url = try DatabaseURL(databaseURL)
         let (slug, runs, compilations) = (tenant, runs, compilations)
-        let chosen: [QueryQuestion]
+        let all: [QueryQuestion]
         switch questions {
-        case "query": chosen = QueryQuestion.all
-        case "value": chosen = QueryQuestion.value
-        case "all": chosen = QueryQuestion.all + QueryQuestion.value
+        case "query": all = QueryQuestion.all
+        case "value": all = QueryQuestion.value
+        case "all": all = QueryQuestion.all + QueryQuestion.value
         default: throw ValidationError("--questions is query, value or all.")
         }
+        let names = only.map { Set($0.split(separator: ",").map(String.init)) }
+        let chosen = all.filter { names?.contains($0.name) ?? true }
+        let explain = explain
         try await Store.withStore(.url(url), logger: logger) { store in
             guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
             _ = try await store.query("""
@@ -73,6 +78,16 @@ struct QueryBenchmark: AsyncParsableCommand {
                     continue
                 }
                 let compileMicros = compileTime.seconds * 1e6 / Double(compilations)
+                if explain {
+                    print("-- \(question.name)\n\(compiled.sql)\n")
+                    try await store.withTenant(tenant, readOnly: true) { connection in
+                        try await Store.prepareForQueries(connection, logger: store.logger)
+                        var query = Self.postgresQuery(compiled)
+                        query.sql = "EXPLAIN (ANALYZE, BUFFERS) " + query.sql
+                        for try await line in try await connection.query(query, logger: store.logger).decode(String.self) { print(line) }
+                    }
+                    continue
+                }
                 let (same, rows) = try await store.withTenant(tenant, readOnly: true) { connection in
                     try await Self.compare(compiled, question.sql, on: connection, logger: store.logger)
                 }

@@ -17,7 +17,7 @@ extension SQLWriter {
         case .track(let name): parts.append("e.type = 'track' AND e.name = \(bind(.text(name)))")
         case .type(let type): parts.append("e.type = \(bind(.text(type)))")
         }
-        if let filter { parts.append("COALESCE(\(expr(filter, .event)), FALSE)") }
+        if let filter { parts.append(truth(filter, .event)) }
         return parts.isEmpty ? "TRUE" : parts.joined(separator: " AND ")
     }
 
@@ -57,15 +57,16 @@ extension SQLWriter {
     }
 
     /// Whether the match at `time` counts: it exists and comes before the first excluded event
-    /// (`x.x`, when the funnel excludes any).
-    static func matched(_ time: String, _ funnel: TypedFunnel) -> String {
-        "(\(time) IS NOT NULL" + (funnel.excludes.isEmpty ? "" : " AND (x.x IS NULL OR \(time) < x.x)") + ")"
+    /// (`exclusion`, when the funnel excludes any).
+    static func matched(_ time: String, _ funnel: TypedFunnel, exclusion: String = "x.x") -> String {
+        "(\(time) IS NOT NULL" + (funnel.excludes.isEmpty ? "" : " AND (\(exclusion) IS NULL OR \(time) < \(exclusion))") + ")"
     }
 
     /// The final relation from each step's match time and whether it is reached; `entered`
     /// is a condition the entered profiles must meet besides being live.
     mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String,
-                               entered: String? = nil, breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
+                               entered: String? = nil, liveChecked: Bool = false,
+                               breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
         let k = funnel.steps.count
         var reached: [String] = []
         for index in 0..<k {
@@ -102,9 +103,15 @@ extension SQLWriter {
         if case .profile(let expr)? = funnel.breakdown {
             sql += "\nLEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)"
         }
-        sql += "\nWHERE " + (entered.map { "\($0)\n  AND " } ?? "")
-            + "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(entry) AND m.merged_into IS NOT NULL)"
+        var conditions = entered.map { [$0] } ?? []
+        if !liveChecked { conditions.append(Self.live(entry)) }
+        if !conditions.isEmpty { sql += "\nWHERE " + conditions.joined(separator: "\n  AND ") }
         return sql
+    }
+
+    /// Whether the profile `id` is live (not merged into another).
+    static func live(_ id: String) -> String {
+        "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(id) AND m.merged_into IS NOT NULL)"
     }
 
     /// The exclusion bound: each entered profile's first excluded event at or after the entry.
@@ -125,24 +132,34 @@ extension SQLWriter {
         return columns.joined(separator: ", ")
     }
 
-    /// The first event in event order (after `bounds`) that matches a step, for profile `s1`'s
-    /// row: a LATERAL probe, by the events' (name, profile, ts) index for a named step, so a
-    /// step reads only the events of the profiles still in the funnel.
-    mutating func probe(_ events: EventSelector, _ filter: TypedExpr?, bounds: [String], message: Bool, breakdown: String?,
-                        alias: String) -> String {
+    /// The first event in event order (after `bounds`, before `limits`) that matches a step,
+    /// for profile `s1`'s row: a LATERAL probe, by the events' (name, profile, ts) index for a
+    /// named step, so a step reads only the events of the profiles still in the funnel. When
+    /// only the time is needed, the probe is `min(ts)` (one index-only read) and `limits` (on
+    /// `t`) drop a match that comes too late.
+    mutating func probe(_ events: EventSelector, _ filter: TypedExpr?, bounds: [String], limits: [String], message: Bool,
+                        breakdown: String?, alias: String) -> String {
+        let conditions = ["e.profile_id = s1.profile_id", selectorCondition(events, filter)] + bounds
+        guard message || breakdown != nil else {
+            let having = limits.isEmpty ? "" : " HAVING " + limits.map { $0.replacingOccurrences(of: "{t}", with: "min(e.ts)") }
+                .joined(separator: " AND ")
+            return "LEFT JOIN LATERAL (SELECT min(e.ts) AS t FROM events e WHERE " + conditions.joined(separator: " AND ")
+                + having + ") \(alias) ON TRUE"
+        }
         var columns = ["e.ts AS t"]
         if message { columns.append("e.message_id AS m") }
         if let breakdown { columns.append("\(breakdown) AS b") }
-        let conditions = ["e.profile_id = s1.profile_id", selectorCondition(events, filter)] + bounds
-        // Without a tie to break, the earliest time is all that is needed (an index-only read).
-        let order = message || breakdown != nil ? Self.eventOrder : "e.ts"
-        return "LEFT JOIN LATERAL (SELECT " + columns.joined(separator: ", ") + " FROM events e WHERE "
-            + conditions.joined(separator: " AND ") + " ORDER BY \(order) LIMIT 1) \(alias) ON TRUE"
+        let inner = "SELECT " + columns.joined(separator: ", ") + " FROM events e WHERE " + conditions.joined(separator: " AND ")
+            + " ORDER BY \(Self.eventOrder) LIMIT 1"
+        guard !limits.isEmpty else { return "LEFT JOIN LATERAL (\(inner)) \(alias) ON TRUE" }
+        return "LEFT JOIN LATERAL (SELECT q.* FROM (\(inner)) q WHERE "
+            + limits.map { $0.replacingOccurrences(of: "{t}", with: "q.t") }.joined(separator: " AND ") + ") \(alias) ON TRUE"
     }
 
-    /// Sequential: the entries (each profile's first step-1 event, grouped by profile), then
-    /// for each later step a probe for its first match at or after the previous required
-    /// step's, so each step reads only the events of the profiles that reached the step before.
+    /// Sequential: the entries (each live profile's first step-1 event, and its first excluded
+    /// event at or after it, from one pass grouped by profile), then for each later step a
+    /// probe for its first match at or after the previous required step's, so each step reads
+    /// only the events of the profiles that reached the step before.
     mutating func sequentialFunnel(_ funnel: TypedFunnel) -> String {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
@@ -152,16 +169,28 @@ extension SQLWriter {
                 needsMessage[earlier] = true
             }
         }
-        var entryWhere = [selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)]
-        if let range = funnel.range { entryWhere += windowCondition("e.ts", range, .event) }
-        var from = "(SELECT e.profile_id, min(e.ts) AS t FROM events e WHERE " + entryWhere.joined(separator: " AND ")
-            + " GROUP BY e.profile_id) s1"
+        var entry = [selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)]
+        if let range = funnel.range { entry += windowCondition("e.ts", range, .event) }
+        let entryCondition = entry.joined(separator: " AND ")
+        var from: String
+        if funnel.excludes.isEmpty {
+            from = "(SELECT e.profile_id, min(e.ts) AS t FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))"
+                + " GROUP BY e.profile_id) s1"
+        } else {
+            // The excluded events come from the same pass: x is the first at or after the entry
+            // (OFFSET 0 keeps it computed once per profile, not once per probe).
+            let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
+            from = "(SELECT g.profile_id, g.t, (SELECT min(u) FROM unnest(g.xs) u WHERE u >= g.t) AS x FROM (SELECT e.profile_id, "
+                + "min(e.ts) FILTER (WHERE \(entryCondition)) AS t, array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs FROM events e"
+                + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
+                + " WHERE g.t IS NOT NULL OFFSET 0) s1"
+        }
         let entryDetail = needsMessage[0] || (Self.carriesBreakdown(funnel, 0) && breakdown != nil)
         var entryAlias = "s1"
         if entryDetail {
             // The entry event itself, for its message id or breakdown value.
-            from += "\n" + probe(funnel.steps[0].events, funnel.steps[0].filter, bounds: ["e.ts = s1.t"], message: needsMessage[0],
-                                 breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil, alias: "s1e")
+            from += "\n" + probe(funnel.steps[0].events, funnel.steps[0].filter, bounds: ["e.ts = s1.t"], limits: [],
+                                 message: needsMessage[0], breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil, alias: "s1e")
             entryAlias = "s1e"
         }
         func alias(_ index: Int) -> String { index == 0 ? entryAlias : "s\(index + 1)" }
@@ -170,28 +199,21 @@ extension SQLWriter {
             let previous = funnel.previousRequired(index) ?? 0
             // The NULL test first: a profile that missed the step before skips the probe.
             var bounds = ["\(alias(previous)).t IS NOT NULL", "e.ts >= \(alias(previous)).t"]
-            if let within = funnel.within { bounds.append("e.ts <= s1.t + \(bind(.interval(within)))") }
-            if let within = step.within { bounds.append("e.ts <= \(alias(previous)).t + \(bind(.interval(within)))") }
             for earlier in 0..<index where !funnel.steps[earlier].optional && Self.overlap(funnel.steps[earlier].events, step.events) {
                 // Never the same event as an earlier step's match: after it in event order.
                 bounds.append("(e.ts > \(alias(earlier)).t OR e.message_id COLLATE \"C\" > \(alias(earlier)).m COLLATE \"C\")")
             }
-            from += "\n" + probe(step.events, step.filter, bounds: bounds, message: needsMessage[index],
+            // A first match past a window, or not before the first excluded event, is no match.
+            var limits: [String] = []
+            if let within = funnel.within { limits.append("{t} <= s1.t + \(bind(.interval(within)))") }
+            if let within = step.within { limits.append("{t} <= \(alias(previous)).t + \(bind(.interval(within)))") }
+            if !funnel.excludes.isEmpty { limits.append("(s1.x IS NULL OR {t} < s1.x)") }
+            from += "\n" + probe(step.events, step.filter, bounds: bounds, limits: limits, message: needsMessage[index],
                                  breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil, alias: alias(index))
         }
-        if !funnel.excludes.isEmpty {
-            // The first excluded event at or after the entry, no later than the last match (a
-            // later one changes nothing), for the profiles that matched a step after the entry.
-            let conditions = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }
-            let last = "greatest(" + (1..<k).map { "\(alias($0)).t" }.joined(separator: ", ") + ")"
-            var bounds = ["\(last) IS NOT NULL", "e.profile_id = s1.profile_id", "(\(conditions.joined(separator: " OR ")))", "e.ts >= s1.t",
-                          "e.ts <= \(last)"]
-            if let within = funnel.within { bounds.append("e.ts <= s1.t + \(bind(.interval(within)))") }
-            from += "\nLEFT JOIN LATERAL (SELECT min(e.ts) AS x FROM events e WHERE " + bounds.joined(separator: " AND ") + ") x ON TRUE"
-        }
         let times = (0..<k).map { "\(alias($0)).t" }
-        return funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel) }, entry: "s1.profile_id",
-                            breakdownColumn: { "\(alias($0)).b" })
+        return funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel, exclusion: "s1.x") },
+                            entry: "s1.profile_id", liveChecked: true, breakdownColumn: { "\(alias($0)).b" })
     }
 
     /// `order any`: every step's first match at or after the entry, the first event of any step.

@@ -30,8 +30,8 @@ extension SQLWriter {
         for index in 0..<k {
             aggregates.append("count(*) FILTER (WHERE f.r\(index + 1)) AS n\(index + 1)")
             if index > 0 {
-                aggregates.append("percentile_cont(0.5) WITHIN GROUP (ORDER BY f.d\(index + 1)) FILTER (WHERE f.r\(index + 1)) AS m\(index + 1)")
-                aggregates.append("percentile_cont(0.9) WITHIN GROUP (ORDER BY f.d\(index + 1)) FILTER (WHERE f.r\(index + 1)) AS p\(index + 1)")
+                // Median and p90 from one sort of the step's times.
+                aggregates.append("percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.d\(index + 1)) FILTER (WHERE f.r\(index + 1)) AS q\(index + 1)")
             }
         }
         let grouped = funnel.breakdown != nil
@@ -39,8 +39,8 @@ extension SQLWriter {
         for (index, step) in funnel.steps.enumerated() {
             let n = "g.n\(index + 1)"
             let previous = funnel.previousRequired(index).map { "\(n)::numeric / NULLIF(g.n\($0 + 1), 0)" } ?? "NULL::numeric"
-            let median = index == 0 ? "NULL::interval" : "g.m\(index + 1)"
-            let p90 = index == 0 ? "NULL::interval" : "g.p\(index + 1)"
+            let median = index == 0 ? "NULL::interval" : "g.q\(index + 1)[1]"
+            let p90 = index == 0 ? "NULL::interval" : "g.q\(index + 1)[2]"
             rows.append("(\(index + 1), \(bind(.text(step.label))), \(step.optional ? "TRUE" : "FALSE"), \(n), \(previous), "
                         + "\(n)::numeric / NULLIF(g.n1, 0), \(median), \(p90))")
         }

@@ -40,15 +40,15 @@ ORDER BY ea.a1 NULLS LAST, p.id;
 
 -- columns: id number, big_eur number, last_amount number
 -- $1 = text "purchase"
--- $2 = text "currency"
--- $3 = text "EUR"
+-- $2 = text "EUR"
+-- $3 = text "currency"
 -- $4 = text "amount"
 -- $5 = bigint 100
 SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (ea.a2)::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint))) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint))) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint)))
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND ((CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint)))
 ORDER BY p.id;
 
 -- columns: id number, signed_up timestamp, last_active timestamp
@@ -118,15 +118,15 @@ ORDER BY p.id;
 
 -- columns: id number, user_id text, google_logins number
 -- $1 = text "login"
--- $2 = text "method"
--- $3 = text "google"
+-- $2 = text "google"
+-- $3 = text "method"
 -- $4 = timestamptz 2024-12-01T00:00:00Z
 -- $5 = text "user_id"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND (CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND (((CASE WHEN jsonb_typeof(e.props -> $2) = 'string' THEN e.props ->> $2 END) = $3) AND (e.ts >= $4::timestamptz)))
+  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND ((CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) AND (e.ts >= $4::timestamptz)))
 ORDER BY p.id;
 
 -- columns: email text, count_refund number, sum_refund_amount number
