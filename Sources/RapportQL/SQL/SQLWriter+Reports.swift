@@ -57,12 +57,6 @@ extension SQLWriter {
         return sql
     }
 
-    /// Every live profile's clv, its rank (by clv descending, then id) and the count.
-    mutating func rankedValue(_ settings: ValueSettings, extra: [TypedExpr] = []) -> String {
-        let rows = profileRows([TypedExpr(.value(.clv, settings), .number)] + extra)
-        return "SELECT q.*, row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM (\(rows)) q"
-    }
-
     /// The tier index (0 platinum … 4 lead) of a ranked row (`rn`, `n`) named `alias`.
     mutating func tierIndex(_ settings: ValueSettings, alias: String = "r") -> String {
         var cumulative = Decimal(0)
@@ -74,35 +68,72 @@ extension SQLWriter {
         return "CASE " + cases.joined(separator: " ") + " ELSE 4 END"
     }
 
-    func tierNames() -> String {
-        "(VALUES " + ValueSettings.tierNames.enumerated().map { "(\($0.offset), '\($0.element)')" }.joined(separator: ", ") + ") tn(i, name)"
+    /// The ranking by clv without visiting every profile: `c` holds the live profiles with
+    /// revenue or cost events (`c1` id, `c2` clv, then `extra`); every other live profile has
+    /// clv 0. `k` counts them: `n` live profiles, `p` with clv above 0, `z` with clv 0, and the
+    /// clv total. `r` ranks the profiles whose clv is not 0 (rank `rn` of `n`): those above 0
+    /// come first, then the block of zeros (ranks p+1 … p+z, ties by id, so no row needs to
+    /// stand for them), then those below 0.
+    mutating func valueRanking(_ settings: ValueSettings, extra: [TypedExpr] = []) -> String {
+        let flows = flowRows([TypedExpr(.value(.clv, settings), .number)] + extra)
+        return """
+            c AS MATERIALIZED (\(flows)),
+            k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+                SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+                       count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
+            r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+                  FROM c, k WHERE c.c2 <> 0)
+            """
+    }
+
+    /// Each tier's index `i`, name, and ranks (lo, hi] against `k`'s count `n`.
+    mutating func tierBounds(_ settings: ValueSettings) -> String {
+        var cumulative = Decimal(0)
+        var bounds: [String] = []
+        for share in settings.tiers {
+            cumulative += Decimal(string: share) ?? 0
+            bounds.append("ceil(\(bind(.numeric("\(cumulative)"))) * k.n)")
+        }
+        bounds.append("k.n")
+        let rows = ValueSettings.tierNames.enumerated().map { index, name in
+            "(\(index), '\(name)', \(index == 0 ? "0" : bounds[index - 1]), \(bounds[index]))"
+        }
+        return "(VALUES " + rows.joined(separator: ", ") + ") tn(i, name, lo, hi)"
+    }
+
+    /// Per tier (`tn` of `tierBounds`, beside `k`): `g` the non-zero profiles' count, sum,
+    /// min and max; `zr.zeros` how many of the zero block fall in the tier.
+    mutating func tierTable(_ settings: ValueSettings) -> String {
+        """
+        k CROSS JOIN LATERAL \(tierBounds(settings))
+        LEFT JOIN (SELECT \(tierIndex(settings)) AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
+                   FROM r GROUP BY 1) g ON g.i = tn.i
+        CROSS JOIN LATERAL (SELECT greatest(0, least(tn.hi, k.p + k.z) - greatest(tn.lo, k.p)) AS zeros) zr
+        """
     }
 
     mutating func tiersReport(_ settings: ValueSettings) -> String {
-        let ranked = rankedValue(settings)
-        let tier = tierIndex(settings)
+        let ranking = valueRanking(settings)
+        let table = tierTable(settings)
         return """
-            WITH r AS (\(ranked)),
-            t AS (SELECT \(tier) AS i, r.c2 AS clv FROM r r),
-            a AS (SELECT count(*) AS n, COALESCE(sum(r.c2), 0) AS total FROM r)
-            SELECT tn.name, count(t.clv)::text, (count(t.clv)::numeric / NULLIF(min(a.n), 0))::text, COALESCE(sum(t.clv), 0)::text,
-                   (COALESCE(sum(t.clv), 0) / NULLIF(min(a.total), 0))::text, min(t.clv)::text, max(t.clv)::text
-            FROM \(tierNames()) CROSS JOIN a LEFT JOIN t ON t.i = tn.i
-            GROUP BY tn.i, tn.name
+            WITH \(ranking)
+            SELECT tn.name, (COALESCE(g.n, 0) + zr.zeros)::text, ((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text,
+                   COALESCE(g.value, 0)::text, (COALESCE(g.value, 0) / NULLIF(k.total, 0))::text,
+                   (CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text,
+                   (CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text
+            FROM \(table)
             ORDER BY tn.i
             """
     }
 
     mutating func paretoReport(top: String, _ settings: ValueSettings) -> String {
-        let ranked = rankedValue(settings)
+        let ranking = valueRanking(settings)
         let share = bind(.numeric(top))
         return """
-            WITH r AS (\(ranked))
-            SELECT \(share)::text, k::text, value::text, total::text, (value / NULLIF(total, 0))::text
-            FROM (SELECT ceil(\(share) * count(*))::bigint AS k,
-                         COALESCE(sum(r.c2) FILTER (WHERE r.rn <= ceil(\(share) * r.n)), 0) AS value,
-                         COALESCE(sum(r.c2), 0) AS total
-                  FROM r) s
+            WITH \(ranking)
+            SELECT \(share)::text, ceil(\(share) * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text,
+                   (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
+            FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil(\(share) * r.n)) AS value FROM r) s
             """
     }
 
@@ -133,7 +164,8 @@ extension SQLWriter {
         var columns: [String] = []
         if let by { columns.append(output("g.b", type: by.type)) }
         columns += ["v.stage", "v.profiles::text", "v.reached::text", "v.conversion::text"]
-        var sql = "WITH s AS (SELECT \(by == nil ? "" : "q.c3 AS b, ")\(index) AS si FROM (\(rows)) q WHERE q.c2 IS NOT NULL)\n"
+        // Materialized: each profile's stage is worked out once, not once per count below.
+        var sql = "WITH s AS MATERIALIZED (SELECT \(by == nil ? "" : "q.c3 AS b, ")\(index) AS si FROM (\(rows) OFFSET 0) q WHERE q.c2 IS NOT NULL)\n"
         sql += "SELECT " + columns.joined(separator: ", ")
         sql += "\nFROM (SELECT \(by == nil ? "" : "s.b, ")\(aggregates) FROM s\(by == nil ? "" : " GROUP BY s.b")) g"
         sql += "\nCROSS JOIN LATERAL (VALUES \(values)) v(i, stage, profiles, reached, conversion)"
@@ -172,10 +204,10 @@ extension SQLWriter {
 
     mutating func valueChainReport(_ settings: ValueSettings, stage: TypedExpr) -> String {
         let orders = TypedExpr(.value(.orders, settings), .number)
-        let ranked = rankedValue(settings, extra: [orders, stage])
-        let tier = tierIndex(settings)
-        let stageIndex = stageIndex("r.c4")
-        let (stageAggregates, stageValues) = stageRows("r", grouped: false)
+        let ranking = valueRanking(settings, extra: [orders])
+        let stages = profileRows([stage])
+        let stageIndex = stageIndex("q.c2")
+        let (stageAggregates, stageValues) = stageRows("q", grouped: false)
         let live = "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = %.profile_id AND m.merged_into IS NOT NULL)"
         func liveOf(_ alias: String) -> String { live.replacingOccurrences(of: "%", with: alias) }
         let campaign = "COALESCE(\(typedJSON("e.props", key: bind(.text("campaign")), type: .text)), "
@@ -197,8 +229,9 @@ extension SQLWriter {
             """,
             """
             SELECT 1, 1 + x.o, 1 + tn.i, tn.name, \(names[0]), x.measure, x.value
-            FROM \(tierNames()) LEFT JOIN (SELECT t.i, count(*) AS n, sum(t.clv) AS value FROM t GROUP BY t.i) tv ON tv.i = tn.i
-            CROSS JOIN LATERAL (VALUES (0, \(m("tier_profiles")), COALESCE(tv.n, 0)::numeric), (1, \(m("tier_value")), COALESCE(tv.value, 0))) x(o, measure, value)
+            FROM \(tierTable(settings))
+            CROSS JOIN LATERAL (VALUES (0, \(m("tier_profiles")), (COALESCE(g.n, 0) + zr.zeros)::numeric),
+                (1, \(m("tier_value")), COALESCE(g.value, 0))) x(o, measure, value)
             """,
             // Intimacy.
             """
@@ -213,9 +246,11 @@ extension SQLWriter {
             // Network: by the source of each profile's first event.
             """
             SELECT 3, x.o2, 0, nw.source, \(names[2]), x.measure, x.value
-            FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE r.c3 > 0) AS customers, sum(r.c2) AS value
-                  FROM r LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e
-                                    ORDER BY e.profile_id, \(Self.eventOrder)) acq ON acq.profile_id = r.c1
+            FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
+                  FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e
+                                    ORDER BY e.profile_id, \(Self.eventOrder)) acq ON acq.profile_id = p.id
+                  LEFT JOIN c ON c.c1 = p.id
+                  WHERE p.merged_into IS NULL
                   GROUP BY acq.source) nw
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), nw.n::numeric), (2, \(m("customers")), nw.customers::numeric),
                 (3, \(m("value")), nw.value)) x(o2, measure, value)
@@ -233,16 +268,15 @@ extension SQLWriter {
             // Lifecycle.
             """
             SELECT 5, x.o2, v.i, v.stage, \(names[4]), x.measure, x.value
-            FROM (SELECT \(stageAggregates) FROM (SELECT \(stageIndex) AS si FROM r WHERE r.c4 IS NOT NULL) r) g
+            FROM (SELECT \(stageAggregates) FROM (SELECT \(stageIndex) AS si FROM (\(stages) OFFSET 0) q WHERE q.c2 IS NOT NULL) q) g
             CROSS JOIN LATERAL (VALUES \(stageValues)) v(i, stage, profiles, reached, conversion)
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), v.profiles::numeric), (2, \(m("conversion")), v.conversion)) x(o2, measure, value)
             """,
         ]
         return """
-            WITH r AS (\(ranked)),
-            t AS (SELECT \(tier) AS i, r.c2 AS clv FROM r r),
-            a AS (SELECT count(*) AS n, count(*) FILTER (WHERE r.c3 > 0) AS customers, COALESCE(sum(r.c2), 0) AS total,
-                         COALESCE(sum(r.c2) FILTER (WHERE r.rn <= ceil(\(top) * r.n)), 0) AS top FROM r)
+            WITH \(ranking),
+            a AS (SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
+                         COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil(\(top) * r.n)), 0) AS top FROM k)
             SELECT u.stage, u.measure, u.key, u.value::text FROM (
             \(parts.joined(separator: "\nUNION ALL\n"))
             ) u(o1, o2, o3, key, stage, measure, value)

@@ -70,8 +70,25 @@ extension SQLWriter {
 
     /// `stage`: the highest stage whose rule holds.
     mutating func stage(_ rules: [(LifecycleStage, TypedExpr)], _ context: Context) -> String {
-        "(CASE " + rules.map { "WHEN COALESCE(\(expr($0.1, context)), FALSE) THEN \(bind(.text($0.0.rawValue)))" }.joined(separator: " ")
+        "(CASE " + rules.map { "WHEN \(stageCondition($0.1, context)) THEN \(bind(.text($0.0.rawValue)))" }.joined(separator: " ")
             + " END)"
+    }
+
+    /// A stage rule as a CASE condition. `did` of every event (reach's default, `did any`) is
+    /// a probe of the profile's events: as a column of the events pass it would make the pass
+    /// read every event of every profile, where the other rules need a few named ones.
+    mutating func stageCondition(_ rule: TypedExpr, _ context: Context) -> String {
+        guard context == .profile else { return truth(rule, context) }
+        switch rule.kind {
+        case .binary(.and, let left, let right): return "(\(stageCondition(left, context)) AND \(stageCondition(right, context)))"
+        case .binary(.or, let left, let right): return "(\(stageCondition(left, context)) OR \(stageCondition(right, context)))"
+        case .binary(.greater, let counted, let zero) where Self.isDid(counted, zero):
+            if case .eventAggregate(let aggregate) = counted.kind, aggregate.events == .any, aggregate.filter == nil {
+                return exists(counted)
+            }
+        default: break
+        }
+        return truth(rule, context)
     }
 
     /// The ranking of every live profile for the fields in `ranked`: `tier` by clv, `rfm`
@@ -105,6 +122,22 @@ extension SQLWriter {
         level.columns = ([TypedExpr(.profileColumn("id"), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
         let (sql, _) = self.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true)
         return sql
+    }
+
+    /// Each live profile that has events of the value settings' flows (revenue or cost), with
+    /// columns `c1` (its id) and `c2…` (value fields, which depend on those events alone), from
+    /// one pass over those events; a live profile without any is not a row.
+    mutating func flowRows(_ columns: [TypedExpr]) -> String {
+        let saved = (aggregates, conditions, inlineAggregates, touchedAggregate, ranking, ranked)
+        defer { (aggregates, conditions, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
+        (aggregates, conditions, inlineAggregates, ranking, ranked) = ([], [], false, nil, [])
+        let values = columns.map { expr($0, .profile) }
+        guard !aggregates.isEmpty else {
+            return "SELECT NULL::bigint AS c1, " + columns.enumerated().map { "NULL::\(Self.sqlType($0.element.type)) AS c\($0.offset + 2)" }
+                .joined(separator: ", ") + " WHERE FALSE"
+        }
+        return "SELECT ea.profile_id AS c1, " + values.enumerated().map { "\($0.element) AS c\($0.offset + 2)" }.joined(separator: ", ")
+            + " FROM (\(eventsPass(lateral: false))) ea WHERE \(Self.live("ea.profile_id"))"
     }
 
     /// Adds `sql`, an aggregate over the events `condition` selects, to the level's events
