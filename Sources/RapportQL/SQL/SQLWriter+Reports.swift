@@ -173,26 +173,30 @@ extension SQLWriter {
         return sql
     }
 
-    /// Each live profile's orders (revenue events with a value above 0): profile and time.
-    mutating func ordersRelation(_ settings: ValueSettings) -> String {
+    /// Each live customer's periods with an order (a revenue event with a value above 0),
+    /// with the first order in each (`first`): one grouped pass over the revenue events.
+    mutating func orderPeriods(_ settings: ValueSettings, unit: String) -> String {
         guard let (value, condition) = flowValue(settings.revenue) else {
-            return "SELECT NULL::bigint AS profile_id, NULL::timestamptz AS ts WHERE FALSE"
+            return "SELECT NULL::bigint AS profile_id, NULL::timestamptz AS period, NULL::timestamptz AS first WHERE FALSE"
         }
-        return "SELECT e.profile_id, e.ts FROM events e WHERE \(condition) AND \(value) > 0"
-            + " AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)"
+        return "SELECT e.profile_id, date_trunc('\(unit)', e.ts) AS period, min(e.ts) AS first FROM events e WHERE \(condition) AND \(value) > 0"
+            + " AND \(Self.live("e.profile_id")) GROUP BY 1, 2"
     }
 
     mutating func retentionReport(period: String, since: TypedExpr?, _ settings: ValueSettings) -> String {
         let unit = period == "week" ? "week" : "month"
-        let orders = ordersRelation(settings)
+        let periods = orderPeriods(settings, unit: unit)
         let now = bind(.now)
-        let sinceFilter = since.map { " HAVING min(o.ts) >= \(expr($0, .event))" } ?? ""
+        let sinceFilter = since.map { " WHERE x.first >= \(expr($0, .event))" } ?? ""
+        // Each customer's cohort is its earliest period with an order (a window over its
+        // periods), so one pass over the orders gives both the cohorts and the activity.
         return """
-            WITH o AS (\(orders)),
-            op AS (SELECT DISTINCT o.profile_id, date_trunc('\(unit)', o.ts) AS period FROM o),
-            c AS (SELECT o.profile_id, date_trunc('\(unit)', min(o.ts)) AS cohort FROM o GROUP BY o.profile_id\(sinceFilter)),
-            sizes AS (SELECT c.cohort, count(*) AS customers FROM c GROUP BY c.cohort),
-            act AS (SELECT c.cohort, op.period, count(*) AS active FROM c JOIN op ON op.profile_id = c.profile_id GROUP BY c.cohort, op.period)
+            WITH op AS (\(periods)),
+            act AS (SELECT x.cohort, x.period, count(*) AS active
+                    FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+                          WINDOW w AS (PARTITION BY op.profile_id)) x\(sinceFilter)
+                    GROUP BY x.cohort, x.period),
+            sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
             SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text,
                    (COALESCE(a.active, 0)::numeric / s.customers)::text
             FROM sizes s

@@ -67,11 +67,12 @@ ORDER BY g.b COLLATE "C" NULLS LAST, v.i;
 -- $3 = text "amount"
 -- $4 = text "purchase"
 -- $5 = timestamptz now
-WITH o AS (SELECT e.profile_id, e.ts FROM events e WHERE e.type = 'track' AND e.name IN ($2, $4) AND (CASE e.name WHEN $2 THEN (CASE WHEN jsonb_typeof(e.props -> $1) = 'number' THEN (e.props ->> $1)::numeric END) WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0 AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)),
-op AS (SELECT DISTINCT o.profile_id, date_trunc('month', o.ts) AS period FROM o),
-c AS (SELECT o.profile_id, date_trunc('month', min(o.ts)) AS cohort FROM o GROUP BY o.profile_id),
-sizes AS (SELECT c.cohort, count(*) AS customers FROM c GROUP BY c.cohort),
-act AS (SELECT c.cohort, op.period, count(*) AS active FROM c JOIN op ON op.profile_id = c.profile_id GROUP BY c.cohort, op.period)
+WITH op AS (SELECT e.profile_id, date_trunc('month', e.ts) AS period, min(e.ts) AS first FROM events e WHERE e.type = 'track' AND e.name IN ($2, $4) AND (CASE e.name WHEN $2 THEN (CASE WHEN jsonb_typeof(e.props -> $1) = 'number' THEN (e.props ->> $1)::numeric END) WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0 AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL) GROUP BY 1, 2),
+act AS (SELECT x.cohort, x.period, count(*) AS active
+        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+              WINDOW w AS (PARTITION BY op.profile_id)) x
+        GROUP BY x.cohort, x.period),
+sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
 SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text,
        (COALESCE(a.active, 0)::numeric / s.customers)::text
 FROM sizes s
@@ -86,11 +87,12 @@ ORDER BY s.cohort, gs.n;
 -- $4 = text "purchase"
 -- $5 = timestamptz now
 -- $6 = timestamptz 2024-10-01T00:00:00Z
-WITH o AS (SELECT e.profile_id, e.ts FROM events e WHERE e.type = 'track' AND e.name IN ($2, $4) AND (CASE e.name WHEN $2 THEN (CASE WHEN jsonb_typeof(e.props -> $1) = 'number' THEN (e.props ->> $1)::numeric END) WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0 AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)),
-op AS (SELECT DISTINCT o.profile_id, date_trunc('week', o.ts) AS period FROM o),
-c AS (SELECT o.profile_id, date_trunc('week', min(o.ts)) AS cohort FROM o GROUP BY o.profile_id HAVING min(o.ts) >= $6::timestamptz),
-sizes AS (SELECT c.cohort, count(*) AS customers FROM c GROUP BY c.cohort),
-act AS (SELECT c.cohort, op.period, count(*) AS active FROM c JOIN op ON op.profile_id = c.profile_id GROUP BY c.cohort, op.period)
+WITH op AS (SELECT e.profile_id, date_trunc('week', e.ts) AS period, min(e.ts) AS first FROM events e WHERE e.type = 'track' AND e.name IN ($2, $4) AND (CASE e.name WHEN $2 THEN (CASE WHEN jsonb_typeof(e.props -> $1) = 'number' THEN (e.props ->> $1)::numeric END) WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0 AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL) GROUP BY 1, 2),
+act AS (SELECT x.cohort, x.period, count(*) AS active
+        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+              WINDOW w AS (PARTITION BY op.profile_id)) x WHERE x.first >= $6::timestamptz
+        GROUP BY x.cohort, x.period),
+sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
 SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text,
        (COALESCE(a.active, 0)::numeric / s.customers)::text
 FROM sizes s
