@@ -3,7 +3,8 @@ import PackageDescription
 
 /// Rapport: a multi-tenant customer data platform on PostgreSQL.
 ///
-/// Dependencies go one way: rapport -> RapportServer -> RapportStore -> RapportQL.
+/// Dependencies go one way: rapport -> RapportServer -> RapportStore -> RapportQL, and
+/// rapport -> RapportREPL (the REPL without a terminal) -> RapportStore.
 /// RapportQL depends on nothing but the standard library and Foundation.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -69,10 +70,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "RapportREPL",
+            dependencies: [
+                "RapportStore", "RapportQL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libedit (Debian: libedit-dev) for the REPL's line editing, history and completion.
+        .systemLibrary(name: "CLibEdit", providers: [.apt(["libedit-dev"])]),
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer", "RapportQL",
+                "RapportServer", "RapportQL", "RapportREPL", "CLibEdit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -113,6 +125,12 @@ let package = Package(
                 "RapportServer", "RapportTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RapportREPLTests",
+            dependencies: ["RapportREPL", "RapportTestSupport"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -55,6 +55,8 @@ extension APIError {
             self = APIError(.unprocessableContent, code: "query-out-of-range", message: queryError.description)
         case .inUse:
             self = APIError(.conflict, code: "definition-in-use", message: queryError.description)
+        case .cancelled:
+            self = APIError(.conflict, code: "query-cancelled", message: queryError.description)
         }
     }
 }

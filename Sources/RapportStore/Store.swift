@@ -16,6 +16,8 @@ public struct Store: Sendable {
     /// Identifiers this process has seen, per tenant (see ``IdentityCache``).
     let identityCache = IdentityCache()
     let catalogueCache = CatalogueCache()
+    /// Queries running under a caller's id, so that they can be cancelled.
+    let runningQueries = RunningQueries()
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
         self.client = client

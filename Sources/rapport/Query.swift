@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RapportQL
+import RapportREPL
 import RapportStore
 
 /// `rapport query --tenant acme 'count profiles where plan = "pro"'`.
@@ -37,37 +38,10 @@ struct Query: AsyncParsableCommand {
         }
     }
 
-    /// A value as a table shows it: numbers to at most 4 decimals without trailing zeros,
-    /// durations as days, hours, minutes and seconds (`--json` keeps full precision).
-    static func cell(_ value: QueryValue) -> String {
-        switch value {
-        case .number(let text):
-            guard let dot = text.firstIndex(of: "."), let decimal = value.decimal else { return text }
-            var rounded = Decimal(), source = decimal
-            NSDecimalRound(&rounded, &source, 4, .plain)
-            let shown = text.distance(from: dot, to: text.endIndex) > 5 ? "\(rounded)" : text
-            guard shown.contains(".") else { return shown }
-            let trimmed = shown.reversed().drop { $0 == "0" }.reversed()
-            return String(trimmed.last == "." ? trimmed.dropLast() : trimmed[...])
-        case .duration:
-            guard let seconds = value.decimal.map({ NSDecimalNumber(decimal: $0).doubleValue }) else { return value.display }
-            var rest = Int(abs(seconds).rounded())
-            var parts: [String] = []
-            for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] where rest >= size {
-                parts.append("\(rest / size)\(unit)")
-                rest %= size
-            }
-            if rest > 0 || parts.isEmpty { parts.append("\(rest)s") }
-            return (seconds < 0 ? "-" : "") + parts.joined(separator: " ")
-        default:
-            return value.display
-        }
-    }
-
     /// A result as a text table, with a line saying how many rows.
     static func table(_ result: QueryResult) -> String {
         // The table ends with its row count.
-        var text = TextTable.render(header: result.columns.map(\.name), rows: result.rows.map { $0.map(Self.cell) })
+        var text = TextTable.render(header: result.columns.map(\.name), rows: result.rows.map { $0.map(ResultRenderer.cell) })
         if result.truncated { text += "\n(cut at the row cap)" }
         return text
     }

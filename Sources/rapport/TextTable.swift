@@ -1,3 +1,5 @@
+import RapportREPL
+
 /// A plain aligned table for command output.
 enum TextTable {
     static func render(header: [String], rows: [[String]]) -> String {
@@ -10,13 +12,5 @@ enum TextTable {
         let rule = widths.map { String(repeating: "-", count: $0) }
         return ([line(header), line(rule)] + rows.map(line)).joined(separator: "\n")
             + "\n(\(rows.count) row\(rows.count == 1 ? "" : "s"))"
-    }
-}
-
-extension String {
-    func trimmingTrailingSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,6 +1,6 @@
 /// Damerau–Levenshtein distance (optimal string alignment), for did-you-mean hints.
-enum EditDistance {
-    static func distance(_ a: String, _ b: String) -> Int {
+public enum EditDistance {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased()), b = Array(b.lowercased())
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -23,7 +23,7 @@ enum EditDistance {
 
     /// The candidate nearest to `name`, if it is within a third of the name's length
     /// (at least 1, at most 3 edits); ties go to the first in sorted order.
-    static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
+    public static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
         let limit = min(3, max(1, name.count / 3))
         var best: (String, Int)?
         for candidate in candidates where candidate != name {

@@ -12,6 +12,34 @@ struct QueryController {
 
     struct QueryRequest: Decodable {
         var q: String
+        /// A name for the run, by which `POST /v1/query/cancel` can cancel it.
+        var id: String?
+    }
+
+    struct CancelRequest: Decodable {
+        var id: String
+    }
+
+    struct Cancelled: ResponseEncodable {
+        var id: String
+        var cancelled: Bool
+    }
+
+    /// The names a client can complete (the REPL's tab completion): traits, events and their
+    /// properties, identity kinds, saved segments, metrics and funnels.
+    struct CatalogBody: ResponseEncodable {
+        var traits: [String]
+        var events: [String]
+        var properties: [String: [String]]
+        var identityKinds: [String]
+        var segments: [String]
+        var metrics: [String]
+        var funnels: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case traits, events, properties, segments, metrics, funnels
+            case identityKinds = "identity_kinds"
+        }
     }
 
     struct Validation: ResponseEncodable {
@@ -51,12 +79,35 @@ struct QueryController {
     func addRoutes(to group: RouterGroup<RapportRequestContext>) {
         group.post("query") { request, context in
             let key = try context.require(.query)
-            let text = try await queryText(request, context: context)
-            let results = try await store.query(text, tenant: key.tenant, options: options)
+            let body = try await queryRequest(request, context: context)
+            var options = options
+            options.id = body.id
+            let results = try await store.query(body.q, tenant: key.tenant, options: options)
             guard let last = results.last else {
                 throw APIError(.badRequest, code: "invalid-query", message: "The query is empty: send at least one statement in `q`.")
             }
             return QueryResponse(result: last, statements: results.count)
+        }
+        group.post("query/cancel") { request, context in
+            let key = try context.require(.query)
+            let body: CancelRequest
+            do {
+                body = try await request.decode(as: CancelRequest.self, context: context)
+            } catch {
+                throw APIError(.badRequest, code: "invalid-request", message: "Send the `id` the query was sent with: {\"id\": \"…\"}.")
+            }
+            return Cancelled(id: body.id, cancelled: try await store.cancelQuery(body.id, tenant: key.tenant))
+        }
+        group.get("catalog") { _, context in
+            let key = try context.require(.query)
+            let catalog = try await store.catalog(tenant: key.tenant)
+            var properties: [String: [String]] = [:]
+            for event in catalog.eventNames + ["page", "screen"] { properties[event] = catalog.propertyNames(event: event) }
+            let definitions = catalog.definitionList
+            func names(_ kind: Definition.Kind) -> [String] { definitions.filter { $0.kind == kind }.map(\.name) }
+            return CatalogBody(traits: catalog.traitNames, events: catalog.eventNames, properties: properties,
+                               identityKinds: catalog.identityKinds.map(\.name), segments: names(.segment), metrics: names(.metric),
+                               funnels: names(.funnel))
         }
         group.post("query/validate") { request, context in
             let key = try context.require(.query)
@@ -98,6 +149,10 @@ struct QueryController {
     }
 
     func queryText(_ request: Request, context: RapportRequestContext) async throws -> String {
+        try await queryRequest(request, context: context).q
+    }
+
+    func queryRequest(_ request: Request, context: RapportRequestContext) async throws -> QueryRequest {
         let body: QueryRequest
         do {
             body = try await request.decode(as: QueryRequest.self, context: context)
@@ -107,7 +162,7 @@ struct QueryController {
         guard body.q.utf8.count <= 100_000 else {
             throw APIError(.contentTooLarge, code: "query-too-long", message: "A query may be at most 100,000 bytes long.")
         }
-        return body.q
+        return body
     }
 
     func notFound(_ name: String) -> APIError {

@@ -144,11 +144,14 @@ public struct QueryOptions: Sendable {
     public var rowCap: Int
     /// The query's `now` (default: the moment it runs); tests fix it.
     public var now: Date?
+    /// A name the caller chose, by which ``Store/cancelQuery(_:tenant:)`` can cancel it.
+    public var id: String?
 
-    public init(timeout: Duration = .seconds(30), rowCap: Int = 10_000, now: Date? = nil) {
+    public init(timeout: Duration = .seconds(30), rowCap: Int = 10_000, now: Date? = nil, id: String? = nil) {
         self.timeout = timeout
         self.rowCap = rowCap
         self.now = now
+        self.id = id
     }
 }
 
@@ -162,6 +165,8 @@ public enum QueryError: Error, CustomStringConvertible {
     case inUse(String, usedBy: [String])
     /// The data could not be computed as the query asks (a date pushed out of range).
     case outOfRange(String)
+    /// Cancelled on request (``Store/cancelQuery(_:tenant:)``, Ctrl-C in the REPL).
+    case cancelled
 
     public var description: String {
         switch self {
@@ -172,8 +177,47 @@ public enum QueryError: Error, CustomStringConvertible {
             return "The query ran longer than the statement timeout of \(milliseconds) ms and was cancelled."
         case .outOfRange(let what):
             return "The query could not be answered: \(what)."
+        case .cancelled:
+            return "The query was cancelled."
         case .inUse(let name, let users):
             return "`\(name)` is used by \(users.map { "`\($0)`" }.joined(separator: ", ")); drop or redefine \(users.count == 1 ? "it" : "them") first."
         }
+    }
+}
+
+/// A result read back from its JSON (`POST /v1/query`'s body): each cell decoded by its
+/// column's type, numbers kept exact.
+extension QueryResult: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let columns = try container.decode([ResultColumn].self, forKey: .columns)
+        var rows: [[QueryValue]] = []
+        var rowsContainer = try container.nestedUnkeyedContainer(forKey: .rows)
+        while !rowsContainer.isAtEnd {
+            var cells = try rowsContainer.nestedUnkeyedContainer()
+            var row: [QueryValue] = []
+            for column in columns {
+                if try cells.decodeNil() {
+                    row.append(.null)
+                    continue
+                }
+                switch column.type {
+                case .text: row.append(.text(try cells.decode(String.self)))
+                case .timestamp: row.append(.timestamp(try cells.decode(String.self)))
+                case .boolean: row.append(.boolean(try cells.decode(Bool.self)))
+                case .number, .duration:
+                    // A JSON number, or the exact text when a Decimal could not hold it.
+                    let text: String
+                    if let exact = try? cells.decode(String.self) { text = exact } else { text = "\(try cells.decode(Decimal.self))" }
+                    row.append(column.type == .number ? .number(text) : .duration(text))
+                case .null: row.append(.null)
+                }
+            }
+            rows.append(row)
+        }
+        self.init(columns: columns, rows: rows, truncated: try container.decodeIfPresent(Bool.self, forKey: .truncated) ?? false,
+                  elapsedMilliseconds: try container.decodeIfPresent(Double.self, forKey: .elapsedMilliseconds) ?? 0,
+                  sql: try container.decodeIfPresent(String.self, forKey: .sql),
+                  binds: try container.decodeIfPresent([String].self, forKey: .binds))
     }
 }

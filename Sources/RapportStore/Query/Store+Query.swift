@@ -59,8 +59,15 @@ extension Store {
         }
         let now = Self.iso(options.now ?? Date())
         let timeout = Int(options.timeout.components.seconds * 1000 + options.timeout.components.attoseconds / 1_000_000_000_000_000)
+        // The id is released however the query ends (the timeout's catch below reads it first).
+        defer { if let id = options.id { Task { await runningQueries.finish(id) } } }
         do {
             return try await withTenant(tenant, readOnly: !writes) { connection in
+                if let id = options.id {
+                    var pid: Int32 = 0
+                    for try await backend in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = backend }
+                    guard await runningQueries.start(id, tenant: tenant.slug, pid: pid) else { throw QueryError.cancelled }
+                }
                 try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(1, timeout))"), logger: logger)
                 try await Self.prepareForQueries(connection, logger: logger)
                 var results: [QueryResult] = []
@@ -70,6 +77,7 @@ extension Store {
                 return results
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "57014" {
+            if let id = options.id, await runningQueries.finish(id) { throw QueryError.cancelled }
             throw QueryError.timeout(milliseconds: timeout)
         } catch let error as PSQLError where error.serverInfo?[.sqlState]?.hasPrefix("22") == true {
             // Data exceptions: arithmetic the checker cannot bound (a date minus 900 years,
@@ -80,6 +88,19 @@ extension Store {
             default: throw QueryError.outOfRange("a value cannot be computed on this data")
             }
         }
+    }
+
+    /// Cancels the query `tenant` started with ``QueryOptions/id`` `id`, if it is running
+    /// (or stops it from starting, if it has not yet); whether there was one to cancel.
+    @discardableResult
+    public func cancelQuery(_ id: String, tenant: Tenant) async throws -> Bool {
+        guard let pid = await runningQueries.cancel(id, tenant: tenant.slug) else { return false }
+        if pid != 0 {
+            try await withTransaction { connection in
+                try await connection.query("SELECT pg_cancel_backend(\(pid))", logger: logger)
+            }
+        }
+        return true
     }
 
     /// The session settings queries run with, in the caller's transaction: UTC; no JIT (its

@@ -1,0 +1,173 @@
+import Foundation
+import RapportStore
+
+/// What one input led to: text for the results (the screen, or the `\o` file), a message
+/// for the screen, whether it failed, whether to quit.
+public struct ReplOutcome: Equatable, Sendable {
+    public var results: String?
+    public var message: String?
+    public var failed = false
+    public var quit = false
+
+    public init(results: String? = nil, message: String? = nil, failed: Bool = false, quit: Bool = false) {
+        (self.results, self.message, self.failed, self.quit) = (results, message, failed, quit)
+    }
+}
+
+/// The REPL without a terminal: inputs in, outcomes out. The terminal driver (line editing,
+/// Ctrl-C, the `\o` file) lives in the `rapport` executable.
+public struct ReplSession: Sendable {
+    public let backend: any ReplBackend
+    public var format = OutputFormat.table
+    public var expanded = false
+    public var timing = true
+    /// Where results go (`\o FILE`); nil: the screen.
+    public var outputPath: String?
+    public var completer = Completer(catalog: CompletionCatalog())
+
+    public init(backend: any ReplBackend) { self.backend = backend }
+
+    public var prompt: String { "\(backend.tenant)=> " }
+    public var continuationPrompt: String { String(repeating: " ", count: max(0, backend.tenant.count - 1)) + "-> " }
+
+    /// Reads the tenant's names for tab completion (again after a definition changes them).
+    public mutating func refreshCatalog() async {
+        if let catalog = try? await backend.catalog() { completer.catalog = catalog }
+    }
+
+    public mutating func handle(_ input: ReplInput, id: String = UUID().uuidString) async -> ReplOutcome {
+        switch input {
+        case .statement(let text):
+            let outcome = await run(text, id: id)
+            let lowered = text.lowercased()
+            if !outcome.failed, ["segment ", "metric ", "funnel ", "drop ", "lifecycle "].contains(where: lowered.hasPrefix) {
+                await refreshCatalog()
+            }
+            return outcome
+        case .command(let line):
+            switch ReplCommand.parse(line) {
+            case .failure(let problem): return ReplOutcome(message: problem.description, failed: true)
+            case .success(let command): return await perform(command, id: id)
+            }
+        }
+    }
+
+    mutating func perform(_ command: ReplCommand, id: String) async -> ReplOutcome {
+        switch command {
+        case .quit:
+            return ReplOutcome(quit: true)
+        case .help(let topic):
+            guard let topic else { return ReplOutcome(message: ReplHelp.overview) }
+            guard let text = ReplHelp.topic(topic) else {
+                return ReplOutcome(message: "error: no help on `\(topic)`; \\help lists the topics", failed: true)
+            }
+            return ReplOutcome(message: text)
+        case .describe(let name):
+            if let name { return await run("describe \(Completer.quoted(name))", id: id) }
+            var parts: [String] = []
+            for what in ["traits", "events", "segments", "metrics", "funnels"] {
+                let outcome = await run("show \(what)", id: id, timed: false)
+                if outcome.failed { return outcome }
+                parts.append(what + "\n" + (outcome.results ?? ""))
+            }
+            return ReplOutcome(results: parts.joined(separator: "\n\n"))
+        case .explain(let query):
+            // `\explain analyze QUERY` runs it too and shows the plan.
+            return await run("explain " + query, id: id)
+        case .profile(let reference):
+            return await profileCard(reference, id: id)
+        case .format(let format):
+            guard let format else { return ReplOutcome(message: "format is \(self.format.rawValue)") }
+            self.format = format
+            return ReplOutcome(message: "format is \(format.rawValue)")
+        case .output(let path):
+            if let path {
+                guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                    return ReplOutcome(message: "error: cannot write to \(path)", failed: true)
+                }
+            }
+            outputPath = path
+            return ReplOutcome(message: path.map { "results go to \($0)" } ?? "results go to the screen")
+        case .timing:
+            timing.toggle()
+            return ReplOutcome(message: "timing is \(timing ? "on" : "off")")
+        case .expanded:
+            expanded.toggle()
+            return ReplOutcome(message: "expanded display is \(expanded ? "on" : "off")")
+        }
+    }
+
+    /// Runs a statement and renders its result in the chosen format (a table with its chart).
+    func run(_ statement: String, id: String, timed: Bool = true) async -> ReplOutcome {
+        let clock = ContinuousClock(), start = clock.now
+        do {
+            let result = try await backend.run(statement, id: id)
+            let elapsed = timing && timed ? Self.elapsed(clock.now - start) : nil
+            return ReplOutcome(results: try render(result, elapsed: elapsed))
+        } catch let failure as ReplFailure {
+            return ReplOutcome(message: failure.description, failed: true)
+        } catch {
+            return ReplOutcome(message: "error: \(error)", failed: true)
+        }
+    }
+
+    func render(_ result: QueryResult, elapsed: String?) throws -> String {
+        if let sql = result.sql, format == .table {
+            // explain: the SQL, its binds, then the plan when there is one.
+            var text = sql
+            if let binds = result.binds, !binds.isEmpty {
+                text += "\n" + binds.enumerated().map { "-- $\($0.offset + 1) = \($0.element)" }.joined(separator: "\n")
+            }
+            if !result.rows.isEmpty { text += "\n\n" + result.rows.map { $0.map(\.display).joined(separator: " ") }.joined(separator: "\n") }
+            return text
+        }
+        switch format {
+        case .json: return try ResultRenderer.json(result)
+        case .ndjson: return try ResultRenderer.ndjson(result)
+        case .csv: return ResultRenderer.csv(result)
+        case .table:
+            if expanded { return ResultRenderer.expanded(result, elapsed: elapsed) }
+            var text = ResultRenderer.table(result, elapsed: elapsed)
+            if let chart = Charts.chart(for: result) { text += "\n\n" + chart }
+            return text
+        }
+    }
+
+    static func elapsed(_ duration: Duration) -> String {
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return ms < 1000 ? String(format: "%.0f ms", ms) : String(format: "%.2f s", ms / 1000)
+    }
+
+    /// `\profile 42` or `\profile email:ada@example.com`: the profile's fields, then its
+    /// latest events.
+    func profileCard(_ reference: String, id: String) async -> ReplOutcome {
+        let filter: String
+        if let number = Int64(reference) {
+            filter = "id = \(number)"
+        } else if let colon = reference.firstIndex(of: ":") {
+            let kind = String(reference[..<colon]), value = String(reference[reference.index(after: colon)...])
+            filter = "\(Completer.quoted(kind)) = \(Self.stringLiteral(value))"
+        } else {
+            return ReplOutcome(message: "error: \\profile takes a profile id or kind:value, such as email:ada@example.com", failed: true)
+        }
+        var session = self
+        session.expanded = true
+        session.format = .table
+        let card = await session.run("profiles | where \(filter) | limit 1", id: id, timed: false)
+        guard !card.failed, let text = card.results else { return card }
+        guard !text.hasPrefix("(0 rows") else { return ReplOutcome(message: "no profile matches \(reference)", failed: true) }
+        var out = text
+        let profileID = text.split(separator: "\n").first { $0.hasPrefix("id ") }.flatMap { $0.split(separator: "│").last }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if let profileID {
+            session.expanded = false
+            let events = await session.run("events | where profile_id = \(profileID) | order by ts desc | limit 10", id: id, timed: false)
+            out += "\n\nlatest events\n" + (events.results ?? events.message ?? "")
+        }
+        return ReplOutcome(results: out)
+    }
+
+    static func stringLiteral(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
