@@ -81,7 +81,11 @@ public struct Completer: Sendable {
             pool = Self.keywords + catalog.traits.map(Self.quoted) + catalog.events.map(Self.quoted) + catalog.identityKinds
                 + catalog.segments + catalog.metrics + catalog.funnels
         }
-        let matches = Set(pool.filter { $0.hasPrefix(word) && $0 != word || (word.hasPrefix("`") && $0.hasPrefix(word)) })
+        // A bare start also finds a name that must be quoted (`Add` -> `` `Added to Cart` ``).
+        let matches = Set(pool.filter { candidate in
+            (candidate.hasPrefix(word) && candidate != word) || (word.hasPrefix("`") && candidate.hasPrefix(word))
+                || (!word.isEmpty && candidate.hasPrefix("`") && candidate.dropFirst().hasPrefix(word))
+        })
         return (start, matches.sorted())
     }
 

@@ -75,7 +75,9 @@ public enum ResultRenderer {
         for (index, row) in result.rows.enumerated() {
             lines.append("-[ RECORD \(index + 1) ]" + String(repeating: "-", count: max(0, width + 8 - "\(index + 1)".count)))
             for (column, value) in zip(result.columns, row) {
-                lines.append(pad(column.name, to: width, right: false) + " │ " + Self.cell(value))
+                // A value's own line breaks continue under it, so the block stays readable.
+                let continuation = "\n" + String(repeating: " ", count: width) + " │ "
+                lines.append(pad(column.name, to: width, right: false) + " │ " + Self.cell(value).replacingOccurrences(of: "\n", with: continuation))
             }
         }
         lines.append(footer(result, elapsed: elapsed))
