@@ -1,0 +1,111 @@
+"""Drives the real `rapport repl` binary in a pseudo-terminal, as a person would.
+
+Usage: repl_e2e.py RAPPORT_BINARY SERVER_URL KEY TENANT HISTORY_FILE
+
+Types a multi-line query (with a tab completion in it), reads the table off the screen,
+recalls a statement from history with the up arrow, presses Ctrl-C during a slow query,
+checks that the REPL is still usable afterwards, and leaves with Ctrl-D. Exits non-zero
+with the screen's text when anything is not as expected.
+"""
+import os
+import re
+import sys
+import time
+
+import pexpect
+
+binary, url, key, tenant, history = sys.argv[1:6]
+prompt = tenant + "=> "
+env = dict(os.environ, RAPPORT_KEY=key, RAPPORT_HISTORY=history, TERM="xterm", HOME=os.path.dirname(history))
+repl = pexpect.spawn(binary, ["repl", "--url", url], env=env, dimensions=(50, 220), encoding="utf-8", timeout=30)
+log = []
+repl.logfile_read = type("Log", (), {"write": lambda self, s: log.append(s), "flush": lambda self: None})()
+
+
+def fail(what):
+    sys.stderr.write("FAILED: " + what + "\n--- screen ---\n" + "".join(log)[-6000:] + "\n")
+    repl.close(force=True)
+    sys.exit(1)
+
+
+def expect(pattern, what, timeout=30):
+    try:
+        repl.expect(pattern, timeout=timeout)
+    except (pexpect.TIMEOUT, pexpect.EOF):
+        fail(what)
+
+
+expect(prompt, "the prompt names the tenant")
+
+# A multi-line query: `profiles` alone continues (blank-line rule needs a complete
+# statement, but a line with `;` ends it). Tab completes `pl` to the trait `plan`.
+repl.send("profiles\r")
+expect("-> ", "a continuation prompt after an unfinished line")
+repl.send("| where pl\t")
+# libedit redraws only what the completion adds: `an ` after `pl`. Only `plan` gives the
+# table below (`pl` would be an unknown field).
+expect("an ", "tab completes the trait `plan`")
+repl.send(' = "pro" | select email, plan | order by email | limit 3;\r')
+expect(r"email\s+│ plan", "the table's header")
+expect(r"\(3 rows, \d+ ms\)", "the row count and the time under the table")
+table = repl.before
+if "pro" not in table or "text" not in table:
+    fail("the rows and the column types are on screen")
+expect(prompt, "the prompt after the table")
+
+# History: a statement, then the up arrow recalls it.
+repl.send("count profiles where plan = \"pro\";\r")
+expect(r"\(1 row", "a count")
+expect(prompt, "the prompt after the count")
+repl.send("\x1b[A")
+expect('count profiles where plan = "pro";', "the up arrow recalls the last statement")
+repl.send("\r")
+expect(r"\(1 row", "the recalled statement runs")
+expect(prompt, "the prompt after the recalled statement")
+
+# Ctrl-C during a slow query cancels it on the server and gives the prompt back.
+repl.send("show value chain;\r")
+time.sleep(1.0)
+repl.sendintr()
+expect("cancel", "Ctrl-C says the query is cancelled", timeout=20)
+expect(prompt, "the prompt comes back after Ctrl-C", timeout=20)
+repl.send("count profiles;\r")
+expect(r"\(1 row", "the REPL still answers after a cancel")
+expect(prompt, "the prompt after the count")
+
+# A problem is shown with a caret under the input.
+repl.send("profiles | where contry = 1;\r")
+expect(r"unknown field `contry`", "the diagnostic")
+expect(r"\^\^\^\^\^\^", "the caret under the wrong name")
+expect(prompt, "the prompt after a problem")
+
+# Ctrl-D leaves.
+repl.sendeof()
+try:
+    repl.expect(pexpect.EOF, timeout=10)
+except pexpect.TIMEOUT:
+    fail("Ctrl-D ends the REPL")
+repl.close()
+if repl.exitstatus != 0:
+    fail("exit status %r" % repl.exitstatus)
+with open(history) as f:
+    # libedit's history format escapes spaces and the like as octal (`\040`).
+    saved = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), f.read())
+    if 'count profiles where plan = "pro";' not in saved:
+        fail("the history file holds the statements")
+mode = os.stat(history).st_mode & 0o777
+if mode != 0o600:
+    fail("the history file is private (mode %o)" % mode)
+
+# A new session recalls the last session's statements.
+repl = pexpect.spawn(binary, ["repl", "--url", url], env=env, dimensions=(50, 220), encoding="utf-8", timeout=30)
+repl.logfile_read = type("Log", (), {"write": lambda self, s: log.append(s), "flush": lambda self: None})()
+expect(prompt, "the prompt of a second session")
+repl.send("\x1b[A")
+expect("contry = 1;", "the up arrow recalls the previous session's last statement")
+repl.send("\x15\\q\r")
+try:
+    repl.expect(pexpect.EOF, timeout=10)
+except pexpect.TIMEOUT:
+    fail("\\q ends the REPL")
+print("ok")

@@ -1,0 +1,48 @@
+import Foundation
+import RapportStore
+import RapportTestSupport
+import Testing
+
+/// The real `rapport repl` in a pseudo-terminal (Python's pexpect), against a real server:
+/// multi-line input, tab completion, the table on screen, history, Ctrl-C during a slow
+/// query, a diagnostic with its caret, and Ctrl-D (Tests/python/repl_e2e.py).
+@Suite(.enabled(if: TestDatabase.isConfigured && ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"] != nil,
+                "needs scripts/test's PostgreSQL and Python environment"))
+struct ReplTerminalTests {
+    @Test func aPersonAtTheTerminal() async throws {
+        let database = try await TestDatabase.create()
+        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"
+        let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            try await QuerySeed.seed(store)
+        }
+        // Enough orders that `show value chain` runs for seconds: Ctrl-C lands while it runs.
+        let schema = "t_" + tenant.slug
+        _ = try await database.superuserRows("""
+            INSERT INTO \(schema).events (message_id, profile_id, type, name, ts, source, props)
+            SELECT 'bulk-' || g, p.ids[1 + g % array_length(p.ids, 1)], 'track', 'Order Completed',
+                   timestamptz '2024-01-01' + g * interval '1 minute', 'bulk', jsonb_build_object('revenue', g % 97)
+            FROM generate_series(1, 1500000) g,
+                 (SELECT array_agg(id) AS ids FROM \(schema).profiles WHERE merged_into IS NULL) p
+            """)
+        _ = try await database.superuserRows("ANALYZE \(schema).events")
+        let key = try RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try RunningServer.start(["--database-url", url])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+
+        let python = ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"]!
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python/repl_e2e.py").path
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("repl-home-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let run = try Subprocess.run(python, [script, RapportBinary.path, server.url, key, tenant.slug,
+                                              home.appendingPathComponent(".rapport_history").path])
+        #expect(run.succeeded, "\(run.output)\n\(server.log)")
+        // The cancelled query was cancelled in PostgreSQL, not left running.
+        let running = try await database.superuserRows(
+            "SELECT count(*)::text FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%value proposition%' AND pid <> pg_backend_pid()")
+        #expect(running == [["0"]])
+    }
+}
