@@ -29,7 +29,7 @@ public enum ResultRenderer {
             }
             if rest > 0 || parts.isEmpty { parts.append("\(rest)s") }
             return (seconds < 0 ? "-" : "") + parts.joined(separator: " ")
-        case .timestamp(let iso):
+        case .timestamp(let iso) where iso.hasSuffix("Z") && iso.contains("T"):
             // 2024-01-31T09:30:00.000000Z -> 2024-01-31 09:30:00
             var text = iso.replacingOccurrences(of: "T", with: " ")
             if text.hasSuffix("Z") { text.removeLast() }
