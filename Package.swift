@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "rapportTests",
-            dependencies: ["RapportTestSupport"],
+            dependencies: ["RapportTestSupport", "RapportREPL", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -81,6 +81,15 @@ public struct HTTPBackend: ReplBackend {
     let client: HTTPClient
     let timeout: TimeAmount
 
+    /// A lost server is reported at once (a refused connection is not retried until the
+    /// query's deadline), within 5 s when the host does not answer at all.
+    public static var clientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return configuration
+    }
+
     /// Asks the server who the key belongs to (`GET /v1/whoami`), for the prompt.
     public static func connect(url: String, key: String, client: HTTPClient, timeout: TimeAmount = .seconds(600)) async throws -> HTTPBackend {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url

@@ -39,7 +39,7 @@ struct Repl: AsyncParsableCommand {
             guard let key = key ?? ProcessInfo.processInfo.environment["RAPPORT_KEY"], !key.isEmpty else {
                 throw ValidationError("--url needs an API key: --key KEY or $RAPPORT_KEY.")
             }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPBackend.clientConfiguration)
             do {
                 let backend: HTTPBackend
                 do {

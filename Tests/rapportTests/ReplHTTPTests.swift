@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import Foundation
+import RapportREPL
+import RapportStore
+import RapportTestSupport
+import Testing
+
+/// The REPL's HTTP side against a real server: results decode exactly, a lost server is a
+/// clear message and the session carries on when the server is back, and a cancel by id
+/// stops a query before it starts.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+struct ReplHTTPTests {
+    @Test func aLostServerIsAMessageAndTheSessionGoesOn() async throws {
+        let database = try await TestDatabase.create()
+        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"
+        let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            try await QuerySeed.seed(store)
+        }
+        let key = try RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var server = try RunningServer.start(["--database-url", url])
+        try await server.waitUntilReady()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPBackend.clientConfiguration)
+
+        let backend = try await HTTPBackend.connect(url: server.url, key: key, client: client)
+        #expect(backend.tenant == tenant.slug)
+        var session = ReplSession(backend: backend)
+        session.timing = false
+        await session.refreshCatalog()
+        #expect(session.completer.catalog.traits.contains("plan"))
+        #expect(session.completer.complete("profiles | where pla").candidates == ["plan"])
+
+        let count = await session.handle(.statement(#"count profiles where plan = "pro""#))
+        #expect(!count.failed && count.results?.contains("(1 row)") == true, "\(count)")
+        let exact = try await backend.run("profiles | select n = 0.1 + 0.2, big = 12345678901234567890.123 | limit 1", id: UUID().uuidString)
+        #expect(exact.rows.first == [.number("0.3"), .number("12345678901234567890.123")])
+
+        let wrong = await session.handle(.statement("profiles | where contry = 1"))
+        #expect(wrong.failed && wrong.message?.contains("   |                  ^^^^^^") == true, "\(wrong)")
+
+        // A cancel that arrives first stops the query from starting.
+        let id = UUID().uuidString
+        await backend.cancel(id)
+        await #expect(throws: ReplFailure.cancelled) { try await backend.run("count profiles", id: id) }
+
+        server.stop()
+        let lost = await session.handle(.statement("count profiles"))
+        #expect(lost.failed && lost.message?.hasPrefix("error: the server at \(server.url) could not be reached") == true, "\(lost)")
+
+        server = try RunningServer.start(["--database-url", url], port: server.port)
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let back = await session.handle(.statement("count profiles"))
+        #expect(!back.failed, "\(back)")
+        try await client.shutdown()
+    }
+}
