@@ -1,3 +1,4 @@
+import Foundation
 import RapportQL
 
 /// What the REPL does with what was typed: a backslash command or an RQL statement.
@@ -62,10 +63,5 @@ public struct StatementReader: Sendable {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
-    }
+    func trimmingWhitespace() -> String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }
