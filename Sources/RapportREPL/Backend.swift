@@ -13,6 +13,24 @@ public protocol ReplBackend: Sendable {
     func run(_ statement: String, id: String) async throws -> QueryResult
     func cancel(_ id: String) async
     func catalog() async throws -> CompletionCatalog
+    /// The live profile `reference` names (an id, or `kind:value`), nil when none does.
+    func profile(_ reference: ProfileReference) async throws -> Profile?
+}
+
+/// What `\profile` names: a profile id, or an identifier of a kind.
+public enum ProfileReference: Equatable, Sendable {
+    case id(Int64)
+    case identifier(kind: String, value: String)
+
+    public init?(_ text: String) {
+        if let id = Int64(text) {
+            self = .id(id)
+        } else if let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex {
+            self = .identifier(kind: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
+        } else {
+            return nil
+        }
+    }
 }
 
 /// Why a statement gave no result, as the REPL prints it.
@@ -70,6 +88,29 @@ public struct StoreBackend: ReplBackend {
 
     public func catalog() async throws -> CompletionCatalog {
         CompletionCatalog(try await store.catalog(tenant: tenantRecord))
+    }
+
+    public func profile(_ reference: ProfileReference) async throws -> Profile? {
+        var id: Int64
+        switch reference {
+        case .id(let number): id = number
+        case .identifier(let kind, let value):
+            do {
+                guard let found = try await store.lookupProfile(kind: kind, value: value, tenant: tenantRecord) else { return nil }
+                id = found
+            } catch let error as StoreError {
+                throw ReplFailure.rejected("error: \(error)")
+            }
+        }
+        // A merged-away id stands for the profile it was merged into.
+        for _ in 0..<8 {
+            switch try await store.profile(id, tenant: tenantRecord) {
+            case .found(let profile): return profile
+            case .merged(let survivor): id = survivor
+            case .missing: return nil
+            }
+        }
+        return nil
     }
 }
 
@@ -133,6 +174,28 @@ public struct HTTPBackend: ReplBackend {
         return CompletionCatalog(traits: list("traits"), events: list("events"),
                                  properties: object["properties"] as? [String: [String]] ?? [:], identityKinds: list("identity_kinds"),
                                  segments: list("segments"), metrics: list("metrics"), funnels: list("funnels"))
+    }
+
+    public func profile(_ reference: ProfileReference) async throws -> Profile? {
+        let path: String
+        switch reference {
+        case .id(let id): path = "/v1/profiles/\(id)"
+        case .identifier(let kind, let value):
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+            path = "/v1/profiles/lookup?\(encoded(kind))=\(encoded(value))"
+        }
+        let (status, data) = try await send("GET", path, body: nil)
+        if status == 404 { return nil }
+        guard status == 200 else { throw ReplFailure.rejected("error: " + (Self.errorMessage(data) ?? "the server answered \(status)")) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(Profile.self, from: data)
+        } catch {
+            throw ReplFailure.connection("the server's profile could not be read (\(error))")
+        }
     }
 
     func send(_ method: String, _ path: String, body: Data?) async throws -> (Int, Data) {

@@ -5,7 +5,7 @@ public enum ReplHelp {
           \\help KEYWORD        syntax and an example (\\help where, \\help funnel, \\help show …)
           \\d [NAME]            list traits, events, segments, metrics, funnels; or describe one
           \\explain QUERY       the SQL a query compiles to (\\explain analyze QUERY: and its plan)
-          \\profile ID|KIND:V   a profile card: its fields and latest events
+          \\profile ID|KIND:V   a profile card: identities, traits with sources, segments, latest events
           \\format table|json|csv|ndjson   how results print
           \\o [FILE]            write results to FILE (\\o alone: to the screen again)
           \\timing              show the time each statement took (on by default)

@@ -1,4 +1,5 @@
 import Foundation
+import RapportQL
 import RapportStore
 
 /// What one input led to: text for the results (the screen, or the `\o` file), a message
@@ -138,33 +139,51 @@ public struct ReplSession: Sendable {
         return ms < 1000 ? String(format: "%.0f ms", ms) : String(format: "%.2f s", ms / 1000)
     }
 
-    /// `\profile 42` or `\profile email:ada@example.com`: the profile's fields, then its
-    /// latest events.
-    func profileCard(_ reference: String, id: String) async -> ReplOutcome {
-        let filter: String
-        if let number = Int64(reference) {
-            filter = "id = \(number)"
-        } else if let colon = reference.firstIndex(of: ":") {
-            let kind = String(reference[..<colon]), value = String(reference[reference.index(after: colon)...])
-            filter = "\(Completer.quoted(kind)) = \(Self.stringLiteral(value))"
-        } else {
+    /// `\profile 42` or `\profile email:ada@example.com`: the profile's identities, its traits
+    /// with their sources and times, the saved segments it is in, and its latest events.
+    func profileCard(_ text: String, id: String) async -> ReplOutcome {
+        guard let reference = ProfileReference(text) else {
             return ReplOutcome(message: "error: \\profile takes a profile id or kind:value, such as email:ada@example.com", failed: true)
         }
-        var session = self
-        session.expanded = true
-        session.format = .table
-        let card = await session.run("profiles | where \(filter) | limit 1", id: id, timed: false)
-        guard !card.failed, let text = card.results else { return card }
-        guard !text.hasPrefix("(0 rows") else { return ReplOutcome(message: "no profile matches \(reference)", failed: true) }
-        var out = text
-        let profileID = text.split(separator: "\n").first { $0.hasPrefix("id ") }.flatMap { $0.split(separator: "│").last }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        if let profileID {
-            session.expanded = false
-            let events = await session.run("events | where profile_id = \(profileID) | order by ts desc | limit 10", id: id, timed: false)
-            out += "\n\nlatest events\n" + (events.results ?? events.message ?? "")
+        let profile: Profile
+        do {
+            guard let found = try await backend.profile(reference) else { return ReplOutcome(message: "no profile matches \(text)", failed: true) }
+            profile = found
+        } catch let failure as ReplFailure {
+            return ReplOutcome(message: failure.description, failed: true)
+        } catch {
+            return ReplOutcome(message: "error: \(error)", failed: true)
         }
-        return ReplOutcome(results: out)
+        func when(_ date: Date?) -> QueryValue {
+            guard let date else { return .null }
+            return .timestamp(ISO8601DateFormatter().string(from: date))
+        }
+        func column(_ name: String, _ type: FieldType = .text) -> ResultColumn { ResultColumn(name: name, type: type) }
+        var parts = ["profile \(profile.id)"]
+        let identities = QueryResult(
+            columns: [column("kind"), column("value"), column("source"), column("last_seen", .timestamp)],
+            rows: profile.identities.map { [.text($0.kind), .text($0.value), $0.source.map(QueryValue.text) ?? .null, when($0.lastSeen)] })
+        parts.append("identities\n" + ResultRenderer.table(identities))
+        let traits = QueryResult(
+            columns: [column("trait"), column("value"), column("source"), column("at", .timestamp)],
+            rows: profile.traits.keys.sorted().map { name in
+                let trait = profile.traits[name]!
+                return [.text(name), .text(trait.value.text), trait.source.map(QueryValue.text) ?? .null, when(trait.at)]
+            })
+        parts.append("traits\n" + ResultRenderer.table(traits))
+        var session = self
+        (session.expanded, session.format, session.timing) = (false, .table, false)
+        let segments = completer.catalog.segments
+        if !segments.isEmpty {
+            let columns = segments.enumerated().map { "s\($0.offset) = in \(Completer.quoted($0.element))" }.joined(separator: ", ")
+            if let result = try? await backend.run("profiles | where id = \(profile.id) | select \(columns)", id: id), let row = result.rows.first {
+                let member = zip(segments, row).filter { $0.1 == .boolean(true) }.map(\.0)
+                parts.append("segments: " + (member.isEmpty ? "none" : member.joined(separator: ", ")))
+            }
+        }
+        let events = await session.run("events | where profile_id = \(profile.id) | order by ts desc | limit 10", id: id, timed: false)
+        parts.append("latest events\n" + (events.results ?? events.message ?? ""))
+        return ReplOutcome(results: parts.joined(separator: "\n\n"))
     }
 
     static func stringLiteral(_ text: String) -> String {

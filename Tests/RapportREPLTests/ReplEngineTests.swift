@@ -83,7 +83,20 @@ final class CannedBackend: ReplBackend, @unchecked Sendable {
         return try answer.get()
     }
     func cancel(_ id: String) async {}
-    func catalog() async throws -> CompletionCatalog { CompletionCatalog(traits: ["plan", "country"], segments: ["buyers"]) }
+    func catalog() async throws -> CompletionCatalog { CompletionCatalog(traits: ["plan", "country"], segments: ["buyers", "big"]) }
+
+    /// Profile 7, also found as email:ada@example.com.
+    func profile(_ reference: ProfileReference) async throws -> Profile? {
+        guard reference == .id(7) || reference == .identifier(kind: "email", value: "ada@example.com") else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Profile.self, from: Data(#"""
+            {"id": 7, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T00:00:00Z", "groups": [],
+             "identities": [{"kind": "email", "value": "ada@example.com", "source": "web", "first_seen": "2024-01-01T00:00:00Z",
+                             "last_seen": "2024-02-01T10:00:00Z"}],
+             "traits": {"plan": {"value": "pro", "source": "crm", "at": "2024-01-15T08:00:00Z"}, "seats": {"value": 12}}}
+            """#.utf8))
+    }
 }
 
 @Suite struct ReplSessionTests {
@@ -143,6 +156,46 @@ final class CannedBackend: ReplBackend, @unchecked Sendable {
         let explained = await session.handle(.command("\\explain count profiles"))
         #expect(backend.sent == ["describe buyers", "describe `Order Completed`", "explain count profiles"])
         #expect(explained.results == "SELECT 1\n-- $1 = $1")
+    }
+
+    @Test func aProfileCardHasIdentitiesTraitsWithSourcesSegmentsAndEvents() async {
+        let member = QueryResult(columns: [ResultColumn(name: "s0", type: .boolean), ResultColumn(name: "s1", type: .boolean)],
+                                 rows: [[.boolean(true), .boolean(false)]])
+        let events = QueryResult(columns: [ResultColumn(name: "name", type: .text)], rows: [[.text("Order Completed")]])
+        let backend = CannedBackend(["profiles | where id = 7 | select s0 = in buyers, s1 = in big": .success(member),
+                                     "events | where profile_id = 7 | order by ts desc | limit 10": .success(events)])
+        var session = ReplSession(backend: backend)
+        await session.refreshCatalog()
+        let card = await session.handle(.command("\\profile email:ada@example.com"))
+        #expect(card.results == """
+            profile 7
+
+            identities
+             kind  │ value           │ source │ last_seen
+             text  │ text            │ text   │ timestamp
+             ──────┼─────────────────┼────────┼────────────────────
+             email │ ada@example.com │ web    │ 2024-02-01 10:00:00
+            (1 row)
+
+            traits
+             trait │ value │ source │ at
+             text  │ text  │ text   │ timestamp
+             ──────┼───────┼────────┼────────────────────
+             plan  │ "pro" │ crm    │ 2024-01-15 08:00:00
+             seats │ 12    │ null   │ null
+            (2 rows)
+
+            segments: buyers
+
+            latest events
+             name
+             text
+             ───────────────
+             Order Completed
+            (1 row)
+            """, "\(card)")
+        #expect(await session.handle(.command("\\profile 8")).message == "no profile matches 8")
+        #expect(await session.handle(.command("\\profile ada")).failed)
     }
 
     @Test func outputGoesToAFileAndBack() async throws {

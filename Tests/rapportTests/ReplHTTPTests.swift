@@ -35,6 +35,20 @@ struct ReplHTTPTests {
         let exact = try await backend.run("profiles | select n = 0.1 + 0.2, big = 12345678901234567890.123 | limit 1", id: UUID().uuidString)
         #expect(exact.rows.first == [.number("0.3"), .number("12345678901234567890.123")])
 
+        // A profile card over HTTP and on the database: identities, traits with their sources.
+        let someone = try await backend.run("profiles | where email is not null | select email | order by email | limit 1", id: UUID().uuidString)
+        guard case .text(let email)? = someone.rows.first?.first else { Issue.record("no email in the seed"); return }
+        let card = await session.handle(.command("\\profile email:\(email)"))
+        #expect(card.results?.contains("identities") == true && card.results?.contains(email) == true
+                && card.results?.contains("traits") == true && card.results?.contains("latest events") == true, "\(card)")
+        let direct = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            var local = ReplSession(backend: StoreBackend(store: store, tenant: tenant))
+            await local.refreshCatalog()
+            return await local.handle(.command("\\profile email:\(email)"))
+        }
+        #expect(direct.results == card.results, "\(direct)")
+        #expect(await session.handle(.command("\\profile email:nobody@nowhere.example")).message == "no profile matches email:nobody@nowhere.example")
+
         let wrong = await session.handle(.statement("profiles | where contry = 1"))
         #expect(wrong.failed && wrong.message?.contains("   |                  ^^^^^^") == true, "\(wrong)")
 
