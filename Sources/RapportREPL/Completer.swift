@@ -19,14 +19,9 @@ public struct CompletionCatalog: Sendable, Equatable {
 
     /// From the checker's view of a tenant.
     public init(_ catalog: any Catalog) {
-        var properties: [String: [String]] = [:]
-        for event in catalog.eventNames + ["page", "screen"] { properties[event] = catalog.propertyNames(event: event) }
-        let definitions = catalog.definitionList
-        self.init(traits: catalog.traitNames, events: catalog.eventNames, properties: properties,
-                  identityKinds: catalog.identityKinds.map(\.name),
-                  segments: definitions.filter { $0.kind == .segment }.map(\.name),
-                  metrics: definitions.filter { $0.kind == .metric }.map(\.name),
-                  funnels: definitions.filter { $0.kind == .funnel }.map(\.name))
+        self.init(traits: catalog.traitNames, events: catalog.eventNames, properties: catalog.propertyNamesByEvent,
+                  identityKinds: catalog.identityKinds.map(\.name), segments: catalog.definitionNames(.segment),
+                  metrics: catalog.definitionNames(.metric), funnels: catalog.definitionNames(.funnel))
     }
 }
 

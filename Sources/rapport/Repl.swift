@@ -67,7 +67,6 @@ struct Repl: AsyncParsableCommand {
         var session = ReplSession(backend: backend)
         session.format = format
         if interactive {
-            session.timing = true
             try await Terminal(session: session).loop()
         } else {
             session.timing = false

@@ -251,12 +251,14 @@ final class CannedBackend: ReplBackend, @unchecked Sendable {
     @Test func fromTheCheckersCatalogue() {
         let snapshot = CatalogSnapshot(
             entries: [.init(kind: "trait", name: "plan", type: "text"), .init(kind: "event", name: "Order Completed", type: "event"),
-                      .init(kind: "property", name: "Order Completed.revenue", type: "number")],
+                      .init(kind: "property", name: "Order Completed.revenue", type: "number"),
+                      // A track event named like the page type: one entry, not a crash.
+                      .init(kind: "event", name: "page", type: "event")],
             identityKinds: [IdentityKindInfo(name: "email", normalization: "email")],
             definitions: [Definition(kind: .segment, name: "buyers", source: "profiles"), Definition(kind: .funnel, name: "checkout", source: "a -> b"),
                           Definition(kind: .setting, name: "value.discount", source: "8%")])
         let catalog = CompletionCatalog(snapshot)
-        #expect(catalog.traits == ["plan"] && catalog.events == ["Order Completed"] && catalog.identityKinds == ["email"])
+        #expect(catalog.traits == ["plan"] && catalog.events == ["Order Completed", "page"] && catalog.identityKinds == ["email"])
         #expect(catalog.properties["Order Completed"] == ["revenue"])
         #expect(catalog.segments == ["buyers"] && catalog.funnels == ["checkout"] && catalog.metrics.isEmpty)
     }

@@ -21,6 +21,18 @@ struct ReplHTTPTests {
         var server = try RunningServer.start(["--database-url", url])
         try await server.waitUntilReady()
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPBackend.clientConfiguration)
+        do {
+            try await exercise(client: client, server: &server, url: url, key: key, tenant: tenant, database: database)
+        } catch {
+            Issue.record(error)
+        }
+        // On every path: a client dropped without shutdown stops the process.
+        try await client.shutdown()
+        server.stop()
+    }
+
+    func exercise(client: HTTPClient, server: inout RunningServer, url: String, key: String, tenant: Tenant,
+                  database: TestDatabase) async throws {
 
         let backend = try await HTTPBackend.connect(url: server.url, key: key, client: client)
         #expect(backend.tenant == tenant.slug)
@@ -62,10 +74,8 @@ struct ReplHTTPTests {
         #expect(lost.failed && lost.message?.hasPrefix("error: the server at \(server.url) could not be reached") == true, "\(lost)")
 
         server = try RunningServer.start(["--database-url", url], port: server.port)
-        defer { server.stop() }
         try await server.waitUntilReady()
         let back = await session.handle(.statement("count profiles"))
         #expect(!back.failed, "\(back)")
-        try await client.shutdown()
     }
 }

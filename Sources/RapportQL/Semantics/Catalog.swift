@@ -60,6 +60,20 @@ public protocol Catalog: Sendable {
     var definitionList: [Definition] { get }
 }
 
+extension Catalog {
+    /// Each track event's property names, and those of `page` and `screen` events (for
+    /// completion in editors and the REPL).
+    public var propertyNamesByEvent: [String: [String]] {
+        // A track event may itself be named `page`: one entry per name.
+        Dictionary((eventNames + ["page", "screen"]).map { ($0, propertyNames(event: $0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The names of the saved definitions of `kind`, sorted.
+    public func definitionNames(_ kind: Definition.Kind) -> [String] {
+        definitionList.filter { $0.kind == kind }.map(\.name)
+    }
+}
+
 /// A catalogue held in memory, built from the rows of the `catalogue` table.
 public struct CatalogSnapshot: Catalog {
     public struct Entry: Sendable, Hashable {

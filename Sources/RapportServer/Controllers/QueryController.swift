@@ -101,13 +101,9 @@ struct QueryController {
         group.get("catalog") { _, context in
             let key = try context.require(.query)
             let catalog = try await store.catalog(tenant: key.tenant)
-            var properties: [String: [String]] = [:]
-            for event in catalog.eventNames + ["page", "screen"] { properties[event] = catalog.propertyNames(event: event) }
-            let definitions = catalog.definitionList
-            func names(_ kind: Definition.Kind) -> [String] { definitions.filter { $0.kind == kind }.map(\.name) }
-            return CatalogBody(traits: catalog.traitNames, events: catalog.eventNames, properties: properties,
-                               identityKinds: catalog.identityKinds.map(\.name), segments: names(.segment), metrics: names(.metric),
-                               funnels: names(.funnel))
+            return CatalogBody(traits: catalog.traitNames, events: catalog.eventNames, properties: catalog.propertyNamesByEvent,
+                               identityKinds: catalog.identityKinds.map(\.name), segments: catalog.definitionNames(.segment),
+                               metrics: catalog.definitionNames(.metric), funnels: catalog.definitionNames(.funnel))
         }
         group.post("query/validate") { request, context in
             let key = try context.require(.query)

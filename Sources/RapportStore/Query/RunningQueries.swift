@@ -25,16 +25,16 @@ actor RunningQueries {
     @discardableResult
     func finish(_ id: String) -> Bool { running.removeValue(forKey: id)?.cancelled ?? false }
 
-    /// Marks the query cancelled and returns its backend (0 when it has not started yet, in
-    /// which case it will not start); nil when another tenant's query has that id.
+    /// Marks the query cancelled and returns its backend; nil when no query of `tenant` runs
+    /// under that id, in which case the cancel waits for one to start (and stops it).
     func cancel(_ id: String, tenant: String) -> Int32? {
-        if var query = running[id] {
-            guard query.tenant == tenant else { return nil }
-            query.cancelled = true
-            running[id] = query
-            return query.pid
+        guard var query = running[id] else {
+            early[id] = (tenant, ContinuousClock.now)
+            return nil
         }
-        early[id] = (tenant, ContinuousClock.now)
-        return 0
+        guard query.tenant == tenant else { return nil }
+        query.cancelled = true
+        running[id] = query
+        return query.pid
     }
 }

@@ -90,15 +90,13 @@ extension Store {
         }
     }
 
-    /// Cancels the query `tenant` started with ``QueryOptions/id`` `id`, if it is running
-    /// (or stops it from starting, if it has not yet); whether there was one to cancel.
+    /// Cancels the query `tenant` started with ``QueryOptions/id`` `id`; whether one was
+    /// running. A cancel that comes before its query starts stops it from starting.
     @discardableResult
     public func cancelQuery(_ id: String, tenant: Tenant) async throws -> Bool {
         guard let pid = await runningQueries.cancel(id, tenant: tenant.slug) else { return false }
-        if pid != 0 {
-            try await withTransaction { connection in
-                try await connection.query("SELECT pg_cancel_backend(\(pid))", logger: logger)
-            }
+        try await withTransaction { connection in
+            try await connection.query("SELECT pg_cancel_backend(\(pid))", logger: logger)
         }
         return true
     }
