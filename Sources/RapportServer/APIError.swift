@@ -60,6 +60,8 @@ extension APIError {
             self = APIError(.badRequest, code: "invalid-message", message: Self.sentence(error.description), index: error.index)
         case let error as QueryError:
             self = APIError(queryError: error)
+        case let error as PrivacyError:
+            self = APIError(privacyError: error)
         case is IngestOverloaded:
             self = APIError(.serviceUnavailable, code: "overloaded", message: "\(error)", headers: [.retryAfter: "1"])
         case let error as HTTPError:

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// - `/healthz`, `/readyz`, `/metrics`: no key;
 /// - `/admin/v1/…`: the operator key (`RAPPORT_ADMIN_KEY`);
 /// - `/v1/…`: a tenant's API key, each route checking its scope.
-public func buildRouter(store: Store, configuration: ServerConfiguration) -> Router<RapportRequestContext> {
+public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil) -> Router<RapportRequestContext> {
     let router = Router(context: RapportRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
@@ -24,24 +24,28 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) -> Rou
     KeysController(store: store).addRoutes(to: tenant)
     ProfilesController(store: store).addRoutes(to: tenant)
     QueryController(store: store, options: configuration.query).addRoutes(to: tenant)
+    PrivacyController(store: store, worker: privacyWorker).addRoutes(to: tenant)
     IdentityConfigController(store: store).addRoutes(
         to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
     return router
 }
 
 /// The application: the router on `configuration`'s address, with `services` (the PostgreSQL
-/// client, the embedded cluster) run beside the server. On SIGINT or SIGTERM the server stops
+/// client, the embedded cluster) and the privacy worker run beside the server. On SIGINT or SIGTERM the server stops
 /// taking requests and finishes the ones under way, then the services stop in reverse order.
 public func buildApplication(
     store: Store, configuration: ServerConfiguration, services: [any Service], logger: Logger,
     onServerRunning: @escaping @Sendable () async -> Void = {}
 ) -> Application<RouterResponder<RapportRequestContext>> {
+    let worker = configuration.privacyWorker ? PrivacyWorker(store: store) : nil
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration),
+        router: buildRouter(store: store, configuration: configuration, privacyWorker: worker),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rapport"),
         onServerRunning: { _ in await onServerRunning() },
         logger: logger
     )
     app.addServices(services)
+    // After the database client, so it stops first.
+    if let worker { app.addServices(worker) }
     return app
 }

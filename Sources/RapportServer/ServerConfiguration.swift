@@ -13,11 +13,15 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     public var adminKey: String?
     public var query: QueryOptions
+    /// Whether this process carries out privacy requests (``PrivacyWorker``).
+    public var privacyWorker: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, adminKey: String? = nil, query: QueryOptions = QueryOptions()) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, adminKey: String? = nil, query: QueryOptions = QueryOptions(),
+                privacyWorker: Bool = true) {
         self.host = host
         self.port = port
         self.adminKey = adminKey
         self.query = query
+        self.privacyWorker = privacyWorker
     }
 }

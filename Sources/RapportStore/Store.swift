@@ -18,6 +18,8 @@ public struct Store: Sendable {
     let catalogueCache = CatalogueCache()
     /// Queries running under a caller's id, so that they can be cancelled.
     let runningQueries = RunningQueries()
+    /// Each tenant's secret for keyed hashes of identifiers.
+    let privacyKeys = PrivacyKeys()
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
         self.client = client

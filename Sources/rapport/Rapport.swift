@@ -7,6 +7,6 @@ struct Rapport: AsyncParsableCommand {
         commandName: "rapport",
         abstract: "Rapport, a customer data platform on PostgreSQL.",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Import.self, Identity.self, Profiles.self, Query.self, Repl.self, Compile.self]
+        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Import.self, Identity.self, Profiles.self, Query.self, Repl.self, Compile.self, Privacy.self]
     )
 }

@@ -55,9 +55,11 @@ extension Store {
 
     func ingest(_ messages: [IngestMessage], tenant: Tenant, lookUpReplays: Bool) async throws -> IngestResult {
         let (logger, cache, catalogue) = (self.logger, identityCache, catalogueCache)
+        let hasher = try await identifierHasher(tenant)
         let (result, state) = try await withTenant(tenant) { connection in
             var batch = IngestBatch(messages: messages, connection: connection, logger: logger)
             batch.catalogue = (catalogue, tenant.id)
+            batch.hasher = hasher
             // The advisory lock first, then the epoch row: the order unmerge takes them in too.
             try await Self.lockIngestion(on: connection, logger: logger)
             let epoch = try await Self.advanceIngestEpoch(on: connection, logger: logger)
@@ -101,6 +103,8 @@ struct IngestBatch {
     var catalogue: (cache: CatalogueCache, tenant: Int64)?
     /// Catalogue entries this batch recorded (remembered once it commits).
     var recordedCatalogue = Set<[String]>()
+    /// The tenant's keyed hash of identifiers, to recognise suppressed ones.
+    var hasher: IdentifierHasher?
 
     init(messages: [IngestMessage], connection: PostgresConnection, logger: Logger) {
         self.messages = messages
@@ -113,6 +117,8 @@ struct IngestBatch {
         let settings = try await Store.ingestSettings(on: connection, logger: logger)
         try await dropReplays(lookUp: lookUpReplays)
         clock.lap("dedupe")
+        try await dropSuppressed(rules: settings.rules)
+        clock.lap("suppressions")
         guard !messages.isEmpty else { return result }
 
         // Identity resolution over what the database knows of this batch's identifiers.
@@ -209,6 +215,49 @@ struct IngestBatch {
         }
         result.duplicates = messages.count - unique.count + stored.count
         messages = stored.isEmpty ? unique : unique.filter { !stored.contains($0.messageID) }
+    }
+
+    /// Drops the messages that carry a suppressed identifier (an erased or suppressed
+    /// subject's), counting them per suppression and in `rapport_ingest_suppressed_total`.
+    /// Runs under the ingestion lock, so an erasure that committed before is always seen.
+    mutating func dropSuppressed(rules: IdentityRules) async throws {
+        guard let hasher, !messages.isEmpty else { return }
+        let any = try await connection.query("SELECT EXISTS (SELECT 1 FROM suppressions)", logger: logger)
+        for try await present in any.decode(Bool.self) where !present { return }
+        let hashes = messages.map { message -> [String] in
+            var keys = rules.identifiers(of: message)
+            if let previous = message.previousID {
+                for kind in ["user_id", "anonymous_id"] {
+                    if let value = rules.normalize(previous, kind: kind) { keys.append(IdentityKey(kind, value)) }
+                }
+            }
+            return keys.map(hasher.hash)
+        }
+        let candidates = Array(Set(hashes.joined()))
+        var suppressed = Set<String>()
+        let rows = try await connection.query("""
+            SELECT encode(hash, 'hex') FROM suppressions WHERE hash IN (SELECT decode(h, 'hex') FROM unnest(\(candidates)::text[]) h)
+            """, logger: logger)
+        for try await hash in rows.decode(String.self) { suppressed.insert(hash) }
+        guard !suppressed.isEmpty else { return }
+        var kept: [IngestMessage] = []
+        var dropped: [String: Int64] = [:]
+        for (message, keys) in zip(messages, hashes) {
+            let hits = keys.filter(suppressed.contains)
+            if hits.isEmpty {
+                kept.append(message)
+            } else {
+                for hit in Set(hits) { dropped[hit, default: 0] += 1 }
+            }
+        }
+        result.suppressed += messages.count - kept.count
+        Counter(label: "rapport_ingest_suppressed_total").increment(by: messages.count - kept.count)
+        messages = kept
+        try await connection.query("""
+            UPDATE suppressions s SET dropped = s.dropped + d.n, last_dropped_at = now()
+            FROM unnest(\(Array(dropped.keys))::text[], \(Array(dropped.values))::bigint[]) AS d (h, n)
+            WHERE s.hash = decode(d.h, 'hex')
+            """, logger: logger)
     }
 
     /// The batch's identifiers that exist, with their live profile and last sighting (in

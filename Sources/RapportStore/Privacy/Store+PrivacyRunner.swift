@@ -1,0 +1,439 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+
+/// A request that ran but could not finish; the message names no personal data.
+struct PrivacyRunFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension Store {
+    /// Carries out every request that is pending, or running with no runner alive (its process
+    /// died), oldest first. Used by the server's worker; returns how many it finished.
+    @discardableResult
+    public func runOpenPrivacyRequests() async throws -> Int {
+        let rows = try await client.query("""
+            SELECT id FROM rapport.privacy_requests WHERE status IN ('pending', 'running') ORDER BY received_at, id LIMIT 100
+            """, logger: logger)
+        var ids: [String] = []
+        for try await id in rows.decode(String.self) { ids.append(id) }
+        var finished = 0
+        for id in ids where try await runPrivacyRequest(id) != nil { finished += 1 }
+        return finished
+    }
+
+    /// Carries out one request: claims it (pending -> running, or a running request whose
+    /// runner died), does the work, records completed or failed with counts, and appends to
+    /// the audit log. A session advisory lock on the request's id, held for the whole run on
+    /// one connection, keeps two runners apart and dies with its process.
+    /// - Returns: the request as it ended, or nil if another runner holds it or it was not open.
+    public func runPrivacyRequest(_ id: String) async throws -> PrivacyRequest? {
+        try await client.withConnection { connection in
+            let lock = "rapport.privacy." + id
+            let locked = try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(lock), 0))", logger: logger)
+            var held = false
+            for try await ok in locked.decode(Bool.self) { held = ok }
+            guard held else { return nil }
+            do {
+                let result = try await runClaimed(id, on: connection)
+                try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(lock), 0))", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(lock), 0))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private func runClaimed(_ id: String, on connection: PostgresConnection) async throws -> PrivacyRequest? {
+        let claimed = try await connection.query("""
+            UPDATE rapport.privacy_requests SET status = 'running', started_at = coalesce(started_at, now()), attempts = attempts + 1
+            WHERE id = \(id) AND status IN ('pending', 'running')
+            RETURNING \(unescaped: Self.requestColumns), tenant_id
+            """, logger: logger)
+        var found: (PrivacyRequest, Int64)?
+        typealias Row = (String, String, String, String, String?, String, String, Date, Date, Date?, Date?, String, String?, Int64)
+        for try await row in claimed.decode(Row.self) {
+            found = (PrivacyRequest(
+                id: row.0, type: PrivacyRequest.Kind(rawValue: row.1) ?? .export, status: .running, subjectKind: row.3,
+                subjectValue: row.4, subjectHash: row.5, actor: row.6, receivedAt: row.7, dueAt: row.8, startedAt: row.9,
+                completedAt: row.10, counts: [:], error: nil), row.13)
+        }
+        guard case (var request, let tenantID)? = found, let value = request.subjectValue else { return nil }
+        guard let tenant = try await tenant(id: tenantID, on: connection) else { return nil }
+        let subject = PrivacySubject(kind: request.subjectKind, value: value)
+        var reached: [String] = []
+        do {
+            switch request.type {
+            case .erasure: (request.counts, reached) = try await erase(subject, request: request, tenant: tenant, on: connection)
+            case .export: (request.counts, reached) = try await export(subject, request: request, tenant: tenant, on: connection)
+            case .suppress: (request.counts, reached) = try await suppress(subject, request: request, tenant: tenant, on: connection)
+            case .unsuppress: (request.counts, reached) = try await unsuppress(subject, request: request, tenant: tenant, on: connection)
+            }
+            request.status = .completed
+        } catch where Task.isCancelled {
+            // The process is stopping: leave the request running for the next start to resume.
+            throw error
+        } catch {
+            request.status = .failed
+            request.error = (error as? PrivacyRunFailure)?.description
+                ?? "The request could not be carried out (\((error as? StoreError)?.description ?? "a database error; see the server log")). File it again."
+            logger.error("a privacy request failed", metadata: ["request": "\(id)", "error": "\(String(reflecting: error))"])
+            if request.type == .export {
+                _ = try? await connection.query("DELETE FROM rapport.privacy_exports WHERE request_id = \(id)", logger: logger)
+            }
+        }
+        let counts = String(decoding: try JSONEncoder().encode(request.counts), as: UTF8.self)
+        let (status, error) = (request.status.rawValue, request.error)
+        let logger = self.logger
+        let ended = try await Self.inTransaction(on: connection, logger: logger) { connection in
+            let rows = try await connection.query("""
+                UPDATE rapport.privacy_requests
+                SET status = \(status), subject_value = NULL, completed_at = now(), counts = counts || \(counts)::jsonb, error = \(error),
+                    reached_hashes = ARRAY(SELECT decode(h, 'hex') FROM unnest(\(reached)::text[]) h)
+                WHERE id = \(id)
+                RETURNING \(unescaped: Self.requestColumns)
+                """, logger: logger)
+            guard let ended = try await Self.decodeRequests(rows).first else { throw PrivacyError.requestNotFound(id) }
+            try await auditPrivacy(ended, action: ended.status.rawValue, actor: "rapport", tenant: tenant, counts: ended.counts, on: connection)
+            return ended
+        }
+        Counter(label: "rapport_privacy_requests_total", dimensions: [("type", request.type.rawValue), ("status", status)]).increment()
+        return ended
+    }
+
+    func tenant(id: Int64, on connection: PostgresConnection) async throws -> Tenant? {
+        let rows = try await connection.query("SELECT id, slug, name, created_at FROM rapport.tenants WHERE id = \(id)", logger: logger)
+        for try await (id, slug, name, createdAt) in rows.decode((Int64, String, String, Date).self) {
+            return Tenant(id: id, slug: slug, name: name, createdAt: createdAt)
+        }
+        return nil
+    }
+
+    /// Runs `body` in a transaction on `connection`.
+    static func inTransaction<R: Sendable>(on connection: PostgresConnection, logger: Logger,
+                                           _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        do {
+            return try await connection.withTransaction(logger: logger) { try await body($0) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    /// Runs `body` in a transaction on `connection` confined to `tenant` (see ``withTenant(_:readOnly:_:)``).
+    func inTenant<R: Sendable>(_ tenant: Tenant, snapshot: Bool = false, on connection: PostgresConnection,
+                               _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let logger = self.logger
+        return try await Self.inTransaction(on: connection, logger: logger) { connection in
+            if snapshot {
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            }
+            try await Self.enterTenant(tenant, on: connection, logger: logger)
+            try await connection.query("SET LOCAL TimeZone TO 'UTC'", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    // MARK: The subject
+
+    /// Everything the identity graph reaches from one identifier, inside a tenant transaction.
+    struct Reach {
+        /// The live profile and every profile merged into it, at any depth.
+        var profiles: [Int64] = []
+        var live: [Int64] = []
+        /// Every identifier of those profiles, and the one the request named.
+        var identifiers: [IdentityKey] = []
+    }
+
+    static func reach(_ subject: PrivacySubject, on connection: PostgresConnection, logger: Logger) async throws -> Reach {
+        var reach = Reach()
+        let rows = try await connection.query("""
+            WITH RECURSIVE up (id, merged_into) AS (
+                SELECT p.id, p.merged_into FROM profiles p
+                WHERE p.id IN (SELECT profile_id FROM identities WHERE kind = \(subject.kind) AND value = \(subject.value))
+                UNION
+                SELECT p.id, p.merged_into FROM profiles p JOIN up ON p.id = up.merged_into
+            ), down (id) AS (
+                SELECT id FROM up WHERE merged_into IS NULL
+                UNION
+                SELECT p.id FROM profiles p JOIN down ON p.merged_into = down.id
+            )
+            SELECT d.id, p.merged_into IS NULL FROM down d JOIN profiles p ON p.id = d.id ORDER BY d.id
+            """, logger: logger)
+        for try await (id, live) in rows.decode((Int64, Bool).self) {
+            reach.profiles.append(id)
+            if live { reach.live.append(id) }
+        }
+        var identifiers: Set<IdentityKey> = [IdentityKey(subject.kind, subject.value)]
+        let held = try await connection.query(
+            "SELECT kind, value FROM identities WHERE profile_id = ANY(\(reach.profiles))", logger: logger)
+        for try await (kind, value) in held.decode((String, String).self) { identifiers.insert(IdentityKey(kind, value)) }
+        reach.identifiers = identifiers.sorted()
+        return reach
+    }
+
+    // MARK: Erasure
+
+    /// Art. 17. In one transaction that holds the tenant's ingestion lock: suppress every
+    /// identifier reached, then delete the profiles, identities, events (any timestamp), merge
+    /// log rows, conflicts, blocks and group memberships. Then the subject's earlier exports go,
+    /// the tables are vacuumed, and a verification pass must find none of the subject's
+    /// identifiers or distinctive trait values anywhere in the tenant's tables or the control
+    /// schema, or the request fails.
+    func erase(_ subject: PrivacySubject, request: PrivacyRequest, tenant: Tenant,
+               on connection: PostgresConnection) async throws -> ([String: Int64], [String]) {
+        let hasher = try await identifierHasher(tenant)
+        let logger = self.logger
+        // One transaction: if anything fails, nothing is deleted; once it commits, everything is.
+        let (counts, identifiers, traitValues) = try await inTenant(tenant, on: connection) { connection in
+            // Ingestion waits here and, once this commits, meets the suppressions.
+            try await Self.lockIngestion(on: connection, logger: logger)
+            _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
+            let reach = try await Self.reach(subject, on: connection, logger: logger)
+            let values = try await Self.distinctiveTraitValues(of: reach.profiles, on: connection, logger: logger)
+            var counts: [String: Int64] = ["profiles_reached": Int64(reach.live.count)]
+            counts["identifiers_suppressed"] = try await Self.insertSuppressions(
+                reach.identifiers, hasher: hasher, request: request.id, on: connection, logger: logger)
+            let (ids, kinds, keys) = (reach.profiles, reach.identifiers.map(\.kind), reach.identifiers.map(\.value))
+            let statements: [(String, PostgresQuery)] = [
+                ("events", "DELETE FROM events WHERE profile_id = ANY(\(ids)) OR origin_profile_id = ANY(\(ids))"),
+                ("identities", "DELETE FROM identities WHERE profile_id = ANY(\(ids))"),
+                ("identity_conflicts", """
+                    DELETE FROM identity_conflicts WHERE profile_id = ANY(\(ids)) OR other_profile_id = ANY(\(ids))
+                    OR (kind, value) IN (SELECT * FROM unnest(\(kinds)::text[], \(keys)::text[]))
+                    """),
+                ("merges", """
+                    DELETE FROM merges WHERE survivor_id = ANY(\(ids)) OR merged_id = ANY(\(ids))
+                    OR (kind, value) IN (SELECT * FROM unnest(\(kinds)::text[], \(keys)::text[]))
+                    """),
+                ("merge_blocks", "DELETE FROM merge_blocks WHERE profile_a = ANY(\(ids)) OR profile_b = ANY(\(ids))"),
+                ("group_members", "DELETE FROM group_members WHERE profile_id = ANY(\(ids))"),
+                ("profiles", "DELETE FROM profiles WHERE id = ANY(\(ids))"),
+            ]
+            for (table, statement) in statements {
+                var deleting = statement
+                deleting.sql = "WITH gone AS (\(statement.sql) RETURNING 1) SELECT count(*) FROM gone"
+                for try await n in try await connection.query(deleting, logger: logger).decode(Int64.self) {
+                    counts["\(table)_deleted"] = n
+                }
+            }
+            // The control schema's part, in the same transaction: the subject's earlier exports
+            // go, open requests naming the subject are cancelled, and what was deleted is recorded.
+            try await connection.query("RESET ROLE", logger: logger)
+            let hashes = reach.identifiers.map(hasher.hash)
+            let exports = try await connection.query("""
+                WITH gone AS (
+                    DELETE FROM rapport.privacy_exports WHERE request_id IN (
+                        SELECT id FROM rapport.privacy_requests
+                        WHERE tenant_id = \(tenant.id) AND type = 'export' AND id <> \(request.id)
+                          AND (encode(subject_hash, 'hex') = ANY(\(hashes))
+                               OR EXISTS (SELECT 1 FROM unnest(reached_hashes) r WHERE encode(r, 'hex') = ANY(\(hashes)))))
+                    RETURNING request_id)
+                SELECT count(DISTINCT request_id) FROM gone
+                """, logger: logger)
+            for try await n in exports.decode(Int64.self) { counts["exports_deleted"] = n }
+            let cancelled = try await connection.query("""
+                WITH gone AS (
+                    UPDATE rapport.privacy_requests SET status = 'cancelled', subject_value = NULL, completed_at = now(),
+                        error = 'Cancelled: the subject was erased by ' || \(request.id) || '.'
+                    WHERE tenant_id = \(tenant.id) AND status = 'pending' AND id <> \(request.id)
+                      AND encode(subject_hash, 'hex') = ANY(\(hashes))
+                    RETURNING 1)
+                SELECT count(*) FROM gone
+                """, logger: logger)
+            for try await n in cancelled.decode(Int64.self) where n > 0 { counts["requests_cancelled"] = n }
+            let recorded = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
+            try await connection.query(
+                "UPDATE rapport.privacy_requests SET counts = counts || \(recorded)::jsonb WHERE id = \(request.id)", logger: logger)
+            return (counts, reach.identifiers, values)
+        }
+        var all = counts
+        let hashes = identifiers.map(hasher.hash)
+
+        all["vacuumed_tables"] = Int64(try await vacuum(tenant, on: connection))
+
+        let needles = Array(Set(identifiers.map { $0.value.lowercased() } + traitValues.map { $0.lowercased() })).sorted()
+        let hits = try await verify(needles, tenant: tenant, excluding: request.id, on: connection)
+        all["verification_values"] = Int64(needles.count)
+        all["verification_hits"] = Int64(hits.values.reduce(0, +))
+        guard hits.isEmpty else {
+            let places = hits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            throw PrivacyRunFailure(description: """
+                The data was deleted, but verification still found the subject's identifiers or trait values in \
+                \(places) (rows). Remove those mentions (a saved definition, another person's event?) and file the erasure again.
+                """)
+        }
+        return (all, hashes)
+    }
+
+    /// The subject's text trait values that no other profile holds (a city or a plan is not
+    /// the subject's alone), at least 4 characters long: what verification searches for besides
+    /// the identifiers.
+    static func distinctiveTraitValues(of profiles: [Int64], on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        let rows = try await connection.query("""
+            WITH mine AS (
+                SELECT DISTINCT t.value FROM profiles p, jsonb_each_text(p.traits) t
+                WHERE p.id = ANY(\(profiles)) AND jsonb_typeof(p.traits -> t.key) = 'string' AND length(t.value) >= 4
+            )
+            SELECT value FROM mine
+            WHERE NOT EXISTS (
+                SELECT 1 FROM profiles o, jsonb_each_text(o.traits) t
+                WHERE o.id <> ALL(\(profiles)) AND t.value = mine.value)
+            """, logger: logger)
+        var values: [String] = []
+        for try await value in rows.decode(String.self) { values.append(value) }
+        return values
+    }
+
+    /// Stores the keyed hash of each identifier in `suppressions` (an existing one keeps its
+    /// request). Returns how many are newly suppressed.
+    static func insertSuppressions(_ identifiers: [IdentityKey], hasher: IdentifierHasher, request: String,
+                                   on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let hashes = identifiers.map(hasher.hash), kinds = identifiers.map(\.kind)
+        let rows = try await connection.query("""
+            WITH added AS (
+                INSERT INTO suppressions (hash, kind, request_id)
+                SELECT decode(h, 'hex'), k, \(request) FROM unnest(\(hashes)::text[], \(kinds)::text[]) AS s (h, k)
+                ON CONFLICT (hash) DO NOTHING RETURNING 1)
+            SELECT count(*) FROM added
+            """, logger: logger)
+        for try await n in rows.decode(Int64.self) { return n }
+        return 0
+    }
+
+    static let erasedTables = ["events", "identities", "identity_conflicts", "merges", "merge_blocks", "group_members", "profiles"]
+
+    /// VACUUM (ANALYZE) of the tables an erasure deletes from, as the tenant's role (their
+    /// owner), so the deleted rows' space is reclaimed and the planner's statistics (which
+    /// sample column values) no longer hold them; then the control tables that held exports.
+    /// - Returns: how many tables were vacuumed.
+    func vacuum(_ tenant: Tenant, on connection: PostgresConnection) async throws -> Int {
+        let schema = quoteIdentifier(tenant.schema)
+        try await connection.query("SET ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+        do {
+            for table in Self.erasedTables {
+                try await connection.query("VACUUM (ANALYZE) \(unescaped: schema).\(unescaped: table)", logger: logger)
+            }
+            try await connection.query("RESET ROLE", logger: logger)
+        } catch {
+            _ = try? await connection.query("RESET ROLE", logger: logger)
+            throw error
+        }
+        try await connection.query("VACUUM (ANALYZE) rapport.privacy_exports", logger: logger)
+        try await connection.query("VACUUM (ANALYZE) rapport.privacy_requests", logger: logger)
+        return Self.erasedTables.count + 2
+    }
+
+    /// Rows, per table, that still hold one of `needles` (lower-cased): as the whole value of a
+    /// text column or of a text or number anywhere inside a JSON column, or, for needles of 6
+    /// characters or more that are not all digits (emails, long ids), anywhere in the row's text. Every table
+    /// of the tenant's schema is searched, and the control schema's requests (but `excluding`'s
+    /// own row, which holds the subject until it ends), exports and audit log.
+    func verify(_ needles: [String], tenant: Tenant, excluding request: String,
+                on connection: PostgresConnection) async throws -> [String: Int64] {
+        guard !needles.isEmpty else { return [:] }
+        let logger = self.logger
+        // (Digits alone are left to exact matches: a numeric id could be any timestamp's microseconds.)
+        let long = needles.filter { $0.count >= 6 && $0.contains { !$0.isNumber } }
+        var hits = try await inTenant(tenant, on: connection) { connection in
+            var hits: [String: Int64] = [:]
+            for (table, columns) in try await Self.tables(schema: nil, on: connection, logger: logger) {
+                let n = try await Self.countHolding(needles, long: long, table: quoteIdentifier(table), columns: columns,
+                                                    extra: "", on: connection, logger: logger)
+                if n > 0 { hits[table] = n }
+            }
+            return hits
+        }
+        for (table, columns) in try await Self.tables(schema: "rapport", on: connection, logger: logger)
+        where ["privacy_requests", "audit_log"].contains(table) {
+            let n = try await Self.countHolding(needles, long: long, table: "rapport." + quoteIdentifier(table), columns: columns,
+                                                extra: table == "privacy_requests" ? "t.id <> $3 AND " : "", request: request,
+                                                on: connection, logger: logger)
+            if n > 0 { hits["rapport." + table] = n }
+        }
+        // An export is JSON text: a short needle counts as a quoted JSON string.
+        let quoted = needles.map { "\"" + $0 + "\"" }
+        let exports = try await connection.query("""
+            SELECT count(*) FROM rapport.privacy_exports t
+            WHERE EXISTS (SELECT 1 FROM unnest(\(long + quoted)::text[]) v WHERE strpos(lower(convert_from(t.data, 'UTF8')), v) > 0)
+            """, logger: logger)
+        for try await n in exports.decode(Int64.self) where n > 0 { hits["rapport.privacy_exports"] = n }
+        return hits
+    }
+
+    /// The ordinary tables of `schema` (the current one if nil), each with its text and JSON columns.
+    static func tables(schema: String?, on connection: PostgresConnection,
+                       logger: Logger) async throws -> [(String, [(name: String, json: Bool)])] {
+        let rows = try await connection.query("""
+            SELECT c.relname::text, a.attname::text, a.atttypid = 'jsonb'::regtype
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = coalesce(\(schema), current_schema()) AND c.relkind = 'r'
+              AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'jsonb'::regtype)
+            ORDER BY 1, a.attnum
+            """, logger: logger)
+        var tables: [(String, [(name: String, json: Bool)])] = []
+        for try await (table, column, json) in rows.decode((String, String, Bool).self) {
+            if tables.last?.0 != table { tables.append((table, [])) }
+            tables[tables.count - 1].1.append((column, json))
+        }
+        return tables
+    }
+
+    static func countHolding(_ needles: [String], long: [String], table: String, columns: [(name: String, json: Bool)],
+                             extra: String, request: String = "", on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var conditions = ["EXISTS (SELECT 1 FROM unnest($2::text[]) v WHERE strpos(lower(t::text), v) > 0)"]
+        for column in columns {
+            let c = "t." + quoteIdentifier(column.name)
+            conditions.append(column.json
+                ? "EXISTS (SELECT 1 FROM jsonb_path_query(\(c), 'strict $.**') x WHERE jsonb_typeof(x) IN ('string', 'number') AND lower(x #>> '{}') = ANY($1))"
+                : "lower(\(c)) = ANY($1)")
+        }
+        var binds = PostgresBindings()
+        binds.append(needles)
+        binds.append(long)
+        if !extra.isEmpty { binds.append(request) }
+        let query = PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) t WHERE \(extra)(\(conditions.joined(separator: " OR ")))", binds: binds)
+        for try await n in try await connection.query(query, logger: logger).decode(Int64.self) { return n }
+        return 0
+    }
+
+    // MARK: Suppression
+
+    /// Suppresses every identifier the graph reaches from the subject (and the subject's own,
+    /// known or not); what is held stays.
+    func suppress(_ subject: PrivacySubject, request: PrivacyRequest, tenant: Tenant,
+                  on connection: PostgresConnection) async throws -> ([String: Int64], [String]) {
+        let hasher = try await identifierHasher(tenant)
+        let logger = self.logger
+        return try await inTenant(tenant, on: connection) { connection in
+            try await Self.lockIngestion(on: connection, logger: logger)
+            let reach = try await Self.reach(subject, on: connection, logger: logger)
+            let added = try await Self.insertSuppressions(reach.identifiers, hasher: hasher, request: request.id, on: connection, logger: logger)
+            return (["identifiers_suppressed": added, "profiles_reached": Int64(reach.live.count)], reach.identifiers.map(hasher.hash))
+        }
+    }
+
+    /// Lifts the suppression of the subject's identifier and of every identifier the same
+    /// request(s) suppressed with it. Nothing erased comes back.
+    func unsuppress(_ subject: PrivacySubject, request: PrivacyRequest, tenant: Tenant,
+                    on connection: PostgresConnection) async throws -> ([String: Int64], [String]) {
+        let hash = try await identifierHasher(tenant).hash(kind: subject.kind, value: subject.value)
+        let logger = self.logger
+        return try await inTenant(tenant, on: connection) { connection in
+            try await Self.lockIngestion(on: connection, logger: logger)
+            let rows = try await connection.query("""
+                WITH target AS (SELECT request_id FROM suppressions WHERE hash = decode(\(hash), 'hex')),
+                gone AS (
+                    DELETE FROM suppressions
+                    WHERE hash = decode(\(hash), 'hex') OR request_id IN (SELECT request_id FROM target WHERE request_id IS NOT NULL)
+                    RETURNING encode(hash, 'hex') AS hash)
+                SELECT hash FROM gone
+                """, logger: logger)
+            var lifted: [String] = []
+            for try await hash in rows.decode(String.self) { lifted.append(hash) }
+            return (["identifiers_unsuppressed": Int64(lifted.count)], lifted)
+        }
+    }
+}
