@@ -1,0 +1,280 @@
+import Foundation
+import RapportTestSupport
+import Testing
+@testable import RapportStore
+
+/// GDPR erasure, suppression and export against PostgreSQL, checked from outside Rapport:
+/// pg_dump of the whole database, superuser row counts, the export's JSON Schema.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+struct PrivacyTests {
+    static let t0 = Timestamp.parse("2024-03-01T00:00:00Z")!
+
+    static func message(_ json: String, at offset: Int64 = 0) -> IngestMessage {
+        var m = try! MessageReader.line(Array(json.utf8), receivedAt: t0 + offset)
+        m.source = "web"
+        if !json.contains("\"timestamp\"") { m.timestamp = t0 + offset }
+        return m
+    }
+
+    /// What identifies Ann, and what only Ann's profile says: none of it may survive her erasure.
+    static let annSecrets = ["ann.lee@example.com", "u-ann-7781", "anon-ann-1", "anon-ann-2", "anon-ann-3",
+                             "Annabelle Quorra", "Zzyzx-Springs", "+44 20 7946 0958", "442079460958"]
+
+    /// Ann over three profiles that identify and alias calls merge, with events in the past and
+    /// the future, a group, a phone; Bob and Cy beside her.
+    static func seed(_ store: Store, _ tenant: Tenant) async throws {
+        _ = try await store.ingest([
+            message(#"{"type":"track","anonymousId":"anon-ann-1","event":"viewed","properties":{"page":"/pricing"},"timestamp":"2019-05-01T10:00:00Z","messageId":"ann-1"}"#),
+            message(#"{"type":"track","anonymousId":"anon-ann-2","event":"viewed","properties":{"page":"/docs"},"timestamp":"2031-01-01T00:00:00Z","messageId":"ann-2"}"#, at: 1),
+            message(#"{"type":"track","anonymousId":"anon-ann-3","event":"purchase","properties":{"amount":25},"messageId":"ann-3"}"#, at: 2),
+            message(#"{"type":"identify","userId":"u-ann-7781","anonymousId":"anon-ann-1","traits":{"email":"Ann.Lee@Example.com","name":"Annabelle Quorra","city":"Zzyzx-Springs","plan":"pro","phone":"+44 20 7946 0958"},"messageId":"ann-4"}"#, at: 3),
+            message(#"{"type":"identify","userId":"u-ann-7781","anonymousId":"anon-ann-2","messageId":"ann-5"}"#, at: 4),
+            message(#"{"type":"alias","previousId":"anon-ann-3","userId":"u-ann-7781","messageId":"ann-6"}"#, at: 5),
+            message(#"{"type":"group","userId":"u-ann-7781","groupId":"acme","traits":{"name":"Acme"},"messageId":"ann-7"}"#, at: 6),
+            message(#"{"type":"identify","userId":"u-bob","traits":{"email":"bob@example.com","name":"Bob Other","plan":"pro"},"messageId":"bob-1"}"#, at: 7),
+            message(#"{"type":"track","userId":"u-bob","event":"purchase","properties":{"amount":40},"messageId":"bob-2"}"#, at: 8),
+            message(#"{"type":"group","userId":"u-bob","groupId":"acme","messageId":"bob-3"}"#, at: 9),
+            message(#"{"type":"identify","userId":"u-cy","anonymousId":"anon-cy","traits":{"email":"cy@example.com","city":"Lyon"},"messageId":"cy-1"}"#, at: 10),
+        ], tenant: tenant)
+        _ = try await store.query(#"segment pros = profiles | where plan = "pro""#, tenant: tenant)
+    }
+
+    /// Rows per table that are not Ann's, told apart by the profiles they belong to.
+    static func othersRows(_ database: TestDatabase, _ schema: String, ann: String) async throws -> [String: String] {
+        let rows = try await database.superuserRows("""
+            SELECT 'profiles', count(*)::text FROM \(schema).profiles WHERE id NOT IN (\(ann))
+            UNION ALL SELECT 'identities', count(*)::text FROM \(schema).identities WHERE profile_id NOT IN (\(ann))
+            UNION ALL SELECT 'events', count(*)::text FROM \(schema).events WHERE profile_id NOT IN (\(ann))
+            UNION ALL SELECT 'merges', count(*)::text FROM \(schema).merges WHERE survivor_id NOT IN (\(ann))
+            UNION ALL SELECT 'group_members', count(*)::text FROM \(schema).group_members WHERE profile_id NOT IN (\(ann))
+            UNION ALL SELECT 'groups', count(*)::text FROM \(schema).groups
+            UNION ALL SELECT 'traits', string_agg(traits::text, ';' ORDER BY id) FROM \(schema).profiles WHERE id NOT IN (\(ann))
+            """)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0[0]!, $0[1] ?? "") })
+    }
+
+    static func pgDump(_ database: TestDatabase) throws -> String {
+        let bin = ProcessInfo.processInfo.environment["RAPPORT_TEST_PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
+        let url = database.superuserURL
+        let run = try Subprocess.run(bin + "/pg_dump", ["-h", url.host, "-p", "\(url.port)", "-U", url.username, url.database])
+        guard run.succeeded, run.output.contains("CREATE TABLE") else { throw TestSetupError("pg_dump failed: \(run.output.prefix(500))") }
+        return run.output
+    }
+
+    @Test func erasureLeavesNothingOfThePersonInTheDatabase() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug("gdpr"), name: nil, actor: "test")
+            try await Self.seed(store, tenant)
+            let schema = tenant.schema
+            let ann = try await database.superuserRows("""
+                SELECT string_agg(id::text, ',') FROM \(schema).profiles p
+                WHERE id = (SELECT profile_id FROM \(schema).identities WHERE value = 'u-ann-7781') OR merged_into IS NOT NULL
+                """)[0][0]!
+            #expect(ann.split(separator: ",").count == 3, "Ann is spread over three merged profiles")
+            #expect(try await store.query("segment pros | where email = \"ann.lee@example.com\" | select id", tenant: tenant).last?.rows.count == 1)
+            let before = try await Self.othersRows(database, schema, ann: ann)
+            #expect(try Self.pgDump(database).contains("Annabelle Quorra"), "the check below can see Ann")
+
+            // An earlier export, held until the erasure.
+            let export = try await store.fileRequest(.export, subject: PrivacySubject(kind: "user_id", value: "u-ann-7781"), tenant: tenant, actor: "test")
+            let exported = try #require(try await store.runPrivacyRequest(export.id))
+            #expect(exported.status == .completed)
+            #expect(exported.counts["events"] == 7)
+
+            let filed = try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "email", value: "  ANN.LEE@example.com "), tenant: tenant, actor: "key:test")
+            #expect(filed.status == .pending)
+            #expect(filed.subjectValue == "ann.lee@example.com")
+            let erased = try #require(try await store.runPrivacyRequest(filed.id))
+            #expect(erased.status == .completed, "\(erased.error ?? "")")
+            #expect(erased.counts["profiles_deleted"] == 3)
+            #expect(erased.counts["events_deleted"] == 7)
+            #expect(erased.counts["identities_deleted"] == 6)
+            #expect(erased.counts["merges_deleted"] == 2)
+            #expect(erased.counts["group_members_deleted"] == 1)
+            #expect(erased.counts["exports_deleted"] == 1)
+            #expect(erased.counts["identifiers_suppressed"] == 6)
+            #expect(erased.counts["verification_hits"] == 0)
+            #expect(erased.subjectValue == nil)
+
+            // Nothing of Ann anywhere in the database, the control schema included.
+            let dump = try Self.pgDump(database).lowercased()
+            for secret in Self.annSecrets { #expect(!dump.contains(secret.lowercased()), "pg_dump still holds \(secret)") }
+            #expect(dump.contains("bob other") && dump.contains("cy@example.com"))
+            // Everyone else's rows are as they were.
+            #expect(try await Self.othersRows(database, schema, ann: ann) == before)
+            #expect(try await store.query("count segment pros", tenant: tenant).last?.rows.first?.first == .number("1"))
+
+            // The record and the audit log say what happened, without saying about whom.
+            let audit = try await store.privacyAudit(tenant: tenant)
+            #expect(audit.map(\.action) == ["privacy.export.requested", "privacy.export.completed", "privacy.erasure.requested", "privacy.erasure.completed"])
+            #expect(audit.last?.counts?["events_deleted"] == 7)
+            #expect(audit.allSatisfy { $0.subjectHash?.count == 64 })
+            #expect(try await store.privacyRequest(export.id, tenant: tenant).subjectValue == nil)
+            do {
+                try await store.downloadExport(export.id, tenant: tenant, actor: "test") { _ in }
+                Issue.record("the erased subject's export can still be downloaded")
+            } catch let error as PrivacyError {
+                #expect(error == .exportUnavailable(id: export.id, reason: "it was deleted when the subject was erased"))
+            }
+
+            // Later messages carrying any of her identifiers are dropped and counted.
+            let later = try await store.ingest([
+                Self.message(#"{"type":"track","userId":"u-ann-7781","event":"viewed","messageId":"later-1"}"#, at: 20),
+                Self.message(#"{"type":"identify","anonymousId":"new-device","traits":{"email":"ann.lee@example.com"},"messageId":"later-2"}"#, at: 21),
+                Self.message(#"{"type":"track","anonymousId":"anon-ann-2","event":"viewed","messageId":"later-3"}"#, at: 22),
+                Self.message(#"{"type":"track","userId":"u-bob","event":"viewed","messageId":"later-4"}"#, at: 23),
+            ], tenant: tenant)
+            #expect(later.suppressed == 3)
+            #expect(later.accepted == 1)
+            #expect(later.profilesCreated == 0)
+            #expect(try await store.privacyRequest(filed.id, tenant: tenant).counts["messages_dropped"] == 3)
+            let dumped = try Self.pgDump(database).lowercased()
+            #expect(!dumped.contains("new-device") && !dumped.contains("later-2"))
+
+            // Unsuppress lifts it; nothing erased comes back, new data makes a new profile.
+            let lifted = try #require(try await store.runPrivacyRequest(
+                try await store.fileRequest(.unsuppress, subject: PrivacySubject(kind: "email", value: "ann.lee@example.com"), tenant: tenant, actor: "test").id))
+            #expect(lifted.counts["identifiers_unsuppressed"] == 6)
+            let back = try await store.ingest([Self.message(#"{"type":"identify","userId":"u-ann-7781","traits":{"email":"ann.lee@example.com"},"messageId":"back-1"}"#, at: 30)], tenant: tenant)
+            #expect(back.accepted == 1 && back.profilesCreated == 1 && back.suppressed == 0)
+            let events = try await database.superuserRows("""
+                SELECT count(*)::text FROM \(schema).events e JOIN \(schema).identities i ON i.profile_id = e.profile_id WHERE i.value = 'u-ann-7781'
+                """)
+            #expect(events == [["1"]])
+        }
+    }
+
+    @Test func erasureWhileAClientKeepsIngestingLeavesNoRows() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug("race"), name: nil, actor: "test")
+            try await Self.seed(store, tenant)
+            let stop = ManagedAtomicFlag()
+            // The client: batches for Ann, past- and future-dated, through the ingestion queue as HTTP uses it.
+            let queue = IngestQueue(store: store)
+            let client = Task {
+                var sent = 0, suppressed = 0, batch = 0, afterErasure = 0
+                // Until the erasure has ended, and three batches more.
+                while afterErasure < 3 {
+                    if stop.isSet { afterErasure += 1 }
+                    batch += 1
+                    var messages: [IngestMessage] = []
+                    for i in 0..<20 {
+                        let ts = i % 2 == 0 ? "2015-06-01T00:00:00Z" : "2040-06-01T00:00:00Z"
+                        messages.append(Self.message(i % 3 == 0
+                            ? #"{"type":"identify","userId":"u-ann-7781","traits":{"email":"ann.lee@example.com","name":"Annabelle Quorra"},"timestamp":"\#(ts)","messageId":"race-\#(batch)-\#(i)"}"#
+                            : #"{"type":"track","anonymousId":"anon-ann-\#(1 + i % 3)","event":"viewed","properties":{"who":"ann-race"},"timestamp":"\#(ts)","messageId":"race-\#(batch)-\#(i)"}"#))
+                    }
+                    let result = try await queue.submit(messages, tenant: tenant)
+                    sent += messages.count
+                    suppressed += result.suppressed
+                }
+                return (sent, suppressed)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let filed = try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "user_id", value: "u-ann-7781"), tenant: tenant, actor: "test")
+            let erased = try #require(try await store.runPrivacyRequest(filed.id))
+            stop.set()
+            let (sent, suppressed) = try await client.value
+            #expect(erased.status == .completed, "\(erased.error ?? "")")
+            #expect(sent >= 60)
+            #expect(suppressed >= 60, "the batches after the erasure were dropped")
+            let left = try await database.superuserRows("""
+                SELECT (SELECT count(*) FROM \(tenant.schema).events WHERE props->>'who' = 'ann-race' OR message_id LIKE 'ann-%')::text,
+                       (SELECT count(*) FROM \(tenant.schema).identities WHERE value IN ('u-ann-7781', 'ann.lee@example.com', 'anon-ann-1', 'anon-ann-2', 'anon-ann-3'))::text,
+                       (SELECT count(*) FROM \(tenant.schema).profiles WHERE traits::text ILIKE '%annabelle%')::text
+                """)
+            #expect(left == [["0", "0", "0"]])
+            let dump = try Self.pgDump(database).lowercased()
+            #expect(!dump.contains("ann.lee@example.com") && !dump.contains("ann-race"))
+        }
+    }
+
+    @Test func exportHoldsExactlyTheSubjectAndMatchesTheSchema() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug("exp"), name: "Export Ltd", actor: "test")
+            try await Self.seed(store, tenant)
+            try await store.setPrivacySettings(try JSONParser.parse(Array(#"""
+                {"controller": "Export Ltd, 1 Main St", "purposes": ["analytics", "billing"], "categories": ["contact", "usage"],
+                 "recipients": ["payment processor"], "retention": "24 months after last activity"}
+                """#.utf8)), tenant: tenant, actor: "test")
+            let filed = try await store.fileRequest(.export, subject: PrivacySubject(kind: "anonymous_id", value: "anon-ann-3"), tenant: tenant, actor: "test")
+            let done = try #require(try await store.runPrivacyRequest(filed.id))
+            #expect(done.status == .completed, "\(done.error ?? "")")
+            var bytes = Data()
+            try await store.downloadExport(filed.id, tenant: tenant, actor: "test") { bytes.append(contentsOf: $0.readableBytesView) }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(filed.id).json").path
+            try bytes.write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try validateExport(path)
+
+            let doc = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+            let events = (doc["events"] as? [[String: Any]] ?? []).compactMap { $0["message_id"] as? String }
+            #expect(Set(events) == ["ann-1", "ann-2", "ann-3", "ann-4", "ann-5", "ann-6", "ann-7"])
+            let identities = (doc["identities"] as? [[String: Any]] ?? []).map { "\($0["kind"]!):\($0["value"]!)" }
+            #expect(Set(identities) == ["user_id:u-ann-7781", "email:ann.lee@example.com", "anonymous_id:anon-ann-1",
+                                        "anonymous_id:anon-ann-2", "anonymous_id:anon-ann-3", "phone:442079460958"])
+            #expect((doc["profiles"] as? [Any])?.count == 3)
+            #expect((doc["merges"] as? [Any])?.count == 2)
+            let traits = (doc["traits"] as? [[String: Any]] ?? [])
+            #expect(traits.first { $0["name"] as? String == "city" }?["source"] as? String == "web")
+            #expect((doc["segments"] as? [[String: Any]])?.map { $0["segment"] as? String } == ["pros"])
+            #expect((doc["groups"] as? [[String: Any]])?.map { $0["group_id"] as? String } == ["acme"])
+            #expect((doc["information"] as? [String: Any])?["retention"] as? String == "24 months after last activity")
+            #expect((doc["privacy_requests"] as? [[String: Any]])?.map { $0["id"] as? String } == [filed.id])
+            let text = String(decoding: bytes, as: UTF8.self)
+            for other in ["bob@example.com", "u-bob", "cy@example.com", "Lyon", "bob-1"] { #expect(!text.contains(other)) }
+            #expect(done.counts["events"] == 7 && done.counts["bytes"] == Int64(bytes.count))
+        }
+    }
+
+    @Test func requestsMoveOnlyByLegalTransitions() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug("st"), name: nil, actor: "test")
+            let filed = try await store.fileRequest(.export, subject: PrivacySubject(kind: "email", value: "x@example.com"), tenant: tenant, actor: "test")
+            let month = Calendar(identifier: .gregorian).date(byAdding: .month, value: 1, to: filed.receivedAt)!
+            #expect(abs(filed.dueAt.timeIntervalSince(month)) < 1)
+            let cancelled = try await store.cancelRequest(filed.id, tenant: tenant, actor: "test")
+            #expect(cancelled.status == .cancelled && cancelled.subjectValue == nil)
+            await #expect(throws: PrivacyError.notCancellable(id: filed.id, status: .cancelled)) {
+                try await store.cancelRequest(filed.id, tenant: tenant, actor: "test")
+            }
+            #expect(try await store.runPrivacyRequest(filed.id) == nil, "a cancelled request does not run")
+            await #expect(throws: PrivacyError.requestNotFound("pr_nope")) { try await store.privacyRequest("pr_nope", tenant: tenant) }
+            // The database refuses an illegal transition whoever tries it.
+            await #expect(throws: (any Error).self) {
+                try await database.superuserRows("UPDATE rapport.privacy_requests SET status = 'running', subject_value = 'x' WHERE id = '\(filed.id)'")
+            }
+            // Bad subjects are refused before anything is recorded.
+            await #expect(throws: StoreError.self) {
+                try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "shoe_size", value: "42"), tenant: tenant, actor: "test")
+            }
+            await #expect(throws: StoreError.self) {
+                try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "anonymous_id", value: "undefined"), tenant: tenant, actor: "test")
+            }
+            #expect(try await store.privacyRequests(tenant: tenant).count == 1)
+            // A request left running by a process that died is resumed.
+            let orphan = try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "email", value: "y@example.com"), tenant: tenant, actor: "test")
+            _ = try await database.superuserRows("UPDATE rapport.privacy_requests SET status = 'running', started_at = now() WHERE id = '\(orphan.id)'")
+            #expect(try await store.runOpenPrivacyRequests() == 1)
+            #expect(try await store.privacyRequest(orphan.id, tenant: tenant).status == .completed)
+            #expect(try await store.privacyRequests(tenant: tenant, status: .completed).map(\.id) == [orphan.id])
+        }
+    }
+}
+
+/// Validates an export with the JSON Schema in Schemas/, using Python's jsonschema from scripts/test's environment.
+func validateExport(_ path: String) throws {
+    guard let python = ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"] else { return }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let script = root.appendingPathComponent("Tests/python/validate_export.py").path
+    let run = try Subprocess.run(python, [script, root.appendingPathComponent("Schemas/privacy-export.schema.json").path, path])
+    #expect(run.succeeded, "the export does not match its schema: \(run.output)")
+}
+
+/// A flag one task sets and another reads.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
