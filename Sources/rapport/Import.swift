@@ -46,7 +46,7 @@ struct Import: AsyncParsableCommand {
             Imported \(summary.lines) lines in \(String(format: "%.1f", summary.seconds)) s (\(Int(rate)) lines/s): \
             \(r.accepted) stored, \(r.duplicates) already there, \(summary.rejected) rejected.
             Profiles created: \(r.profilesCreated), merges: \(r.merges), identifiers left out by limits: \(r.conflicts).
-            """ + (summary.rejectsPath.map { "\nRejected lines and their reasons: \($0)" } ?? ""))
+            """ + (r.suppressed > 0 ? "\nDropped \(r.suppressed) message(s) carrying a suppressed (erased) identifier." : "") + (summary.rejectsPath.map { "\nRejected lines and their reasons: \($0)" } ?? ""))
         if summary.rejected > 0 { throw ExitCode(3) }
     }
 }

@@ -50,10 +50,7 @@ struct PrivacyController {
             let key = try context.require(.privacy)
             let id = try context.parameters.require("id")
             // Fail before the 200 if there is nothing to send.
-            let filed = try await store.privacyRequest(id, tenant: key.tenant)
-            guard filed.type == .export, filed.status == .completed else {
-                throw PrivacyError.exportUnavailable(id: id, reason: filed.type == .export ? "the request is \(filed.status.rawValue)" : "it is a \(filed.type.rawValue) request")
-            }
+            _ = try await store.exportChunks(id, tenant: key.tenant)
             let store = self.store
             return Response(
                 status: .ok,

@@ -151,9 +151,9 @@ extension Store {
         return (all, hashes)
     }
 
-    /// Streams a completed export's document, chunk by chunk, to `write`. Recorded in the audit log.
-    public func downloadExport(_ id: String, tenant: Tenant, actor: String,
-                               _ write: (ByteBuffer) async throws -> Void) async throws {
+    /// Checks that the export of request `id` can be downloaded; returns its number of chunks.
+    /// - Throws: ``PrivacyError`` when it is not an export, not completed, or was erased since.
+    public func exportChunks(_ id: String, tenant: Tenant) async throws -> Int {
         let request = try await privacyRequest(id, tenant: tenant)
         guard request.type == .export else { throw PrivacyError.exportUnavailable(id: id, reason: "it is a \(request.type.rawValue) request") }
         guard request.status == .completed else {
@@ -163,6 +163,14 @@ extension Store {
         var total = 0
         for try await n in chunks.decode(Int.self) { total = n }
         guard total > 0 else { throw PrivacyError.exportUnavailable(id: id, reason: "it was deleted when the subject was erased") }
+        return total
+    }
+
+    /// Streams a completed export's document, chunk by chunk, to `write`. Recorded in the audit log.
+    public func downloadExport(_ id: String, tenant: Tenant, actor: String,
+                               _ write: (ByteBuffer) async throws -> Void) async throws {
+        let total = try await exportChunks(id, tenant: tenant)
+        let request = try await privacyRequest(id, tenant: tenant)
         for seq in 0..<total {
             let rows = try await client.query(
                 "SELECT data FROM rapport.privacy_exports WHERE request_id = \(id) AND seq = \(seq)", logger: logger)
