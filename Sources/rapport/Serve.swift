@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The most rows a query returns (default: $RAPPORT_QUERY_ROW_CAP, else 10000).")
     var queryRowCap: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Carry out privacy requests in this process (default: $RAPPORT_PRIVACY_WORKER, else on; run it in one process of a deployment or in all).")
+    var privacyWorker: Bool?
+
     @Flag(help: "Create the tenant `demo` if missing and print a fresh key for it (earlier demo keys are revoked).")
     var demo = false
 
@@ -37,7 +40,8 @@ struct Serve: AsyncParsableCommand {
             adminKey: env["RAPPORT_ADMIN_KEY"],
             query: QueryOptions(
                 timeout: .milliseconds(queryTimeoutMs ?? env["RAPPORT_QUERY_TIMEOUT_MS"].flatMap(Int.init) ?? 30_000),
-                rowCap: queryRowCap ?? env["RAPPORT_QUERY_ROW_CAP"].flatMap(Int.init) ?? 10_000))
+                rowCap: queryRowCap ?? env["RAPPORT_QUERY_ROW_CAP"].flatMap(Int.init) ?? 10_000),
+            privacyWorker: privacyWorker ?? !["0", "off", "false", "no"].contains(env["RAPPORT_PRIVACY_WORKER"]?.lowercased() ?? ""))
         let logger = options.logger(default: .info)
         let databaseConfiguration = try options.database()
         logger.info("opening the database", metadata: ["database": "\(databaseConfiguration)"])

@@ -53,14 +53,6 @@ struct PrivacyTests {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0[0]!, $0[1] ?? "") })
     }
 
-    static func pgDump(_ database: TestDatabase) throws -> String {
-        let bin = ProcessInfo.processInfo.environment["RAPPORT_TEST_PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
-        let url = database.superuserURL
-        let run = try Subprocess.run(bin + "/pg_dump", ["-h", url.host, "-p", "\(url.port)", "-U", url.username, url.database])
-        guard run.succeeded, run.output.contains("CREATE TABLE") else { throw TestSetupError("pg_dump failed: \(run.output.prefix(500))") }
-        return run.output
-    }
-
     @Test func erasureLeavesNothingOfThePersonInTheDatabase() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug("gdpr"), name: nil, actor: "test")
@@ -73,7 +65,7 @@ struct PrivacyTests {
             #expect(ann.split(separator: ",").count == 3, "Ann is spread over three merged profiles")
             #expect(try await store.query("segment pros | where email = \"ann.lee@example.com\" | select id", tenant: tenant).last?.rows.count == 1)
             let before = try await Self.othersRows(database, schema, ann: ann)
-            #expect(try Self.pgDump(database).contains("Annabelle Quorra"), "the check below can see Ann")
+            #expect(try database.pgDump().contains("Annabelle Quorra"), "the check below can see Ann")
 
             // An earlier export, held until the erasure.
             let export = try await store.fileRequest(.export, subject: PrivacySubject(kind: "user_id", value: "u-ann-7781"), tenant: tenant, actor: "test")
@@ -97,7 +89,7 @@ struct PrivacyTests {
             #expect(erased.subjectValue == nil)
 
             // Nothing of Ann anywhere in the database, the control schema included.
-            let dump = try Self.pgDump(database).lowercased()
+            let dump = try database.pgDump().lowercased()
             for secret in Self.annSecrets { #expect(!dump.contains(secret.lowercased()), "pg_dump still holds \(secret)") }
             #expect(dump.contains("bob other") && dump.contains("cy@example.com"))
             // Everyone else's rows are as they were.
@@ -128,7 +120,7 @@ struct PrivacyTests {
             #expect(later.accepted == 1)
             #expect(later.profilesCreated == 0)
             #expect(try await store.privacyRequest(filed.id, tenant: tenant).counts["messages_dropped"] == 3)
-            let dumped = try Self.pgDump(database).lowercased()
+            let dumped = try database.pgDump().lowercased()
             #expect(!dumped.contains("new-device") && !dumped.contains("later-2"))
 
             // Unsuppress lifts it; nothing erased comes back, new data makes a new profile.
@@ -184,7 +176,7 @@ struct PrivacyTests {
                        (SELECT count(*) FROM \(tenant.schema).profiles WHERE traits::text ILIKE '%annabelle%')::text
                 """)
             #expect(left == [["0", "0", "0"]])
-            let dump = try Self.pgDump(database).lowercased()
+            let dump = try database.pgDump().lowercased()
             #expect(!dump.contains("ann.lee@example.com") && !dump.contains("ann-race"))
         }
     }
@@ -205,7 +197,7 @@ struct PrivacyTests {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(filed.id).json").path
             try bytes.write(to: URL(fileURLWithPath: path))
             defer { try? FileManager.default.removeItem(atPath: path) }
-            try validateExport(path)
+            #expect(try exportSchemaProblems(path) == nil)
 
             let doc = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
             let events = (doc["events"] as? [[String: Any]] ?? []).compactMap { $0["message_id"] as? String }
@@ -260,15 +252,6 @@ struct PrivacyTests {
             #expect(try await store.privacyRequests(tenant: tenant, status: .completed).map(\.id) == [orphan.id])
         }
     }
-}
-
-/// Validates an export with the JSON Schema in Schemas/, using Python's jsonschema from scripts/test's environment.
-func validateExport(_ path: String) throws {
-    guard let python = ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"] else { return }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let script = root.appendingPathComponent("Tests/python/validate_export.py").path
-    let run = try Subprocess.run(python, [script, root.appendingPathComponent("Schemas/privacy-export.schema.json").path, path])
-    #expect(run.succeeded, "the export does not match its schema: \(run.output)")
 }
 
 /// A flag one task sets and another reads.

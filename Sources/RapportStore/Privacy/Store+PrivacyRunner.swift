@@ -286,8 +286,9 @@ extension Store {
         return values
     }
 
-    /// Stores the keyed hash of each identifier in `suppressions` (an existing one keeps its
-    /// request). Returns how many are newly suppressed.
+    /// Stores the keyed hash of each identifier in `suppressions`; one already there passes to
+    /// this request (the latest request about an identifier answers for it, and counts what it
+    /// drops). Returns how many identifiers this request suppresses.
     static func insertSuppressions(_ identifiers: [IdentityKey], hasher: IdentifierHasher, request: String,
                                    on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         let hashes = identifiers.map(hasher.hash), kinds = identifiers.map(\.kind)
@@ -295,7 +296,7 @@ extension Store {
             WITH added AS (
                 INSERT INTO suppressions (hash, kind, request_id)
                 SELECT decode(h, 'hex'), k, \(request) FROM unnest(\(hashes)::text[], \(kinds)::text[]) AS s (h, k)
-                ON CONFLICT (hash) DO NOTHING RETURNING 1)
+                ON CONFLICT (hash) DO UPDATE SET request_id = excluded.request_id RETURNING 1)
             SELECT count(*) FROM added
             """, logger: logger)
         for try await n in rows.decode(Int64.self) { return n }
