@@ -21,16 +21,14 @@ public final class PrivacyWorker: Service, Sendable {
     /// Asks the worker to look for requests now.
     public func wake() { continuation.yield() }
 
-    public func run() async throws {
+    /// Never throws: a failure is logged and retried at the next wake-up, and a shutdown ends the loop quietly.
+    public func run() async {
         let (store, interval, wakeups, continuation) = (self.store, self.interval, self.wakeups, self.continuation)
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+        try? await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
                 // A timer that keeps waking the loop below.
                 group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: interval)
-                        continuation.yield()
-                    }
+                    while (try? await Task.sleep(for: interval)) != nil { continuation.yield() }
                 }
                 group.addTask {
                     var pending = wakeups.makeAsyncIterator()
@@ -39,10 +37,12 @@ public final class PrivacyWorker: Service, Sendable {
                             try await store.runOpenPrivacyRequests()
                         } catch where !Task.isCancelled {
                             store.logger.error("privacy requests could not be run", metadata: ["error": "\(String(reflecting: error))"])
+                        } catch {
+                            return
                         }
                     } while await pending.next() != nil && !Task.isCancelled
                 }
-                try await group.next()
+                await group.next()
                 group.cancelAll()
             }
         }

@@ -12,17 +12,23 @@ actor PrivacyKeys {
 
 /// The keyed hash that stands for an identifier wherever Rapport must recognise it without
 /// holding it: HMAC-SHA256 of `kind:value` (value normalised) under the tenant's secret.
-public struct IdentifierHasher: Sendable {
-    let secret: Data
+public struct IdentifierHasher: @unchecked Sendable {
+    /// Immutable once made, so safe to share.
+    let key: SymmetricKey
 
-    public init(secret: Data) { self.secret = secret }
+    public init(secret: Data) { self.key = SymmetricKey(data: secret) }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 
     public func hash(kind: String, value: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(kind):\(value)".utf8), using: SymmetricKey(data: secret))
-        return mac.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(kind):\(value)".utf8), using: key)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in mac {
+            hex.append(Self.digits[Int(byte >> 4)])
+            hex.append(Self.digits[Int(byte & 15)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     public func hash(_ key: IdentityKey) -> String { hash(kind: key.kind, value: key.value) }

@@ -185,6 +185,12 @@ extension Store {
                on connection: PostgresConnection) async throws -> ([String: Int64], [String]) {
         let hasher = try await identifierHasher(tenant)
         let logger = self.logger
+        let clock = ContinuousClock()
+        let started = clock.now
+        func ms(since start: ContinuousClock.Instant) -> Int64 {
+            let d = clock.now - start
+            return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        }
         // One transaction: if anything fails, nothing is deleted; once it commits, everything is.
         let (counts, identifiers, traitValues) = try await inTenant(tenant, on: connection) { connection in
             // Ingestion waits here and, once this commits, meets the suppressions.
@@ -250,11 +256,16 @@ extension Store {
         }
         var all = counts
         let hashes = identifiers.map(hasher.hash)
+        all["delete_ms"] = ms(since: started)
 
+        let vacuumStarted = clock.now
         all["vacuumed_tables"] = Int64(try await vacuum(tenant, on: connection))
+        all["vacuum_ms"] = ms(since: vacuumStarted)
 
         let needles = Array(Set(identifiers.map { $0.value.lowercased() } + traitValues.map { $0.lowercased() })).sorted()
+        let verifyStarted = clock.now
         let hits = try await verify(needles, tenant: tenant, excluding: request.id, on: connection)
+        all["verify_ms"] = ms(since: verifyStarted)
         all["verification_values"] = Int64(needles.count)
         all["verification_hits"] = Int64(hits.values.reduce(0, +))
         guard hits.isEmpty else {
@@ -328,7 +339,8 @@ extension Store {
 
     /// Rows, per table, that still hold one of `needles` (lower-cased): as the whole value of a
     /// text column or of a text or number anywhere inside a JSON column, or, for needles of 6
-    /// characters or more that are not all digits (emails, long ids), anywhere in the row's text. Every table
+    /// characters or more that are not all digits (emails, long ids), anywhere in the row's text as
+    /// a whole word (`user-11` does not match `user-110`). Every table
     /// of the tenant's schema is searched, and the control schema's requests (but `excluding`'s
     /// own row, which holds the subject until it ends), exports and audit log.
     func verify(_ needles: [String], tenant: Tenant, excluding request: String,
@@ -349,7 +361,7 @@ extension Store {
         for (table, columns) in try await Self.tables(schema: "rapport", on: connection, logger: logger)
         where ["privacy_requests", "audit_log"].contains(table) {
             let n = try await Self.countHolding(needles, long: long, table: "rapport." + quoteIdentifier(table), columns: columns,
-                                                extra: table == "privacy_requests" ? "t.id <> $3 AND " : "", request: request,
+                                                extra: table == "privacy_requests" ? "t.id <> $4 AND " : "", request: request,
                                                 on: connection, logger: logger)
             if n > 0 { hits["rapport." + table] = n }
         }
@@ -357,7 +369,9 @@ extension Store {
         let quoted = needles.map { "\"" + $0 + "\"" }
         let exports = try await connection.query("""
             SELECT count(*) FROM rapport.privacy_exports t
-            WHERE EXISTS (SELECT 1 FROM unnest(\(long + quoted)::text[]) v WHERE strpos(lower(convert_from(t.data, 'UTF8')), v) > 0)
+            WHERE EXISTS (SELECT 1 FROM unnest(\(quoted)::text[]) v WHERE strpos(lower(convert_from(t.data, 'UTF8')), v) > 0)
+               OR EXISTS (SELECT 1 FROM unnest(\(long)::text[], \(long.map(Self.wholeWord))::text[]) AS v (needle, word)
+                          WHERE strpos(lower(convert_from(t.data, 'UTF8')), v.needle) > 0 AND lower(convert_from(t.data, 'UTF8')) ~ v.word)
             """, logger: logger)
         for try await n in exports.decode(Int64.self) where n > 0 { hits["rapport.privacy_exports"] = n }
         return hits
@@ -382,20 +396,35 @@ extension Store {
         return tables
     }
 
+    /// A regular expression for `text` standing alone: not next to a letter or digit.
+    static func wholeWord(_ text: String) -> String {
+        let escaped = text.map { $0.isLetter || $0.isNumber ? String($0) : "\\" + String($0) }.joined()
+        return "(^|[^[:alnum:]])" + escaped + "($|[^[:alnum:]])"
+    }
+
     static func countHolding(_ needles: [String], long: [String], table: String, columns: [(name: String, json: Bool)],
                              extra: String, request: String = "", on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        var conditions = ["EXISTS (SELECT 1 FROM unnest($2::text[]) v WHERE strpos(lower(t::text), v) > 0)"]
+        // Each row's text once; only rows holding a needle somewhere get the precise checks.
+        var precise = ["""
+            EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS v (needle, word)
+                    WHERE strpos(x.txt, v.needle) > 0 AND x.txt ~ v.word)
+            """]
         for column in columns {
             let c = "t." + quoteIdentifier(column.name)
-            conditions.append(column.json
-                ? "EXISTS (SELECT 1 FROM jsonb_path_query(\(c), 'strict $.**') x WHERE jsonb_typeof(x) IN ('string', 'number') AND lower(x #>> '{}') = ANY($1))"
+            precise.append(column.json
+                ? "EXISTS (SELECT 1 FROM jsonb_path_query(\(c), 'strict $.**') j WHERE jsonb_typeof(j) IN ('string', 'number') AND lower(j #>> '{}') = ANY($1))"
                 : "lower(\(c)) = ANY($1)")
         }
         var binds = PostgresBindings()
         binds.append(needles)
         binds.append(long)
+        binds.append(long.map(Self.wholeWord))
         if !extra.isEmpty { binds.append(request) }
-        let query = PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) t WHERE \(extra)(\(conditions.joined(separator: " OR ")))", binds: binds)
+        let query = PostgresQuery(unsafeSQL: """
+            SELECT count(*) FROM \(table) t, LATERAL (SELECT lower(t::text) AS txt OFFSET 0) x
+            WHERE \(extra)CASE WHEN EXISTS (SELECT 1 FROM unnest($1::text[]) v WHERE strpos(x.txt, v) > 0)
+                THEN (\(precise.joined(separator: " OR "))) ELSE false END
+            """, binds: binds)
         for try await n in try await connection.query(query, logger: logger).decode(Int64.self) { return n }
         return 0
     }
