@@ -20,6 +20,8 @@ public struct Store: Sendable {
     let runningQueries = RunningQueries()
     /// Each tenant's secret for keyed hashes of identifiers.
     let privacyKeys = PrivacyKeys()
+    /// Each tenant's suppressed identifiers (keyed hashes), valid for one ingestion epoch.
+    let suppressionCache = SuppressionCache()
 
     public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
         self.client = client

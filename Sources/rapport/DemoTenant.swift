@@ -12,6 +12,17 @@ enum DemoTenant {
             _ = try await store.createTenant(slug: slug, name: "Demo Inc", actor: "serve --demo")
             logger.info("created the demo tenant `\(slug)`")
         }
+        // What every export tells the person (GDPR Art. 15); a real tenant states its own.
+        if let tenant = try await store.tenant(slug: slug), try await store.privacySettings(tenant: tenant) == .object([:]) {
+            try await store.setPrivacySettings(.object([
+                "controller": .string("Demo Inc, 1 Example Street, privacy@demo.example"),
+                "purposes": .array(["product analytics", "customer support", "billing"].map(JSONValue.string)),
+                "categories": .array(["identifiers", "contact details", "product usage events", "purchases"].map(JSONValue.string)),
+                "recipients": .array([.string("none outside Demo Inc")]),
+                "retention": .string("24 months after the last activity"),
+                "rights": .string("You may ask for access, correction, erasure, restriction and portability at privacy@demo.example."),
+            ]), tenant: tenant, actor: "serve --demo")
+        }
         for key in try await store.listKeys(tenant: slug) where key.name == keyName && key.revokedAt == nil {
             try await store.revokeKey(tenant: slug, id: key.id, actor: "serve --demo")
         }

@@ -219,6 +219,34 @@ struct PrivacyTests {
         }
     }
 
+    @Test func aLongHistoryIsExportedInChunks() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug("big"), name: nil, actor: "test")
+            let padding = String(repeating: "x", count: 200)
+            for batch in 0..<4 {
+                _ = try await store.ingest((0..<1_500).map { i in
+                    Self.message(#"{"type":"track","userId":"heavy","event":"Viewed","properties":{"n":\#(batch * 1_500 + i),"pad":"\#(padding)"},"messageId":"h-\#(batch)-\#(i)"}"#, at: Int64(batch * 1_500 + i))
+                }, tenant: tenant)
+            }
+            let filed = try await store.fileRequest(.export, subject: PrivacySubject(kind: "user_id", value: "heavy"), tenant: tenant, actor: "test")
+            let done = try #require(try await store.runPrivacyRequest(filed.id))
+            #expect(done.counts["events"] == 6_000)
+            let chunks = try await database.superuserRows("SELECT count(*)::text, max(length(data))::text FROM rapport.privacy_exports WHERE request_id = '\(filed.id)'")
+            #expect(Int(chunks[0][0] ?? "0")! >= 2, "a history over 1 MB is written in more than one chunk")
+            #expect(Int(chunks[0][1] ?? "0")! < (1 << 20) + 4_096)
+            var bytes = Data()
+            var writes = 0
+            try await store.downloadExport(filed.id, tenant: tenant, actor: "test") {
+                bytes.append(contentsOf: $0.readableBytesView)
+                writes += 1
+            }
+            #expect(writes == Int(chunks[0][0] ?? "0"))
+            let doc = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+            let ns = (doc["events"] as? [[String: Any]] ?? []).compactMap { ($0["properties"] as? [String: Any])?["n"] as? Int }
+            #expect(ns == Array(0..<6_000), "every event once, in time order")
+        }
+    }
+
     @Test func requestsMoveOnlyByLegalTransitions() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug("st"), name: nil, actor: "test")

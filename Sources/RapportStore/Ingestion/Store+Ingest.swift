@@ -54,7 +54,7 @@ extension Store {
     }
 
     func ingest(_ messages: [IngestMessage], tenant: Tenant, lookUpReplays: Bool) async throws -> IngestResult {
-        let (logger, cache, catalogue) = (self.logger, identityCache, catalogueCache)
+        let (logger, cache, catalogue, suppressions) = (self.logger, identityCache, catalogueCache, suppressionCache)
         let hasher = try await identifierHasher(tenant)
         let (result, state) = try await withTenant(tenant) { connection in
             var batch = IngestBatch(messages: messages, connection: connection, logger: logger)
@@ -64,14 +64,16 @@ extension Store {
             try await Self.lockIngestion(on: connection, logger: logger)
             let epoch = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             batch.cache = cache.take(tenant: tenant.id, epoch: epoch - 1)
+            batch.suppressed = suppressions.take(tenant: tenant.id, epoch: epoch - 1)
             try await batch.loadWholeCacheIfWorthIt(cache, tenant: tenant.id)
             let result = try await batch.run(lookUpReplays: lookUpReplays)
             batch.cache.epoch = epoch
-            return (result, (batch.cache, batch.recordedCatalogue))
+            return (result, (batch.cache, batch.recordedCatalogue, batch.suppressed, epoch))
         }
         // Committed: what the batch learnt is now true for everyone.
         cache.put(state.0, tenant: tenant.id)
         catalogue.remember(state.1, tenant: tenant.id)
+        if let hashes = state.2 { suppressions.put(hashes, tenant: tenant.id, epoch: state.3) }
         return result
     }
 
@@ -105,6 +107,8 @@ struct IngestBatch {
     var recordedCatalogue = Set<[String]>()
     /// The tenant's keyed hash of identifiers, to recognise suppressed ones.
     var hasher: IdentifierHasher?
+    /// The tenant's suppressed hashes, if this process knows them as of the epoch before this batch's.
+    var suppressed: Set<String>?
 
     init(messages: [IngestMessage], connection: PostgresConnection, logger: Logger) {
         self.messages = messages
@@ -219,11 +223,18 @@ struct IngestBatch {
 
     /// Drops the messages that carry a suppressed identifier (an erased or suppressed
     /// subject's), counting them per suppression and in `rapport_ingest_suppressed_total`.
-    /// Runs under the ingestion lock, so an erasure that committed before is always seen.
+    /// Runs under the ingestion lock, so an erasure that committed before is always seen: the
+    /// set of suppressed hashes comes from this process's cache only while no other
+    /// transaction has advanced the tenant's epoch since this process's last batch.
     mutating func dropSuppressed(rules: IdentityRules) async throws {
         guard let hasher, !messages.isEmpty else { return }
-        let any = try await connection.query("SELECT EXISTS (SELECT 1 FROM suppressions)", logger: logger)
-        for try await present in any.decode(Bool.self) where !present { return }
+        if suppressed == nil {
+            var all = Set<String>()
+            let rows = try await connection.query("SELECT encode(hash, 'hex') FROM suppressions", logger: logger)
+            for try await hash in rows.decode(String.self) { all.insert(hash) }
+            suppressed = all
+        }
+        guard let suppressed, !suppressed.isEmpty else { return }
         let hashes = messages.map { message -> [String] in
             var keys = rules.identifiers(of: message)
             if let previous = message.previousID {
@@ -233,13 +244,6 @@ struct IngestBatch {
             }
             return keys.map(hasher.hash)
         }
-        let candidates = Array(Set(hashes.joined()))
-        var suppressed = Set<String>()
-        let rows = try await connection.query("""
-            SELECT encode(hash, 'hex') FROM suppressions WHERE hash IN (SELECT decode(h, 'hex') FROM unnest(\(candidates)::text[]) h)
-            """, logger: logger)
-        for try await hash in rows.decode(String.self) { suppressed.insert(hash) }
-        guard !suppressed.isEmpty else { return }
         var kept: [IngestMessage] = []
         var dropped: [String: Int64] = [:]
         for (message, keys) in zip(messages, hashes) {
@@ -253,6 +257,7 @@ struct IngestBatch {
         result.suppressed += messages.count - kept.count
         Counter(label: "rapport_ingest_suppressed_total").increment(by: messages.count - kept.count)
         messages = kept
+        guard !dropped.isEmpty else { return }
         try await connection.query("""
             UPDATE suppressions s SET dropped = s.dropped + d.n, last_dropped_at = now()
             FROM unnest(\(Array(dropped.keys))::text[], \(Array(dropped.values))::bigint[]) AS d (h, n)

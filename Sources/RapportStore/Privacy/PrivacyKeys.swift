@@ -49,3 +49,21 @@ extension Store {
         throw StoreError.tenantNotFound(tenant.slug)
     }
 }
+
+/// Each tenant's suppressed hashes, as this process last read them, with the ingestion epoch
+/// they were read at. Every change to `suppressions` (erasure, suppress, unsuppress) advances
+/// the epoch under the ingestion lock, so a set is used only while the epoch a batch finds is
+/// the one this process left; otherwise the batch reads the set again.
+final class SuppressionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tenants: [Int64: (epoch: Int64, hashes: Set<String>)] = [:]
+
+    /// The tenant's set if it was read at `epoch`.
+    func take(tenant: Int64, epoch: Int64) -> Set<String>? {
+        lock.withLock { tenants[tenant].flatMap { $0.epoch == epoch ? $0.hashes : nil } }
+    }
+
+    func put(_ hashes: Set<String>, tenant: Int64, epoch: Int64) {
+        lock.withLock { tenants[tenant] = (epoch, hashes) }
+    }
+}

@@ -50,17 +50,12 @@ extension Store {
         let claimed = try await connection.query("""
             UPDATE rapport.privacy_requests SET status = 'running', started_at = coalesce(started_at, now()), attempts = attempts + 1
             WHERE id = \(id) AND status IN ('pending', 'running')
-            RETURNING \(unescaped: Self.requestColumns), tenant_id
+            RETURNING \(unescaped: Self.requestColumns)
             """, logger: logger)
-        var found: (PrivacyRequest, Int64)?
-        typealias Row = (String, String, String, String, String?, String, String, Date, Date, Date?, Date?, String, String?, Int64)
-        for try await row in claimed.decode(Row.self) {
-            found = (PrivacyRequest(
-                id: row.0, type: PrivacyRequest.Kind(rawValue: row.1) ?? .export, status: .running, subjectKind: row.3,
-                subjectValue: row.4, subjectHash: row.5, actor: row.6, receivedAt: row.7, dueAt: row.8, startedAt: row.9,
-                completedAt: row.10, counts: [:], error: nil), row.13)
-        }
-        guard case (var request, let tenantID)? = found, let value = request.subjectValue else { return nil }
+        guard var request = try await Self.decodeRequests(claimed).first, let value = request.subjectValue else { return nil }
+        var tenantID: Int64 = 0
+        for try await owner in try await connection.query(
+            "SELECT tenant_id FROM rapport.privacy_requests WHERE id = \(id)", logger: logger).decode(Int64.self) { tenantID = owner }
         guard let tenant = try await tenant(id: tenantID, on: connection) else { return nil }
         let subject = PrivacySubject(kind: request.subjectKind, value: value)
         var reached: [String] = []
@@ -439,6 +434,7 @@ extension Store {
         let logger = self.logger
         return try await inTenant(tenant, on: connection) { connection in
             try await Self.lockIngestion(on: connection, logger: logger)
+            _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             let reach = try await Self.reach(subject, on: connection, logger: logger)
             let added = try await Self.insertSuppressions(reach.identifiers, hasher: hasher, request: request.id, on: connection, logger: logger)
             return (["identifiers_suppressed": added, "profiles_reached": Int64(reach.live.count)], reach.identifiers.map(hasher.hash))
@@ -453,6 +449,7 @@ extension Store {
         let logger = self.logger
         return try await inTenant(tenant, on: connection) { connection in
             try await Self.lockIngestion(on: connection, logger: logger)
+            _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             let rows = try await connection.query("""
                 WITH target AS (SELECT request_id FROM suppressions WHERE hash = decode(\(hash), 'hex')),
                 gone AS (
