@@ -43,7 +43,9 @@ struct Privacy: AsyncParsableCommand {
     }
 
     /// Files a request of `type`, carries it out here, prints the outcome, and fails (exit 1) if it failed.
+    /// - Parameter reportOnStandardError: print the outcome on standard error (standard output carries the export).
     static func carryOut(_ type: PrivacyRequest.Kind, _ subject: SubjectOptions, database: DatabaseOptions,
+                         reportOnStandardError: Bool = false,
                          then: (@Sendable (Store, Tenant, PrivacyRequest) async throws -> Void)? = nil) async throws {
         let subjectValue = try subject.subject()
         let slug = subject.tenant
@@ -61,11 +63,11 @@ struct Privacy: AsyncParsableCommand {
             if let then, ended?.status == .completed { try await then(store, tenant, ended!) }
             return ended!
         }
-        report(ended, json: subject.json)
+        report(ended, json: subject.json, print: reportOnStandardError ? printError : { print($0) })
         if ended.status != .completed { throw ExitCode(1) }
     }
 
-    static func report(_ request: PrivacyRequest, json: Bool) {
+    static func report(_ request: PrivacyRequest, json: Bool, print: (String) -> Void = { Swift.print($0) }) {
         if json {
             print((try? encodeJSON(request)) ?? "{}")
             return
@@ -104,7 +106,7 @@ struct Privacy: AsyncParsableCommand {
                                                                  attributes: [.posixPermissions: 0o600]) else {
                 throw ValidationError("Cannot write \(path).")
             }
-            try await carryOut(.export, subject, database: options) { store, tenant, request in
+            try await carryOut(.export, subject, database: options, reportOnStandardError: path == "-") { store, tenant, request in
                 let handle = path == "-" ? FileHandle.standardOutput : try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".part"))
                 try await store.downloadExport(request.id, tenant: tenant, actor: Privacy.actor) { chunk in
                     try handle.write(contentsOf: Data(buffer: chunk))
