@@ -54,11 +54,11 @@ struct Privacy: AsyncParsableCommand {
             let filed = try await store.fileRequest(type, subject: subjectValue, tenant: tenant, actor: actor)
             printError("Filed \(type.rawValue) request \(filed.id) (due \(iso(filed.dueAt))); carrying it out …")
             var ended = try await store.runPrivacyRequest(filed.id)
-            // A server's worker took it first: wait for its end.
+            // A server's worker took it first: wait for its end, and take it over if that worker dies.
             while ended == nil || ended?.status.isFinal == false {
                 try await Task.sleep(for: .milliseconds(200))
                 let current = try await store.privacyRequest(filed.id, tenant: tenant)
-                if current.status.isFinal { ended = current }
+                ended = current.status.isFinal ? current : try await store.runPrivacyRequest(filed.id)
             }
             if let then, ended?.status == .completed { try await then(store, tenant, ended!) }
             return ended!
@@ -108,8 +108,14 @@ struct Privacy: AsyncParsableCommand {
             }
             try await carryOut(.export, subject, database: options, reportOnStandardError: path == "-") { store, tenant, request in
                 let handle = path == "-" ? FileHandle.standardOutput : try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".part"))
-                try await store.downloadExport(request.id, tenant: tenant, actor: Privacy.actor) { chunk in
-                    try handle.write(contentsOf: Data(buffer: chunk))
+                do {
+                    try await store.downloadExport(request.id, tenant: tenant, actor: Privacy.actor) { chunk in
+                        try handle.write(contentsOf: Data(buffer: chunk))
+                    }
+                } catch {
+                    // A partial document holds personal data: it does not stay behind.
+                    if path != "-" { try? FileManager.default.removeItem(atPath: path + ".part") }
+                    throw error
                 }
                 if path != "-" {
                     try handle.close()

@@ -247,6 +247,37 @@ struct PrivacyTests {
         }
     }
 
+    @Test func verificationLooksOnlyAtItsTenantAndFindsNonASCIIValues() async throws {
+        try await withTestStore { store, database in
+            let a = try await store.createTenant(slug: uniqueSlug("va"), name: nil, actor: "test")
+            let b = try await store.createTenant(slug: uniqueSlug("vb"), name: nil, actor: "test")
+            for tenant in [a, b] {
+                _ = try await store.ingest([Self.message(#"{"type":"identify","userId":"u-ida","traits":{"email":"ida@example.com","street":"Ørsted-Allé 7"},"messageId":"ida-1"}"#)], tenant: tenant)
+            }
+            // Another tenant's open request about the same email is not this erasure's business.
+            let elsewhere = try await store.fileRequest(.export, subject: PrivacySubject(kind: "email", value: "ida@example.com"), tenant: b, actor: "test")
+            // A saved segment in this tenant that names her street (non-ASCII capitals: the search
+            // lower-cases as PostgreSQL does, whatever its locale).
+            _ = try await store.query(#"segment ida_street = profiles | where street = "Ørsted-Allé 7""#, tenant: a)
+            let blocked = try #require(try await store.runPrivacyRequest(
+                try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "email", value: "ida@example.com"), tenant: a, actor: "test").id))
+            #expect(blocked.status == .failed)
+            #expect(blocked.error?.contains("definitions 1") == true, "\(blocked.error ?? "")")
+            #expect(blocked.error?.contains("rapport.") == false, "another tenant's rows are not searched")
+            #expect(blocked.counts["profiles_deleted"] == 1, "the deletion itself is recorded")
+            _ = try await store.query("drop segment ida_street", tenant: a)
+            let erased = try #require(try await store.runPrivacyRequest(
+                try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "user_id", value: "u-ida"), tenant: a, actor: "test").id))
+            #expect(erased.status == .completed, "\(erased.error ?? "")")
+            #expect(try await store.privacyRequest(elsewhere.id, tenant: b).status == .pending)
+            let other = try await database.superuserRows("SELECT count(*)::text FROM \(b.schema).identities")
+            #expect(other == [["2"]])
+            // The cancellation of this tenant's own pending request about her is audited.
+            let audit = try await store.privacyAudit(tenant: b)
+            #expect(audit.map(\.action) == ["privacy.export.requested"])
+        }
+    }
+
     @Test func requestsMoveOnlyByLegalTransitions() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug("st"), name: nil, actor: "test")

@@ -66,7 +66,8 @@ extension Store {
         var sink = ExportSink(request: request.id, client: client, logger: logger)
         let counts = try await inTenant(tenant, snapshot: true, on: connection) { connection in
             var counts: [String: Int64] = [:]
-            let ids = reach.profiles
+            // The subject as this snapshot sees it (a merge may have happened since the look above).
+            let ids = try await Self.reach(subject, on: connection, logger: logger).profiles
             let now = ISO8601DateFormatter().string(from: Date())
             try await sink.write("""
                 {"format":\(jsonString(Self.exportFormat)),"generated_at":\(jsonString(now)),\
@@ -146,6 +147,18 @@ extension Store {
             try await sink.flush()
             return counts
         }
+        // An erasure of the subject that started while this export ran wins: it may have
+        // deleted the chunks written before its commit, and these after it must go too.
+        let erased = try await connection.query("""
+            SELECT count(*) FROM rapport.privacy_requests
+            WHERE tenant_id = \(tenant.id) AND type = 'erasure' AND status IN ('running', 'completed')
+              AND started_at >= \(request.startedAt ?? request.receivedAt)
+              AND (encode(subject_hash, 'hex') = ANY(\(hashes))
+                   OR EXISTS (SELECT 1 FROM unnest(reached_hashes) r WHERE encode(r, 'hex') = ANY(\(hashes))))
+            """, logger: logger)
+        for try await n in erased.decode(Int64.self) where n > 0 {
+            throw PrivacyRunFailure(description: "The subject was erased while the export ran; there is nothing left to export.")
+        }
         var all = counts
         all["bytes"] = sink.bytes
         return (all, hashes)
@@ -171,11 +184,15 @@ extension Store {
                                _ write: (ByteBuffer) async throws -> Void) async throws {
         let total = try await exportChunks(id, tenant: tenant)
         let request = try await privacyRequest(id, tenant: tenant)
-        for seq in 0..<total {
-            let rows = try await client.query(
-                "SELECT data FROM rapport.privacy_exports WHERE request_id = \(id) AND seq = \(seq)", logger: logger)
-            for try await chunk in rows.decode(ByteBuffer.self) { try await write(chunk) }
+        // One query, so one snapshot: an erasure that commits meanwhile cannot cut the document short.
+        var written = 0
+        let rows = try await client.query(
+            "SELECT data FROM rapport.privacy_exports WHERE request_id = \(id) ORDER BY seq", logger: logger)
+        for try await chunk in rows.decode(ByteBuffer.self) {
+            try await write(chunk)
+            written += 1
         }
+        guard written == total else { throw PrivacyError.exportUnavailable(id: id, reason: "it was deleted when the subject was erased") }
         try await withTransaction { connection in
             try await auditPrivacy(request, action: "downloaded", actor: actor, tenant: tenant, on: connection)
         }

@@ -19,7 +19,14 @@ extension Store {
         var ids: [String] = []
         for try await id in rows.decode(String.self) { ids.append(id) }
         var finished = 0
-        for id in ids where try await runPrivacyRequest(id) != nil { finished += 1 }
+        for id in ids {
+            do {
+                if try await runPrivacyRequest(id) != nil { finished += 1 }
+            } catch where !Task.isCancelled {
+                // One request that cannot run must not hold up the others.
+                logger.error("a privacy request could not be run", metadata: ["request": "\(id)", "error": "\(String(reflecting: error))"])
+            }
+        }
         return finished
     }
 
@@ -85,8 +92,12 @@ extension Store {
         let ended = try await Self.inTransaction(on: connection, logger: logger) { connection in
             let rows = try await connection.query("""
                 UPDATE rapport.privacy_requests
-                SET status = \(status), subject_value = NULL, completed_at = now(), counts = counts || \(counts)::jsonb, error = \(error),
-                    reached_hashes = ARRAY(SELECT decode(h, 'hex') FROM unnest(\(reached)::text[]) h)
+                SET status = \(status), subject_value = NULL, completed_at = now(), error = \(error),
+                    -- What an earlier attempt committed (an erasure's deletion, then a crash) wins
+                    -- over a resumed attempt's zeros.
+                    counts = \(counts)::jsonb || counts,
+                    reached_hashes = ARRAY(SELECT DISTINCT r FROM unnest(reached_hashes || ARRAY(
+                        SELECT decode(h, 'hex') FROM unnest(\(reached)::text[]) h)) r)
                 WHERE id = \(id)
                 RETURNING \(unescaped: Self.requestColumns)
                 """, logger: logger)
@@ -95,6 +106,10 @@ extension Store {
             return ended
         }
         Counter(label: "rapport_privacy_requests_total", dimensions: [("type", request.type.rawValue), ("status", status)]).increment()
+        if request.type == .erasure {
+            // The row version that held the identifier in clear goes from the table file too.
+            try await connection.query("VACUUM rapport.privacy_requests", logger: logger)
+        }
         return ended
     }
 
@@ -240,13 +255,24 @@ extension Store {
                         error = 'Cancelled: the subject was erased by ' || \(request.id) || '.'
                     WHERE tenant_id = \(tenant.id) AND status = 'pending' AND id <> \(request.id)
                       AND encode(subject_hash, 'hex') = ANY(\(hashes))
-                    RETURNING 1)
+                    RETURNING id, type, subject_kind, subject_hash),
+                audited AS (
+                    INSERT INTO rapport.audit_log (tenant, actor, action, details)
+                    SELECT \(tenant.slug), 'rapport', 'privacy.' || type || '.cancelled',
+                           jsonb_build_object('request', id, 'subject_kind', subject_kind, 'subject_hash', encode(subject_hash, 'hex'),
+                                              'error', 'Cancelled: the subject was erased by ' || \(request.id) || '.')
+                    FROM gone RETURNING 1)
                 SELECT count(*) FROM gone
                 """, logger: logger)
             for try await n in cancelled.decode(Int64.self) where n > 0 { counts["requests_cancelled"] = n }
             let recorded = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
-            try await connection.query(
-                "UPDATE rapport.privacy_requests SET counts = counts || \(recorded)::jsonb WHERE id = \(request.id)", logger: logger)
+            try await connection.query("""
+                UPDATE rapport.privacy_requests
+                SET counts = counts || \(recorded)::jsonb,
+                    reached_hashes = ARRAY(SELECT DISTINCT r FROM unnest(reached_hashes || ARRAY(
+                        SELECT decode(h, 'hex') FROM unnest(\(hashes)::text[]) h)) r)
+                WHERE id = \(request.id)
+                """, logger: logger)
             return (counts, reach.identifiers, values)
         }
         var all = counts
@@ -257,7 +283,11 @@ extension Store {
         all["vacuumed_tables"] = Int64(try await vacuum(tenant, on: connection))
         all["vacuum_ms"] = ms(since: vacuumStarted)
 
-        let needles = Array(Set(identifiers.map { $0.value.lowercased() } + traitValues.map { $0.lowercased() })).sorted()
+        // Lower-cased by PostgreSQL, as the rows it searches are (its lower() may differ from Swift's).
+        var needles: [String] = []
+        let lowered = try await connection.query(
+            "SELECT DISTINCT lower(v) FROM unnest(\(identifiers.map(\.value) + traitValues)::text[]) v ORDER BY 1", logger: logger)
+        for try await needle in lowered.decode(String.self) { needles.append(needle) }
         let verifyStarted = clock.now
         let hits = try await verify(needles, tenant: tenant, excluding: request.id, on: connection)
         all["verify_ms"] = ms(since: verifyStarted)
@@ -333,7 +363,7 @@ extension Store {
     }
 
     /// Rows, per table, that still hold one of `needles` (lower-cased): as the whole value of a
-    /// text column or of a text or number anywhere inside a JSON column, or, for needles of 6
+    /// text column or of a text anywhere inside a JSON column, or, for needles of 6
     /// characters or more that are not all digits (emails, long ids), anywhere in the row's text as
     /// a whole word (`user-11` does not match `user-110`). Every table
     /// of the tenant's schema is searched, and the control schema's requests (but `excluding`'s
@@ -353,20 +383,22 @@ extension Store {
             }
             return hits
         }
+        // The control schema's rows of this tenant only.
         for (table, columns) in try await Self.tables(schema: "rapport", on: connection, logger: logger)
         where ["privacy_requests", "audit_log"].contains(table) {
             let n = try await Self.countHolding(needles, long: long, table: "rapport." + quoteIdentifier(table), columns: columns,
-                                                extra: table == "privacy_requests" ? "t.id <> $4 AND " : "", request: request,
-                                                on: connection, logger: logger)
+                                                extra: table == "privacy_requests" ? "t.id <> $5 AND t.tenant_id = $6 AND " : "t.tenant = $5 AND ",
+                                                request: request, tenant: tenant, on: connection, logger: logger)
             if n > 0 { hits["rapport." + table] = n }
         }
         // An export is JSON text: a short needle counts as a quoted JSON string.
         let quoted = needles.map { "\"" + $0 + "\"" }
         let exports = try await connection.query("""
             SELECT count(*) FROM rapport.privacy_exports t
-            WHERE EXISTS (SELECT 1 FROM unnest(\(quoted)::text[]) v WHERE strpos(lower(convert_from(t.data, 'UTF8')), v) > 0)
+            WHERE t.request_id IN (SELECT id FROM rapport.privacy_requests WHERE tenant_id = \(tenant.id))
+              AND (EXISTS (SELECT 1 FROM unnest(\(quoted)::text[]) v WHERE strpos(lower(convert_from(t.data, 'UTF8')), v) > 0)
                OR EXISTS (SELECT 1 FROM unnest(\(long)::text[], \(long.map(Self.wholeWord))::text[]) AS v (needle, word)
-                          WHERE strpos(lower(convert_from(t.data, 'UTF8')), v.needle) > 0 AND lower(convert_from(t.data, 'UTF8')) ~ v.word)
+                          WHERE strpos(lower(convert_from(t.data, 'UTF8')), v.needle) > 0 AND lower(convert_from(t.data, 'UTF8')) ~ v.word))
             """, logger: logger)
         for try await n in exports.decode(Int64.self) where n > 0 { hits["rapport.privacy_exports"] = n }
         return hits
@@ -391,6 +423,12 @@ extension Store {
         return tables
     }
 
+    /// The longest part of `text` without `"` or `\`, which a row's text shows as they are.
+    static func literalRun(_ text: String) -> String {
+        let runs = text.split(whereSeparator: { $0 == "\"" || $0 == "\\" }).map(String.init)
+        return runs.max(by: { $0.count < $1.count }) ?? text
+    }
+
     /// A regular expression for `text` standing alone: not next to a letter or digit.
     static func wholeWord(_ text: String) -> String {
         let escaped = text.map { $0.isLetter || $0.isNumber ? String($0) : "\\" + String($0) }.joined()
@@ -398,7 +436,8 @@ extension Store {
     }
 
     static func countHolding(_ needles: [String], long: [String], table: String, columns: [(name: String, json: Bool)],
-                             extra: String, request: String = "", on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+                             extra: String, request: String = "", tenant: Tenant? = nil,
+                             on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         // Each row's text once; only rows holding a needle somewhere get the precise checks.
         var precise = ["""
             EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS v (needle, word)
@@ -407,17 +446,21 @@ extension Store {
         for column in columns {
             let c = "t." + quoteIdentifier(column.name)
             precise.append(column.json
-                ? "EXISTS (SELECT 1 FROM jsonb_path_query(\(c), 'strict $.**') j WHERE jsonb_typeof(j) IN ('string', 'number') AND lower(j #>> '{}') = ANY($1))"
+                ? "EXISTS (SELECT 1 FROM jsonb_path_query(\(c), 'strict $.**') j WHERE jsonb_typeof(j) = 'string' AND lower(j #>> '{}') = ANY($1))"
                 : "lower(\(c)) = ANY($1)")
         }
         var binds = PostgresBindings()
         binds.append(needles)
         binds.append(long)
         binds.append(long.map(Self.wholeWord))
-        if !extra.isEmpty { binds.append(request) }
+        // A row's text escapes `"` and `\`: the pre-filter looks for the longest run of the needle without them.
+        binds.append(needles.map(Self.literalRun))
+        if let tenant {
+            if extra.contains("$6") { binds.append(request); binds.append(tenant.id) } else { binds.append(tenant.slug) }
+        }
         let query = PostgresQuery(unsafeSQL: """
             SELECT count(*) FROM \(table) t, LATERAL (SELECT lower(t::text) AS txt OFFSET 0) x
-            WHERE \(extra)CASE WHEN EXISTS (SELECT 1 FROM unnest($1::text[]) v WHERE strpos(x.txt, v) > 0)
+            WHERE \(extra)CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) v WHERE strpos(x.txt, v) > 0)
                 THEN (\(precise.joined(separator: " OR "))) ELSE false END
             """, binds: binds)
         for try await n in try await connection.query(query, logger: logger).decode(Int64.self) { return n }
