@@ -74,6 +74,7 @@ extension Store {
         cache.put(state.0, tenant: tenant.id)
         catalogue.remember(state.1, tenant: tenant.id)
         if let hashes = state.2 { suppressions.put(hashes, tenant: tenant.id, epoch: state.3) }
+        if result.suppressed > 0 { Counter(label: "rapport_ingest_suppressed_total").increment(by: result.suppressed) }
         return result
     }
 
@@ -222,7 +223,8 @@ struct IngestBatch {
     }
 
     /// Drops the messages that carry a suppressed identifier (an erased or suppressed
-    /// subject's), counting them per suppression and in `rapport_ingest_suppressed_total`.
+    /// subject's), counting them per suppression (and, once committed, in
+    /// `rapport_ingest_suppressed_total`).
     /// Runs under the ingestion lock, so an erasure that committed before is always seen: the
     /// set of suppressed hashes comes from this process's cache only while no other
     /// transaction has advanced the tenant's epoch since this process's last batch.
@@ -255,7 +257,6 @@ struct IngestBatch {
             }
         }
         result.suppressed += messages.count - kept.count
-        Counter(label: "rapport_ingest_suppressed_total").increment(by: messages.count - kept.count)
         messages = kept
         guard !dropped.isEmpty else { return }
         try await connection.query("""
