@@ -309,6 +309,18 @@ struct PrivacyTests {
             #expect(try await store.runOpenPrivacyRequests() == 1)
             #expect(try await store.privacyRequest(orphan.id, tenant: tenant).status == .completed)
             #expect(try await store.privacyRequests(tenant: tenant, status: .completed).map(\.id) == [orphan.id])
+
+            // A finished export is kept 30 days, then its document goes (and the audit log says so).
+            let export = try await store.fileRequest(.export, subject: PrivacySubject(kind: "email", value: "y@example.com"), tenant: tenant, actor: "test")
+            #expect(try await store.runPrivacyRequest(export.id)?.status == .completed)
+            #expect(try await store.expireExports() == 0)
+            _ = try await database.superuserRows(
+                "UPDATE rapport.privacy_requests SET completed_at = now() - interval '31 days' WHERE id = '\(export.id)'")
+            #expect(try await store.runOpenPrivacyRequests() == 0)
+            await #expect(throws: PrivacyError.exportUnavailable(id: export.id, reason: "it expired 30 days after it was made; file a new export")) {
+                try await store.downloadExport(export.id, tenant: tenant, actor: "test") { _ in }
+            }
+            #expect(try await store.privacyAudit(tenant: tenant).last?.action == "privacy.export.expired")
         }
     }
 }

@@ -175,7 +175,11 @@ extension Store {
         let chunks = try await client.query("SELECT count(*) FROM rapport.privacy_exports WHERE request_id = \(id)", logger: logger)
         var total = 0
         for try await n in chunks.decode(Int.self) { total = n }
-        guard total > 0 else { throw PrivacyError.exportUnavailable(id: id, reason: "it was deleted when the subject was erased") }
+        guard total > 0 else {
+            let expired = request.completedAt.map { Date().timeIntervalSince($0) > 29 * 86_400 } ?? false
+            throw PrivacyError.exportUnavailable(
+                id: id, reason: expired ? "it expired \(Store.exportRetention) after it was made; file a new export" : "it was deleted when the subject was erased")
+        }
         return total
     }
 

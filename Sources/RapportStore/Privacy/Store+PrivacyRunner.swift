@@ -13,6 +13,7 @@ extension Store {
     /// died), oldest first. Used by the server's worker; returns how many it finished.
     @discardableResult
     public func runOpenPrivacyRequests() async throws -> Int {
+        try await expireExports()
         let rows = try await client.query("""
             SELECT id FROM rapport.privacy_requests WHERE status IN ('pending', 'running') ORDER BY received_at, id LIMIT 100
             """, logger: logger)
@@ -28,6 +29,35 @@ extension Store {
             }
         }
         return finished
+    }
+
+    /// How long a finished export stays downloadable: it is a copy of personal data, kept no
+    /// longer than the person needs to fetch it.
+    public static let exportRetention = "30 days"
+
+    /// Deletes the documents of exports finished more than ``exportRetention`` ago, recording
+    /// each in the audit log. Returns how many went.
+    @discardableResult
+    public func expireExports() async throws -> Int {
+        let logger = self.logger
+        return try await withTransaction { connection in
+            let rows = try await connection.query("""
+                WITH old AS (
+                    SELECT r.id, r.subject_kind, r.subject_hash, t.slug FROM rapport.privacy_requests r
+                    JOIN rapport.tenants t ON t.id = r.tenant_id
+                    WHERE r.type = 'export' AND r.completed_at < now() - \(Self.exportRetention)::interval
+                      AND EXISTS (SELECT 1 FROM rapport.privacy_exports e WHERE e.request_id = r.id)),
+                gone AS (DELETE FROM rapport.privacy_exports WHERE request_id IN (SELECT id FROM old)),
+                audited AS (
+                    INSERT INTO rapport.audit_log (tenant, actor, action, details)
+                    SELECT slug, 'rapport', 'privacy.export.expired',
+                           jsonb_build_object('request', id, 'subject_kind', subject_kind, 'subject_hash', encode(subject_hash, 'hex'))
+                    FROM old RETURNING 1)
+                SELECT count(*) FROM old
+                """, logger: logger)
+            for try await n in rows.decode(Int.self) { return n }
+            return 0
+        }
     }
 
     /// Carries out one request: claims it (pending -> running, or a running request whose
