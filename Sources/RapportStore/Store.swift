@@ -32,14 +32,8 @@ public struct Store: Sendable {
     /// Runs `body` in a transaction on one pooled connection.
     @discardableResult
     public func withTransaction<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
-        do {
-            return try await client.withConnection { connection in
-                try await connection.withTransaction(logger: logger) { try await body($0) }
-            }
-        } catch let error as PostgresTransactionError {
-            // Callers care about what failed, not that it failed inside a transaction.
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
-        }
+        let logger = self.logger
+        return try await client.withConnection { try await Self.inTransaction(on: $0, logger: logger, body) }
     }
 
     /// Runs `body` in a transaction confined to `tenant`: `SET LOCAL ROLE` to the tenant's role and

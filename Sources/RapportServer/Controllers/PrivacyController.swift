@@ -50,7 +50,7 @@ struct PrivacyController {
             let key = try context.require(.privacy)
             let id = try context.parameters.require("id")
             // Fail before the 200 if there is nothing to send.
-            _ = try await store.exportChunks(id, tenant: key.tenant)
+            _ = try await store.exportChunks(id, tenant: key.tenant)  // downloadExport checks again as it starts
             let store = self.store
             return Response(
                 status: .ok,

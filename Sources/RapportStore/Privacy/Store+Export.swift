@@ -164,9 +164,10 @@ extension Store {
         return (all, hashes)
     }
 
-    /// Checks that the export of request `id` can be downloaded; returns its number of chunks.
-    /// - Throws: ``PrivacyError`` when it is not an export, not completed, or was erased since.
-    public func exportChunks(_ id: String, tenant: Tenant) async throws -> Int {
+    /// Checks that the export of request `id` can be downloaded; returns the request and its
+    /// number of chunks.
+    /// - Throws: ``PrivacyError`` when it is not an export, not completed, expired, or erased since.
+    public func exportChunks(_ id: String, tenant: Tenant) async throws -> (PrivacyRequest, Int) {
         let request = try await privacyRequest(id, tenant: tenant)
         guard request.type == .export else { throw PrivacyError.exportUnavailable(id: id, reason: "it is a \(request.type.rawValue) request") }
         guard request.status == .completed else {
@@ -176,18 +177,19 @@ extension Store {
         var total = 0
         for try await n in chunks.decode(Int.self) { total = n }
         guard total > 0 else {
-            let expired = request.completedAt.map { Date().timeIntervalSince($0) > 29 * 86_400 } ?? false
-            throw PrivacyError.exportUnavailable(
-                id: id, reason: expired ? "it expired \(Store.exportRetention) after it was made; file a new export" : "it was deleted when the subject was erased")
+            let retention = Double(Self.exportRetentionDays) * 86_400
+            let expired = request.completedAt.map { Date().timeIntervalSince($0) >= retention } ?? false
+            throw PrivacyError.exportUnavailable(id: id, reason: expired
+                ? "it expired \(Self.exportRetentionDays) days after it was made; file a new export"
+                : "it was deleted when the subject was erased")
         }
-        return total
+        return (request, total)
     }
 
     /// Streams a completed export's document, chunk by chunk, to `write`. Recorded in the audit log.
     public func downloadExport(_ id: String, tenant: Tenant, actor: String,
                                _ write: (ByteBuffer) async throws -> Void) async throws {
-        let total = try await exportChunks(id, tenant: tenant)
-        let request = try await privacyRequest(id, tenant: tenant)
+        let (request, total) = try await exportChunks(id, tenant: tenant)
         // One query, so one snapshot: an erasure that commits meanwhile cannot cut the document short.
         var written = 0
         let rows = try await client.query(

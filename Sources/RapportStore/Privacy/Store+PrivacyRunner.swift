@@ -13,7 +13,12 @@ extension Store {
     /// died), oldest first. Used by the server's worker; returns how many it finished.
     @discardableResult
     public func runOpenPrivacyRequests() async throws -> Int {
-        try await expireExports()
+        do {
+            try await expireExports()
+        } catch where !Task.isCancelled {
+            // Expiry is housekeeping: it must not hold up the requests.
+            logger.error("expired exports could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
+        }
         let rows = try await client.query("""
             SELECT id FROM rapport.privacy_requests WHERE status IN ('pending', 'running') ORDER BY received_at, id LIMIT 100
             """, logger: logger)
@@ -33,9 +38,9 @@ extension Store {
 
     /// How long a finished export stays downloadable: it is a copy of personal data, kept no
     /// longer than the person needs to fetch it.
-    public static let exportRetention = "30 days"
+    public static let exportRetentionDays = 30
 
-    /// Deletes the documents of exports finished more than ``exportRetention`` ago, recording
+    /// Deletes the documents of exports finished more than ``exportRetentionDays`` ago, recording
     /// each in the audit log. Returns how many went.
     @discardableResult
     public func expireExports() async throws -> Int {
@@ -45,7 +50,7 @@ extension Store {
                 WITH old AS (
                     SELECT r.id, r.subject_kind, r.subject_hash, t.slug FROM rapport.privacy_requests r
                     JOIN rapport.tenants t ON t.id = r.tenant_id
-                    WHERE r.type = 'export' AND r.completed_at < now() - \(Self.exportRetention)::interval
+                    WHERE r.type = 'export' AND r.completed_at < now() - make_interval(days => \(Self.exportRetentionDays)::int)
                       AND EXISTS (SELECT 1 FROM rapport.privacy_exports e WHERE e.request_id = r.id)),
                 gone AS (DELETE FROM rapport.privacy_exports WHERE request_id IN (SELECT id FROM old)),
                 audited AS (
@@ -144,14 +149,11 @@ extension Store {
     }
 
     func tenant(id: Int64, on connection: PostgresConnection) async throws -> Tenant? {
-        let rows = try await connection.query("SELECT id, slug, name, created_at FROM rapport.tenants WHERE id = \(id)", logger: logger)
-        for try await (id, slug, name, createdAt) in rows.decode((Int64, String, String, Date).self) {
-            return Tenant(id: id, slug: slug, name: name, createdAt: createdAt)
-        }
-        return nil
+        try await Self.firstTenant(connection.query("SELECT id, slug, name, created_at FROM rapport.tenants WHERE id = \(id)", logger: logger))
     }
 
-    /// Runs `body` in a transaction on `connection`.
+    /// Runs `body` in a transaction on `connection`. Callers care about what failed, not that it
+    /// failed inside a transaction: the error thrown is the one underneath.
     static func inTransaction<R: Sendable>(on connection: PostgresConnection, logger: Logger,
                                            _ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
@@ -232,7 +234,7 @@ extension Store {
             return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
         }
         // One transaction: if anything fails, nothing is deleted; once it commits, everything is.
-        let (counts, identifiers, traitValues) = try await inTenant(tenant, on: connection) { connection in
+        let (counts, identifiers, hashes, traitValues) = try await inTenant(tenant, on: connection) { connection in
             // Ingestion waits here and, once this commits, meets the suppressions.
             try await Self.lockIngestion(on: connection, logger: logger)
             _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
@@ -303,10 +305,9 @@ extension Store {
                         SELECT decode(h, 'hex') FROM unnest(\(hashes)::text[]) h)) r)
                 WHERE id = \(request.id)
                 """, logger: logger)
-            return (counts, reach.identifiers, values)
+            return (counts, reach.identifiers, hashes, values)
         }
         var all = counts
-        let hashes = identifiers.map(hasher.hash)
         all["delete_ms"] = ms(since: started)
 
         let vacuumStarted = clock.now
@@ -373,7 +374,7 @@ extension Store {
 
     /// VACUUM (ANALYZE) of the tables an erasure deletes from, as the tenant's role (their
     /// owner), so the deleted rows' space is reclaimed and the planner's statistics (which
-    /// sample column values) no longer hold them; then the control tables that held exports.
+    /// sample column values) no longer hold them; then the control table that held exports.
     /// - Returns: how many tables were vacuumed.
     func vacuum(_ tenant: Tenant, on connection: PostgresConnection) async throws -> Int {
         let schema = quoteIdentifier(tenant.schema)
@@ -388,8 +389,8 @@ extension Store {
             throw error
         }
         try await connection.query("VACUUM (ANALYZE) rapport.privacy_exports", logger: logger)
-        try await connection.query("VACUUM (ANALYZE) rapport.privacy_requests", logger: logger)
-        return Self.erasedTables.count + 2
+        // rapport.privacy_requests is vacuumed once the request's own identifier is cleared (runClaimed).
+        return Self.erasedTables.count + 1
     }
 
     /// Rows, per table, that still hold one of `needles` (lower-cased): as the whole value of a
@@ -408,7 +409,7 @@ extension Store {
             var hits: [String: Int64] = [:]
             for (table, columns) in try await Self.tables(schema: nil, on: connection, logger: logger) {
                 let n = try await Self.countHolding(needles, long: long, table: quoteIdentifier(table), columns: columns,
-                                                    extra: "", on: connection, logger: logger)
+                                                    on: connection, logger: logger)
                 if n > 0 { hits[table] = n }
             }
             return hits
@@ -416,9 +417,11 @@ extension Store {
         // The control schema's rows of this tenant only.
         for (table, columns) in try await Self.tables(schema: "rapport", on: connection, logger: logger)
         where ["privacy_requests", "audit_log"].contains(table) {
+            let scope: (String, [any PostgresEncodable & Sendable]) = table == "privacy_requests"
+                ? ("t.id <> $5 AND t.tenant_id = $6 AND ", [request, tenant.id])
+                : ("t.tenant = $5 AND ", [tenant.slug])
             let n = try await Self.countHolding(needles, long: long, table: "rapport." + quoteIdentifier(table), columns: columns,
-                                                extra: table == "privacy_requests" ? "t.id <> $5 AND t.tenant_id = $6 AND " : "t.tenant = $5 AND ",
-                                                request: request, tenant: tenant, on: connection, logger: logger)
+                                                scope: scope, on: connection, logger: logger)
             if n > 0 { hits["rapport." + table] = n }
         }
         // An export is JSON text: a short needle counts as a quoted JSON string.
@@ -466,7 +469,7 @@ extension Store {
     }
 
     static func countHolding(_ needles: [String], long: [String], table: String, columns: [(name: String, json: Bool)],
-                             extra: String, request: String = "", tenant: Tenant? = nil,
+                             scope: (sql: String, binds: [any PostgresEncodable & Sendable]) = ("", []),
                              on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         // Each row's text once; only rows holding a needle somewhere get the precise checks.
         var precise = ["""
@@ -485,12 +488,10 @@ extension Store {
         binds.append(long.map(Self.wholeWord))
         // A row's text escapes `"` and `\`: the pre-filter looks for the longest run of the needle without them.
         binds.append(needles.map(Self.literalRun))
-        if let tenant {
-            if extra.contains("$6") { binds.append(request); binds.append(tenant.id) } else { binds.append(tenant.slug) }
-        }
+        for value in scope.binds { try binds.append(value) }
         let query = PostgresQuery(unsafeSQL: """
             SELECT count(*) FROM \(table) t, LATERAL (SELECT lower(t::text) AS txt OFFSET 0) x
-            WHERE \(extra)CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) v WHERE strpos(x.txt, v) > 0)
+            WHERE \(scope.sql)CASE WHEN EXISTS (SELECT 1 FROM unnest($4::text[]) v WHERE strpos(x.txt, v) > 0)
                 THEN (\(precise.joined(separator: " OR "))) ELSE false END
             """, binds: binds)
         for try await n in try await connection.query(query, logger: logger).decode(Int64.self) { return n }

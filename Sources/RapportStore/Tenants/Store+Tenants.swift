@@ -59,8 +59,12 @@ extension Store {
     }
 
     func tenant(slug: String, on connection: PostgresConnection) async throws -> Tenant? {
-        let rows = try await connection.query(
-            "SELECT id, slug, name, created_at FROM rapport.tenants WHERE slug = \(slug)", logger: logger)
+        try await Self.firstTenant(connection.query(
+            "SELECT id, slug, name, created_at FROM rapport.tenants WHERE slug = \(slug)", logger: logger))
+    }
+
+    /// The first row of `id, slug, name, created_at` rows as a tenant.
+    static func firstTenant(_ rows: PostgresRowSequence) async throws -> Tenant? {
         for try await (id, slug, name, createdAt) in rows.decode((Int64, String, String, Date).self) {
             return Tenant(id: id, slug: slug, name: name, createdAt: createdAt)
         }
