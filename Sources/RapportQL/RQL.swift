@@ -45,9 +45,19 @@ public enum RQL {
             return (statements, sorted(semantic))
         }
         // Statements that parsed cleanly are still checked, so their problems show too.
+        // Both lists are in source order (a statement's problems sort by their start), so one
+        // walk finds the statements no problem touches.
+        let ranges = problems.map(\.range).sorted { $0.start < $1.start }
         var clean = script
+        var next = 0
+        var maxEnd = Int.min
         clean.statements = script.statements.filter { statement in
-            !problems.contains { $0.range.start <= statement.range.end && $0.range.end >= statement.range.start }
+            // Problems that start at or before this statement's end, and the furthest any reaches.
+            while next < ranges.count, ranges[next].start <= statement.range.end {
+                maxEnd = max(maxEnd, ranges[next].end)
+                next += 1
+            }
+            return !(next > 0 && maxEnd >= statement.range.start)
         }
         let (_, semantic) = Checker.check(clean, catalog: catalog)
         return ([], sorted(problems + semantic))
@@ -63,7 +73,7 @@ public enum RQL {
             case .query(let query): .query(SQLCompiler.compile(query, options: options))
             case .explain(let query, let analyze): .explain(SQLCompiler.compile(query), analyze: analyze)
             case .define(let definition, let uses): .define(definition, uses: uses)
-            case .report(let report): .query(SQLCompiler.compile(report))
+            case .report(let report): .query(SQLCompiler.compile(report, rowLimit: options.rowLimit))
             case .show(let what): .show(what)
             case .describe(let name): .describe(name)
             case .drop(let kind, let name): .drop(kind, name)
@@ -72,8 +82,13 @@ public enum RQL {
         return Compilation(statements: statements, diagnostics: [])
     }
 
+    /// `diagnostics` in source order, at most ``maxDiagnostics`` of them and then one
+    /// `too-many-problems` that counts the rest.
     static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
-        diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
+        let ordered = diagnostics.enumerated().sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }.map(\.element)
+        guard ordered.count > maxDiagnostics else { return ordered }
+        let rest = ordered[maxDiagnostics...]
+        return Array(ordered.prefix(maxDiagnostics)) + [.tooManyProblems(rest.count, rest.first!.range)]
     }
 
     /// The output of one stage, as `rapport compile --stage` prints it and the golden

@@ -57,6 +57,10 @@ extension APIError {
             self = APIError(.conflict, code: "definition-in-use", message: queryError.description)
         case .cancelled:
             self = APIError(.conflict, code: "query-cancelled", message: queryError.description)
+        case .idInUse:
+            self = APIError(.conflict, code: "query-id-in-use", message: queryError.description)
+        case .tooComplex:
+            self = APIError(.unprocessableContent, code: "query-too-complex", message: queryError.description)
         }
     }
 }

@@ -53,6 +53,29 @@ extension StoreError {
         if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
             return wrap(inner, message)
         }
+        // A value PostgreSQL cannot hold (a NUL character, a malformed or out-of-range value)
+        // is the caller's input, not the database failing: say so, and do not ask for a retry.
+        if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
+            return StoreError.invalidInput(message + " A value in it cannot be stored (\(Self.dataProblem(state))).")
+        }
         return StoreError.database(message, underlying: String(reflecting: error))
+    }
+
+    static func dataProblem(_ sqlState: String) -> String {
+        switch sqlState {
+        case "22021", "22P05": "a character that is not allowed, such as NUL"
+        case "22001": "a text that is too long"
+        case "22003": "a number out of range"
+        case "22007", "22008": "a date or time out of range"
+        default: "a malformed value"
+        }
+    }
+
+    /// Refuses text that PostgreSQL cannot store or that would be too long: `what` names the
+    /// field in the error ("A key name").
+    static func checkText(_ text: String?, _ what: String, maxCharacters: Int) throws {
+        guard let text else { return }
+        if text.utf8.contains(0) { throw StoreError.invalidInput("\(what) cannot hold the NUL character.") }
+        if text.count > maxCharacters { throw StoreError.invalidInput("\(what) has at most \(maxCharacters) characters.") }
     }
 }

@@ -73,6 +73,20 @@ extension Diagnostic {
                    hint: "RQL follows at most \(Parser.maxNesting) levels of parentheses and \(Parser.maxDepth) operators deep")
     }
 
+    static func tooMany(_ what: String, limit: Int, _ range: SourceRange, hint: String? = nil) -> Diagnostic {
+        Diagnostic(code: "too-many-\(what.replacingOccurrences(of: " ", with: "-"))",
+                   message: "a query may have at most \(limit.formatted) \(what)", range: range, hint: hint)
+    }
+
+    static func tooLong(_ what: String, limit: Int, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "too-long", message: "\(what) may be at most \(limit.formatted) bytes long", range: range)
+    }
+
+    static func tooManyProblems(_ more: Int, _ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "too-many-problems", message: "\(more.formatted) more problem\(more == 1 ? "" : "s") not shown", range: range,
+                   hint: "fix the problems above first")
+    }
+
     static func tooManyValues(_ range: SourceRange) -> Diagnostic {
         Diagnostic(code: "too-many-values", message: "a list may hold at most 1,000 values", range: range,
                    hint: "save the people as a segment instead")
@@ -285,5 +299,18 @@ extension Diagnostic {
     static func firstLastInGroup(_ range: SourceRange, function: String) -> Diagnostic {
         Diagnostic(code: "bad-aggregate", message: "`\(function)` picks one event of a profile, not a value of a group", range: range,
                    hint: "use min(…) or max(…)")
+    }
+}
+
+extension Int {
+    /// `12,345`: thousands separated by commas, as messages write numbers.
+    var formatted: String {
+        let digits = String(magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return (self < 0 ? "-" : "") + out
     }
 }

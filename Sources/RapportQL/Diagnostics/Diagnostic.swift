@@ -27,8 +27,24 @@ public struct Diagnostic: Hashable, Sendable {
     public init(_ severity: Severity = .error, code: String, message: String, range: SourceRange, hint: String? = nil) {
         self.severity = severity
         self.code = code
-        self.message = message
+        self.message = Self.bounded(message)
         self.range = range
-        self.hint = hint
+        self.hint = hint.map(Self.bounded)
+    }
+
+    /// The longest message or hint, in UTF-8 bytes: a name quoted from a hostile query is cut
+    /// with `…`, so no diagnostic grows with the text it quotes.
+    public static let maxMessageBytes = 300
+
+    static func bounded(_ text: String) -> String {
+        guard text.utf8.count > maxMessageBytes else { return text }
+        var scalars = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            if bytes > maxMessageBytes - 3 { break }
+            scalars.append(scalar)
+        }
+        return String(scalars) + "…"
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 /// Reports (Grammar/README.md, "Reports"): each one statement whose columns are text, as a
 /// query's final columns are.
 extension SQLCompiler {
-    public static func compile(_ report: TypedReport) -> CompiledQuery {
+    /// A report's SQL; with `rowLimit`, PostgreSQL stops after that many rows (the report's
+    /// final `SELECT` orders its rows, so the first ones are kept).
+    public static func compile(_ report: TypedReport, rowLimit: Int? = nil) -> CompiledQuery {
         var writer = SQLWriter(source: .profiles)
         let sql: String
         switch report {
@@ -15,7 +17,7 @@ extension SQLCompiler {
         case .valueChain(let settings, let stage): sql = writer.valueChainReport(settings, stage: stage)
         case .settings(let rows): sql = writer.settingsReport(rows)
         }
-        return CompiledQuery(sql: sql, binds: writer.binds, columns: report.columns)
+        return CompiledQuery(sql: sql + (rowLimit.map { "\nLIMIT \($0)" } ?? ""), binds: writer.binds, columns: report.columns)
     }
 }
 

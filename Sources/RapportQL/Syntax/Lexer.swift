@@ -27,6 +27,9 @@ public enum Lexer {
             }
             if isNameStart(b) {
                 while i < bytes.count, isName(bytes[i]) { i += 1 }
+                if i - start > RQL.Limits.nameBytes {
+                    diagnostics.append(.tooLong("a name", limit: RQL.Limits.nameBytes, SourceRange(start, i)))
+                }
                 tokens.append(Token(.word, slice(start, i), SourceRange(start, i)))
                 continue
             }
@@ -116,6 +119,10 @@ public enum Lexer {
                 }
                 if !closed {
                     diagnostics.append(.unterminated(name: isName, SourceRange(start, i)))
+                }
+                let limit = isName ? RQL.Limits.nameBytes : RQL.Limits.stringBytes
+                if value.count > limit {
+                    diagnostics.append(.tooLong(isName ? "a name" : "a string", limit: limit, SourceRange(start, i)))
                 }
                 tokens.append(Token(isName ? .quotedName : .string, String(decoding: value, as: UTF8.self), SourceRange(start, i)))
                 continue

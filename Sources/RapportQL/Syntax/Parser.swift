@@ -102,9 +102,17 @@ public struct Parser {
 
     mutating func parseScript() -> Script {
         var statements: [Statement] = []
+        var count = 0
         while !atEnd {
             if accept(symbol: ";") != nil { continue }
             let start = current.range.start
+            count += 1
+            if count > RQL.Limits.statements {
+                // The rest is not read at all: a script of a million statements costs no more.
+                diagnostics.append(.tooMany("statements", limit: RQL.Limits.statements, current.range,
+                                            hint: "send the rest as another script"))
+                break
+            }
             do {
                 let kind = try parseStatement()
                 let statement = Statement(kind: kind, range: range(from: start))
@@ -203,6 +211,9 @@ public struct Parser {
         var stages: [Stage] = []
         while accept(symbol: "|") != nil {
             let stageStart = current.range.start
+            if stages.count == RQL.Limits.stages {
+                throw fail(.tooMany("stages", limit: RQL.Limits.stages, current.range))
+            }
             do {
                 stages.append(Stage(kind: try parseStage(), range: range(from: stageStart)))
                 if !atEnd, !current.isSymbol("|"), !current.isSymbol(";") {
@@ -243,6 +254,7 @@ public struct Parser {
             _ = try expect(keyword: "by")
             var items: [OrderItem] = []
             repeat {
+                try checkColumnCount(items.count)
                 let expr = try parseExpression()
                 var descending = false
                 if accept(keyword: "desc") != nil { descending = true } else { _ = accept(keyword: "asc") }
@@ -259,9 +271,12 @@ public struct Parser {
             advance()
             _ = try expect(keyword: "by")
             var keys: [Expr] = []
-            repeat { keys.append(try parseExpression()) } while accept(symbol: ",") != nil
+            repeat {
+                try checkColumnCount(keys.count)
+                keys.append(try parseExpression())
+            } while accept(symbol: ",") != nil
             var items: [SelectItem]?
-            if accept(keyword: "select") != nil { items = try parseSelectItems() }
+            if accept(keyword: "select") != nil { items = try parseSelectItems(already: keys.count) }
             return .groupBy(keys, select: items)
         case "count":
             advance()
@@ -271,9 +286,18 @@ public struct Parser {
         }
     }
 
-    mutating func parseSelectItems() throws(Failure) -> [SelectItem] {
+    /// Refuses a column past ``RQL/Limits/columns`` (`count` already read).
+    mutating func checkColumnCount(_ count: Int) throws(Failure) {
+        if count >= RQL.Limits.columns {
+            throw fail(.tooMany("columns", limit: RQL.Limits.columns, current.range, hint: "PostgreSQL answers at most 1,664 columns"))
+        }
+    }
+
+    /// `select` items; `already` columns (a group's keys) come before them.
+    mutating func parseSelectItems(already: Int = 0) throws(Failure) -> [SelectItem] {
         var items: [SelectItem] = []
         repeat {
+            try checkColumnCount(already + items.count)
             var name: Name?
             if atName, peek().isSymbol("=") {
                 name = try parseName()

@@ -53,6 +53,13 @@ extension Store {
             }
         }
         guard Set(kinds.map(\.name)).count == kinds.count else { throw StoreError.invalidInput("An identity kind is listed twice.") }
+        guard kinds.count <= 50 else { throw StoreError.invalidInput("A tenant may have at most 50 identity kinds.") }
+        for kind in kinds {
+            guard kind.blocked.count <= 1_000 else {
+                throw StoreError.invalidInput("The identity kind `\(kind.name)` may block at most 1,000 values.")
+            }
+            for value in kind.blocked { try StoreError.checkText(value, "A blocked value of `\(kind.name)`", maxCharacters: 200) }
+        }
         try await withTenant(tenant) { connection in
             try await connection.query("DELETE FROM identity_kinds", logger: logger)
             for kind in kinds {
@@ -70,6 +77,8 @@ extension Store {
 
     /// Sets which sources' traits win, highest first.
     public func setSourcePrecedence(_ sources: [String], tenant: Tenant) async throws {
+        guard sources.count <= 100 else { throw StoreError.invalidInput("The source precedence may list at most 100 sources.") }
+        for source in sources { try StoreError.checkText(source, "A source name", maxCharacters: 100) }
         let json = JSONValue.array(sources.map(JSONValue.string)).jsonText
         try await withTenant(tenant) { connection in
             try await connection.query("""

@@ -11,7 +11,8 @@ extension Store {
         if let source, source.isEmpty || source.count > 100 {
             throw StoreError.invalidInput("A source name has 1 to 100 characters.")
         }
-        if let name, name.count > 200 { throw StoreError.invalidInput("A key name has at most 200 characters.") }
+        try StoreError.checkText(source, "A source name", maxCharacters: 100)
+        try StoreError.checkText(name, "A key name", maxCharacters: 200)
         let (key, id) = APIKeyFormat.generate()
         let hash = APIKeyFormat.hash(key)
         let scopeNames = scopes.map(\.rawValue)

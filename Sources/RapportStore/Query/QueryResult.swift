@@ -146,12 +146,17 @@ public struct QueryOptions: Sendable {
     public var now: Date?
     /// A name the caller chose, by which ``Store/cancelQuery(_:tenant:)`` can cancel it.
     public var id: String?
+    /// At most this many bytes of values are read for one script (default 16 MiB), over all
+    /// its statements; the result that reaches it is cut there and says so.
+    public var byteCap: Int
 
-    public init(timeout: Duration = .seconds(30), rowCap: Int = 10_000, now: Date? = nil, id: String? = nil) {
+    public init(timeout: Duration = .seconds(30), rowCap: Int = 10_000, now: Date? = nil, id: String? = nil,
+                byteCap: Int = 16 << 20) {
         self.timeout = timeout
         self.rowCap = rowCap
         self.now = now
         self.id = id
+        self.byteCap = byteCap
     }
 }
 
@@ -167,6 +172,11 @@ public enum QueryError: Error, CustomStringConvertible {
     case outOfRange(String)
     /// Cancelled on request (``Store/cancelQuery(_:tenant:)``, Ctrl-C in the REPL).
     case cancelled
+    /// PostgreSQL refused the query as beyond one of its limits (columns, nesting, memory of
+    /// one value): the query must be made smaller.
+    case tooComplex(String)
+    /// The tenant already runs a query under this ``QueryOptions/id``.
+    case idInUse(String)
 
     public var description: String {
         switch self {
@@ -179,6 +189,10 @@ public enum QueryError: Error, CustomStringConvertible {
             return "The query could not be answered: \(what)."
         case .cancelled:
             return "The query was cancelled."
+        case .idInUse:
+            return "A query with this id is already running; give each running query its own id."
+        case .tooComplex(let what):
+            return "The query is beyond what the database can run: \(what). Ask for fewer columns, values or levels."
         case .inUse(let name, let users):
             return "`\(name)` is used by \(users.map { "`\($0)`" }.joined(separator: ", ")); drop or redefine \(users.count == 1 ? "it" : "them") first."
         }

@@ -1,40 +1,86 @@
-/// The queries running under a caller's id (``QueryOptions/id``): each one's tenant and the
-/// PostgreSQL backend running it, so that ``Store/cancelQuery(_:tenant:)`` can cancel it.
-/// A cancel that arrives before its query starts is remembered for a minute, so a query
-/// cancelled while it was still being compiled does not run.
+/// The queries running under a caller's id (``QueryOptions/id``), keyed by tenant and id, so
+/// that one tenant's ids never meet another's: each one's PostgreSQL backend, so that
+/// ``Store/cancelQuery(_:tenant:)`` can cancel it. A cancel that arrives before its query
+/// starts is remembered for a minute, so a query cancelled while it was still being compiled
+/// does not run; at most ``maxEarlyCancels`` are remembered per tenant (the oldest go first).
 actor RunningQueries {
+    struct Key: Hashable {
+        var tenant: Int64
+        var id: String
+    }
+
     struct Running {
-        var tenant: String
         var pid: Int32
         var cancelled = false
     }
 
-    private var running: [String: Running] = [:]
-    private var early: [String: (tenant: String, at: ContinuousClock.Instant)] = [:]
+    static let maxEarlyCancels = 1_000
+    static let earlyCancelLifetime: Duration = .seconds(60)
 
-    /// Registers a query; false when it was cancelled before it started.
-    func start(_ id: String, tenant: String, pid: Int32) -> Bool {
-        let now = ContinuousClock.now
-        early = early.filter { now - $0.value.at < .seconds(60) }
-        if let cancel = early.removeValue(forKey: id), cancel.tenant == tenant { return false }
-        running[id] = Running(tenant: tenant, pid: pid)
+    private var running: [Key: Running] = [:]
+    private var early: [Key: ContinuousClock.Instant] = [:]
+    private var earlyPerTenant: [Int64: Int] = [:]
+
+    enum Reservation {
+        case reserved
+        /// A cancel for this id came before the query.
+        case cancelledEarly
+        /// The tenant already runs a query under this id.
+        case inUse
+    }
+
+    /// Reserves `id` for a query about to start (its backend comes with ``attach(_:tenant:pid:)``).
+    func reserve(_ id: String, tenant: Int64) -> Reservation {
+        let key = Key(tenant: tenant, id: id)
+        forgetOldCancels()
+        if early.removeValue(forKey: key) != nil {
+            earlyPerTenant[tenant, default: 1] -= 1
+            return .cancelledEarly
+        }
+        guard running[key] == nil else { return .inUse }
+        running[key] = Running(pid: 0)
+        return .reserved
+    }
+
+    /// Records the backend running the reserved query; false when it was cancelled meanwhile.
+    func attach(_ id: String, tenant: Int64, pid: Int32) -> Bool {
+        let key = Key(tenant: tenant, id: id)
+        guard var query = running[key], !query.cancelled else { return false }
+        query.pid = pid
+        running[key] = query
         return true
     }
 
     /// Forgets the query; whether it was cancelled.
     @discardableResult
-    func finish(_ id: String) -> Bool { running.removeValue(forKey: id)?.cancelled ?? false }
+    func finish(_ id: String, tenant: Int64) -> Bool { running.removeValue(forKey: Key(tenant: tenant, id: id))?.cancelled ?? false }
 
     /// Marks the query cancelled and returns its backend; nil when no query of `tenant` runs
-    /// under that id, in which case the cancel waits for one to start (and stops it).
-    func cancel(_ id: String, tenant: String) -> Int32? {
-        guard var query = running[id] else {
-            early[id] = (tenant, ContinuousClock.now)
+    /// under that id yet, in which case the cancel waits for one to start (and stops it).
+    func cancel(_ id: String, tenant: Int64) -> Int32? {
+        let key = Key(tenant: tenant, id: id)
+        guard var query = running[key] else {
+            forgetOldCancels()
+            if early[key] == nil {
+                if earlyPerTenant[tenant, default: 0] >= Self.maxEarlyCancels, let oldest = early.filter({ $0.key.tenant == tenant }).min(by: { $0.value < $1.value }) {
+                    early.removeValue(forKey: oldest.key)
+                    earlyPerTenant[tenant, default: 1] -= 1
+                }
+                earlyPerTenant[tenant, default: 0] += 1
+            }
+            early[key] = ContinuousClock.now
             return nil
         }
-        guard query.tenant == tenant else { return nil }
         query.cancelled = true
-        running[id] = query
+        running[key] = query
+        // 0: reserved but not started; it will not start (``attach`` says so).
         return query.pid
+    }
+
+    private func forgetOldCancels() {
+        let now = ContinuousClock.now
+        guard early.values.contains(where: { now - $0 >= Self.earlyCancelLifetime }) else { return }
+        early = early.filter { now - $0.value < Self.earlyCancelLifetime }
+        earlyPerTenant = Dictionary(early.keys.map { ($0.tenant, 1) }, uniquingKeysWith: +)
     }
 }

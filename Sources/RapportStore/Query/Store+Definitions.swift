@@ -104,8 +104,9 @@ extension Store {
         } else if facts.count > 1, facts[1].1 == "segment" {
             let compiled = RQL.compile("count segment `\(name)`", catalog: catalog)
             if case .query(let count)? = compiled.statements.first {
-                let rows = try await rows(of: count, now: now, on: connection, logger: logger)
-                facts.append(("members", rows.first?.first?.display ?? "0"))
+                var budget = 1 << 10
+                let counted = try await rows(of: count, now: now, cap: 1, budget: &budget, on: connection, logger: logger)
+                facts.append(("members", counted.rows.first?.first?.display ?? "0"))
             }
         } else if facts.count > 1, facts[1].1 == "metric" {
             if case .query(let typed)? = RQL.check("profiles | select x = \(name)", catalog: catalog).statements.first, let column = typed.columns.first {

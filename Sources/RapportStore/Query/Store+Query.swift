@@ -59,25 +59,33 @@ extension Store {
         }
         let now = Self.iso(options.now ?? Date())
         let timeout = Int(options.timeout.components.seconds * 1000 + options.timeout.components.attoseconds / 1_000_000_000_000_000)
+        if let id = options.id {
+            switch await runningQueries.reserve(id, tenant: tenant.id) {
+            case .reserved: break
+            case .cancelledEarly: throw QueryError.cancelled
+            case .inUse: throw QueryError.idInUse(id)
+            }
+        }
         // The id is released however the query ends (the timeout's catch below reads it first).
-        defer { if let id = options.id { Task { await runningQueries.finish(id) } } }
+        defer { if let id = options.id { Task { await runningQueries.finish(id, tenant: tenant.id) } } }
         do {
             return try await withTenant(tenant, readOnly: !writes) { connection in
                 if let id = options.id {
                     var pid: Int32 = 0
                     for try await backend in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = backend }
-                    guard await runningQueries.start(id, tenant: tenant.slug, pid: pid) else { throw QueryError.cancelled }
+                    guard await runningQueries.attach(id, tenant: tenant.id, pid: pid) else { throw QueryError.cancelled }
                 }
                 try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(1, timeout))"), logger: logger)
                 try await Self.prepareForQueries(connection, logger: logger)
                 var results: [QueryResult] = []
+                var budget = options.byteCap
                 for statement in compilation.statements {
-                    results.append(try await Self.run(statement, now: now, options: options, on: connection, logger: logger))
+                    results.append(try await Self.run(statement, now: now, options: options, budget: &budget, on: connection, logger: logger))
                 }
                 return results
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "57014" {
-            if let id = options.id, await runningQueries.finish(id) { throw QueryError.cancelled }
+            if let id = options.id, await runningQueries.finish(id, tenant: tenant.id) { throw QueryError.cancelled }
             throw QueryError.timeout(milliseconds: timeout)
         } catch let error as PSQLError where error.serverInfo?[.sqlState]?.hasPrefix("22") == true {
             // Data exceptions: arithmetic the checker cannot bound (a date minus 900 years,
@@ -87,14 +95,28 @@ extension Store {
             case "22003": throw QueryError.outOfRange("a number goes out of range")
             default: throw QueryError.outOfRange("a value cannot be computed on this data")
             }
+        } catch let error as PSQLError where Self.limitStates[error.serverInfo?[.sqlState] ?? ""] != nil {
+            throw QueryError.tooComplex(Self.limitStates[error.serverInfo?[.sqlState] ?? ""]!)
         }
     }
+
+    /// PostgreSQL's errors for a query beyond one of its limits (class 54, and the resource
+    /// limits of class 53 that one query can reach), and what each means to the user.
+    static let limitStates: [String: String] = [
+        "54000": "a value or row would be too large",
+        "54001": "the query nests too deeply",
+        "54011": "it asks for too many columns",
+        "54023": "a function would get too many arguments",
+        "53200": "it needs more memory than the database allows",
+        "53400": "it needs more temporary space than the database allows",
+    ]
 
     /// Cancels the query `tenant` started with ``QueryOptions/id`` `id`; whether one was
     /// running. A cancel that comes before its query starts stops it from starting.
     @discardableResult
     public func cancelQuery(_ id: String, tenant: Tenant) async throws -> Bool {
-        guard let pid = await runningQueries.cancel(id, tenant: tenant.slug) else { return false }
+        guard let pid = await runningQueries.cancel(id, tenant: tenant.id) else { return false }
+        guard pid != 0 else { return true }
         try await withTransaction { connection in
             try await connection.query("SELECT pg_cancel_backend(\(pid))", logger: logger)
         }
@@ -114,14 +136,12 @@ extension Store {
         Timestamp.format(Timestamp.micros(date))
     }
 
-    static func run(_ statement: RQL.CompiledStatement, now: String, options: QueryOptions,
+    static func run(_ statement: RQL.CompiledStatement, now: String, options: QueryOptions, budget: inout Int,
                     on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
         switch statement {
         case .query(let query):
             let clock = ContinuousClock.now
-            var rows = try await rows(of: query, now: now, on: connection, logger: logger)
-            let truncated = rows.count > options.rowCap
-            if truncated { rows.removeLast(rows.count - options.rowCap) }
+            let (rows, truncated) = try await rows(of: query, now: now, cap: options.rowCap, budget: &budget, on: connection, logger: logger)
             let elapsed = ContinuousClock.now - clock
             return QueryResult(columns: query.columns, rows: rows, truncated: truncated,
                                elapsedMilliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
@@ -157,7 +177,12 @@ extension Store {
             try await connection.query("DELETE FROM definitions WHERE kind = \(kind.rawValue) AND name = \(name)", logger: logger)
             return QueryResult.lines("result", ["dropped \(kind.rawValue) \(name)"])
         case .show(let what):
-            return try await show(what, on: connection, logger: logger)
+            var result = try await show(what, on: connection, logger: logger)
+            if result.rows.count > options.rowCap {
+                result.rows.removeLast(result.rows.count - options.rowCap)
+                result.truncated = true
+            }
+            return result
         case .describe(let name):
             return try await describe(name, now: now, options: options, on: connection, logger: logger)
         }
@@ -169,17 +194,26 @@ extension Store {
         return PostgresQuery(unsafeSQL: query.sql, binds: binds)
     }
 
-    static func rows(of query: CompiledQuery, now: String, on connection: PostgresConnection, logger: Logger) async throws -> [[QueryValue]] {
+    /// The rows of `query`, reading no further than `cap` rows or `budget` bytes of values
+    /// (what is read is taken from `budget`); whether it stopped before the end.
+    static func rows(of query: CompiledQuery, now: String, cap: Int, budget: inout Int,
+                     on connection: PostgresConnection, logger: Logger) async throws -> (rows: [[QueryValue]], truncated: Bool) {
         var rows: [[QueryValue]] = []
         let types = query.columns.map(\.type)
         for try await row in try await connection.query(postgresQuery(query, now: now), logger: logger) {
+            // One row past the cap says there is more; it is not kept.
+            guard rows.count < cap else { return (rows, true) }
             var values: [QueryValue] = []
             values.reserveCapacity(types.count)
+            var bytes = 8 * types.count
             for (index, cell) in row.enumerated() {
+                bytes += cell.bytes?.readableBytes ?? 0
                 values.append(QueryValue(try cell.decode(String?.self), type: types[index]))
             }
+            budget -= bytes
+            guard budget >= 0 else { return (rows, true) }
             rows.append(values)
         }
-        return rows
+        return (rows, false)
     }
 }

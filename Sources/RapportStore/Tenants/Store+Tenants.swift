@@ -9,7 +9,7 @@ extension Store {
     public func createTenant(slug: String, name: String?, actor: String) async throws -> Tenant {
         guard Tenant.isValidSlug(slug) else { throw StoreError.invalidTenantSlug(slug) }
         let displayName = (name?.isEmpty == false ? name : nil) ?? slug
-        guard displayName.count <= 200 else { throw StoreError.invalidInput("A tenant name has at most 200 characters.") }
+        try StoreError.checkText(displayName, "A tenant name", maxCharacters: 200)
         let migrations = self.migrations.tenant
         do {
             return try await withTransaction { connection in
