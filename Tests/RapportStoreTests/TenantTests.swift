@@ -34,6 +34,33 @@ struct TenantTests {
         }
     }
 
+    /// A tenant made with a deleted tenant's slug is another tenant: the deleted one's privacy
+    /// records stay in the audit log (the law wants them kept) but out of the new one's sight.
+    @Test func aReusedSlugInheritsNoAuditRecords() async throws {
+        try await withTestStore { store, database in
+            let slug = uniqueSlug("reuse")
+            let old = try await store.createTenant(slug: slug, name: nil, actor: "test")
+            let request = try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "email", value: "ann@example.com"),
+                                                      tenant: old, actor: "key:old")
+            _ = try await store.runPrivacyRequest(request.id)
+            let before = try await store.privacyAudit(tenant: old)
+            #expect(before.map(\.request).contains(request.id))
+            try await store.deleteTenant(slug: slug, actor: "test")
+
+            let new = try await store.createTenant(slug: slug, name: nil, actor: "test")
+            #expect(new.id != old.id)
+            #expect(try await store.privacyAudit(tenant: new).isEmpty)
+            // Kept for the record, under the old tenant's id.
+            let kept = try await database.superuserRows(
+                "SELECT count(*)::text FROM rapport.audit_log WHERE tenant_id = \(old.id) AND details->>'request' = '\(request.id)'")
+            #expect(kept != [["0"]])
+            // The new tenant's own requests are its own.
+            let mine = try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "email", value: "bob@example.com"),
+                                                   tenant: new, actor: "key:new")
+            #expect(try await store.privacyAudit(tenant: new).map(\.request) == [mine.id])
+        }
+    }
+
     @Test(arguments: ["", "Acme", "1acme", "acme-inc", "a b", "t;drop", String(repeating: "a", count: 41), "ümlaut"])
     func invalidSlugsAreRefused(_ slug: String) async throws {
         try await withTestStore { store, database in

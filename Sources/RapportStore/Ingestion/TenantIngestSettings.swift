@@ -70,7 +70,7 @@ extension Store {
             }
         }
         try await withTransaction { connection in
-            try await audit(tenant: tenant.slug, actor: actor, action: "identity.config",
+            try await audit(tenant: tenant, actor: actor, action: "identity.config",
                             details: ["kinds": kinds.map(\.name).joined(separator: ",")], on: connection)
         }
     }

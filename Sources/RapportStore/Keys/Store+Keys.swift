@@ -26,7 +26,7 @@ extension Store {
                     """, logger: logger)
                 var createdAt = Date()
                 for try await date in rows.decode(Date.self) { createdAt = date }
-                try await audit(tenant: slug, actor: actor, action: "key.create",
+                try await audit(tenant: tenant, actor: actor, action: "key.create",
                                 details: ["key_id": id, "scopes": scopeNames.joined(separator: ",")], on: connection)
                 let info = APIKeyInfo(id: id, tenant: slug, scopes: scopes, source: source, name: name, createdAt: createdAt, revokedAt: nil)
                 return CreatedKey(key: key, info: info)
@@ -56,16 +56,16 @@ extension Store {
     public func revokeKey(tenant slug: String, id: String, actor: String) async throws {
         do {
             try await withTransaction { connection in
+                guard let tenant = try await tenant(slug: slug, on: connection) else { throw StoreError.keyNotFound(id) }
                 let rows = try await connection.query("""
-                    UPDATE rapport.api_keys k SET revoked_at = coalesce(k.revoked_at, now())
-                    FROM rapport.tenants t
-                    WHERE t.id = k.tenant_id AND t.slug = \(slug) AND k.id = \(id)
-                    RETURNING k.id
+                    UPDATE rapport.api_keys SET revoked_at = coalesce(revoked_at, now())
+                    WHERE tenant_id = \(tenant.id) AND id = \(id)
+                    RETURNING id
                     """, logger: logger)
                 var found = false
                 for try await _ in rows.decode(String.self) { found = true }
                 guard found else { throw StoreError.keyNotFound(id) }
-                try await audit(tenant: slug, actor: actor, action: "key.revoke", details: ["key_id": id], on: connection)
+                try await audit(tenant: tenant, actor: actor, action: "key.revoke", details: ["key_id": id], on: connection)
             }
         } catch {
             throw StoreError.wrap(error, "The key could not be revoked.")

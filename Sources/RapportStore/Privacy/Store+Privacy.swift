@@ -113,7 +113,7 @@ extension Store {
     public func privacyAudit(tenant: Tenant, after: Int64 = 0, limit: Int = 1000) async throws -> [AuditEntry] {
         let rows = try await client.query("""
             SELECT id, at, actor, action, details::text FROM rapport.audit_log
-            WHERE tenant = \(tenant.slug) AND action LIKE 'privacy.%' AND id > \(after)
+            WHERE tenant_id = \(tenant.id) AND action LIKE 'privacy.%' AND id > \(after)
             ORDER BY id LIMIT \(min(max(limit, 1), 10_000))
             """, logger: logger)
         var entries: [AuditEntry] = []
@@ -142,8 +142,8 @@ extension Store {
                                    counts: counts, error: request.error)
         let json = String(decoding: try JSONEncoder().encode(details), as: UTF8.self)
         try await connection.query("""
-            INSERT INTO rapport.audit_log (tenant, actor, action, details)
-            VALUES (\(tenant.slug), \(actor), \("privacy.\(request.type.rawValue).\(action)"), \(json)::jsonb)
+            INSERT INTO rapport.audit_log (tenant, tenant_id, actor, action, details)
+            VALUES (\(tenant.slug), \(tenant.id), \(actor), \("privacy.\(request.type.rawValue).\(action)"), \(json)::jsonb)
             """, logger: logger)
     }
 
@@ -206,7 +206,7 @@ extension Store {
                 """, logger: logger)
         }
         try await withTransaction { connection in
-            try await audit(tenant: tenant.slug, actor: actor, action: "privacy.settings", details: [:], on: connection)
+            try await audit(tenant: tenant, actor: actor, action: "privacy.settings", details: [:], on: connection)
         }
     }
 }

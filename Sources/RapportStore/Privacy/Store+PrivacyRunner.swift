@@ -48,14 +48,14 @@ extension Store {
         return try await withTransaction { connection in
             let rows = try await connection.query("""
                 WITH old AS (
-                    SELECT r.id, r.subject_kind, r.subject_hash, t.slug FROM rapport.privacy_requests r
+                    SELECT r.id, r.subject_kind, r.subject_hash, t.slug, t.id AS tenant_id FROM rapport.privacy_requests r
                     JOIN rapport.tenants t ON t.id = r.tenant_id
                     WHERE r.type = 'export' AND r.completed_at < now() - make_interval(days => \(Self.exportRetentionDays)::int)
                       AND EXISTS (SELECT 1 FROM rapport.privacy_exports e WHERE e.request_id = r.id)),
                 gone AS (DELETE FROM rapport.privacy_exports WHERE request_id IN (SELECT id FROM old)),
                 audited AS (
-                    INSERT INTO rapport.audit_log (tenant, actor, action, details)
-                    SELECT slug, 'rapport', 'privacy.export.expired',
+                    INSERT INTO rapport.audit_log (tenant, tenant_id, actor, action, details)
+                    SELECT slug, tenant_id, 'rapport', 'privacy.export.expired',
                            jsonb_build_object('request', id, 'subject_kind', subject_kind, 'subject_hash', encode(subject_hash, 'hex'))
                     FROM old RETURNING 1)
                 SELECT count(*) FROM old
@@ -289,8 +289,8 @@ extension Store {
                       AND encode(subject_hash, 'hex') = ANY(\(hashes))
                     RETURNING id, type, subject_kind, subject_hash),
                 audited AS (
-                    INSERT INTO rapport.audit_log (tenant, actor, action, details)
-                    SELECT \(tenant.slug), 'rapport', 'privacy.' || type || '.cancelled',
+                    INSERT INTO rapport.audit_log (tenant, tenant_id, actor, action, details)
+                    SELECT \(tenant.slug), \(tenant.id), 'rapport', 'privacy.' || type || '.cancelled',
                            jsonb_build_object('request', id, 'subject_kind', subject_kind, 'subject_hash', encode(subject_hash, 'hex'),
                                               'error', 'Cancelled: the subject was erased by ' || \(request.id) || '.')
                     FROM gone RETURNING 1)
@@ -419,7 +419,7 @@ extension Store {
         where ["privacy_requests", "audit_log"].contains(table) {
             let scope: (String, [any PostgresEncodable & Sendable]) = table == "privacy_requests"
                 ? ("t.id <> $5 AND t.tenant_id = $6 AND ", [request, tenant.id])
-                : ("t.tenant = $5 AND ", [tenant.slug])
+                : ("t.tenant_id = $5 AND ", [tenant.id])
             let n = try await Self.countHolding(needles, long: long, table: "rapport." + quoteIdentifier(table), columns: columns,
                                                 scope: scope, on: connection, logger: logger)
             if n > 0 { hits["rapport." + table] = n }

@@ -34,7 +34,7 @@ extension Store {
                 for migration in migrations {
                     _ = try await applyOne(migration, scope: tenant.schema, tenant: tenant, on: connection)
                 }
-                try await audit(tenant: tenant.slug, actor: actor, action: "tenant.create", details: ["name": displayName], on: connection)
+                try await audit(tenant: tenant, actor: actor, action: "tenant.create", details: ["name": displayName], on: connection)
                 return tenant
             }
         } catch {
@@ -86,7 +86,7 @@ extension Store {
                 try await connection.query("DROP ROLE \(unescaped: role)", logger: logger)
                 try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
                 try await connection.query("DELETE FROM rapport.tenants WHERE id = \(tenant.id)", logger: logger)
-                try await audit(tenant: tenant.slug, actor: actor, action: "tenant.delete", details: [:], on: connection)
+                try await audit(tenant: tenant, actor: actor, action: "tenant.delete", details: [:], on: connection)
             }
         } catch {
             throw StoreError.wrap(error, "The tenant `\(slug)` could not be deleted.")
@@ -94,10 +94,13 @@ extension Store {
     }
 
     /// Appends to the control audit log. `details` must hold no personal data.
-    func audit(tenant: String?, actor: String, action: String, details: [String: String], on connection: PostgresConnection) async throws {
+    /// Appends to the control audit log, naming `tenant` by slug (for people) and by id (so a
+    /// later tenant with the same slug never reads it). `details` must hold no personal data.
+    func audit(tenant: Tenant?, actor: String, action: String, details: [String: String], on connection: PostgresConnection) async throws {
         let json = String(decoding: try JSONEncoder().encode(details), as: UTF8.self)
         try await connection.query("""
-            INSERT INTO rapport.audit_log (tenant, actor, action, details) VALUES (\(tenant), \(actor), \(action), \(json)::jsonb)
+            INSERT INTO rapport.audit_log (tenant, tenant_id, actor, action, details)
+            VALUES (\(tenant?.slug), \(tenant?.id), \(actor), \(action), \(json)::jsonb)
             """, logger: logger)
     }
 }
