@@ -69,6 +69,18 @@ struct IngestAPITests {
         }
     }
 
+    static let validBatch = #"{"batch":[{"type":"identify","userId":"gz","traits":{"name":"Zoë"}}]}"#
+
+    /// `text` gzipped, with its last `cut` bytes removed and `extra` added.
+    static func gzipped(_ text: String, cut: Int, extra: [UInt8] = []) throws -> ByteBuffer {
+        var body = ByteBuffer(string: text)
+        var packed = try body.compress(with: .gzip())
+        var bytes = Array(packed.readableBytesView.dropLast(cut)) + extra
+        packed = ByteBuffer(bytes: bytes)
+        bytes = []
+        return packed
+    }
+
     @Test func gzipAndWriteKeyInTheBody() async throws {
         try await withTestApp { client, store, database in
             let (tenant, key, _) = try await tenant(store)
@@ -98,6 +110,21 @@ struct IngestAPITests {
                  "The body is not valid gzip", nil),
                 ("/v1/batch", [.authorization: basic(key)[.authorization]!, .contentEncoding: "br"], ByteBuffer(string: "{}"),
                  "The content encoding `br` is not supported", nil),
+                // Hostile inputs of issue 14, each once accepted.
+                ("/v1/batch", [.authorization: basic(key)[.authorization]!, .contentEncoding: "gzip"], try Self.gzipped(Self.validBatch, cut: 6),
+                 "The gzip body is cut short", nil),
+                ("/v1/batch", [.authorization: basic(key)[.authorization]!, .contentEncoding: "gzip"], try Self.gzipped(Self.validBatch, cut: 0, extra: [0x41]),
+                 "The gzip body is cut short or has bytes after its end", nil),
+                ("/v1/identify", basic(key), ByteBuffer(bytes: Array(#"{"userId":"collide-"#.utf8) + [0xFF] + Array(#""}"#.utf8)),
+                 "Malformed JSON at byte 19: a string is not valid UTF-8", nil),
+                ("/v1/identify", basic(key), ByteBuffer(string: #"{"userId":"a\ud800"}"#), "Malformed JSON at byte 12: a lone surrogate", nil),
+                ("/v1/identify", basic(key), ByteBuffer(string: #"{"userId":"a\u0000"}"#), "Malformed JSON at byte 12: the NUL character", nil),
+                ("/v1/track", basic(key), ByteBuffer(string: #"{"userId":"u","event":"e","timestamp":"2023-02-30T10:00:00Z"}"#),
+                 "`timestamp` is not an ISO-8601 date-time", nil),
+                ("/v1/track", basic(key), ByteBuffer(string: #"{"userId":"u","event":"e","timestamp":"2024-04-31T23:59:60Z"}"#),
+                 "`timestamp` is not an ISO-8601 date-time", nil),
+                ("/v1/batch", basic(key), ByteBuffer(string: #"{"batch":[{"type":"track","userId":"u","event":"e","timestamp":"2023-02-29"}]}"#),
+                 "Message 0 of the batch: `timestamp` is not an ISO-8601 date-time", 0),
             ]
             for (path, headers, body, message, index) in cases {
                 try await client.execute(uri: path, method: .post, headers: headers, body: body) { response throws in

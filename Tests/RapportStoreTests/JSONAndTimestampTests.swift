@@ -17,9 +17,28 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
-    /// PostgreSQL's text and jsonb cannot hold NUL; it becomes U+FFFD rather than an SQL error.
-    @Test func nulBecomesAReplacementCharacter() throws {
-        #expect(try JSONParser.parse(Array(#""a\u0000b""#.utf8)) == .string("a\u{FFFD}b"))
+    /// PostgreSQL's text and jsonb cannot hold NUL, and replacing it would make `a\u0000` and
+    /// `a\ufffd` one identifier: it is refused, raw or escaped, with where it is.
+    @Test func nulIsRefused() throws {
+        #expect(throws: JSONParseError(offset: 2, reason: "the NUL character (`\\u0000`) cannot be stored")) {
+            try JSONParser.parse(Array(#""a\u0000b""#.utf8))
+        }
+        #expect(throws: JSONParseError(offset: 2, reason: "the NUL character cannot be stored")) {
+            try JSONParser.parse([34, 97, 0, 98, 34])
+        }
+    }
+
+    /// Invalid UTF-8 was replaced with U+FFFD, so `collide-\xff` and `collide-\xfe` became one
+    /// user (issue 14): now it is refused, at the first bad byte.
+    @Test(arguments: [[0xFF], [0xFE], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF], [0xE2, 0x82]] as [[UInt8]])
+    func invalidUTF8IsRefused(_ bad: [UInt8]) throws {
+        let text = Array(#"{"userId":"collide-"#.utf8) + bad + Array(#"x"}"#.utf8)
+        #expect(throws: JSONParseError(offset: 19, reason: "a string is not valid UTF-8")) { try JSONParser.parse(text) }
+        // In a key, and after an escape (the slow path), too.
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(#"{"a"#.utf8) + bad + Array(#"":1}"#.utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(#""\n"#.utf8) + bad + [34]) }
+        // Valid multi-byte text passes, on both paths.
+        #expect(try JSONParser.parse(Array(#""zoë \n 😀""#.utf8)) == .string("zoë \n 😀"))
     }
 
     @Test func recordsTheSpansOfABatchsMessages() throws {
@@ -51,7 +70,10 @@ import Testing
         #expect(formatter.string(from: Timestamp.date(micros)) == expected)
     }
 
-    @Test(arguments: ["", "2024-13-01", "2024-03-01T25:00:00Z", "yesterday", "2024-03-01T10:00:00Q", "2024/03/01", "2024-03-01T"])
+    @Test(arguments: ["", "2024-13-01", "2024-03-01T25:00:00Z", "yesterday", "2024-03-01T10:00:00Q", "2024/03/01", "2024-03-01T",
+                      // Days the calendar does not have were moved on to the next month (issue 14).
+                      "2023-02-30T10:00:00Z", "2024-04-31T23:59:60Z", "2023-02-29", "2024-02-30", "2024-06-31", "1900-02-29",
+                      "2024-03-01T23:59:60Z", "2024-03-01T10:00:00+01:60", "2024-00-10", "2024-01-00"])
     func rejectsWhatIsNotADate(_ text: String) {
         #expect(Timestamp.parse(text) == nil)
     }
@@ -140,8 +162,10 @@ import Testing
 }
 
 extension JSONParserTests {
-    @Test func aLoneHighSurrogateKeepsTheNextEscape() throws {
-        #expect(try JSONParser.parse(Array(#""\ud83d\u0041""#.utf8)) == .string("\u{FFFD}A"))
+    /// A lone surrogate is no character (it became U+FFFD, and so a collision): refused.
+    @Test(arguments: [#""\ud83d\u0041""#, #""\ud83d""#, #""\udc00x""#, #""a\ud800\ud800""#])
+    func loneSurrogatesAreRefused(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
     /// PostgreSQL's jsonb refuses such numbers; they are refused here, with the message, not in the transaction.

@@ -11,6 +11,12 @@ public enum CivilDate {
         return era * 146_097 + doe - 719_468
     }
 
+    /// Whether the proleptic Gregorian calendar has this day (`2023-02-29` it has not).
+    public static func isValid(year: Int, month: Int, day: Int) -> Bool {
+        guard (1...12).contains(month), day >= 1 else { return false }
+        return civil(days: days(year: year, month: month, day: day)) == (year, month, day)
+    }
+
     /// The (year, month, day) of a day number.
     public static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468

@@ -71,12 +71,16 @@ struct IngestController {
         case nil, "identity":
             break
         case "gzip", "x-gzip":
+            let packed = buffer.readableBytesView
             do {
                 buffer = try buffer.decompress(with: .gzip(), maxSize: limit + 1)
             } catch {
                 throw MessageError(reason: "the body is not valid gzip, or is larger than \(limit) bytes (500 KB) unpacked")
             }
             guard buffer.readableBytes <= limit else { throw MessageError(reason: "the body is larger than \(limit) bytes (500 KB) unpacked") }
+            guard GzipCheck.matches(packed: packed, unpacked: buffer.readableBytesView) else {
+                throw MessageError(reason: "the gzip body is cut short or has bytes after its end (its checksum or length does not match)")
+            }
         case let other?:
             throw MessageError(reason: "the content encoding `\(other)` is not supported (use gzip or none)")
         }

@@ -104,20 +104,30 @@ public struct Importer: Sendable {
         while true {
             let chunk = try input.read(upToCount: 1 << 20) ?? Data()
             bytesRead += chunk.count
-            let lines = try reader.feed(chunk, final: chunk.isEmpty)
-            let receivedAt = Timestamp.now()
-            for line in lines {
-                summary.lines += 1
-                guard !line.bytes.isEmpty else { continue }
-                do {
-                    var message = try MessageReader.line(line.bytes, receivedAt: receivedAt, defaultMessageID: { Self.derivedID(line.bytes) })
-                    message.source = options.source
-                    batch.append(message)
-                } catch {
-                    try reject(line.bytes, number: line.number, reason: "\(error)")
+            // Packed input goes in small pieces, so the lines of one piece stay small.
+            let piece = reader.isPacked || chunk.starts(with: [0x1F, 0x8B]) ? LineReader.packedPiece : chunk.count
+            var offset = chunk.startIndex
+            repeat {
+                let end = min(chunk.endIndex, offset + max(piece, 1))
+                let lines = try reader.feed(chunk[offset..<end], final: chunk.isEmpty)
+                offset = end
+                let receivedAt = Timestamp.now()
+                for line in lines {
+                    summary.lines = line.number
+                    do {
+                        guard line.size <= MessageReader.maxMessageBytes else {
+                            throw MessageError(reason: "the message is \(line.size) bytes; the limit is \(MessageReader.maxMessageBytes) bytes (32 KB)")
+                        }
+                        var message = try MessageReader.line(line.bytes, receivedAt: receivedAt, defaultMessageID: { Self.derivedID(line.bytes) })
+                        message.source = options.source
+                        batch.append(message)
+                    } catch {
+                        try reject(line.bytes, number: line.number, reason: "\(error)")
+                    }
+                    if batch.count >= options.batchSize { try await flush() }
                 }
-                if batch.count >= options.batchSize { try await flush() }
-            }
+            } while offset < chunk.endIndex
+            summary.lines = max(summary.lines, reader.linesRead)
             if chunk.isEmpty { break }
         }
         try await flush()
@@ -140,53 +150,109 @@ public struct Importer: Sendable {
     }
 }
 
-/// Splits a byte stream, plain or gzip (detected by its magic bytes), into numbered lines.
+/// Splits a byte stream, plain or gzip (detected by its magic bytes), into numbered lines,
+/// holding no more of a line than ``maxLine`` bytes however long it is (the rest is counted,
+/// not kept), and checking a gzip stream's trailer at the end.
 struct LineReader {
+    struct Line {
+        var number: Int
+        /// The line's bytes, at most ``LineReader/maxLine`` of them.
+        var bytes: [UInt8]
+        /// The line's whole length, past `bytes` for a line that was cut.
+        var size: Int
+    }
+
+    /// One byte more than the largest message, so a line over the limit shows it.
+    static let maxLine = MessageReader.maxMessageBytes + 1
+    /// Packed input is unpacked this much at a time, so one call makes at most about a
+    /// megabyte of lines however well the input packs.
+    static let packedPiece = 1 << 10
+
     private var pending: [UInt8] = []
+    /// The whole length of the line in `pending` (more than its count once cut).
+    private var pendingSize = 0
     private var lineNumber = 0
     private var decompressor: (any NIODecompressor)?
+    private var gzip = GzipCheck()
     private var decided = false
 
-    mutating func feed(_ chunk: Data, final: Bool) throws -> [(number: Int, bytes: [UInt8])] {
-        var bytes = Array(chunk)
-        if !decided, !bytes.isEmpty {
+    /// Whether the input is gzip.
+    var isPacked: Bool { decompressor != nil }
+    /// Lines read so far, empty ones included.
+    var linesRead: Int { lineNumber }
+
+    mutating func feed(_ chunk: some Collection<UInt8>, final: Bool) throws -> [Line] {
+        var lines: [Line] = []
+        if !decided, !chunk.isEmpty {
             decided = true
-            if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
+            if chunk.count >= 2, chunk[chunk.startIndex] == 0x1F, chunk[chunk.index(after: chunk.startIndex)] == 0x8B {
                 let d = CompressionAlgorithm.gzip().decompressor
-                d.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
                 try d.startStream()
                 decompressor = d
             }
         }
-        if let decompressor, !bytes.isEmpty {
-            var input = ByteBuffer(bytes: bytes)
-            var output: [UInt8] = []
-            do {
-                try input.decompressStream(with: decompressor) { window in output.append(contentsOf: window.readableBytesView) }
-            } catch {
-                throw StoreError.invalidInput("The input looks gzipped but cannot be unpacked: \(error).")
+        if let decompressor {
+            gzip.packed(chunk)
+            var input = ByteBuffer(bytes: chunk)
+            var window = ByteBufferAllocator().buffer(capacity: 1 << 16)
+            while input.readableBytes > 0 {
+                let before = input.readableBytes
+                window.clear()
+                do {
+                    try input.decompressStream(to: &window, with: decompressor)
+                } catch let error as CompressNIOError where error == .bufferOverflow {
+                    // The window is full: split it and go on.
+                } catch {
+                    throw StoreError.invalidInput("The input looks gzipped but cannot be unpacked: \(error).")
+                }
+                gzip.unpacked(window.readableBytesView)
+                split(window.readableBytesView, into: &lines)
+                if input.readableBytes == before, window.readableBytes == 0 {
+                    throw StoreError.invalidInput("The gzip input has bytes after its end (only one gzip stream is read).")
+                }
             }
-            bytes = output
+        } else {
+            split(chunk, into: &lines)
         }
-        pending.append(contentsOf: bytes)
-        var lines: [(Int, [UInt8])] = []
-        var start = 0
-        for i in pending.indices where pending[i] == 0x0A {
-            lineNumber += 1
-            var end = i
-            if end > start, pending[end - 1] == 0x0D { end -= 1 }
-            lines.append((lineNumber, Array(pending[start..<end])))
-            start = i + 1
-        }
-        pending.removeFirst(start)
         if final {
-            if !pending.isEmpty {
+            if pendingSize > 0 {
                 lineNumber += 1
-                lines.append((lineNumber, pending))
+                lines.append(Line(number: lineNumber, bytes: pending, size: pendingSize))
                 pending = []
+                pendingSize = 0
             }
-            if let decompressor { try? decompressor.finishStream() }
+            if let decompressor {
+                try? decompressor.finishStream()
+                guard gzip.isComplete else {
+                    throw StoreError.invalidInput("The gzip input is cut short: its checksum or length does not match what it unpacks to.")
+                }
+            }
         }
         return lines
+    }
+
+    private mutating func split(_ bytes: some Collection<UInt8>, into lines: inout [Line]) {
+        var start = bytes.startIndex
+        while let newline = bytes[start...].firstIndex(of: 0x0A) {
+            take(bytes[start..<newline])
+            lineNumber += 1
+            if pending.last == 0x0D, pendingSize == pending.count {
+                pending.removeLast()
+                pendingSize -= 1
+            }
+            // Empty lines are numbered, not returned.
+            if pendingSize > 0 { lines.append(Line(number: lineNumber, bytes: pending, size: pendingSize)) }
+            pending = []
+            pendingSize = 0
+            start = bytes.index(after: newline)
+        }
+        take(bytes[start...])
+    }
+
+    /// Adds to the current line, keeping at most ``maxLine`` bytes of it.
+    private mutating func take(_ bytes: some Collection<UInt8>) {
+        pendingSize += bytes.count
+        let room = Self.maxLine - pending.count
+        if room > 0 { pending.append(contentsOf: bytes.prefix(room)) }
     }
 }

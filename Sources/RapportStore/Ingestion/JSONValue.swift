@@ -114,8 +114,10 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public var description: String { "malformed JSON at byte \(offset): \(reason)" }
 }
 
-/// A strict JSON parser over UTF-8 bytes (RFC 8259). NUL characters, which PostgreSQL's text
-/// and jsonb cannot hold, become U+FFFD; invalid UTF-8 is replaced the same way.
+/// A strict JSON parser over UTF-8 bytes (RFC 8259), the one reader of every JSON body.
+/// Refused, each with its reason: invalid UTF-8 and lone surrogate escapes (replacing them
+/// would make different identifiers equal), and the NUL character, which PostgreSQL's text
+/// and jsonb cannot hold.
 public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
@@ -263,23 +265,27 @@ public struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes, no control characters, no NUL.
+        var ascii = true
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                let s = ascii ? String(decoding: raw, as: UTF8.self) : try validUTF8(raw, at: start)
                 index += 1
                 return s
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            if b >= 0x80 { ascii = false }
             index += 1
         }
+        let stringStart = start
         var out = Array(bytes[start..<index])
         while index < bytes.count {
             let b = bytes[index]
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
-                return String(decoding: out, as: UTF8.self)
+                return try out.withUnsafeBufferPointer { try validUTF8($0, at: stringStart) }
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of input") }
@@ -295,35 +301,57 @@ public struct JSONParser {
                 case UInt8(ascii: "r"): out.append(13)
                 case UInt8(ascii: "t"): out.append(9)
                 case UInt8(ascii: "u"):
+                    let escape = index - 2
                     var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar), index + 5 < bytes.count,
-                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                        let saved = index
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                            index = escape
+                            throw error("a lone surrogate escape (`\\u` D800 to DBFF without its pair) is not a character")
+                        }
                         index += 2
                         let low = try hex4()
-                        if (0xDC00...0xDFFF).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            // A lone high surrogate: U+FFFD, and the next escape read on its own.
-                            scalar = 0xFFFD
-                            index = saved
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            index = escape
+                            throw error("a lone surrogate escape (`\\u` D800 to DBFF without its pair) is not a character")
                         }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    let value = Unicode.Scalar(scalar).flatMap { $0.value == 0 ? nil : $0 } ?? "\u{FFFD}"
+                    guard scalar != 0 else {
+                        index = escape
+                        throw error("the NUL character (`\\u0000`) cannot be stored")
+                    }
+                    guard let value = Unicode.Scalar(scalar) else {
+                        index = escape
+                        throw error("a lone surrogate escape (`\\u` DC00 to DFFF) is not a character")
+                    }
                     out.append(contentsOf: String(Character(value)).utf8)
                 default: throw error("unknown escape `\\\(Character(Unicode.Scalar(e)))`")
                 }
-            case 0:
-                out.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                index += 1
-            case 1..<0x20:
-                throw error("control character in a string")
+            case 0..<0x20:
+                throw error(b == 0 ? "the NUL character cannot be stored" : "control character in a string")
             default:
                 out.append(b)
                 index += 1
             }
         }
         throw error("unterminated string")
+    }
+
+    /// `raw` as a String, or an error at the first byte that is not UTF-8 (`start` is where
+    /// `raw` began in the input, for the offset).
+    private func validUTF8(_ raw: UnsafeBufferPointer<UInt8>, at start: Int) throws -> String {
+        if let s = String(validating: raw, as: UTF8.self) { return s }
+        var offset = 0
+        var iterator = raw.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: break loop
+            case .error: break loop
+            }
+        }
+        throw JSONParseError(offset: start + offset, reason: "a string is not valid UTF-8")
     }
 
     private mutating func hex4() throws -> UInt32 {

@@ -4,7 +4,8 @@ import RapportQL
 /// Fast ISO-8601 reading and PostgreSQL timestamptz writing, in microseconds since 1970 (UTC).
 public enum Timestamp {
     /// Reads `2024-03-01`, `2024-03-01T10:00:00Z`, `2024-03-01T10:00:00.123+02:00`,
-    /// `2024-03-01 10:00:00.123456+0200`. Nil if `text` is none of these or out of range.
+    /// `2024-03-01 10:00:00.123456+0200`. Nil if `text` is none of these, out of range, or a
+    /// day the calendar does not have (`2023-02-29`, `2024-04-31`, a 60th second).
     public static func parse(_ text: String) -> Int64? {
         var utf8 = Array(text.utf8)
         while utf8.last == 0x20 { utf8.removeLast() }
@@ -26,7 +27,7 @@ public enum Timestamp {
             return true
         }
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2),
-              (1...12).contains(month), (1...31).contains(day), (1...9999).contains(year) else { return nil }
+              (1...9999).contains(year), CivilDate.isValid(year: year, month: month, day: day) else { return nil }
         var seconds = 0, micros = 0, offset = 0
         if i < utf8.count {
             guard utf8[i] == UInt8(ascii: "T") || utf8[i] == UInt8(ascii: "t") || utf8[i] == UInt8(ascii: " ") else { return nil }
@@ -34,7 +35,8 @@ public enum Timestamp {
             guard let h = digits(2), expect(":"), let m = digits(2), h < 24, m < 60 else { return nil }
             var s = 0
             if expect(":") {
-                guard let sec = digits(2), sec <= 60 else { return nil }
+                // No leap seconds: PostgreSQL would move 23:59:60 to the next day.
+                guard let sec = digits(2), sec < 60 else { return nil }
                 s = sec
                 if expect(".") || expect(",") {
                     var scale = 100_000, any = false
@@ -56,6 +58,7 @@ public enum Timestamp {
                     guard let oh = digits(2), oh < 24 else { return nil }
                     _ = expect(":")
                     let om = digits(2) ?? 0
+                    guard om < 60 else { return nil }
                     offset = sign * (oh * 3600 + om * 60)
                 } else {
                     return nil
