@@ -12,11 +12,8 @@ public struct RapportRequestContext: RequestContext {
         self.coreContext = .init(source: source)
     }
 
-    public var requestDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
+    /// Every route's JSON body goes through the strict reader (``StrictJSONDecoder``).
+    public var requestDecoder: some RequestDecoder { StrictJSONDecoder() }
 
     public var responseEncoder: JSONEncoder {
         let encoder = JSONEncoder()

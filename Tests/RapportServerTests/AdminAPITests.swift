@@ -28,7 +28,7 @@ struct AdminAPITests {
             }
             try await client.execute(uri: "/admin/v1/tenants", method: .post, headers: operatorKey, body: ByteBuffer(string: "{not json")) { response throws in
                 #expect(response.status == .badRequest)
-                #expect(response.errorCode == "bad-request")
+                #expect(response.errorCode == "invalid-json")
             }
             try await client.execute(uri: "/admin/v1/tenants", method: .get, headers: operatorKey) { response throws in
                 #expect(response.status == .ok)

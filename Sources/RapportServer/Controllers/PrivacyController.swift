@@ -20,7 +20,7 @@ struct PrivacyController {
     func addRoutes(to group: RouterGroup<RapportRequestContext>) {
         group.post("privacy/requests") { request, context in
             let key = try context.require(.privacy)
-            let (type, subject) = try Self.parseRequest(try await request.body.collect(upTo: 64 * 1024))
+            let (type, subject) = try Self.parseRequest(ByteBuffer(bytes: try await StrictJSONDecoder.body(of: request, limit: 64 * 1024)))
             let filed = try await store.fileRequest(type, subject: subject, tenant: key.tenant, actor: "key:" + key.id)
             worker?.wake()
             return EditedResponse(status: .accepted, headers: [.location: "/v1/privacy/requests/\(filed.id)"], response: filed)
@@ -75,8 +75,8 @@ struct PrivacyController {
         }
         group.put("privacy/settings") { request, context in
             let key = try context.require(.privacy)
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            guard let settings = try? JSONParser.parse(Array(buffer: body)) else {
+            let body = try await StrictJSONDecoder.body(of: request, limit: 64 * 1024)
+            guard let settings = try? JSONParser.parse(body) else {
                 throw APIError(.badRequest, code: "invalid-request", message: "The body must be a JSON object of privacy settings.")
             }
             try await store.setPrivacySettings(settings, tenant: key.tenant, actor: "key:" + key.id)

@@ -93,9 +93,12 @@ struct QueryController {
             let body: CancelRequest
             do {
                 body = try await request.decode(as: CancelRequest.self, context: context)
+            } catch let error as APIError where error.status == .contentTooLarge {
+                throw error
             } catch {
                 throw APIError(.badRequest, code: "invalid-request", message: "Send the `id` the query was sent with: {\"id\": \"…\"}.")
             }
+            try Self.checkID(body.id)
             return Cancelled(id: body.id, cancelled: try await store.cancelQuery(body.id, tenant: key.tenant))
         }
         group.get("catalog") { _, context in
@@ -152,13 +155,23 @@ struct QueryController {
         let body: QueryRequest
         do {
             body = try await request.decode(as: QueryRequest.self, context: context)
+        } catch let error as APIError where error.status == .contentTooLarge {
+            throw error
         } catch {
             throw APIError(.badRequest, code: "invalid-request", message: "Send a JSON object with the query in `q`: {\"q\": \"count profiles\"}.")
         }
         guard body.q.utf8.count <= 100_000 else {
             throw APIError(.contentTooLarge, code: "query-too-long", message: "A query may be at most 100,000 bytes long.")
         }
+        if let id = body.id { try Self.checkID(id) }
         return body
+    }
+
+    /// A query's id is a short name: at most 200 bytes.
+    static func checkID(_ id: String) throws {
+        guard !id.isEmpty, id.utf8.count <= 200 else {
+            throw APIError(.badRequest, code: "invalid-request", message: "A query's `id` has 1 to 200 bytes.")
+        }
     }
 
     func notFound(_ name: String) -> APIError {
