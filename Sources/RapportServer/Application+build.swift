@@ -5,7 +5,7 @@ import RapportStore
 import ServiceLifecycle
 
 /// The HTTP routes:
-/// - `/healthz`, `/readyz`, `/metrics`: no key;
+/// - `/healthz`, `/readyz`: no key; `/metrics`: the operator key when one is set;
 /// - `/admin/v1/…`: the operator key (`RAPPORT_ADMIN_KEY`);
 /// - `/v1/…`: a tenant's API key, each route checking its scope.
 public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil) -> Router<RapportRequestContext> {
@@ -13,12 +13,13 @@ public func buildRouter(store: Store, configuration: ServerConfiguration, privac
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    HealthController(store: store, registry: RapportMetrics.registry).addRoutes(to: router)
+    HealthController(store: store, registry: RapportMetrics.registry, operatorKey: AdminAuthMiddleware(adminKey: configuration.adminKey))
+        .addRoutes(to: router)
 
     let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(adminKey: configuration.adminKey))
     AdminController(store: store).addRoutes(to: admin)
 
-    IngestController(store: store, queue: IngestQueue(store: store)).addRoutes(to: router)
+    IngestController(store: store, queue: IngestQueue(store: store), tenantLabels: configuration.metricsTenantLabels).addRoutes(to: router)
 
     let tenant = router.group("v1").add(middleware: KeyAuthMiddleware(store: store))
     KeysController(store: store).addRoutes(to: tenant)

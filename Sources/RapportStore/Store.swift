@@ -13,8 +13,9 @@ public struct Store: Sendable {
     public let client: PostgresClient
     public let migrations: MigrationSet
     public let logger: Logger
-    /// Identifiers this process has seen, per tenant (see ``IdentityCache``).
-    let identityCache = IdentityCache()
+    /// Identifiers this process has seen, per tenant, at most ``identityCacheCapacity`` in all
+    /// (see ``IdentityCache``).
+    let identityCache: IdentityCache
     let catalogueCache = CatalogueCache()
     /// Queries running under a caller's id, so that they can be cancelled.
     let runningQueries = RunningQueries()
@@ -23,11 +24,18 @@ public struct Store: Sendable {
     /// Each tenant's suppressed identifiers (keyed hashes), valid for one ingestion epoch.
     let suppressionCache = SuppressionCache()
 
-    public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+    /// - Parameter identityCacheCapacity: the most identifiers this process keeps in memory over
+    ///   all tenants (default 1,000,000, about 200 MB); the least recently used tenant's go first.
+    public init(client: PostgresClient, migrations: MigrationSet, logger: Logger,
+                identityCacheCapacity: Int = IdentityCache.defaultCapacity) {
         self.client = client
         self.migrations = migrations
         self.logger = logger
+        self.identityCache = IdentityCache(capacity: identityCacheCapacity)
     }
+
+    /// How many identifiers the identity cache holds now, over all tenants (`/metrics`).
+    public var identityCacheEntries: Int { identityCache.entries }
 
     /// Runs `body` in a transaction on one pooled connection.
     @discardableResult

@@ -41,14 +41,16 @@ struct Serve: AsyncParsableCommand {
             query: QueryOptions(
                 timeout: .milliseconds(queryTimeoutMs ?? env["RAPPORT_QUERY_TIMEOUT_MS"].flatMap(Int.init) ?? 30_000),
                 rowCap: queryRowCap ?? env["RAPPORT_QUERY_ROW_CAP"].flatMap(Int.init) ?? 10_000),
-            privacyWorker: privacyWorker ?? !["0", "off", "false", "no"].contains(env["RAPPORT_PRIVACY_WORKER"]?.lowercased() ?? ""))
+            privacyWorker: privacyWorker ?? !["0", "off", "false", "no"].contains(env["RAPPORT_PRIVACY_WORKER"]?.lowercased() ?? ""),
+            metricsTenantLabels: ["1", "on", "true", "yes"].contains(env["RAPPORT_METRICS_TENANT_LABELS"]?.lowercased() ?? ""))
         let logger = options.logger(default: .info)
         let databaseConfiguration = try options.database()
         logger.info("opening the database", metadata: ["database": "\(databaseConfiguration)"])
 
         let database = try await OpenedDatabase.open(databaseConfiguration, owner: true, logger: logger)
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
-        let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger)
+        let store = Store(client: client, migrations: try MigrationSet.bundled(), logger: logger,
+                          identityCacheCapacity: env["RAPPORT_IDENTITY_CACHE_SIZE"].flatMap(Int.init) ?? IdentityCache.defaultCapacity)
         let demo = self.demo
         let demoKey = DemoKeyBox()
         let url = "http://\(configuration.host):\(configuration.port)"

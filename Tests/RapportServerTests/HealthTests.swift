@@ -36,14 +36,48 @@ struct HealthTests {
         }
     }
 
-    @Test func metricsAreExposedForPrometheus() async throws {
-        try await withTestApp { client, _, _ in
-            try await client.execute(uri: "/healthz", method: .get) { _ in }
+    /// `/metrics` counts every tenant's traffic: with an operator key set it needs that key,
+    /// and it names no tenant unless the operator asks for per-tenant labels (issue 14: anyone
+    /// who reached the port learned the customer list).
+    @Test func metricsAreExposedForPrometheusToTheOperator() async throws {
+        try await withTestApp { client, store, _ in
+            let slug = uniqueSlug("metered")
+            _ = try await store.createTenant(slug: slug, name: nil, actor: "test")
+            let key = try await store.createKey(tenant: slug, scopes: [.ingest, .query], source: "web", name: nil, actor: "test").key
+            try await client.execute(uri: "/v1/identify", method: .post, headers: basic(key), body: ByteBuffer(string: #"{"userId":"m1"}"#)) { _ in }
             try await client.execute(uri: "/metrics", method: .get) { response throws in
+                #expect(response.status == .unauthorized)
+            }
+            for wrong in [bearer(key), bearer("not-the-operator")] {
+                try await client.execute(uri: "/metrics", method: .get, headers: wrong) { response throws in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: bearer("operator-secret")) { response throws in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
                 #expect(response.text.contains("hb_requests"))
-                #expect(response.text.contains("# TYPE"))
+                #expect(response.text.contains("rapport_ingested_messages_total"))
+                #expect(response.text.contains("rapport_identity_cache_entries"))
+                #expect(!response.text.contains(slug))
+            }
+        }
+    }
+
+    @Test func tenantLabelsAreTheOperatorsChoice() async throws {
+        try await withTestStore { store, _ in
+            let slug = uniqueSlug("labelled")
+            _ = try await store.createTenant(slug: slug, name: nil, actor: "test")
+            let key = try await store.createKey(tenant: slug, scopes: [.ingest], source: "web", name: nil, actor: "test").key
+            let app = buildApplication(store: store, configuration: ServerConfiguration(metricsTenantLabels: true), services: [],
+                                       logger: TestDatabase.logger)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/identify", method: .post, headers: basic(key), body: ByteBuffer(string: #"{"userId":"m1"}"#)) { _ in }
+                // No operator key set: open, as the operator chose, with the label asked for.
+                try await client.execute(uri: "/metrics", method: .get) { response throws in
+                    #expect(response.status == .ok)
+                    #expect(response.text.contains("tenant=\"\(slug)\""))
+                }
             }
         }
     }

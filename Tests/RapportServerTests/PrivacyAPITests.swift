@@ -151,7 +151,7 @@ struct PrivacyAPITests {
             #expect(identities == [["user_id:keep"]])
             let first = try await client.execute(uri: "/v1/privacy/requests/\(suppressed.id)", method: .get, headers: bearer(privacy)) { try $0.decode(Filed.self) }
             #expect(first.counts["messages_dropped"] == 7)
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: bearer("operator-secret")) { response in
                 #expect(response.text.contains("rapport_ingest_suppressed_total"))
             }
 

@@ -2,11 +2,15 @@ import Hummingbird
 import Prometheus
 import RapportStore
 
-/// `/healthz` (the process answers), `/readyz` (the database answers and every migration is
-/// applied) and Prometheus `/metrics`. None needs a key.
+/// `/healthz` (the process answers) and `/readyz` (the database answers and every migration is
+/// applied), which need no key, and Prometheus `/metrics`, which needs the operator key when
+/// one is set (it counts every tenant's traffic; per-tenant labels only when the operator
+/// turns them on, ``ServerConfiguration/metricsTenantLabels``).
 struct HealthController {
     let store: Store
     let registry: PrometheusCollectorRegistry
+    /// Checks the operator key on `/metrics`.
+    let operatorKey: AdminAuthMiddleware
 
     struct Status: ResponseEncodable {
         var status: String
@@ -16,7 +20,9 @@ struct HealthController {
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("healthz") { _, _ in Status(status: "ok") }
         router.get("readyz") { _, context in try await readiness(context: context) }
-        router.get("metrics") { _, _ in
+        router.get("metrics") { request, _ in
+            try operatorKey.authorize(request)
+            RapportMetrics.recordGauges(store: store)
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16 * 1024)
             registry.emit(into: &buffer)

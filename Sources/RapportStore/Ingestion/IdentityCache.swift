@@ -7,7 +7,14 @@ import Foundation
 /// `ingest_state.epoch`; a tenant's cache is used only if the epoch a transaction finds is the
 /// one this cache last wrote, and is emptied otherwise. A cache is updated only after its
 /// transaction commits.
-final class IdentityCache: @unchecked Sendable {
+///
+/// Bounded for the process as a whole: past ``capacity`` identifiers over all tenants, the
+/// least recently used tenants' caches are dropped (they reload from PostgreSQL as needed),
+/// so a server with many large tenants holds no more than one bound.
+public final class IdentityCache: @unchecked Sendable {
+    /// One million identifiers, about 200 MB as measured.
+    public static let defaultCapacity = 1_000_000
+
     struct Entry {
         var profile: Int64
         /// Microseconds since 1970.
@@ -32,10 +39,15 @@ final class IdentityCache: @unchecked Sendable {
         }
     }
 
-    /// Past this many identifiers a tenant's cache is emptied (about 100 bytes each).
+    /// The most identifiers (and merged-away profiles) kept over all tenants.
     let capacity: Int
     private let lock = NSLock()
     private var tenants: [Int64: TenantState] = [:]
+    /// When each tenant's cache was last put back (a counter), for dropping the least recent.
+    private var lastUsed: [Int64: UInt64] = [:]
+    private var clock: UInt64 = 0
+    /// The size of every state in `tenants`.
+    private var held = 0
     /// When each tenant's identities were last loaded whole.
     private var fullLoads: [Int64: ContinuousClock.Instant] = [:]
 
@@ -50,22 +62,41 @@ final class IdentityCache: @unchecked Sendable {
         }
     }
 
-    init(capacity: Int = 2_000_000) { self.capacity = capacity }
+    init(capacity: Int = IdentityCache.defaultCapacity) { self.capacity = max(0, capacity) }
+
+    /// Identifiers held now, over all tenants.
+    var entries: Int { lock.withLock { held } }
+
+    static func size(_ state: TenantState) -> Int { state.identities.count + state.mergedInto.count }
 
     /// Takes the tenant's cache out (so that updating it copies nothing) if it is current for
     /// `epoch`, the value the transaction found before advancing it; an empty one otherwise.
     func take(tenant: Int64, epoch: Int64) -> TenantState {
         lock.withLock {
-            guard let state = tenants.removeValue(forKey: tenant), state.epoch == epoch else { return TenantState(epoch: epoch) }
-            return state
+            guard let state = tenants.removeValue(forKey: tenant) else { return TenantState(epoch: epoch) }
+            held -= Self.size(state)
+            lastUsed[tenant] = nil
+            return state.epoch == epoch ? state : TenantState(epoch: epoch)
         }
     }
 
     /// Puts back the state a committed transaction left, unless a later one is there already.
     func put(_ state: TenantState, tenant: Int64) {
         lock.withLock {
-            if let existing = tenants[tenant], existing.epoch >= state.epoch { return }
-            tenants[tenant] = state.identities.count > capacity ? TenantState(epoch: state.epoch) : state
+            if let existing = tenants[tenant] {
+                if existing.epoch >= state.epoch { return }
+                held -= Self.size(existing)
+            }
+            // A tenant larger than the whole bound keeps only its epoch.
+            let kept = Self.size(state) > capacity ? TenantState(epoch: state.epoch) : state
+            tenants[tenant] = kept
+            held += Self.size(kept)
+            clock += 1
+            lastUsed[tenant] = clock
+            while held > capacity, let oldest = lastUsed.filter({ $0.key != tenant }).min(by: { $0.value < $1.value })?.key {
+                if let dropped = tenants.removeValue(forKey: oldest) { held -= Self.size(dropped) }
+                lastUsed[oldest] = nil
+            }
         }
     }
 }

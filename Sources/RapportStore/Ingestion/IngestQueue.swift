@@ -1,3 +1,4 @@
+import Metrics
 import Logging
 
 /// Group commit for ingestion: concurrent requests for one tenant are written together, in
@@ -88,6 +89,8 @@ actor TenantWriter {
     private func write(_ group: [Request]) async {
         do {
             let result = try await store.ingest(group.flatMap(\.messages), tenant: tenant)
+            // Counted here, once for the group: the requests of a group do not learn their share.
+            if result.duplicates > 0 { Counter(label: "rapport_duplicate_messages_total").increment(by: result.duplicates) }
             // The batch's counts are shared; each request learns only that it is committed.
             for request in group { request.continuation.resume(returning: group.count == 1 ? result : IngestResult()) }
         } catch {
