@@ -83,6 +83,36 @@ struct QueryExecutionTests {
         }
     }
 
+    /// Reports were compiled without the row cap and read whole into memory (issue 14: 10,000
+    /// rows after 143 MB for a few customers with orders in the year 1000): every statement now
+    /// stops reading at the cap, or at the byte budget, and says so.
+    @Test func reportsAndTheByteBudgetCutToo() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            let orders = ["1000-01-03T10:00:00Z", "1000-02-10T10:00:00Z", "1003-05-01T10:00:00Z", "2024-01-01T10:00:00Z"]
+            let messages = orders.enumerated().map { index, at in
+                var message = try! MessageReader.line(Array(#"{"type":"track","userId":"old-\#(index % 2)","event":"purchase","properties":{"amount":10},"timestamp":"\#(at)"}"#.utf8),
+                                                      receivedAt: Timestamp.now())
+                message.source = "test"
+                return message
+            }
+            _ = try await store.ingest(messages, tenant: tenant)
+            let options = QueryOptions(rowCap: 50)
+            for text in ["show retention by week since 1000-01-01", "show retention by month since 1000-01-01"] {
+                let result = try await store.query(text, tenant: tenant, options: options).last
+                #expect(result?.rows.count == 50, "\(text)")
+                #expect(result?.truncated == true, "\(text)")
+            }
+            // A budget of bytes cuts the same way, over the whole script.
+            let small = QueryOptions(rowCap: 10_000, byteCap: 2_000)
+            let budgeted = try await store.query("show retention by week since 1000-01-01", tenant: tenant, options: small).last
+            #expect(budgeted?.truncated == true)
+            #expect((budgeted?.rows.count ?? 0) > 0 && (budgeted?.rows.count ?? 0) < 100)
+            // The connection went back to the pool in good order: the next query answers.
+            #expect(try await store.query("count profiles", tenant: tenant).last?.rows.first?.first?.decimal == 2)
+        }
+    }
+
     @Test func aQueryPastTheTimeoutIsCancelledWithAClearError() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
