@@ -53,6 +53,33 @@ struct PrivacyTests {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0[0]!, $0[1] ?? "") })
     }
 
+    /// One tenant filing requests without end must not hold up the others' (issue 14): at most
+    /// 100 open per tenant, and the worker takes tenants in turn.
+    @Test func aFloodOfRequestsIsBoundedAndTenantsTakeTurns() async throws {
+        try await withTestStore { store, database in
+            let flood = try await store.createTenant(slug: uniqueSlug("flood"), name: nil, actor: "test")
+            let other = try await store.createTenant(slug: uniqueSlug("other"), name: nil, actor: "test")
+            for n in 0..<Store.maxOpenPrivacyRequests {
+                _ = try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "user_id", value: "u\(n)"), tenant: flood, actor: "test")
+            }
+            await #expect(throws: PrivacyError.tooManyOpen(Store.maxOpenPrivacyRequests)) {
+                try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "user_id", value: "one-more"), tenant: flood, actor: "test")
+            }
+            // Another tenant files as usual, after all of those.
+            let late = try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "user_id", value: "late"), tenant: other, actor: "test")
+            // One pass of the worker takes 100 requests: in turn by tenant, the other tenant's only
+            // request is among them, though 100 of the flood came before it.
+            #expect(try await store.runOpenPrivacyRequests() == 100)
+            let finished = try await store.privacyRequest(late.id, tenant: other)
+            #expect(finished.status == .completed)
+            let waiting = try await database.superuserRows(
+                "SELECT count(*)::text FROM rapport.privacy_requests WHERE tenant_id = \(flood.id) AND status = 'pending'")
+            #expect(waiting == [["1"]])
+            // Once they have finished, the tenant may file again.
+            _ = try await store.fileRequest(.suppress, subject: PrivacySubject(kind: "user_id", value: "one-more"), tenant: flood, actor: "test")
+        }
+    }
+
     @Test func erasureLeavesNothingOfThePersonInTheDatabase() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug("gdpr"), name: nil, actor: "test")

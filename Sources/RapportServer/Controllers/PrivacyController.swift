@@ -123,6 +123,8 @@ extension APIError {
         case .requestNotFound: self = APIError(.notFound, code: "request-not-found", message: privacyError.description)
         case .notCancellable: self = APIError(.conflict, code: "request-not-cancellable", message: privacyError.description)
         case .exportUnavailable: self = APIError(.conflict, code: "export-unavailable", message: privacyError.description)
+        case .tooManyOpen: self = APIError(.tooManyRequests, code: "too-many-open-requests", message: privacyError.description,
+                                           headers: [.retryAfter: "60"])
         }
     }
 }

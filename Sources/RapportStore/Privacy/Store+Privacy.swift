@@ -9,17 +9,25 @@ public enum PrivacyError: Error, CustomStringConvertible, Equatable {
     case notCancellable(id: String, status: PrivacyRequest.Status)
     /// The export is not (or no longer) there to download.
     case exportUnavailable(id: String, reason: String)
+    /// The tenant has as many open requests as one tenant may have (``Store/maxOpenPrivacyRequests``).
+    case tooManyOpen(Int)
 
     public var description: String {
         switch self {
         case .requestNotFound(let id): "There is no privacy request `\(id)` for this tenant."
         case .notCancellable(let id, let status): "The privacy request `\(id)` is \(status.rawValue); only a pending request can be cancelled."
         case .exportUnavailable(let id, let reason): "The export of request `\(id)` cannot be downloaded: \(reason)."
+        case .tooManyOpen(let limit): "This tenant has \(limit) privacy requests pending or running, as many as one tenant may have; file more when some have finished."
         }
     }
 }
 
 extension Store {
+    /// The most privacy requests one tenant may have pending or running at once.
+    public static let maxOpenPrivacyRequests = 100
+    /// The advisory lock class (with the tenant's id) under which a request is filed.
+    static let privacyFilingLock: Int32 = 0x7072_6976
+
     static let requestColumns = """
         id, type, status, subject_kind, subject_value, encode(subject_hash, 'hex'), actor, received_at, due_at,
         started_at, completed_at, counts::text, error
@@ -47,6 +55,15 @@ extension Store {
         let id = "pr_" + (0..<20).map { _ in String("abcdefghijkmnpqrstuvwxyz23456789".randomElement()!) }.joined()
         let logger = self.logger
         return try await withTransaction { connection in
+            // One tenant's flood of requests must not hold up every other tenant's (the worker
+            // also takes tenants in turn): a bound on what is open at once, counted under a lock.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.privacyFilingLock), \(Int32(truncatingIfNeeded: tenant.id)))", logger: logger)
+            let open = try await connection.query("""
+                SELECT count(*) FROM rapport.privacy_requests WHERE tenant_id = \(tenant.id) AND status IN ('pending', 'running')
+                """, logger: logger)
+            for try await count in open.decode(Int.self) where count >= Self.maxOpenPrivacyRequests {
+                throw PrivacyError.tooManyOpen(Self.maxOpenPrivacyRequests)
+            }
             let rows = try await connection.query("""
                 INSERT INTO rapport.privacy_requests (id, tenant_id, type, status, subject_kind, subject_value, subject_hash, actor, due_at)
                 VALUES (\(id), \(tenant.id), \(type.rawValue), 'pending', \(subject.kind), \(subject.value), decode(\(hash), 'hex'),

@@ -20,7 +20,10 @@ extension Store {
             logger.error("expired exports could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
         }
         let rows = try await client.query("""
-            SELECT id FROM rapport.privacy_requests WHERE status IN ('pending', 'running') ORDER BY received_at, id LIMIT 100
+            SELECT id FROM (
+                SELECT id, received_at, row_number() OVER (PARTITION BY tenant_id ORDER BY received_at, id) AS turn
+                FROM rapport.privacy_requests WHERE status IN ('pending', 'running')) open
+            ORDER BY turn, received_at, id LIMIT 100
             """, logger: logger)
         var ids: [String] = []
         for try await id in rows.decode(String.self) { ids.append(id) }
