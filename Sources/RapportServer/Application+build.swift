@@ -10,8 +10,10 @@ import ServiceLifecycle
 /// - `/v1/…`: a tenant's API key, each route checking its scope.
 public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil) -> Router<RapportRequestContext> {
     let router = Router(context: RapportRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    // Metrics outermost, so that they count the status an error was answered with (a refusal
+    // is a 4xx there, not the 500 of an error not yet turned into a response).
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     HealthController(store: store, registry: RapportMetrics.registry, operatorKey: AdminAuthMiddleware(adminKey: configuration.adminKey))
         .addRoutes(to: router)

@@ -43,11 +43,17 @@ struct IngestController {
         read: ([UInt8], Int64) throws -> (messages: [IngestMessage], writeKey: String?)
     ) async throws -> Success {
         let receivedAt = Timestamp.now()
+        // A key in the headers is checked before the body is read, so a caller without a
+        // valid ingest key cannot make the server unpack and parse 500 KB.
+        var key: AuthenticatedKey?
+        if let header = KeyAuthMiddleware.credential(from: request) { key = try await authenticate(header) }
         let body = try await Self.body(of: request)
         let (messages, writeKey) = try read(body, receivedAt)
-        guard let presented = KeyAuthMiddleware.credential(from: request) ?? writeKey else { throw APIError.unauthenticated }
-        guard let key = try await store.authenticate(key: presented) else { throw APIError.invalidKey }
-        guard key.scopes.contains(.ingest) else { throw APIError.missingScope(.ingest) }
+        if key == nil {
+            guard let writeKey else { throw APIError.unauthenticated }
+            key = try await authenticate(writeKey)
+        }
+        guard let key else { throw APIError.unauthenticated }
         let tagged = messages.map { message in
             var message = message
             message.source = key.source
@@ -60,6 +66,13 @@ struct IngestController {
             Counter(label: "rapport_tenant_ingested_messages_total", dimensions: [("tenant", key.tenant.slug)]).increment(by: tagged.count)
         }
         return Success()
+    }
+
+    /// The live key `presented`, which must hold the `ingest` scope.
+    func authenticate(_ presented: String) async throws -> AuthenticatedKey {
+        guard let key = try await store.authenticate(key: presented) else { throw APIError.invalidKey }
+        guard key.scopes.contains(.ingest) else { throw APIError.missingScope(.ingest) }
+        return key
     }
 
     /// The body, gunzipped if sent with `Content-Encoding: gzip`, refused past the batch limit.

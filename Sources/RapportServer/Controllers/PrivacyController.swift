@@ -35,7 +35,7 @@ struct PrivacyController {
                 }
                 status = parsed
             }
-            let limit = try Self.number(query["limit"], name: "limit") ?? 100
+            let limit = try Self.number(query["limit"], name: "limit", in: 1...1000) ?? 100
             return RequestList(requests: try await store.privacyRequests(tenant: key.tenant, status: status, limit: limit))
         }
         group.get("privacy/requests/{id}") { _, context in
@@ -63,8 +63,8 @@ struct PrivacyController {
         group.get("privacy/audit") { request, context in
             let key = try context.require(.privacy)
             let query = request.uri.queryParameters
-            let after = try Self.number(query["after"], name: "after") ?? 0
-            let limit = try Self.number(query["limit"], name: "limit") ?? 1000
+            let after = try Self.number(query["after"], name: "after", in: 0...Int.max) ?? 0
+            let limit = try Self.number(query["limit"], name: "limit", in: 1...10_000) ?? 1000
             return AuditList(entries: try await store.privacyAudit(tenant: key.tenant, after: Int64(after), limit: limit))
         }
         group.get("privacy/settings") { _, context in
@@ -84,10 +84,11 @@ struct PrivacyController {
         }
     }
 
-    static func number(_ text: Substring?, name: String) throws -> Int? {
+    static func number(_ text: Substring?, name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text else { return nil }
-        guard let n = Int(text), n >= 0 else {
-            throw APIError(.badRequest, code: "invalid-request", message: "`\(name)` must be a whole number.")
+        guard let n = Int(text), range.contains(n) else {
+            throw APIError(.badRequest, code: "invalid-request",
+                           message: "`\(name)` must be a whole number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()).")
         }
         return n
     }

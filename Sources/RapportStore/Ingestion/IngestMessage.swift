@@ -78,6 +78,9 @@ public enum MessageReader {
         var sentAt: Int64?
         if let value = object["sentAt"] { sentAt = try time(value, field: "sentAt", index: nil) }
         let sharedContext = object["context"]?.objectValue
+        if let context = object["context"], context != .null, sharedContext == nil {
+            throw MessageError(reason: "the batch's `context` must be an object")
+        }
         var messages: [IngestMessage] = []
         messages.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
