@@ -51,6 +51,10 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedMigrations"]
         ),
+        // libFuzzer entry point over the whole RQL pipeline; only RapportQL, so the sanitized
+        // build stays small. `scripts/fuzz rql` builds it with `--sanitize=fuzzer -DFUZZING`
+        // (libFuzzer's `main`); a plain build replays files (`swift run FuzzRQL FILE…`).
+        .executableTarget(name: "FuzzRQL", dependencies: ["RapportQL"], swiftSettings: swiftSettings),
         .executableTarget(name: "EmbedMigrationsTool"),
         .plugin(
             name: "EmbedMigrations",

@@ -101,7 +101,7 @@ public enum RQL {
     public static func dump(_ text: String, stage: Stage, catalog: any Catalog) -> (output: String, diagnostics: [Diagnostic]) {
         let (tokens, lexical) = Lexer.tokenize(text)
         if stage == .tokens {
-            return (tokens.map(\.description).joined(separator: "\n"), lexical)
+            return (tokens.map(\.description).joined(separator: "\n"), sorted(lexical))
         }
         var (script, syntax) = Parser.parse(tokens)
         script.text = text

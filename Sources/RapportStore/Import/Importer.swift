@@ -175,17 +175,25 @@ struct LineReader {
     private var decompressor: (any NIODecompressor)?
     private var gzip = GzipCheck()
     private var decided = false
+    /// The first byte, kept until the second decides whether the input is gzip.
+    private var head: [UInt8] = []
 
     /// Whether the input is gzip.
     var isPacked: Bool { decompressor != nil }
     /// Lines read so far, empty ones included.
     var linesRead: Int { lineNumber }
 
-    mutating func feed(_ chunk: some Collection<UInt8>, final: Bool) throws -> [Line] {
+    mutating func feed(_ input: some Collection<UInt8>, final: Bool) throws -> [Line] {
         var lines: [Line] = []
-        if !decided, !chunk.isEmpty {
+        // Gzip or not is decided on the first two bytes, however the input is cut into reads.
+        var chunk = Array(input)
+        if !decided {
+            head += chunk
+            guard head.count >= 2 || final else { return [] }
             decided = true
-            if chunk.count >= 2, chunk[chunk.startIndex] == 0x1F, chunk[chunk.index(after: chunk.startIndex)] == 0x8B {
+            chunk = head
+            head = []
+            if chunk.count >= 2, chunk[0] == 0x1F, chunk[1] == 0x8B {
                 let d = CompressionAlgorithm.gzip().decompressor
                 try d.startStream()
                 decompressor = d

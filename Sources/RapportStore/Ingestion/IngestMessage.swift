@@ -136,9 +136,11 @@ public enum MessageReader {
             default: throw fail("`\(field)` must be a string")
             }
             guard !value.isEmpty else { return nil }
-            guard value.utf8.count <= 500 else { throw fail("`\(field)` is longer than 500 bytes") }
             // PostgreSQL compares bytes and Swift canonical equivalence: NFC makes them agree.
-            return value.nfc
+            // The limit holds for what is stored (NFC can lengthen text: U+0958 is two scalars).
+            let normalized = value.nfc
+            guard normalized.utf8.count <= 500 else { throw fail("`\(field)` is longer than 500 bytes") }
+            return normalized
         }
         func dictionary(_ field: String) throws -> [String: JSONValue] {
             switch object[field] {
@@ -187,7 +189,7 @@ public enum MessageReader {
 
         switch object["messageId"] {
         case nil, .null?: message.messageID = defaultMessageID?() ?? "rapport-" + UUID().uuidString.lowercased()
-        case .string(let id)? where !id.isEmpty && id.utf8.count <= 200: message.messageID = id.nfc
+        case .string(let id)? where !id.isEmpty && id.nfc.utf8.count <= 200: message.messageID = id.nfc
         case .number(let id)? where id.utf8.count <= 200: message.messageID = id
         default: throw fail("`messageId` must be a non-empty string of at most 200 bytes")
         }
