@@ -26,13 +26,18 @@ struct StrictJSONDecoder: RequestDecoder {
         }
     }
 
-    /// `bytes` as `type`, checked by ``JSONParser`` first; 400 naming the problem otherwise.
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    /// `bytes` read by ``JSONParser``; 400 `invalid-json` naming the problem otherwise.
+    static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         do {
-            _ = try JSONParser.parse(bytes)
+            return try JSONParser.parse(bytes)
         } catch let error as JSONParseError {
             throw APIError(.badRequest, code: "invalid-json", message: APIError.sentence(error.description))
         }
+    }
+
+    /// `bytes` as `type`, checked by ``JSONParser`` first; 400 naming the problem otherwise.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        _ = try parse(bytes)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {

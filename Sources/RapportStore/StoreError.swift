@@ -48,14 +48,16 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
 
 extension StoreError {
     /// Wraps an error from PostgresNIO, keeping the details for logs only.
-    static func wrap(_ error: any Error, _ message: String) -> any Error {
+    /// `error` as a ``StoreError`` with `message`. With `input`, the operation stores what a
+    /// caller sent, so a value PostgreSQL cannot hold (class 22) is the caller's mistake.
+    static func wrap(_ error: any Error, _ message: String, input: Bool = false) -> any Error {
         if error is StoreError { return error }
         if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
-            return wrap(inner, message)
+            return wrap(inner, message, input: input)
         }
         // A value PostgreSQL cannot hold (a NUL character, a malformed or out-of-range value)
         // is the caller's input, not the database failing: say so, and do not ask for a retry.
-        if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
+        if input, let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
             return StoreError.invalidInput(message + " A value in it cannot be stored (\(Self.dataProblem(state))).")
         }
         return StoreError.database(message, underlying: String(reflecting: error))

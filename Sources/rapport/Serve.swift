@@ -43,6 +43,12 @@ struct Serve: AsyncParsableCommand {
                 rowCap: queryRowCap ?? env["RAPPORT_QUERY_ROW_CAP"].flatMap(Int.init) ?? 10_000),
             privacyWorker: privacyWorker ?? !["0", "off", "false", "no"].contains(env["RAPPORT_PRIVACY_WORKER"]?.lowercased() ?? ""),
             metricsTenantLabels: ["1", "on", "true", "yes"].contains(env["RAPPORT_METRICS_TENANT_LABELS"]?.lowercased() ?? ""))
+        guard (1...1_000_000).contains(configuration.query.rowCap) else {
+            throw ValidationError("The row cap (--query-row-cap, RAPPORT_QUERY_ROW_CAP) must be from 1 to 1,000,000.")
+        }
+        guard configuration.query.timeout > .zero else {
+            throw ValidationError("The query timeout (--query-timeout-ms, RAPPORT_QUERY_TIMEOUT_MS) must be at least 1 ms.")
+        }
         let logger = options.logger(default: .info)
         let databaseConfiguration = try options.database()
         logger.info("opening the database", metadata: ["database": "\(databaseConfiguration)"])

@@ -78,6 +78,32 @@ import Testing
         #expect(check("count profiles where `\(String(repeating: "n", count: RQL.Limits.nameBytes + 1))` = 1").map(\.code).first == "too-long")
     }
 
+    /// A metric of a metric used twice, used twice, … doubled the SQL at every level: 30 levels
+    /// of 1 kB of text made 28 GB of SQL (a review found it). Uses are counted, not the text.
+    @Test func savedDefinitionsUsedInsideEachOtherAreBounded() {
+        var metrics = ["metric m0 = 1"]
+        for level in 1...30 { metrics.append("metric m\(level) = m\(level - 1) + m\(level - 1)") }
+        let diagnostics = check((metrics + ["profiles | select x = m30"]).joined(separator: ";\n"))
+        #expect(diagnostics.first?.code == "too-complex")
+        var segments = ["segment s0 = profiles | where created_at > 2020-01-01"]
+        for level in 1...30 { segments.append("segment s\(level) = profiles | where in s\(level - 1) or in s\(level - 1)") }
+        #expect(check((segments + ["count segment s30"]).joined(separator: ";\n")).first?.code == "too-complex")
+        // A few levels compile, to SQL of bounded size.
+        let few = RQL.compile((metrics.prefix(9) + ["profiles | select x = m8"]).joined(separator: ";\n"), catalog: Fixtures.catalog)
+        #expect(few.diagnostics.isEmpty)
+        guard case .query(let query)? = few.statements.last else {
+            Issue.record("no query")
+            return
+        }
+        #expect(query.sql.utf8.count < 100_000)
+    }
+
+    @Test func suggestionsAreNotSoughtForLongNames() {
+        let long = String(repeating: "q", count: 900)
+        #expect(EditDistance.closest(to: long, among: [long + "x"]) == nil)
+        #expect(EditDistance.closest(to: "contry", among: ["country", String(repeating: "c", count: 500)]) == "country")
+    }
+
     @Test func aLongLineIsShownAsAnExcerptAroundTheCaret() {
         let text = "profiles | where " + (1...60).map { "id = \($0)" }.joined(separator: " or ") + " or contry = \"DE\""
         let start = text.utf8.count - "contry = \"DE\"".utf8.count

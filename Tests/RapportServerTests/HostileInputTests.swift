@@ -47,7 +47,14 @@ struct HostileInputTests {
             for (path, method, key, body) in routes {
                 try await client.execute(uri: path, method: method, headers: bearer(key), body: ByteBuffer(string: body)) { response throws in
                     #expect(response.status == .badRequest, "\(path): \(response.text)")
+                    #expect(response.errorCode == "invalid-json", "\(path): \(response.text)")
                 }
+            }
+            // Numbers past what the database holds are the client's mistake too.
+            let kinds = #"{"kinds":[{"name":"user_id","priority":3000000000,"limit":1,"blocked":[],"normalization":"trim"},"# +
+                #"{"name":"anonymous_id","priority":2,"limit":100,"blocked":[],"normalization":"trim"}]}"#
+            try await client.execute(uri: "/v1/identity", method: .put, headers: bearer(admin), body: ByteBuffer(string: kinds)) { response throws in
+                #expect(response.status == .badRequest, "\(response.text)")
             }
             #expect(try await store.listKeys(tenant: tenant.slug).count == 3)
         }

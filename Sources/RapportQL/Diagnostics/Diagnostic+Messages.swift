@@ -82,6 +82,12 @@ extension Diagnostic {
         Diagnostic(code: "too-long", message: "\(what) may be at most \(limit.formatted) bytes long", range: range)
     }
 
+    static func tooComplex(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "too-complex",
+                   message: "the saved metrics and segments this uses, each use counted, come to more than \(RQL.Limits.expandedBytes.formatted) bytes",
+                   range: range, hint: "use fewer saved definitions inside each other, or each fewer times")
+    }
+
     static func tooManyProblems(_ more: Int, _ range: SourceRange) -> Diagnostic {
         Diagnostic(code: "too-many-problems", message: "\(more.formatted) more problem\(more == 1 ? "" : "s") not shown", range: range,
                    hint: "fix the problems above first")

@@ -21,12 +21,21 @@ public enum EditDistance {
         return previous[b.count]
     }
 
+    /// The longest name a suggestion is looked for.
+    public static let maxSuggestedLength = 64
+
     /// The candidate nearest to `name`, if it is within a third of the name's length
     /// (at least 1, at most 3 edits); ties go to the first in sorted order.
+    /// Names longer than ``maxSuggestedLength`` get no suggestion, and candidates whose length
+    /// differs by more than the limit are not compared: the cost stays small whatever the
+    /// catalogue and the name.
     public static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
-        let limit = min(3, max(1, name.count / 3))
+        let length = name.count
+        guard length <= maxSuggestedLength else { return nil }
+        let limit = min(3, max(1, length / 3))
         var best: (String, Int)?
         for candidate in candidates where candidate != name {
+            guard abs(candidate.utf8.count - name.utf8.count) <= 4 * limit, abs(candidate.count - length) <= limit else { continue }
             let d = distance(name, candidate)
             guard d <= limit else { continue }
             if best == nil || d < best!.1 || (d == best!.1 && candidate < best!.0) { best = (candidate, d) }

@@ -14,12 +14,20 @@ public struct Checker {
     var expanded: [String: [TypedExpr]] = [:]
     /// The value settings in effect, once read (a `set value` in the script clears it).
     var settingsCache: ValueSettings?
+    /// The bytes of definition text that one use of each checked definition brings into the
+    /// SQL: its own and, each time again, those of the definitions it uses.
+    var weights: [String: Int] = [:]
+    /// What the statement (first) and the definitions being expanded (then) have brought in so
+    /// far: a metric used twice in another used twice doubles twice, so this, not the text,
+    /// bounds the SQL (``RQL/Limits/expandedBytes``).
+    var weightStack: [Int] = [0]
 
     public static func check(_ script: Script, catalog: any Catalog) -> (statements: [TypedStatement?], diagnostics: [Diagnostic]) {
         var checker = Checker(catalog: catalog)
         var statements: [TypedStatement?] = []
         for statement in script.statements {
             checker.uses = []
+            checker.weightStack = [0]
             let before = checker.diagnostics.count
             let typed = checker.check(statement, in: script)
             statements.append(checker.diagnostics.count == before ? typed : nil)
@@ -157,7 +165,7 @@ public struct Checker {
             return nil
         }
         uses.insert(name.text)
-        if let done = expanded[name.text] { return done }
+        if let done = expanded[name.text] { return charge(name) ? done : nil }
         guard !expanding.contains(name.text) else {
             report(.definitionCycle(name, through: expanding))
             return nil
@@ -165,23 +173,26 @@ public struct Checker {
         let (parsed, query) = parseSaved(saved, at: name) { parser throws(Parser.Failure) in try parser.parseQuery() }
         guard parsed, let query else { return nil }
         expanding.append(name.text)
-        defer { expanding.removeLast() }
+        weightStack.append(0)
         let count = diagnostics.count
         let predicates = checkSegmentQuery(query)
+        expanding.removeLast()
+        weights[name.text] = saved.source.utf8.count + weightStack.removeLast()
         if diagnostics.count > count {
+            let tooComplex = diagnostics[count...].contains { $0.code == "too-complex" }
             diagnostics.removeSubrange(count...)
-            report(.brokenDefinition(name, kind: "segment"))
+            report(tooComplex ? .tooComplex(name.range) : .brokenDefinition(name, kind: "segment"))
             return nil
         }
         expanded[name.text] = predicates
-        return predicates
+        return charge(name) ? predicates : nil
     }
 
     /// Saved metric `name`, checked (once per script).
     mutating func metricExpr(_ name: Name) -> TypedExpr? {
         guard let saved = definition(name.text), saved.kind == .metric else { return nil }
         uses.insert(name.text)
-        if let done = expanded[name.text] { return done.first }
+        if let done = expanded[name.text] { return charge(name) ? done.first : nil }
         guard !expanding.contains(name.text) else {
             report(.definitionCycle(name, through: expanding))
             return nil
@@ -189,16 +200,30 @@ public struct Checker {
         let (parsed, expr) = parseSaved(saved, at: name) { parser throws(Parser.Failure) in try parser.parseExpression() }
         guard parsed, let expr else { return nil }
         expanding.append(name.text)
-        defer { expanding.removeLast() }
+        weightStack.append(0)
         let count = diagnostics.count
         let typed = self.expr(expr, in: .profile)
+        expanding.removeLast()
+        weights[name.text] = saved.source.utf8.count + weightStack.removeLast()
         if diagnostics.count > count || typed == nil {
+            let tooComplex = diagnostics[count...].contains { $0.code == "too-complex" }
             diagnostics.removeSubrange(count...)
-            report(.brokenDefinition(name, kind: "metric"))
+            report(tooComplex ? .tooComplex(name.range) : .brokenDefinition(name, kind: "metric"))
             return nil
         }
         expanded[name.text] = [typed!]
-        return typed
+        return charge(name) ? typed : nil
+    }
+
+    /// Adds one use of checked definition `name` to what the statement brings in; false (and a
+    /// diagnostic) past ``RQL/Limits/expandedBytes``.
+    mutating func charge(_ name: Name) -> Bool {
+        weightStack[weightStack.count - 1] += weights[name.text] ?? 0
+        guard weightStack[weightStack.count - 1] <= RQL.Limits.expandedBytes else {
+            report(.tooComplex(name.range))
+            return false
+        }
+        return true
     }
 
     /// Parses a saved definition's text with `body`; a definition that no longer parses is

@@ -14,6 +14,10 @@ extension RQL {
         public static let stringBytes = 10_000
         /// Bytes of one name (backticked or bare).
         public static let nameBytes = 1_000
+        /// Bytes of saved definitions one statement brings in, counting each use of a metric or
+        /// segment again with the definitions it uses (a metric of a metric used twice, used
+        /// twice, … doubles each time): the SQL grows with this, not with the script's text.
+        public static let expandedBytes = 200_000
         /// Diagnostics returned for one script; past it, one `too-many-problems` stands for the rest.
         public static let diagnostics = 50
     }

@@ -76,9 +76,7 @@ struct PrivacyController {
         group.put("privacy/settings") { request, context in
             let key = try context.require(.privacy)
             let body = try await StrictJSONDecoder.body(of: request, limit: 64 * 1024)
-            guard let settings = try? JSONParser.parse(body) else {
-                throw APIError(.badRequest, code: "invalid-request", message: "The body must be a JSON object of privacy settings.")
-            }
+            let settings = try StrictJSONDecoder.parse(body)
             try await store.setPrivacySettings(settings, tenant: key.tenant, actor: "key:" + key.id)
             return Response(status: .noContent)
         }
@@ -96,7 +94,7 @@ struct PrivacyController {
     /// `{"type": "erasure", "subject": {"email": "ann@example.com"}}`.
     static func parseRequest(_ body: ByteBuffer) throws -> (PrivacyRequest.Kind, PrivacySubject) {
         func invalid(_ message: String) -> APIError { APIError(.badRequest, code: "invalid-request", message: message) }
-        guard case .object(let object)? = try? JSONParser.parse(Array(buffer: body)) else {
+        guard case .object(let object) = try StrictJSONDecoder.parse(Array(buffer: body)) else {
             throw invalid(#"The body must be a JSON object such as {"type": "erasure", "subject": {"email": "ann@example.com"}}."#)
         }
         let types = PrivacyRequest.Kind.allCases.map(\.rawValue).joined(separator: ", ")

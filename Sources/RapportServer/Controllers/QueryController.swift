@@ -93,7 +93,7 @@ struct QueryController {
             let body: CancelRequest
             do {
                 body = try await request.decode(as: CancelRequest.self, context: context)
-            } catch let error as APIError where error.status == .contentTooLarge {
+            } catch let error as APIError where error.status == .contentTooLarge || error.code == "invalid-json" {
                 throw error
             } catch {
                 throw APIError(.badRequest, code: "invalid-request", message: "Send the `id` the query was sent with: {\"id\": \"…\"}.")
@@ -155,7 +155,7 @@ struct QueryController {
         let body: QueryRequest
         do {
             body = try await request.decode(as: QueryRequest.self, context: context)
-        } catch let error as APIError where error.status == .contentTooLarge {
+        } catch let error as APIError where error.status == .contentTooLarge || error.code == "invalid-json" {
             throw error
         } catch {
             throw APIError(.badRequest, code: "invalid-request", message: "Send a JSON object with the query in `q`: {\"q\": \"count profiles\"}.")

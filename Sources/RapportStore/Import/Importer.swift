@@ -104,10 +104,11 @@ public struct Importer: Sendable {
         while true {
             let chunk = try input.read(upToCount: 1 << 20) ?? Data()
             bytesRead += chunk.count
-            // Packed input goes in small pieces, so the lines of one piece stay small.
-            let piece = reader.isPacked || chunk.starts(with: [0x1F, 0x8B]) ? LineReader.packedPiece : chunk.count
             var offset = chunk.startIndex
             repeat {
+                // Packed input (or input not yet known to be plain) goes in small pieces, so the
+                // lines of one piece stay small however well it packs.
+                let piece = reader.isPacked || !reader.isDecided ? LineReader.packedPiece : chunk.count
                 let end = min(chunk.endIndex, offset + max(piece, 1))
                 let lines = try reader.feed(chunk[offset..<end], final: chunk.isEmpty)
                 offset = end
@@ -180,6 +181,8 @@ struct LineReader {
 
     /// Whether the input is gzip.
     var isPacked: Bool { decompressor != nil }
+    /// Whether the first two bytes have said gzip or not.
+    var isDecided: Bool { decided }
     /// Lines read so far, empty ones included.
     var linesRead: Int { lineNumber }
 

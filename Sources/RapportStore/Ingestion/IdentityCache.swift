@@ -67,7 +67,10 @@ public final class IdentityCache: @unchecked Sendable {
     /// Identifiers held now, over all tenants.
     var entries: Int { lock.withLock { held } }
 
-    static func size(_ state: TenantState) -> Int { state.identities.count + state.mergedInto.count }
+    static func size(_ state: TenantState) -> Int { state.identities.count + state.mergedInto.count + state.counts.count }
+
+    /// How many more entries fit under the bound now.
+    var room: Int { lock.withLock { max(0, capacity - held) } }
 
     /// Takes the tenant's cache out (so that updating it copies nothing) if it is current for
     /// `epoch`, the value the transaction found before advancing it; an empty one otherwise.

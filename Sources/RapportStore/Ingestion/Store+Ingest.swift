@@ -309,7 +309,8 @@ struct IngestBatch {
             FROM pg_class WHERE oid = 'identities'::regclass
             """, logger: logger)
         for try await n in rows.decode(Int64.self) { estimate = Int(max(n, 0)) }
-        guard estimate < identityCache.capacity / 2, identityCache.mayLoadWhole(tenant: tenant) else { return }
+        // Only what fits beside what other tenants hold: a whole load is not counted until it is put back.
+        guard estimate < min(identityCache.capacity / 2, identityCache.room), identityCache.mayLoadWhole(tenant: tenant) else { return }
         let all = try await connection.query("SELECT kind, value, profile_id, last_seen FROM identities", logger: logger)
         for try await (kind, value, profile, lastSeen) in all.decode((String, String, Int64, Date).self) {
             cache.identities[IdentityKey(kind, value)] = IdentityCache.Entry(profile: profile, lastSeen: Timestamp.micros(lastSeen))

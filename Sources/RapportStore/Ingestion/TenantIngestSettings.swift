@@ -48,8 +48,8 @@ extension Store {
             guard Tenant.isValidSlug(kind.name) else {
                 throw StoreError.invalidInput("`\(kind.name)` is not a valid identity kind name: use lowercase letters, digits and underscores.")
             }
-            guard kind.priority > 0, kind.limit > 0 else {
-                throw StoreError.invalidInput("The identity kind `\(kind.name)` needs a priority and a limit of at least 1.")
+            guard (1...1_000_000).contains(kind.priority), (1...1_000_000).contains(kind.limit) else {
+                throw StoreError.invalidInput("The identity kind `\(kind.name)` needs a priority and a limit from 1 to 1,000,000.")
             }
         }
         guard Set(kinds.map(\.name)).count == kinds.count else { throw StoreError.invalidInput("An identity kind is listed twice.") }

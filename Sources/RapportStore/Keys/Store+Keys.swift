@@ -32,7 +32,7 @@ extension Store {
                 return CreatedKey(key: key, info: info)
             }
         } catch {
-            throw StoreError.wrap(error, "The key could not be created.")
+            throw StoreError.wrap(error, "The key could not be created.", input: true)
         }
     }
 

@@ -177,6 +177,8 @@ public enum QueryError: Error, CustomStringConvertible {
     case tooComplex(String)
     /// The tenant already runs a query under this ``QueryOptions/id``.
     case idInUse(String)
+    /// The database is short of memory or connections for now: try again later.
+    case databaseBusy
 
     public var description: String {
         switch self {
@@ -189,6 +191,8 @@ public enum QueryError: Error, CustomStringConvertible {
             return "The query could not be answered: \(what)."
         case .cancelled:
             return "The query was cancelled."
+        case .databaseBusy:
+            return "The database is short of memory or connections at the moment; try the query again shortly."
         case .idInUse:
             return "A query with this id is already running; give each running query its own id."
         case .tooComplex(let what):

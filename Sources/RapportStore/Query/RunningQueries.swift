@@ -11,6 +11,8 @@ actor RunningQueries {
 
     struct Running {
         var pid: Int32
+        /// Which reservation this is, so that only its own query releases it.
+        var token: UInt64
         var cancelled = false
     }
 
@@ -20,9 +22,11 @@ actor RunningQueries {
     private var running: [Key: Running] = [:]
     private var early: [Key: ContinuousClock.Instant] = [:]
     private var earlyPerTenant: [Int64: Int] = [:]
+    private var nextToken: UInt64 = 0
 
     enum Reservation {
-        case reserved
+        /// With the token that releases it (``finish(_:tenant:token:)``).
+        case reserved(UInt64)
         /// A cancel for this id came before the query.
         case cancelledEarly
         /// The tenant already runs a query under this id.
@@ -38,8 +42,9 @@ actor RunningQueries {
             return .cancelledEarly
         }
         guard running[key] == nil else { return .inUse }
-        running[key] = Running(pid: 0)
-        return .reserved
+        nextToken += 1
+        running[key] = Running(pid: 0, token: nextToken)
+        return .reserved(nextToken)
     }
 
     /// Records the backend running the reserved query; false when it was cancelled meanwhile.
@@ -51,9 +56,15 @@ actor RunningQueries {
         return true
     }
 
-    /// Forgets the query; whether it was cancelled.
+    /// Forgets the query reserved with `token` (nothing if the id is another reservation's
+    /// now); whether it was cancelled.
     @discardableResult
-    func finish(_ id: String, tenant: Int64) -> Bool { running.removeValue(forKey: Key(tenant: tenant, id: id))?.cancelled ?? false }
+    func finish(_ id: String, tenant: Int64, token: UInt64) -> Bool {
+        let key = Key(tenant: tenant, id: id)
+        guard let query = running[key], query.token == token else { return false }
+        running[key] = nil
+        return query.cancelled
+    }
 
     /// Marks the query cancelled and returns its backend; nil when no query of `tenant` runs
     /// under that id yet, in which case the cancel waits for one to start (and stops it).

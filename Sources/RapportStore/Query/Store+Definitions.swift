@@ -55,7 +55,8 @@ extension Store {
         return (page, next)
     }
 
-    static func show(_ what: String, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
+    /// What `show WHAT` lists; saved definitions are read no further than `cap` rows plus one.
+    static func show(_ what: String, cap: Int, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
         switch what {
         case "traits":
             let catalog = try await loadCatalog(on: connection, logger: logger)
@@ -72,7 +73,7 @@ extension Store {
             let kind = String(what.dropLast())  // segments -> segment
             var rows: [[QueryValue]] = []
             for try await (name, source, uses, updated) in try await connection.query(
-                "SELECT name, source, uses, updated_at FROM definitions WHERE kind = \(kind) ORDER BY name", logger: logger)
+                "SELECT name, source, uses, updated_at FROM definitions WHERE kind = \(kind) ORDER BY name LIMIT \(cap + 1)", logger: logger)
                 .decode((String, String, [String], Date).self) {
                 rows.append([.text(name), .text(source), .text(uses.joined(separator: ", ")), .timestamp(iso(updated))])
             }

@@ -59,33 +59,49 @@ extension Store {
         }
         let now = Self.iso(options.now ?? Date())
         let timeout = Int(options.timeout.components.seconds * 1000 + options.timeout.components.attoseconds / 1_000_000_000_000_000)
+        var token: UInt64?
         if let id = options.id {
             switch await runningQueries.reserve(id, tenant: tenant.id) {
-            case .reserved: break
+            case .reserved(let reserved): token = reserved
             case .cancelledEarly: throw QueryError.cancelled
             case .inUse: throw QueryError.idInUse(id)
             }
         }
-        // The id is released however the query ends (the timeout's catch below reads it first).
-        defer { if let id = options.id { Task { await runningQueries.finish(id, tenant: tenant.id) } } }
+        let registration = options.id.flatMap { id in token.map { (id: id, token: $0) } }
+        let running = runningQueries
+        // Should the transaction fail before its body releases the id, it is released here (by
+        // its token, so never a later query's reservation of the same id).
+        defer { if let registration { Task { await running.finish(registration.id, tenant: tenant.id, token: registration.token) } } }
         do {
             return try await withTenant(tenant, readOnly: !writes) { connection in
-                if let id = options.id {
+                if let registration {
                     var pid: Int32 = 0
                     for try await backend in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = backend }
-                    guard await runningQueries.attach(id, tenant: tenant.id, pid: pid) else { throw QueryError.cancelled }
+                    guard await running.attach(registration.id, tenant: tenant.id, pid: pid) else {
+                        await running.finish(registration.id, tenant: tenant.id, token: registration.token)
+                        throw QueryError.cancelled
+                    }
                 }
-                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(1, timeout))"), logger: logger)
-                try await Self.prepareForQueries(connection, logger: logger)
-                var results: [QueryResult] = []
-                var budget = options.byteCap
-                for statement in compilation.statements {
-                    results.append(try await Self.run(statement, now: now, options: options, budget: &budget, on: connection, logger: logger))
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(max(1, timeout))"), logger: logger)
+                    try await Self.prepareForQueries(connection, logger: logger)
+                    var results: [QueryResult] = []
+                    var budget = options.byteCap
+                    for statement in compilation.statements {
+                        results.append(try await Self.run(statement, now: now, options: options, budget: &budget, on: connection, logger: logger))
+                    }
+                    // Released before the connection goes back to the pool: a cancel by this id
+                    // must never reach the backend's next query, which may be another tenant's.
+                    if let registration { await running.finish(registration.id, tenant: tenant.id, token: registration.token) }
+                    return results
+                } catch {
+                    var cancelled = false
+                    if let registration { cancelled = await running.finish(registration.id, tenant: tenant.id, token: registration.token) }
+                    if cancelled, let error = error as? PSQLError, error.serverInfo?[.sqlState] == "57014" { throw QueryError.cancelled }
+                    throw error
                 }
-                return results
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "57014" {
-            if let id = options.id, await runningQueries.finish(id, tenant: tenant.id) { throw QueryError.cancelled }
             throw QueryError.timeout(milliseconds: timeout)
         } catch let error as PSQLError where error.serverInfo?[.sqlState]?.hasPrefix("22") == true {
             // Data exceptions: arithmetic the checker cannot bound (a date minus 900 years,
@@ -95,19 +111,21 @@ extension Store {
             case "22003": throw QueryError.outOfRange("a number goes out of range")
             default: throw QueryError.outOfRange("a value cannot be computed on this data")
             }
+        } catch let error as PSQLError where ["53200", "53300"].contains(error.serverInfo?[.sqlState] ?? "") {
+            // Out of memory or connections: the database is short of something, not the query at fault.
+            throw QueryError.databaseBusy
         } catch let error as PSQLError where Self.limitStates[error.serverInfo?[.sqlState] ?? ""] != nil {
             throw QueryError.tooComplex(Self.limitStates[error.serverInfo?[.sqlState] ?? ""]!)
         }
     }
 
-    /// PostgreSQL's errors for a query beyond one of its limits (class 54, and the resource
-    /// limits of class 53 that one query can reach), and what each means to the user.
+    /// PostgreSQL's errors for a query beyond one of its limits (class 54, and the temporary
+    /// space one query can fill), and what each means to the user.
     static let limitStates: [String: String] = [
         "54000": "a value or row would be too large",
         "54001": "the query nests too deeply",
         "54011": "it asks for too many columns",
         "54023": "a function would get too many arguments",
-        "53200": "it needs more memory than the database allows",
         "53400": "it needs more temporary space than the database allows",
     ]
 
@@ -177,7 +195,7 @@ extension Store {
             try await connection.query("DELETE FROM definitions WHERE kind = \(kind.rawValue) AND name = \(name)", logger: logger)
             return QueryResult.lines("result", ["dropped \(kind.rawValue) \(name)"])
         case .show(let what):
-            var result = try await show(what, on: connection, logger: logger)
+            var result = try await show(what, cap: options.rowCap, on: connection, logger: logger)
             if result.rows.count > options.rowCap {
                 result.rows.removeLast(result.rows.count - options.rowCap)
                 result.truncated = true

@@ -38,7 +38,7 @@ extension Store {
                 return tenant
             }
         } catch {
-            throw StoreError.wrap(error, "The tenant `\(slug)` could not be created.")
+            throw StoreError.wrap(error, "The tenant `\(slug)` could not be created.", input: true)
         }
     }
 
