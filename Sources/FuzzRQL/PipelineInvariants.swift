@@ -22,7 +22,12 @@ enum PipelineInvariants {
         if compilation.diagnostics.isEmpty {
             for statement in compilation.statements {
                 switch statement {
-                case .query(let query), .explain(let query, _): checkBinds(query)
+                case .query(let query), .explain(let query, _):
+                    checkBinds(query)
+                    // Saved definitions used inside each other are bounded by the bytes they bring in
+                    // (RQL.Limits.expandedBytes), so the SQL is bounded by the text and that.
+                    require(query.sql.utf8.count <= 64 * (length + RQL.Limits.expandedBytes),
+                            "the SQL is \(query.sql.utf8.count) bytes for \(length) bytes of text")
                 case .define, .show, .describe, .drop: break
                 }
                 _ = statement.description
