@@ -285,7 +285,8 @@ public struct JSONParser {
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
-                return try out.withUnsafeBufferPointer { try validUTF8($0, at: stringStart) }
+                // After escapes the offset within the string is not the input's: the string's start is named.
+                return try out.withUnsafeBufferPointer { try validUTF8($0, at: stringStart, exact: false) }
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of input") }
@@ -339,8 +340,9 @@ public struct JSONParser {
 
     /// `raw` as a String, or an error at the first byte that is not UTF-8 (`start` is where
     /// `raw` began in the input, for the offset).
-    private func validUTF8(_ raw: UnsafeBufferPointer<UInt8>, at start: Int) throws -> String {
+    private func validUTF8(_ raw: UnsafeBufferPointer<UInt8>, at start: Int, exact: Bool = true) throws -> String {
         if let s = String(validating: raw, as: UTF8.self) { return s }
+        guard exact else { throw JSONParseError(offset: start, reason: "a string is not valid UTF-8") }
         var offset = 0
         var iterator = raw.makeIterator()
         var decoder = UTF8()
