@@ -57,6 +57,8 @@ extension APIError {
             self = APIError(.conflict, code: "definition-in-use", message: queryError.description)
         case .cancelled:
             self = APIError(.conflict, code: "query-cancelled", message: queryError.description)
+        case .tooManyDefinitions:
+            self = APIError(.unprocessableContent, code: "too-many-definitions", message: queryError.description)
         case .databaseBusy:
             self = APIError(.serviceUnavailable, code: "database-busy", message: queryError.description, headers: [.retryAfter: "5"])
         case .idInUse:

@@ -113,6 +113,22 @@ struct QueryExecutionTests {
         }
     }
 
+    /// Every query reads the tenant's definitions, so a tenant may save at most 1,000.
+    @Test func savedDefinitionsAreBounded() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            for batch in 0..<(Store.maxDefinitions / 100) {
+                let script = (0..<100).map { "metric m\(batch * 100 + $0) = \($0)" }.joined(separator: "; ")
+                _ = try await store.query(script, tenant: tenant)
+            }
+            await #expect(throws: QueryError.self) { try await store.query("metric one_more = 1", tenant: tenant) }
+            // Redefining one that exists is not one more; after a drop there is room again.
+            _ = try await store.query("metric m5 = 55", tenant: tenant)
+            _ = try await store.query("drop metric m6; metric one_more = 1", tenant: tenant)
+            #expect(try await store.query("profiles | select x = one_more | limit 1", tenant: tenant).last?.columns.first?.name == "x")
+        }
+    }
+
     @Test func aQueryPastTheTimeoutIsCancelledWithAClearError() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")

@@ -179,6 +179,8 @@ public enum QueryError: Error, CustomStringConvertible {
     case idInUse(String)
     /// The database is short of memory or connections for now: try again later.
     case databaseBusy
+    /// The tenant has as many saved definitions as it may have.
+    case tooManyDefinitions(Int)
 
     public var description: String {
         switch self {
@@ -191,6 +193,8 @@ public enum QueryError: Error, CustomStringConvertible {
             return "The query could not be answered: \(what)."
         case .cancelled:
             return "The query was cancelled."
+        case .tooManyDefinitions(let limit):
+            return "This tenant has \(limit) saved definitions, as many as it may have; drop some before saving more."
         case .databaseBusy:
             return "The database is short of memory or connections at the moment; try the query again shortly."
         case .idInUse:

@@ -119,6 +119,9 @@ extension Store {
         }
     }
 
+    /// The most saved segments, metrics, funnels and stage rules one tenant may have.
+    public static let maxDefinitions = 1_000
+
     /// PostgreSQL's errors for a query beyond one of its limits (class 54, and the temporary
     /// space one query can fill), and what each means to the user.
     static let limitStates: [String: String] = [
@@ -180,6 +183,11 @@ extension Store {
             result.binds = binds
             return result
         case .define(let definition, let uses):
+            // Every query of the tenant reads its definitions: their number is bounded.
+            let count = try await connection.query("""
+                SELECT count(*) FROM definitions WHERE NOT (kind = \(definition.kind.rawValue) AND name = \(definition.name))
+                """, logger: logger)
+            for try await n in count.decode(Int.self) where n >= maxDefinitions { throw QueryError.tooManyDefinitions(maxDefinitions) }
             try await connection.query("""
                 INSERT INTO definitions (kind, name, source, uses) VALUES (\(definition.kind.rawValue), \(definition.name), \(definition.source), \(uses))
                 ON CONFLICT (kind, name) DO UPDATE SET source = excluded.source, uses = excluded.uses, updated_at = now()
