@@ -34,6 +34,10 @@ public struct Store: Sendable {
         self.identityCache = IdentityCache(capacity: identityCacheCapacity)
     }
 
+    /// The most names (events, traits, properties, each with its types) a tenant's catalogue
+    /// holds; past it new names are stored in the events but cannot be queried by name.
+    public static let maxCatalogueEntries = 10_000
+
     /// How many identifiers the identity cache holds now, over all tenants (`/metrics`).
     public var identityCacheEntries: Int { identityCache.entries }
 

@@ -129,6 +129,23 @@ struct QueryExecutionTests {
         }
     }
 
+    /// Every query reads the catalogue, so a tenant inventing names without end stops adding to it.
+    @Test func theCatalogueIsBounded() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            let messages = (0..<101).map { n in
+                let traits = (0..<100).map { "\"t\(n)_\($0)\":1" }.joined(separator: ",")
+                return try! MessageReader.line(Array(#"{"type":"identify","userId":"u\#(n)","traits":{\#(traits)}}"#.utf8), receivedAt: Timestamp.now())
+            }
+            _ = try await store.ingest(messages, tenant: tenant)
+            let count = try await database.superuserRows("SELECT count(*)::text FROM \(tenant.schema).catalogue")
+            #expect(count == [[String(Store.maxCatalogueEntries)]])
+            // The events keep every name all the same.
+            let kept = try await database.superuserRows("SELECT count(*)::text FROM \(tenant.schema).events WHERE props ? 't100_99'")
+            #expect(kept == [["1"]])
+        }
+    }
+
     @Test func aQueryPastTheTimeoutIsCancelledWithAClearError() async throws {
         try await withTestStore { store, database in
             let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")

@@ -593,9 +593,12 @@ struct IngestBatch {
         if let catalogue { entries = catalogue.cache.unknown(entries, tenant: catalogue.tenant) }
         guard !entries.isEmpty else { return }
         let list = Array(entries)
+        // Every query reads the catalogue: past its bound, new names are kept in the events but
+        // not catalogued (so not queryable by name), whatever a tenant sends.
         try await connection.query("""
             INSERT INTO catalogue (kind, name, type)
             SELECT * FROM unnest(\(list.map { $0[0] })::text[], \(list.map { $0[1] })::text[], \(list.map { $0[2] })::text[])
+            LIMIT greatest(0, \(Store.maxCatalogueEntries) - (SELECT count(*) FROM catalogue))
             ON CONFLICT (kind, name, type) DO NOTHING
             """, logger: logger)
         recordedCatalogue = entries
