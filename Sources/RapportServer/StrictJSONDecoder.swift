@@ -79,13 +79,14 @@ struct StrictJSONDecoder: RequestDecoder {
 }
 
 extension Int {
+    /// `1,048,576`: thousands separated by commas, as error messages write numbers.
     func formatted() -> String {
-        let digits = String(self)
+        let digits = String(magnitude)
         var out = ""
         for (index, digit) in digits.enumerated() {
             if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
             out.append(digit)
         }
-        return out
+        return (self < 0 ? "-" : "") + out
     }
 }
