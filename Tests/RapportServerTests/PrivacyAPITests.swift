@@ -80,7 +80,8 @@ struct PrivacyAPITests {
         try await withTestApp { client, store, _ in
             let (_, privacy, _, _) = try await tenant(store)
             let cases: [(String, String)] = [
-                ("not json", "must be a JSON object"),
+                ("not json", "Malformed JSON at byte 0"),
+                ("[1]", "must be a JSON object"),
                 (#"{"subject":{"email":"a@example.com"}}"#, "`type` is missing"),
                 (#"{"type":"forget","subject":{"email":"a@example.com"}}"#, "`forget` is not a request type"),
                 (#"{"type":"erasure"}"#, "`subject` must name exactly one identifier"),
