@@ -534,7 +534,7 @@ struct IngestBatch {
         try await connection.query("""
             INSERT INTO groups (group_id, traits)
             SELECT g, t::jsonb FROM unnest(\(groups)::text[], \(groups.map { JSONValue.object(traits[$0]!).jsonText })::text[]) AS x(g, t)
-            ON CONFLICT (group_id) DO UPDATE SET traits = groups.traits || excluded.traits, updated_at = now()
+            ON CONFLICT (group_id) DO UPDATE SET traits = groups.traits || excluded.traits, updated_at = excluded.updated_at
             """, logger: logger)
         let list = Array(members.values)
         try await connection.query("""

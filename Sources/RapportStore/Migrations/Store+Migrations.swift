@@ -61,6 +61,10 @@ extension Store {
         do {
             try await withTransaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                // On Citus with schema-based sharding, a new schema is distributed; the control
+                // schema stays a plain local schema on the coordinator (and this setting is a
+                // harmless placeholder on plain PostgreSQL).
+                try await connection.query("SET LOCAL citus.enable_schema_based_sharding = off", logger: logger)
                 try await connection.query("CREATE SCHEMA IF NOT EXISTS rapport", logger: logger)
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS rapport.migrations (

@@ -190,7 +190,7 @@ extension Store {
             for try await n in count.decode(Int.self) where n >= maxDefinitions { throw QueryError.tooManyDefinitions(maxDefinitions) }
             try await connection.query("""
                 INSERT INTO definitions (kind, name, source, uses) VALUES (\(definition.kind.rawValue), \(definition.name), \(definition.source), \(uses))
-                ON CONFLICT (kind, name) DO UPDATE SET source = excluded.source, uses = excluded.uses, updated_at = now()
+                ON CONFLICT (kind, name) DO UPDATE SET source = excluded.source, uses = excluded.uses, updated_at = excluded.updated_at
                 """, logger: logger)
             return QueryResult.lines("result", ["saved \(definition.kind.rawValue) \(definition.name)"])
         case .drop(let kind, let name):
