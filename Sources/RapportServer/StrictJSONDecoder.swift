@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import RapportQL
 import RapportStore
 
 /// The one reader of JSON request bodies, for every route that `decode`s one: the body is
@@ -22,7 +23,7 @@ struct StrictJSONDecoder: RequestDecoder {
         do {
             return Array(buffer: try await request.body.collect(upTo: limit))
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, code: "payload-too-large", message: "The body is larger than \(limit.formatted()) bytes.")
+            throw APIError(.contentTooLarge, code: "payload-too-large", message: "The body is larger than \(NumberText.grouped(limit)) bytes.")
         }
     }
 
@@ -75,18 +76,5 @@ struct StrictJSONDecoder: RequestDecoder {
         case is Bool.Type: "true or false"
         default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
         }
-    }
-}
-
-extension Int {
-    /// `1,048,576`: thousands separated by commas, as error messages write numbers.
-    func formatted() -> String {
-        let digits = String(magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return (self < 0 ? "-" : "") + out
     }
 }

@@ -75,21 +75,21 @@ extension Diagnostic {
 
     static func tooMany(_ what: String, limit: Int, _ range: SourceRange, hint: String? = nil) -> Diagnostic {
         Diagnostic(code: "too-many-\(what.replacingOccurrences(of: " ", with: "-"))",
-                   message: "a query may have at most \(limit.formatted) \(what)", range: range, hint: hint)
+                   message: "a query may have at most \(NumberText.grouped(limit)) \(what)", range: range, hint: hint)
     }
 
     static func tooLong(_ what: String, limit: Int, _ range: SourceRange) -> Diagnostic {
-        Diagnostic(code: "too-long", message: "\(what) may be at most \(limit.formatted) bytes long", range: range)
+        Diagnostic(code: "too-long", message: "\(what) may be at most \(NumberText.grouped(limit)) bytes long", range: range)
     }
 
     static func tooComplex(_ range: SourceRange) -> Diagnostic {
         Diagnostic(code: "too-complex",
-                   message: "the saved metrics and segments this uses, each use counted, come to more than \(RQL.Limits.expandedBytes.formatted) bytes",
+                   message: "the saved metrics and segments this uses, each use counted, come to more than \(NumberText.grouped(RQL.Limits.expandedBytes)) bytes",
                    range: range, hint: "use fewer saved definitions inside each other, or each fewer times")
     }
 
     static func tooManyProblems(_ more: Int, _ range: SourceRange) -> Diagnostic {
-        Diagnostic(code: "too-many-problems", message: "\(more.formatted) more problem\(more == 1 ? "" : "s") not shown", range: range,
+        Diagnostic(code: "too-many-problems", message: "\(NumberText.grouped(more)) more problem\(more == 1 ? "" : "s") not shown", range: range,
                    hint: "fix the problems above first")
     }
 
@@ -308,15 +308,16 @@ extension Diagnostic {
     }
 }
 
-extension Int {
-    /// `12,345`: thousands separated by commas, as messages write numbers.
-    var formatted: String {
-        let digits = String(magnitude)
+/// Numbers as messages write them: `12,345`, thousands separated by commas (also the
+/// server's error messages).
+public enum NumberText {
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
         var out = ""
         for (index, digit) in digits.enumerated() {
             if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
             out.append(digit)
         }
-        return (self < 0 ? "-" : "") + out
+        return (number < 0 ? "-" : "") + out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RapportQL
 import RapportStore
 
 /// GDPR requests under `/v1/privacy` (scope `privacy` on every route): file, follow, cancel,
@@ -86,7 +87,7 @@ struct PrivacyController {
         guard let text else { return nil }
         guard let n = Int(text), range.contains(n) else {
             throw APIError(.badRequest, code: "invalid-request",
-                           message: "`\(name)` must be a whole number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()).")
+                           message: "`\(name)` must be a whole number from \(NumberText.grouped(range.lowerBound)) to \(NumberText.grouped(range.upperBound)).")
         }
         return n
     }

@@ -112,9 +112,9 @@ public struct Importer: Sendable {
                 let end = min(chunk.endIndex, offset + max(piece, 1))
                 let lines = try reader.feed(chunk[offset..<end], final: chunk.isEmpty)
                 offset = end
+                summary.lines = reader.linesRead
                 let receivedAt = Timestamp.now()
                 for line in lines {
-                    summary.lines = line.number
                     do {
                         guard line.size <= MessageReader.maxMessageBytes else {
                             throw MessageError(reason: "the message is \(line.size) bytes; the limit is \(MessageReader.maxMessageBytes) bytes (32 KB)")
@@ -128,7 +128,6 @@ public struct Importer: Sendable {
                     if batch.count >= options.batchSize { try await flush() }
                 }
             } while offset < chunk.endIndex
-            summary.lines = max(summary.lines, reader.linesRead)
             if chunk.isEmpty { break }
         }
         try await flush()
@@ -175,6 +174,8 @@ struct LineReader {
     private var lineNumber = 0
     private var decompressor: (any NIODecompressor)?
     private var gzip = GzipCheck()
+    /// Where packed input is unpacked, a window at a time (kept: a feed is a kilobyte).
+    private var window = ByteBufferAllocator().buffer(capacity: 1 << 16)
     private var decided = false
     /// The first byte, kept until the second decides whether the input is gzip.
     private var head: [UInt8] = []
@@ -205,7 +206,6 @@ struct LineReader {
         if let decompressor {
             gzip.packed(chunk)
             var input = ByteBuffer(bytes: chunk)
-            var window = ByteBufferAllocator().buffer(capacity: 1 << 16)
             while input.readableBytes > 0 {
                 let before = input.readableBytes
                 window.clear()

@@ -189,7 +189,10 @@ public enum MessageReader {
 
         switch object["messageId"] {
         case nil, .null?: message.messageID = defaultMessageID?() ?? "rapport-" + UUID().uuidString.lowercased()
-        case .string(let id)? where !id.isEmpty && id.nfc.utf8.count <= 200: message.messageID = id.nfc
+        case .string(let id)? where !id.isEmpty:
+            let normalized = id.nfc
+            guard normalized.utf8.count <= 200 else { throw fail("`messageId` must be a non-empty string of at most 200 bytes") }
+            message.messageID = normalized
         case .number(let id)? where id.utf8.count <= 200: message.messageID = id
         default: throw fail("`messageId` must be a non-empty string of at most 200 bytes")
         }

@@ -8,9 +8,7 @@ extension Store {
     ///   - name: a label for people, such as "web site".
     public func createKey(tenant slug: String, scopes: [Scope], source: String?, name: String?, actor: String) async throws -> CreatedKey {
         guard !scopes.isEmpty else { throw StoreError.invalidInput("A key needs at least one scope.") }
-        if let source, source.isEmpty || source.count > 100 {
-            throw StoreError.invalidInput("A source name has 1 to 100 characters.")
-        }
+        if source?.isEmpty == true { throw StoreError.invalidInput("A source name has 1 to 100 characters.") }
         try StoreError.checkText(source, "A source name", maxCharacters: 100)
         try StoreError.checkText(name, "A key name", maxCharacters: 200)
         let (key, id) = APIKeyFormat.generate()

@@ -59,15 +59,16 @@ extension Store {
         }
         let now = Self.iso(options.now ?? Date())
         let timeout = Int(options.timeout.components.seconds * 1000 + options.timeout.components.attoseconds / 1_000_000_000_000_000)
-        var token: UInt64?
+        let registration: (id: String, token: UInt64)?
         if let id = options.id {
             switch await runningQueries.reserve(id, tenant: tenant.id) {
-            case .reserved(let reserved): token = reserved
+            case .reserved(let token): registration = (id, token)
             case .cancelledEarly: throw QueryError.cancelled
             case .inUse: throw QueryError.idInUse(id)
             }
+        } else {
+            registration = nil
         }
-        let registration = options.id.flatMap { id in token.map { (id: id, token: $0) } }
         let running = runningQueries
         // Should the transaction fail before its body releases the id, it is released here (by
         // its token, so never a later query's reservation of the same id).

@@ -104,21 +104,20 @@ def arm_commit_pause(pg: Postgres, database: str, pause_ms: int) -> None:
     pg.run(f"DELETE FROM durability_probe.pause; INSERT INTO durability_probe.pause VALUES ({int(pause_ms)})", database)
 
 
-def wait_for_commit(pg: Postgres, database: str, timeout: float = 3.0) -> bool:
-    """Returns as soon as a session of `database` is in the commit pause (True), or after `timeout`."""
+def _poll(pg: Postgres, database: str, condition: str, timeout: float, interval: float) -> bool:
+    """Polls `condition` (SQL, on fresh activity statistics) inside PostgreSQL every `interval`
+    seconds until it holds (True) or `timeout` passes (False): one round trip, however long."""
     rows = pg.run(f"""
         CREATE TEMP TABLE found (yes boolean);
         DO $$
         BEGIN
-            FOR i IN 1..{int(timeout / 0.002)} LOOP
+            FOR i IN 1..{int(timeout / interval)} LOOP
                 PERFORM pg_stat_clear_snapshot();
-                IF EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-                           AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-                           AND wait_event = 'PgSleep') THEN
+                IF {condition} THEN
                     INSERT INTO found VALUES (true);
                     RETURN;
                 END IF;
-                PERFORM pg_sleep(0.002);
+                PERFORM pg_sleep({interval});
             END LOOP;
         END $$;
         SELECT count(*) FROM found;
@@ -126,26 +125,18 @@ def wait_for_commit(pg: Postgres, database: str, timeout: float = 3.0) -> bool:
     return rows == [["1"]]
 
 
+def wait_for_commit(pg: Postgres, database: str, timeout: float = 3.0) -> bool:
+    """Returns as soon as a session of `database` is in the commit pause (True), or after `timeout`."""
+    return _poll(pg, database, """EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                           AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+                           AND wait_event = 'PgSleep')""", timeout, 0.002)
+
+
 def wait_for_no_sessions(pg: Postgres, database: str, timeout: float = 15.0) -> bool:
     """Returns once no other client session is connected to `database` (a killed server's sessions
     have finished what PostgreSQL had of them: a COMMIT already sent commits, the rest rolls back)."""
-    rows = pg.run(f"""
-        CREATE TEMP TABLE gone (yes boolean);
-        DO $$
-        BEGIN
-            FOR i IN 1..{int(timeout / 0.01)} LOOP
-                PERFORM pg_stat_clear_snapshot();
-                IF NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-                               AND backend_type = 'client backend' AND pid <> pg_backend_pid()) THEN
-                    INSERT INTO gone VALUES (true);
-                    RETURN;
-                END IF;
-                PERFORM pg_sleep(0.01);
-            END LOOP;
-        END $$;
-        SELECT count(*) FROM gone;
-        """, database, timeout=timeout + 30)
-    return rows == [["1"]]
+    return _poll(pg, database, """NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                               AND backend_type = 'client backend' AND pid <> pg_backend_pid())""", timeout, 0.01)
 
 
 def count_stored(pg: Postgres, database: str, schema: str, message_ids: list[str]) -> int:
