@@ -295,10 +295,8 @@ class Message:
         return self.body["messageId"]
 
 
-def identify(mid: str, ts: float, user_id=None, anonymous_id=None, email=None, traits=None) -> Message:
-    body = {"type": "identify", "messageId": mid, "timestamp": iso(ts),
-            "context": {"library": {"name": "rapport-durability", "version": "1"}},
-            "traits": dict(traits or {})}
+def _identified(body: dict, user_id, anonymous_id) -> list:
+    """Sets the message's user and anonymous ids; the identifiers it carries, as stored."""
     ids = []
     if user_id is not None:
         body["userId"] = user_id
@@ -306,6 +304,14 @@ def identify(mid: str, ts: float, user_id=None, anonymous_id=None, email=None, t
     if anonymous_id is not None:
         body["anonymousId"] = anonymous_id
         ids.append(("anonymous_id", anonymous_id))
+    return ids
+
+
+def identify(mid: str, ts: float, user_id=None, anonymous_id=None, email=None, traits=None) -> Message:
+    body = {"type": "identify", "messageId": mid, "timestamp": iso(ts),
+            "context": {"library": {"name": "rapport-durability", "version": "1"}},
+            "traits": dict(traits or {})}
+    ids = _identified(body, user_id, anonymous_id)
     if email is not None:
         body["traits"]["email"] = email
         ids.append(("email", email.strip().lower()))
@@ -316,14 +322,7 @@ def track(mid: str, ts: float, event: str, user_id=None, anonymous_id=None, prop
     body = {"type": "track", "messageId": mid, "timestamp": iso(ts), "event": event,
             "context": {"library": {"name": "rapport-durability", "version": "1"}},
             "properties": dict(properties or {}, mid=mid)}
-    ids = []
-    if user_id is not None:
-        body["userId"] = user_id
-        ids.append(("user_id", user_id))
-    if anonymous_id is not None:
-        body["anonymousId"] = anonymous_id
-        ids.append(("anonymous_id", anonymous_id))
-    return Message(body, tuple(ids))
+    return Message(body, tuple(_identified(body, user_id, anonymous_id)))
 
 
 def batches_of(messages: list[Message], size: int) -> list[list[Message]]:
