@@ -23,6 +23,8 @@ public struct Store: Sendable {
     let privacyKeys = PrivacyKeys()
     /// Each tenant's suppressed identifiers (keyed hashes), valid for one ingestion epoch.
     let suppressionCache = SuppressionCache()
+    /// Whether the database is a Citus coordinator.
+    let clusterFacts = ClusterFacts()
 
     /// - Parameter identityCacheCapacity: the most identifiers this process keeps in memory over
     ///   all tenants (default 1,000,000, about 200 MB); the least recently used tenant's go first.
@@ -56,12 +58,18 @@ public struct Store: Sendable {
     ) async throws -> R {
         try await withTransaction { connection in
             if readOnly { try await connection.query("SET TRANSACTION READ ONLY", logger: logger) }
-            try await Self.enterTenant(tenant, on: connection, logger: logger)
+            try await enterTenant(tenant, on: connection)
             return try await body(connection)
         }
     }
 
-    static func enterTenant(_ tenant: Tenant, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Confines the rest of the transaction to `tenant`. On Citus, first asks that every later
+    /// `SET LOCAL` (work_mem, jit, statement_timeout) also reach the worker that holds the tenant;
+    /// otherwise the query would run there with the worker's defaults.
+    func enterTenant(_ tenant: Tenant, on connection: PostgresConnection) async throws {
+        if try await hasCitus(on: connection) {
+            try await connection.query("SET LOCAL citus.propagate_set_commands = 'local'", logger: logger)
+        }
         // Both names come from a validated slug and are quoted.
         try await connection.query("SET LOCAL ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
         try await connection.query("SET LOCAL search_path TO \(unescaped: quoteIdentifier(tenant.schema))", logger: logger)

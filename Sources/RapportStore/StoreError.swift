@@ -44,6 +44,13 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
         if case .database(let message, let underlying) = self { return "\(message) (\(underlying))" }
         return description
     }
+
+    /// For an unexpected database error, what PostgreSQL said (SQLSTATE, message, detail, hint,
+    /// where): for operators (the command line, logs), never for API callers.
+    public var cause: String? {
+        if case .database(_, let underlying) = self { return underlying }
+        return nil
+    }
 }
 
 extension StoreError {
@@ -60,7 +67,33 @@ extension StoreError {
         if input, let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
             return StoreError.invalidInput(message + " A value in it cannot be stored (\(Self.dataProblem(state))).")
         }
-        return StoreError.database(message, underlying: String(reflecting: error))
+        return StoreError.database(message, underlying: databaseCause(error))
+    }
+
+    /// What PostgreSQL said in `error`: `SQLSTATE 42501: must be owner of schema t_acme` with
+    /// its detail, hint and context (a Citus worker's error names the worker there); for an error
+    /// that did not come from the server (a refused connection), PostgresNIO's own account.
+    public static func databaseCause(_ error: any Error) -> String {
+        if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
+            return databaseCause(inner)
+        }
+        guard let psql = error as? PSQLError else { return String(reflecting: error) }
+        guard let info = psql.serverInfo, let message = info[.message] else {
+            return "\(psql.code)" + (psql.underlying.map { ": \(String(reflecting: $0))" } ?? "")
+        }
+        var text = "SQLSTATE \(info[.sqlState] ?? "?????"): \(message)"
+        if let detail = info[.detail] { text += "; detail: \(detail)" }
+        if let hint = info[.hint] { text += "; hint: \(hint)" }
+        if let context = info[.locationContext] { text += "; where: \(context)" }
+        return text
+    }
+
+    /// The SQLSTATE of a PostgreSQL error, through a transaction's wrapping.
+    static func sqlState(_ error: any Error) -> String? {
+        if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
+            return sqlState(inner)
+        }
+        return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
     static func dataProblem(_ sqlState: String) -> String {

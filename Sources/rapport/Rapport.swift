@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import RapportStore
 
 /// The `rapport` command: a thin layer that parses arguments and calls the libraries.
 @main
@@ -9,4 +11,22 @@ struct Rapport: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Import.self, Identity.self, Profiles.self, Query.self, Repl.self, Compile.self, Privacy.self]
     )
+
+    /// Runs the command; an unexpected database error also prints what PostgreSQL said
+    /// (SQLSTATE and message), which the operator needs and an API caller never sees.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as StoreError where error.cause != nil {
+            printError("Error: \(error)\nPostgreSQL said: \(error.cause ?? "")")
+            exit(withError: ExitCode.failure)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -2,7 +2,12 @@ import Foundation
 import PostgresNIO
 
 /// A PostgreSQL connection URL, as libpq reads one:
-/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require][&host=/socket/dir]`.
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE][&sslrootcert=FILE][&host=/socket/dir]`.
+///
+/// `sslmode` means what it means to libpq: `disable` never encrypts; `prefer` (the default)
+/// encrypts when the server offers it and `require` always, both without checking the server's
+/// certificate (a Citus coordinator's is self-signed); `verify-ca` checks the certificate against
+/// `sslrootcert` (default: the system's roots) and `verify-full` also the host name.
 ///
 /// A `host` query parameter that starts with `/` names a unix socket folder (libpq's
 /// convention), so `postgres://rapport@/rapport?host=/tmp/pg` connects over `/tmp/pg/.s.PGSQL.5432`.
@@ -12,8 +17,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var database: String
-    /// `disable`, `prefer` (the default) or `require`.
+    /// `disable`, `allow`, `prefer` (the default), `require`, `verify-ca` or `verify-full`.
     public var sslMode: String
+    /// The certificate authorities `verify-ca` and `verify-full` trust (a PEM file), else the system's.
+    public var sslRootCertificate: String?
 
     /// Parses `text`.
     /// - Throws: ``StoreError/invalidConfiguration(_:)`` naming what is wrong, never echoing a password.
@@ -36,8 +43,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         database = path.isEmpty ? user : path
         sslMode = query["sslmode"] ?? "prefer"
         guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
-            throw StoreError.invalidConfiguration("DATABASE_URL has an unknown sslmode `\(sslMode)` (use disable, prefer or require).")
+            throw StoreError.invalidConfiguration(
+                "DATABASE_URL has an unknown sslmode `\(sslMode)` (use disable, prefer, require, verify-ca or verify-full).")
         }
+        sslRootCertificate = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The URL with the password hidden, for logs.
@@ -51,11 +60,19 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         if host.hasPrefix("/") {
             return .init(unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: username, password: password, database: database)
         }
+        var checked = TLSConfiguration.makeClientConfiguration()
+        if let sslRootCertificate { checked.trustRoots = .file(sslRootCertificate) }
+        var unchecked = TLSConfiguration.makeClientConfiguration()
+        unchecked.certificateVerification = .none
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case "disable", "allow": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        default: tls = .require(.makeClientConfiguration())
+        case "prefer": tls = .prefer(unchecked)
+        case "require": tls = .require(unchecked)
+        case "verify-ca":
+            checked.certificateVerification = .noHostnameVerification
+            tls = .require(checked)
+        default: tls = .require(checked)
         }
         return .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
     }

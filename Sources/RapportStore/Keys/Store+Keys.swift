@@ -76,7 +76,7 @@ extension Store {
         let rows = try await client.query("""
             SELECT k.id, k.scopes, k.source, t.id, t.slug, t.name, t.created_at
             FROM rapport.api_keys k JOIN rapport.tenants t ON t.id = k.tenant_id
-            WHERE k.hash = \(APIKeyFormat.hash(key)) AND k.revoked_at IS NULL
+            WHERE k.hash = \(APIKeyFormat.hash(key)) AND k.revoked_at IS NULL AND t.state = 'ready'
             """, logger: logger)
         for try await (id, scopes, source, tenantID, slug, name, createdAt) in rows.decode((String, [String], String?, Int64, String, String, Date).self) {
             return AuthenticatedKey(id: id, tenant: Tenant(id: tenantID, slug: slug, name: name, createdAt: createdAt),

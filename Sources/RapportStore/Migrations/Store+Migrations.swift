@@ -34,7 +34,28 @@ extension Store {
             let files = try await apply(migrations.tenant, scope: tenant.schema, tenant: tenant)
             if !files.isEmpty { report.applied.append((tenant.schema, files)) }
         }
+        try await settleTenantRoles()
         return report
+    }
+
+    /// Puts every tenant role in ``tenantGroupRole`` (roles made before it existed) and, on
+    /// Citus, lets it log in (roles made before Citus was installed).
+    func settleTenantRoles() async throws {
+        let citus = try await hasCitus()
+        try await withTransaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            let unsettled = try await connection.query("""
+                SELECT t.id, t.slug, t.name, t.created_at FROM rapport.tenants t JOIN pg_roles r ON r.rolname = 't_' || t.slug
+                WHERE t.state = 'ready' AND (\(citus) AND NOT r.rolcanlogin OR NOT EXISTS (
+                    SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                    WHERE m.member = r.oid AND g.rolname = \(Self.tenantGroupRole)))
+                """, logger: logger)
+            var tenants: [Tenant] = []
+            for try await (id, slug, name, createdAt) in unsettled.decode((Int64, String, String, Date).self) {
+                tenants.append(Tenant(id: id, slug: slug, name: name, createdAt: createdAt))
+            }
+            for tenant in tenants { try await ensureTenantRole(tenant, citus: citus, on: connection) }
+        }
     }
 
     /// Which migrations are not yet applied (and whether an applied one was edited).
@@ -78,7 +99,9 @@ extension Store {
                     """, logger: logger)
             }
         } catch {
-            throw StoreError.wrap(error, "Could not create the migration ledger; the database role needs the CREATE privilege on the database.")
+            let privilege = StoreError.sqlState(error) == "42501"
+            throw StoreError.wrap(error, "Could not create the migration ledger" + (privilege
+                ? "; the database role needs the CREATE privilege on the database." : "."))
         }
     }
 
@@ -109,7 +132,7 @@ extension Store {
             }
             return false
         }
-        if let tenant { try await Self.enterTenant(tenant, on: connection, logger: logger) }
+        if let tenant { try await enterTenant(tenant, on: connection) }
         for statement in migration.statements {
             do {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)

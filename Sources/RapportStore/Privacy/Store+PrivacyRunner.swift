@@ -152,7 +152,7 @@ extension Store {
     }
 
     func tenant(id: Int64, on connection: PostgresConnection) async throws -> Tenant? {
-        try await Self.firstTenant(connection.query("SELECT id, slug, name, created_at FROM rapport.tenants WHERE id = \(id)", logger: logger))
+        try await Self.firstTenant(connection.query("SELECT id, slug, name, created_at FROM rapport.tenants WHERE id = \(id) AND state = 'ready'", logger: logger))
     }
 
     /// Runs `body` in a transaction on `connection`. Callers care about what failed, not that it
@@ -174,7 +174,7 @@ extension Store {
             if snapshot {
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             }
-            try await Self.enterTenant(tenant, on: connection, logger: logger)
+            try await enterTenant(tenant, on: connection)
             try await connection.query("SET LOCAL TimeZone TO 'UTC'", logger: logger)
             return try await body(connection)
         }

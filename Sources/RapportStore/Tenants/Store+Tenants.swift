@@ -3,48 +3,122 @@ import PostgresNIO
 
 extension Store {
     /// Creates a tenant: its row, its role (granted to the application's login role, which
-    /// does not inherit its rights), its schema owned by that role, and the tenant migrations,
-    /// all in one transaction.
+    /// does not inherit its rights, and a member of ``tenantGroupRole``), its schema owned by
+    /// that role, and the tenant migrations run as that role.
+    ///
+    /// This takes several transactions, because a Citus worker sees a role and a schema only
+    /// once they are committed: the row (state `creating`), role and schema; then each
+    /// migration; then the state `ready`. A creation that stopped part way is finished by
+    /// calling this again with the same slug; until then the tenant has no keys and takes no data.
+    /// On Citus the schema is distributed as it is made (schema-based sharding), so it lives
+    /// whole on one worker, and the role may log in (Citus opens the worker connection as it).
     /// - Throws: ``StoreError/invalidTenantSlug(_:)``, ``StoreError/tenantExists(_:)``, ``StoreError/roleExists(_:)``.
     public func createTenant(slug: String, name: String?, actor: String) async throws -> Tenant {
         guard Tenant.isValidSlug(slug) else { throw StoreError.invalidTenantSlug(slug) }
         let displayName = (name?.isEmpty == false ? name : nil) ?? slug
         try StoreError.checkText(displayName, "A tenant name", maxCharacters: 200)
-        let migrations = self.migrations.tenant
         do {
-            return try await withTransaction { connection in
+            let citus = try await hasCitus()
+            let tenant = try await withTransaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                if try await tenant(slug: slug, on: connection) != nil { throw StoreError.tenantExists(slug) }
-                let roleTaken = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \("t_" + slug)", logger: logger)
-                for try await _ in roleTaken { throw StoreError.roleExists("t_" + slug) }
-
-                let rows = try await connection.query("""
-                    INSERT INTO rapport.tenants (slug, name) VALUES (\(slug), \(displayName))
-                    RETURNING id, slug, name, created_at
-                    """, logger: logger)
-                var created: Tenant?
-                for try await (id, slug, name, createdAt) in rows.decode((Int64, String, String, Date).self) {
-                    created = Tenant(id: id, slug: slug, name: name, createdAt: createdAt)
+                let tenant: Tenant
+                if let (existing, state) = try await tenantRecord(slug: slug, on: connection) {
+                    switch state {
+                    case .ready: throw StoreError.tenantExists(slug)
+                    case .deleting: throw StoreError.invalidInput("The tenant `\(slug)` is being deleted; finish that first with `rapport tenants delete \(slug) --yes`.")
+                    case .creating:
+                        logger.notice("finishing the creation of a tenant that stopped part way", metadata: ["tenant": "\(slug)"])
+                        tenant = existing
+                    }
+                } else {
+                    if try await roleExists("t_" + slug, on: connection) { throw StoreError.roleExists("t_" + slug) }
+                    let rows = try await connection.query("""
+                        INSERT INTO rapport.tenants (slug, name, state) VALUES (\(slug), \(displayName), 'creating')
+                        RETURNING id, slug, name, created_at
+                        """, logger: logger)
+                    guard let created = try await Self.firstTenant(rows) else { throw StoreError.invalidInput("The tenant row was not created.") }
+                    tenant = created
                 }
-                guard let tenant = created else { throw StoreError.invalidInput("The tenant row was not created.") }
-                let role = quoteIdentifier(tenant.role)
-                try await connection.query("CREATE ROLE \(unescaped: role) NOLOGIN NOINHERIT", logger: logger)
-                try await connection.query("GRANT \(unescaped: role) TO CURRENT_USER", logger: logger)
-                try await connection.query("CREATE SCHEMA \(unescaped: quoteIdentifier(tenant.schema)) AUTHORIZATION \(unescaped: role)", logger: logger)
-                for migration in migrations {
-                    _ = try await applyOne(migration, scope: tenant.schema, tenant: tenant, on: connection)
+                try await ensureTenantRole(tenant, citus: citus, on: connection)
+                if try await !schemaExists(tenant.schema, on: connection) {
+                    if citus {
+                        // Distributed as it is made, while empty: nothing stays behind on the coordinator.
+                        try await connection.query("SET LOCAL citus.enable_schema_based_sharding = on", logger: logger)
+                    }
+                    // Made by the login role, then given away: Citus records a new distributed schema
+                    // as its creator, which must own it then (the login role inherits no tenant's rights).
+                    let schema = quoteIdentifier(tenant.schema)
+                    try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+                    try await connection.query("ALTER SCHEMA \(unescaped: schema) OWNER TO \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
                 }
-                try await audit(tenant: tenant, actor: actor, action: "tenant.create", details: ["name": displayName], on: connection)
                 return tenant
             }
+            _ = try await apply(migrations.tenant, scope: tenant.schema, tenant: tenant)
+            try await withTransaction { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                try await connection.query("UPDATE rapport.tenants SET state = 'ready' WHERE id = \(tenant.id)", logger: logger)
+                try await audit(tenant: tenant, actor: actor, action: "tenant.create", details: ["name": tenant.name], on: connection)
+            }
+            return tenant
         } catch {
-            throw StoreError.wrap(error, "The tenant `\(slug)` could not be created.", input: true)
+            throw StoreError.wrap(error, "The tenant `\(slug)` could not be created; running the same command again finishes what was done.", input: true)
         }
+    }
+
+    /// The tenant's role, made if missing (`LOGIN` on Citus, else `NOLOGIN`; never a password),
+    /// granted to the login role, and a member of ``tenantGroupRole``.
+    func ensureTenantRole(_ tenant: Tenant, citus: Bool, on connection: PostgresConnection) async throws {
+        let role = quoteIdentifier(tenant.role)
+        if try await !roleExists(tenant.role, on: connection) {
+            try await connection.query("CREATE ROLE \(unescaped: role) \(unescaped: citus ? "LOGIN" : "NOLOGIN") NOINHERIT", logger: logger)
+            try await connection.query("GRANT \(unescaped: role) TO CURRENT_USER", logger: logger)
+        }
+        let group = quoteIdentifier(Self.tenantGroupRole)
+        if try await !roleExists(Self.tenantGroupRole, on: connection) {
+            try await connection.query("CREATE ROLE \(unescaped: group) NOLOGIN", logger: logger)
+        }
+        let member = try await connection.query("""
+            SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
+            WHERE g.rolname = \(Self.tenantGroupRole) AND r.rolname = \(tenant.role)
+            """, logger: logger)
+        var isMember = false
+        for try await _ in member { isMember = true }
+        if !isMember { try await connection.query("GRANT \(unescaped: group) TO \(unescaped: role)", logger: logger) }
+        if citus {
+            // A role made before Citus was there: Citus connects to the worker as the tenant's role.
+            let login = try await connection.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(tenant.role)", logger: logger)
+            for try await canLogin in login.decode(Bool.self) where !canLogin {
+                try await connection.query("ALTER ROLE \(unescaped: role) LOGIN", logger: logger)
+            }
+        }
+    }
+
+    func roleExists(_ role: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    func schemaExists(_ schema: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The tenant with `slug` in any state.
+    func tenantRecord(slug: String, on connection: PostgresConnection) async throws -> (Tenant, TenantState)? {
+        let rows = try await connection.query(
+            "SELECT id, slug, name, created_at, state FROM rapport.tenants WHERE slug = \(slug)", logger: logger)
+        for try await (id, slug, name, createdAt, state) in rows.decode((Int64, String, String, Date, String).self) {
+            return (Tenant(id: id, slug: slug, name: name, createdAt: createdAt), TenantState(rawValue: state) ?? .ready)
+        }
+        return nil
     }
 
     /// Every tenant, by slug.
     public func listTenants() async throws -> [Tenant] {
-        let rows = try await client.query("SELECT id, slug, name, created_at FROM rapport.tenants ORDER BY slug", logger: logger)
+        let rows = try await client.query(
+            "SELECT id, slug, name, created_at FROM rapport.tenants WHERE state = 'ready' ORDER BY slug", logger: logger)
         var tenants: [Tenant] = []
         for try await (id, slug, name, createdAt) in rows.decode((Int64, String, String, Date).self) {
             tenants.append(Tenant(id: id, slug: slug, name: name, createdAt: createdAt))
@@ -60,7 +134,7 @@ extension Store {
 
     func tenant(slug: String, on connection: PostgresConnection) async throws -> Tenant? {
         try await Self.firstTenant(connection.query(
-            "SELECT id, slug, name, created_at FROM rapport.tenants WHERE slug = \(slug)", logger: logger))
+            "SELECT id, slug, name, created_at FROM rapport.tenants WHERE slug = \(slug) AND state = 'ready'", logger: logger))
     }
 
     /// The first row of `id, slug, name, created_at` rows as a tenant.
@@ -73,27 +147,41 @@ extension Store {
 
     /// Deletes a tenant with everything it holds: its schema, its role, its keys, its ledger rows.
     /// The audit log keeps a record of the deletion.
+    ///
+    /// Two transactions, because Citus drops a role on every node only once nothing it owns is
+    /// left anywhere: first the keys go, the state becomes `deleting` and the schema is dropped
+    /// as its owner; then the role and the row. A deletion that stopped between them is finished
+    /// by calling this again.
     public func deleteTenant(slug: String, actor: String) async throws {
         do {
+            let tenant = try await withTransaction { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                guard let (tenant, _) = try await tenantRecord(slug: slug, on: connection) else { throw StoreError.tenantNotFound(slug) }
+                try await connection.query("UPDATE rapport.tenants SET state = 'deleting' WHERE id = \(tenant.id)", logger: logger)
+                try await connection.query("DELETE FROM rapport.api_keys WHERE tenant_id = \(tenant.id)", logger: logger)
+                if try await roleExists(tenant.role, on: connection) {
+                    let role = quoteIdentifier(tenant.role)
+                    // The login role inherits no tenant's rights: drop the schema as its owner.
+                    try await connection.query("SET LOCAL ROLE \(unescaped: role)", logger: logger)
+                    try await connection.query("DROP OWNED BY \(unescaped: role) CASCADE", logger: logger)
+                    try await connection.query("RESET ROLE", logger: logger)
+                }
+                try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
+                return tenant
+            }
             try await withTransaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                guard let tenant = try await tenant(slug: slug, on: connection) else { throw StoreError.tenantNotFound(slug) }
-                let role = quoteIdentifier(tenant.role)
-                // The login role inherits no tenant's rights: drop the schema as its owner.
-                try await connection.query("SET LOCAL ROLE \(unescaped: role)", logger: logger)
-                try await connection.query("DROP OWNED BY \(unescaped: role) CASCADE", logger: logger)
-                try await connection.query("RESET ROLE", logger: logger)
-                try await connection.query("DROP ROLE \(unescaped: role)", logger: logger)
-                try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
+                if try await roleExists(tenant.role, on: connection) {
+                    try await connection.query("DROP ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+                }
                 try await connection.query("DELETE FROM rapport.tenants WHERE id = \(tenant.id)", logger: logger)
                 try await audit(tenant: tenant, actor: actor, action: "tenant.delete", details: [:], on: connection)
             }
         } catch {
-            throw StoreError.wrap(error, "The tenant `\(slug)` could not be deleted.")
+            throw StoreError.wrap(error, "The tenant `\(slug)` could not be deleted; running the same command again finishes what was done.")
         }
     }
 
-    /// Appends to the control audit log. `details` must hold no personal data.
     /// Appends to the control audit log, naming `tenant` by slug (for people) and by id (so a
     /// later tenant with the same slug never reads it). `details` must hold no personal data.
     func audit(tenant: Tenant?, actor: String, action: String, details: [String: String], on connection: PostgresConnection) async throws {

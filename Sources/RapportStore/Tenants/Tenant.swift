@@ -32,3 +32,13 @@ public struct Tenant: Sendable, Codable, Equatable {
         case createdAt = "created_at"
     }
 }
+
+/// How far a tenant's creation or deletion got (``Store/createTenant(slug:name:actor:)``).
+public enum TenantState: String, Sendable, Codable {
+    /// Its role and schema exist; its migrations may not all have run. It has no keys.
+    case creating
+    /// In use.
+    case ready
+    /// Its keys and schema are gone; its role and row may remain.
+    case deleting
+}
