@@ -15,6 +15,8 @@ struct Migrate: AsyncParsableCommand {
         let status = self.status
         try await Store.withStore(try options.database(), logger: logger, migrate: false) { store in
             if status {
+                let cluster = try await store.clusterInfo()
+                print("Database: \(cluster.summary)" + (cluster.workers.isEmpty ? "" : ": \(cluster.workers.joined(separator: ", "))"))
                 let pending = try await store.migrationStatus().pending.filter { !$0.value.isEmpty }
                 if pending.isEmpty { print("All migrations are applied.") }
                 for (scope, files) in pending.sorted(by: { $0.key < $1.key }) {

@@ -5,7 +5,7 @@ import RapportStore
 struct Tenants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and delete tenants.",
-        subcommands: [Create.self, List.self, Delete.self])
+        subcommands: [Create.self, List.self, Delete.self, Move.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tenant with its own schema and role.")
@@ -23,20 +23,51 @@ struct Tenants: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the tenants.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the tenants with their state and size (and, on Citus, the worker that holds each).")
         @OptionGroup var options: DatabaseOptions
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let tenants = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                try await store.listTenants()
+            let (overview, citus) = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
+                (try await store.tenantOverview(), try await store.hasCitus())
             }
             if json {
-                print(try encodeJSON(tenants))
+                print(try encodeJSON(overview))
                 return
             }
-            print(TextTable.render(header: ["slug", "name", "created_at"],
-                                   rows: tenants.map { [$0.slug, $0.name, iso8601($0.createdAt)] }))
+            var header = ["slug", "name", "state", "size"]
+            if citus { header.append("node") }
+            print(TextTable.render(header: header + ["created_at"], rows: overview.map { entry in
+                var row = [entry.tenant.slug, entry.tenant.name, entry.state.rawValue, entry.bytes.map(byteSize) ?? "-"]
+                if citus { row.append(entry.node ?? "coordinator (not distributed)") }
+                return row + [iso8601(entry.tenant.createdAt)]
+            }))
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a tenant, whole, to another Citus worker (citus_schema_move); writes wait while it ends.")
+        @OptionGroup var options: DatabaseOptions
+        @Argument(help: "The tenant's slug.") var slug: String
+        @Option(help: "The worker, HOST:PORT as the cluster names it (see `rapport migrate --status`).") var to: String
+
+        func run() async throws {
+            let (slug, node) = (self.slug, self.to)
+            let interactive = isatty(STDERR_FILENO) != 0
+            try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
+                try await store.moveTenant(slug: slug, to: node) { progress in
+                    let line = "moving \(slug) to \(node): \(byteSize(progress.copied)) of \(byteSize(progress.total)) copied"
+                    if interactive {
+                        FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+                    } else {
+                        printError(line)
+                    }
+                }
+            }
+            if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+            printError("Moved tenant `\(slug)` to \(node).")
         }
     }
 
@@ -68,4 +99,16 @@ func encodeJSON<T: Encodable>(_ value: T) throws -> String {
 
 func iso8601(_ date: Date) -> String {
     date.formatted(.iso8601)
+}
+
+/// `bytes` for people: `812 kB`, `3.4 MB`, `1.2 GB` (powers of 1,024, as PostgreSQL's pg_size_pretty).
+func byteSize(_ bytes: Int64) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(bytes) bytes" : (value < 10 ? "\(String(format: "%.1f", value)) \(units[unit])" : "\(Int(value.rounded())) \(units[unit])")
 }

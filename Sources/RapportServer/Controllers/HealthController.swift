@@ -15,6 +15,8 @@ struct HealthController {
     struct Status: ResponseEncodable {
         var status: String
         var reason: String?
+        /// What the database is: `PostgreSQL 15.20`, or `PostgreSQL 15.20 with Citus 13.2.2 (2 workers)`.
+        var database: String?
     }
 
     func addRoutes(to router: Router<RapportRequestContext>) {
@@ -45,6 +47,7 @@ struct HealthController {
             context.logger.error("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
             return .init(status: .serviceUnavailable, response: Status(status: "unavailable", reason: "\(error)"))
         }
-        return .init(status: .ok, response: Status(status: "ready"))
+        let database = try? await store.clusterInfo().summary
+        return .init(status: .ok, response: Status(status: "ready", database: database))
     }
 }

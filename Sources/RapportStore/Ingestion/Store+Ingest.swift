@@ -593,15 +593,22 @@ struct IngestBatch {
         entries = entries.filter { $0[1].utf8.count <= 500 }
         if let catalogue { entries = catalogue.cache.unknown(entries, tenant: catalogue.tenant) }
         guard !entries.isEmpty else { return }
-        let list = Array(entries)
         // Every query reads the catalogue: past its bound, new names are kept in the events but
-        // not catalogued (so not queryable by name), whatever a tenant sends.
-        try await connection.query("""
-            INSERT INTO catalogue (kind, name, type)
-            SELECT * FROM unnest(\(list.map { $0[0] })::text[], \(list.map { $0[1] })::text[], \(list.map { $0[2] })::text[])
-            LIMIT greatest(0, \(Store.maxCatalogueEntries) - (SELECT count(*) FROM catalogue))
-            ON CONFLICT (kind, name, type) DO NOTHING
-            """, logger: logger)
+        // not catalogued (so not queryable by name), whatever a tenant sends. The room is read
+        // first (ingestion holds the tenant's lock, so it stays true): an INSERT … SELECT with a
+        // LIMIT is one that Citus 13.2 sends to a worker malformed.
+        var held = 0
+        for try await n in try await connection.query("SELECT count(*) FROM catalogue", logger: logger).decode(Int64.self) {
+            held = Int(n)
+        }
+        let list = Array(entries.sorted { $0.lexicographicallyPrecedes($1) }.prefix(max(0, Store.maxCatalogueEntries - held)))
+        if !list.isEmpty {
+            try await connection.query("""
+                INSERT INTO catalogue (kind, name, type)
+                SELECT * FROM unnest(\(list.map { $0[0] })::text[], \(list.map { $0[1] })::text[], \(list.map { $0[2] })::text[])
+                ON CONFLICT (kind, name, type) DO NOTHING
+                """, logger: logger)
+        }
         recordedCatalogue = entries
     }
 }

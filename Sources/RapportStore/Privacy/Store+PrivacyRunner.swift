@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// A request that ran but could not finish; the message names no personal data.
@@ -159,11 +160,25 @@ extension Store {
     /// failed inside a transaction: the error thrown is the one underneath.
     static func inTransaction<R: Sendable>(on connection: PostgresConnection, logger: Logger,
                                            _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await connection.query("BEGIN", logger: logger)
+        let value: R
         do {
-            return try await connection.withTransaction(logger: logger) { try await body($0) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            value = try await body(connection)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
         }
+        // A statement that fails after it has begun to answer (a SELECT whose rows nobody read,
+        // such as a function called for its effect) throws nothing, but leaves the transaction
+        // aborted; COMMIT then answers ROLLBACK, which must not pass for success.
+        let tag = NIOLockedValueBox<String?>(nil)
+        try await connection.query("COMMIT", [], onMetadata: { metadata in tag.withLockedValue { $0 = metadata.command } },
+                                   onRow: { _ in }).get()
+        if tag.withLockedValue({ $0 }) == "ROLLBACK" {
+            throw StoreError.database("The database rolled the change back.",
+                                      underlying: "a statement failed after it began to answer, and COMMIT answered ROLLBACK")
+        }
+        return value
     }
 
     /// Runs `body` in a transaction on `connection` confined to `tenant` (see ``withTenant(_:readOnly:_:)``).
