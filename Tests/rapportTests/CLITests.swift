@@ -8,7 +8,7 @@ import Testing
 struct CLITests {
     @Test func tenantsAndKeysFromTheCommandLine() async throws {
         let database = try await TestDatabase.create()
-        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"]
+        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
         let slug = uniqueSlug("cli")
 
         let create = try RapportBinary.run(["tenants", "create", slug, "--name", "CLI Inc"] + url)

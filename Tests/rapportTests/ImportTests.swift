@@ -19,7 +19,7 @@ struct ImportTests {
 
     @Test func importsGoodLinesRejectsBadOnesAndIsIdempotent() async throws {
         let database = try await TestDatabase.create()
-        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"]
+        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
         let slug = uniqueSlug("imp")
         #expect(try RapportBinary.run(["tenants", "create", slug] + url).status == 0)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID().uuidString)")
@@ -63,7 +63,7 @@ struct ImportTests {
 
     @Test func identityConfigFromTheCommandLine() async throws {
         let database = try await TestDatabase.create()
-        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"]
+        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
         let slug = uniqueSlug("idc")
         #expect(try RapportBinary.run(["tenants", "create", slug] + url).status == 0)
         let set = try RapportBinary.run(["identity", "config", "--tenant", slug, "--kind", "crm_id:2:1", "--kind", "email:3:2:email",

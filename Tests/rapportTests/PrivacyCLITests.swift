@@ -16,7 +16,7 @@ struct PrivacyCLITests {
     /// A database with a tenant and the seed imported; the URL arguments and the seed file.
     func setUp(_ prefix: String) async throws -> (TestDatabase, [String], String, URL) {
         let database = try await TestDatabase.create()
-        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"]
+        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
         let slug = uniqueSlug(prefix)
         #expect(try RapportBinary.run(["tenants", "create", slug] + url).status == 0)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privacy-\(UUID().uuidString)")

@@ -12,7 +12,7 @@ import Testing
 struct ReplHTTPTests {
     @Test func aLostServerIsAMessageAndTheSessionGoesOn() async throws {
         let database = try await TestDatabase.create()
-        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"
+        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"
         let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
             try await QuerySeed.seed(store)
         }

@@ -9,7 +9,7 @@ import Testing
 struct SegmentSDKTests {
     @Test func theOfficialPythonLibraryMakesOneProfilePerPerson() async throws {
         let database = try await TestDatabase.create()
-        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)"
+        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"
         let slug = uniqueSlug("sdk")
         #expect(try RapportBinary.run(["tenants", "create", slug, "--database-url", url]).status == 0)
         let key = try RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest", "--source", "python", "--database-url", url])

@@ -60,20 +60,44 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         if host.hasPrefix("/") {
             return .init(unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: username, password: password, database: database)
         }
-        var checked = TLSConfiguration.makeClientConfiguration()
-        if let sslRootCertificate { checked.trustRoots = .file(sslRootCertificate) }
-        var unchecked = TLSConfiguration.makeClientConfiguration()
-        unchecked.certificateVerification = .none
         let tls: PostgresClient.Configuration.TLS
-        switch sslMode {
-        case "disable", "allow": tls = .disable
-        case "prefer": tls = .prefer(unchecked)
-        case "require": tls = .require(unchecked)
-        case "verify-ca":
-            checked.certificateVerification = .noHostnameVerification
-            tls = .require(checked)
-        default: tls = .require(checked)
+        switch tlsConfiguration {
+        case nil: tls = .disable
+        case let (configuration, required)?: tls = required ? .require(configuration) : .prefer(configuration)
         }
         return .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+    }
+
+    /// The same for one connection, outside a pool (which would retry a refused handshake for a
+    /// while before it gives up).
+    /// - Throws: when the TLS settings cannot be used (an unreadable `sslrootcert`).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        if host.hasPrefix("/") {
+            return .init(unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+        }
+        let tls: PostgresConnection.Configuration.TLS
+        switch tlsConfiguration {
+        case nil: tls = .disable
+        case let (configuration, required)?:
+            let context = try NIOSSLContext(configuration: configuration)
+            tls = required ? .require(context) : .prefer(context)
+        }
+        return .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
+    }
+
+    /// What `sslMode` asks of TLS: nil for none; else the configuration, and whether the
+    /// connection must have it.
+    var tlsConfiguration: (TLSConfiguration, required: Bool)? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case "disable", "allow": return nil
+        case "prefer", "require":
+            configuration.certificateVerification = .none
+            return (configuration, sslMode == "require")
+        default:
+            if let sslRootCertificate { configuration.trustRoots = .file(sslRootCertificate) }
+            if sslMode == "verify-ca" { configuration.certificateVerification = .noHostnameVerification }
+            return (configuration, true)
+        }
     }
 }
