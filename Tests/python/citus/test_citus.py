@@ -1,0 +1,242 @@
+"""Rapport on a Citus cluster, as an operator and the integrations would use it: the CLI and
+`rapport serve` as the non-superuser `rapport` role against the coordinator; checks from
+outside as the superuser on every node. The tests run in order and build on each other.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+
+import pytest
+
+from citus_support import Cluster
+from hardening_support import Client, Server
+
+ANN = {"email": "ann.citus@example.com", "user": "ann-citus-7731", "phone": "phone-ann-5521",
+       "laptop": "laptop-ann-9914", "plan": "ann-plan-0xa11ce"}
+
+
+def slug(cluster: Cluster, name: str) -> str:
+    return f"c{name}_{cluster.run_id}"
+
+
+def key_for(cluster: Cluster, tenant: str) -> str:
+    if tenant not in cluster.keys:
+        out = cluster.cli("keys", "create", "--tenant", tenant, "--scopes", "ingest,query,privacy", "--source", "citus-suite")
+        cluster.keys[tenant] = out.strip().splitlines()[-1].strip()
+    return cluster.keys[tenant]
+
+
+def batch(cluster: Cluster, tenant: str, messages: list[dict], timeout: float = 120):
+    return cluster.client.post("/v1/batch", basic=key_for(cluster, tenant), json_body={"batch": messages}, timeout=timeout)
+
+
+def query(cluster: Cluster, tenant: str, q: str):
+    answer = cluster.client.post("/v1/query", key=key_for(cluster, tenant), json_body={"q": q}, timeout=120)
+    assert answer.status == 200, f"{q!r}: {answer.short()}"
+    return answer.json()
+
+
+def placement(cluster: Cluster, tenant: str) -> set[str]:
+    """The nodes that hold the tenant's tables, from Citus's metadata."""
+    rows = cluster.on(cluster.coordinator, """
+        SELECT DISTINCT n.nodename || ':' || n.nodeport FROM pg_dist_partition p
+        JOIN pg_class c ON c.oid = p.logicalrelid JOIN pg_namespace ns ON ns.oid = c.relnamespace
+        JOIN pg_dist_shard s ON s.logicalrelid = p.logicalrelid JOIN pg_dist_placement pl ON pl.shardid = s.shardid
+        JOIN pg_dist_node n ON n.groupid = pl.groupid WHERE ns.nspname = %s""", (f"t_{tenant}",))
+    return {row[0] for row in rows}
+
+
+def test_migrate_says_it_is_citus(cluster: Cluster) -> None:
+    cluster.cli("migrate")
+    status = cluster.cli("migrate", "--status")
+    assert re.search(r"Database: PostgreSQL \S+ with Citus \S+ \(2 workers\)", status), status
+    for worker in cluster.workers:
+        assert worker in status, status
+    assert "All migrations are applied." in status
+    # The control schema stays a plain local schema on the coordinator.
+    assert cluster.value(cluster.coordinator, "SELECT count(*) FROM pg_dist_schema WHERE schemaid = 'rapport'::regnamespace") == 0
+    assert cluster.value(cluster.coordinator,
+                         "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::regclass::text LIKE 'rapport.%%'") == 0
+
+
+def test_tenants_are_made_distributed_on_workers(cluster: Cluster) -> None:
+    for name in ("a", "b"):
+        cluster.cli("tenants", "create", slug(cluster, name), "--name", f"Citus {name.upper()}")
+    for name in ("a", "b"):
+        tenant = slug(cluster, name)
+        distributed = cluster.value(cluster.coordinator,
+                                    "SELECT count(*) FROM pg_dist_schema WHERE schemaid::regnamespace::text = %s", (f"t_{tenant}",))
+        assert distributed == 1, f"t_{tenant} is not a distributed schema"
+        nodes = placement(cluster, tenant)
+        assert len(nodes) == 1 and nodes <= set(cluster.workers), f"t_{tenant} lives on {nodes}"
+        tables = cluster.value(cluster.coordinator, "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (f"t_{tenant}",))
+        shards = cluster.value(cluster.coordinator, """
+            SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+            WHERE c.relnamespace = %s::regnamespace""", (f"t_{tenant}",))
+        assert tables == shards > 10, f"{tables} tables, {shards} distributed"
+        # The role logs in (Citus opens the worker connection as it), has no password, and is in the group.
+        role = cluster.on(cluster.workers[0], """
+            SELECT rolcanlogin, rolpassword IS NULL, pg_has_role(oid, 'rapport_tenants', 'MEMBER')
+            FROM pg_authid WHERE rolname = %s""", (f"t_{tenant}",))
+        assert role == [(True, True, True)], role
+    listed = cluster.cli("tenants", "list")
+    for name in ("a", "b"):
+        line = next(l for l in listed.splitlines() if l.startswith(slug(cluster, name)))
+        assert "ready" in line and any(worker in line for worker in cluster.workers), listed
+
+
+def test_ingest_over_http_with_merges(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> None:
+    cluster.admin_key = "op_" + secrets.token_urlsafe(16)
+    cluster.server = Server(cluster.binary, cluster.url, cluster.admin_key,
+                            tmp_path_factory.mktemp("citus") / "rapport-serve.log", row_cap=10_000, timeout_ms=30_000)
+    cluster.server.start()
+    cluster.client = Client(cluster.server.base_url)
+    ready = cluster.client.get("/readyz").json()
+    assert ready["status"] == "ready" and "with Citus" in ready["database"], ready
+
+    a = slug(cluster, "a")
+    messages = [
+        {"type": "track", "anonymousId": ANN["phone"], "event": "Product Viewed", "properties": {"sku": "A1"},
+         "timestamp": "2026-11-02T10:00:00Z"},
+        {"type": "identify", "userId": ANN["user"], "anonymousId": ANN["phone"],
+         "traits": {"email": ANN["email"], "plan": ANN["plan"]}, "timestamp": "2026-11-02T10:01:00Z"},
+        {"type": "page", "anonymousId": ANN["laptop"], "name": "Pricing", "timestamp": "2026-11-02T11:00:00Z"},
+        {"type": "identify", "anonymousId": ANN["laptop"], "traits": {"email": ANN["email"].upper()},
+         "timestamp": "2026-11-02T11:01:00Z"},
+        {"type": "track", "userId": ANN["user"], "event": "Added to Cart", "timestamp": "2026-11-02T11:05:00Z"},
+        {"type": "track", "userId": ANN["user"], "event": "Order Completed", "properties": {"revenue": 42},
+         "timestamp": "2026-11-02T11:10:00Z"},
+        {"type": "group", "userId": ANN["user"], "groupId": "acme-citus", "traits": {"name": "Acme"},
+         "timestamp": "2026-11-02T11:11:00Z"},
+        {"type": "alias", "userId": "ann-new-id-3391", "previousId": ANN["user"], "timestamp": "2026-11-02T11:12:00Z"},
+    ]
+    # Others, so that reports have a population: 30 people, a third of whom buy.
+    for i in range(30):
+        person = f"citus-person-{i}"
+        messages.append({"type": "identify", "userId": person, "traits": {"email": f"{person}@example.com", "plan": "free"},
+                         "timestamp": f"2026-10-{1 + i % 28:02d}T09:00:00Z"})
+        messages.append({"type": "track", "userId": person, "event": "Product Viewed",
+                         "timestamp": f"2026-10-{1 + i % 28:02d}T09:05:00Z"})
+        if i % 3 == 0:
+            messages.append({"type": "track", "userId": person, "event": "Added to Cart",
+                             "timestamp": f"2026-10-{1 + i % 28:02d}T09:06:00Z"})
+            messages.append({"type": "track", "userId": person, "event": "Order Completed", "properties": {"revenue": 10 + i},
+                             "timestamp": f"2026-10-{1 + i % 28:02d}T09:07:00Z"})
+    answer = batch(cluster, a, messages)
+    assert answer.status == 200, answer.short()
+    for name in ("phone", "laptop"):
+        lookup = cluster.client.get(f"/v1/profiles/lookup?anonymous_id={ANN[name]}", basic=key_for(cluster, a))
+        assert lookup.status == 200, lookup.short()
+        profile = lookup.json()
+        assert profile["groups"] == ["acme-citus"], profile
+        kinds = sorted({i["kind"] for i in profile["identities"]})
+        assert {"anonymous_id", "email", "user_id"} <= set(kinds), kinds
+    phone = cluster.client.get(f"/v1/profiles/lookup?anonymous_id={ANN['phone']}", basic=key_for(cluster, a)).json()["id"]
+    laptop = cluster.client.get(f"/v1/profiles/lookup?anonymous_id={ANN['laptop']}", basic=key_for(cluster, a)).json()["id"]
+    assert phone == laptop, "the laptop's profile did not merge into Ann's"
+    # The other tenant has none of it.
+    b = slug(cluster, "b")
+    assert query(cluster, b, "count profiles")["rows"] == [[0]]
+
+
+def test_definitions_and_every_report(cluster: Cluster) -> None:
+    a = slug(cluster, "a")
+    saved = query(cluster, a, """
+        segment buyers = profiles | where did `Order Completed`;
+        funnel shop = `Product Viewed` -> `Added to Cart` within 1 day -> `Order Completed` within 7 days;
+        set value discount = 10%""")
+    assert saved["rows"], saved
+    members = cluster.client.get("/v1/segments/buyers", basic=key_for(cluster, a))
+    assert members.status == 200 and members.json()["members"] == 11, members.short()
+    funnel = query(cluster, a, "show funnel shop")
+    assert [row[3] for row in funnel["rows"]] == [31, 11, 11], funnel["rows"]
+    for report in ("show tiers", "show pareto", "show lifecycle", "show retention by month", "show value chain",
+                   "show value settings", "profiles | where tier = \"platinum\" | select email, clv, rfm, stage | limit 5",
+                   "events | group by name select n = count()", "funnel shop dropped at 1 | select id | limit 5"):
+        answer = query(cluster, a, report)
+        assert answer["rows"], f"{report}: {answer}"
+    explained = query(cluster, a, "explain count profiles where did `Order Completed`")
+    assert "SELECT" in str(explained["rows"])
+    analysed = query(cluster, a, "explain analyze count profiles where did `Order Completed`")
+    # Citus runs the whole query as one task on the tenant's worker.
+    plan = "\n".join(str(row[0]) for row in analysed["rows"])
+    assert "Task Count: 1" in plan, plan
+    worker = next(iter(placement(cluster, a)))
+    assert f"port={worker.split(':')[1]}" in plan, plan
+
+
+def test_an_erasure_leaves_nothing_on_any_node(cluster: Cluster) -> None:
+    a = slug(cluster, "a")
+    done = cluster.cli("privacy", "erase", "--tenant", a, "--email", ANN["email"])
+    assert "completed" in done, done
+    assert "verification_hits           0" in done or re.search(r"verification_hits\s+0", done), done
+    for node in cluster.nodes:
+        dump = cluster.dump(node).lower()
+        for value in ANN.values():
+            assert value.lower() not in dump, f"{value} is still on {node}"
+    assert query(cluster, a, "count profiles where email = \"" + ANN["email"] + "\"")["rows"] == [[0]]
+
+
+def test_a_tenant_moves_between_workers_while_a_client_writes(cluster: Cluster) -> None:
+    a = slug(cluster, "a")
+    before = placement(cluster, a)
+    target = next(w for w in cluster.workers if w not in before)
+    acknowledged: list[str] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set() or n < 5:
+            ids = [f"move-{cluster.run_id}-{n}-{i}" for i in range(20)]
+            messages = [{"type": "track", "userId": f"mover-{n % 7}", "event": "Heartbeat", "messageId": mid,
+                         "properties": {"n": n}} for mid in ids]
+            answer = batch(cluster, a, messages)
+            if answer.status == 200:
+                acknowledged.extend(ids)
+            else:
+                failures.append(answer.short())
+            n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        time.sleep(1)
+        out = cluster.cli("tenants", "move", a, "--to", target)
+    finally:
+        time.sleep(1)
+        stop.set()
+        writer.join(timeout=300)
+    assert placement(cluster, a) == {target}
+    assert acknowledged, f"no batch was acknowledged: {failures[:3]}"
+    rows = cluster.on(cluster.coordinator,
+                      f'SELECT message_id, count(*) FROM "t_{a}".events WHERE message_id LIKE %s GROUP BY 1',
+                      (f"move-{cluster.run_id}-%",))
+    stored = dict(rows)
+    missing = [mid for mid in acknowledged if mid not in stored]
+    doubled = [mid for mid, n in stored.items() if n != 1]
+    assert not missing and not doubled, f"{len(missing)} missing, {len(doubled)} twice; failures {failures[:3]}"
+    # Refused batches (none expected) stored nothing of theirs.
+    assert set(stored) == set(acknowledged), f"{len(set(stored) - set(acknowledged))} stored but not acknowledged"
+    print(f"moved while writing: {len(acknowledged)} messages acknowledged, {len(failures)} batches refused; {out.strip()}")
+    # And the tenant answers from its new worker.
+    assert query(cluster, a, "count events where name = \"Heartbeat\"")["rows"] == [[len(acknowledged)]]
+
+
+def test_deleting_a_tenant_leaves_nothing_on_any_node(cluster: Cluster) -> None:
+    b = slug(cluster, "b")
+    batch(cluster, b, [{"type": "identify", "userId": "bea", "traits": {"email": "bea@example.com"}}])
+    cluster.cli("tenants", "delete", b, "--yes")
+    for node in cluster.nodes:
+        assert cluster.on(node, "SELECT 1 FROM pg_roles WHERE rolname = %s", (f"t_{b}",)) == [], node
+        assert cluster.on(node, "SELECT 1 FROM pg_namespace WHERE nspname = %s", (f"t_{b}",)) == [], node
+        assert cluster.on(node, "SELECT 1 FROM pg_class WHERE relname LIKE %s", (f"%{b}%",)) == [], node
+    assert cluster.on(cluster.coordinator, "SELECT 1 FROM rapport.tenants WHERE slug = %s", (b,)) == []
+    assert placement(cluster, b) == set()
+    a = slug(cluster, "a")
+    cluster.cli("tenants", "delete", a, "--yes")
+    assert cluster.on(cluster.coordinator, "SELECT count(*) FROM pg_dist_schema")[0][0] == 0
