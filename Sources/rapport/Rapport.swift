@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresNIO
 import RapportStore
 
 /// The `rapport` command: a thin layer that parses arguments and calls the libraries.
@@ -24,6 +25,9 @@ struct Rapport: AsyncParsableCommand {
             }
         } catch let error as StoreError where error.cause != nil {
             printError("Error: \(error)\nPostgreSQL said: \(error.cause ?? "")")
+            exit(withError: ExitCode.failure)
+        } catch let error as PSQLError {
+            printError("Error: the database refused the command.\nPostgreSQL said: \(StoreError.databaseCause(error))")
             exit(withError: ExitCode.failure)
         } catch {
             exit(withError: error)

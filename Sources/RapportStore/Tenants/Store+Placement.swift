@@ -95,8 +95,8 @@ extension Store {
             throw StoreError.invalidInput("The tenant `\(slug)` is not distributed, so it cannot move; see the README's scale-out section.")
         }
         guard from != node else { throw StoreError.invalidInput("The tenant `\(slug)` is on \(node) already.") }
-        let total = try await size(of: tenant, distributed: true)
         do {
+            let total = try await size(of: tenant, distributed: true)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
