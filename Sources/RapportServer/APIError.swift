@@ -89,6 +89,8 @@ extension APIError {
             self = APIError(.badRequest, code: "invalid-request", message: message)
         case .tenantExists, .roleExists:
             self = APIError(.conflict, code: "tenant-exists", message: message)
+        case .tenantBusy:
+            self = APIError(.conflict, code: "tenant-busy", message: message)
         case .tenantNotFound:
             self = APIError(.notFound, code: "tenant-not-found", message: message)
         case .keyNotFound:

@@ -8,6 +8,8 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
     case tenantExists(String)
     case tenantNotFound(String)
     case roleExists(String)
+    /// Another command is making or removing a tenant of this slug right now.
+    case tenantBusy(String)
     case invalidScopes([String])
     case invalidInput(String)
     case keyNotFound(String)
@@ -27,6 +29,8 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
             return "A tenant `\(slug)` already exists."
         case .tenantNotFound(let slug):
             return "There is no tenant `\(slug)`."
+        case .tenantBusy(let slug):
+            return "Another command is making or removing the tenant `\(slug)` right now; try again when it has ended."
         case .roleExists(let role):
             return "The PostgreSQL role `\(role)` already exists in this cluster but belongs to no tenant of this database; drop it or choose another slug."
         case .invalidScopes(let scopes):
@@ -71,7 +75,7 @@ extension StoreError {
     }
 
     /// What PostgreSQL said in `error`: `SQLSTATE 42501: must be owner of schema t_acme` with
-    /// its detail, hint and context (a Citus worker's error names the worker there); for an error
+    /// its hint and context (a Citus worker's error names the worker there); for an error
     /// that did not come from the server (a refused connection), PostgresNIO's own account.
     public static func databaseCause(_ error: any Error) -> String {
         if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
@@ -81,8 +85,8 @@ extension StoreError {
         guard let info = psql.serverInfo, let message = info[.message] else {
             return "\(psql.code)" + (psql.underlying.map { ": \(String(reflecting: $0))" } ?? "")
         }
+        // Not the detail: it can quote a row's values (a unique violation names the key).
         var text = "SQLSTATE \(info[.sqlState] ?? "?????"): \(message)"
-        if let detail = info[.detail] { text += "; detail: \(detail)" }
         if let hint = info[.hint] { text += "; hint: \(hint)" }
         if let context = info[.locationContext] { text += "; where: \(context)" }
         return text

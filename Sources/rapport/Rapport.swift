@@ -27,7 +27,7 @@ struct Rapport: AsyncParsableCommand {
             printError("Error: \(error)\nPostgreSQL said: \(error.cause ?? "")")
             exit(withError: ExitCode.failure)
         } catch let error as PSQLError {
-            printError("Error: the database refused the command.\nPostgreSQL said: \(StoreError.databaseCause(error))")
+            printError("Error: the database could not be reached, or refused the command.\nPostgreSQL said: \(StoreError.databaseCause(error))")
             exit(withError: ExitCode.failure)
         } catch {
             exit(withError: error)

@@ -22,7 +22,7 @@ struct CitusSettingsTests {
         environment["PGPASSWORD"] = superuser.password ?? ""
         let prepared = try Subprocess.run(setup, ["--coordinator", "\(superuser.host):\(superuser.port)", "--database", database,
                                                   "--password", "rapport"], environment: environment)
-        #expect(prepared.succeeded, "\(prepared.output)")
+        try #require(prepared.succeeded, "\(prepared.output)")
         let url = try DatabaseURL("postgres://rapport:rapport@\(superuser.host):\(superuser.port)/\(database)")
         defer { dropEverywhere(database, superuser: superuser) }
 

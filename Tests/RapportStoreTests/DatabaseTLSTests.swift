@@ -35,10 +35,25 @@ struct DatabaseTLSTests {
 
     @Test func verifyModesCheckTheCertificate() async throws {
         // Not signed by anything the system trusts.
-        await #expect(throws: (any Error).self) { _ = try await encrypted(url + "?sslmode=verify-ca") }
+        try await expectCertificateRefused(url + "?sslmode=verify-ca")
         // Trusted as its own authority: verify-ca passes; verify-full also wants the name, which is not 127.0.0.1.
         #expect(try await encrypted(url + "?sslmode=verify-ca&sslrootcert=\(certificate)"))
-        await #expect(throws: (any Error).self) { _ = try await encrypted(url + "?sslmode=verify-full&sslrootcert=\(certificate)") }
+        try await expectCertificateRefused(url + "?sslmode=verify-full&sslrootcert=\(certificate)")
+        // As libpq: require with a root certificate checks the chain.
+        #expect(try await encrypted(url + "?sslmode=require&sslrootcert=\(certificate)"))
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString).pem").path
+        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        let made = try Subprocess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                                            "-subj", "/CN=other", "-keyout", "/dev/null", "-out", elsewhere])
+        try #require(made.succeeded, "\(made.output)")
+        try await expectCertificateRefused(url + "?sslmode=require&sslrootcert=\(elsewhere)")
+    }
+
+    /// Connecting fails, and on the server's certificate (not on anything else).
+    func expectCertificateRefused(_ text: String) async throws {
+        let error = await #expect(throws: (any Error).self) { _ = try await encrypted(text) }
+        let account = String(reflecting: error).lowercased()
+        #expect(account.contains("certificate") || account.contains("ssl") || account.contains("handshake"), "\(account)")
     }
 
     @Test func theRootCertificateIsReadFromTheURL() throws {

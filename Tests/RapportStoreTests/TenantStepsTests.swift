@@ -64,7 +64,8 @@ struct TenantStepsTests {
             // A tenant being deleted answers no key and cannot be made again before it is gone.
             #expect(try await store.authenticate(key: key.key) == nil)
             #expect(try await store.tenant(slug: slug) == nil)
-            await #expect(throws: StoreError.self) { try await store.createTenant(slug: slug, name: nil, actor: "test") }
+            let refused = await #expect(throws: StoreError.self) { try await store.createTenant(slug: slug, name: nil, actor: "test") }
+            #expect(refused?.description.contains("is being deleted") == true, "\(String(describing: refused))")
 
             try await store.deleteTenant(slug: slug, actor: "test")
             #expect(try await database.superuserRows("SELECT 1 FROM pg_roles WHERE rolname = '\(tenant.role)'").isEmpty)
@@ -72,6 +73,51 @@ struct TenantStepsTests {
             #expect(try await database.superuserRows("SELECT 1 FROM rapport.api_keys WHERE tenant_id = \(tenant.id)").isEmpty)
             // And the slug can be used again.
             _ = try await store.createTenant(slug: slug, name: nil, actor: "test")
+        }
+    }
+
+    /// Two commands making the same tenant at once: one makes it, the other is told so, and
+    /// the tenant is made once. A deletion at the same time waits its turn or is told to.
+    @Test func concurrentCommandsOnOneSlugTakeTurns() async throws {
+        try await withTestStore { store, database in
+            let slug = uniqueSlug("race")
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for name in ["first", "second", "third"] {
+                    group.addTask {
+                        do {
+                            _ = try await store.createTenant(slug: slug, name: name, actor: "test")
+                            return "made"
+                        } catch StoreError.tenantExists, StoreError.tenantBusy {
+                            return "refused"
+                        } catch {
+                            return "failed: \(String(reflecting: error))"
+                        }
+                    }
+                }
+                var all: [String] = []
+                for await outcome in group { all.append(outcome) }
+                return all.sorted()
+            }
+            #expect(outcomes == ["made", "refused", "refused"])
+            #expect(try await database.superuserRows(
+                "SELECT state FROM rapport.tenants WHERE slug = '\(slug)'") == [["ready"]])
+            #expect(try await database.superuserRows(
+                "SELECT count(*)::text FROM rapport.audit_log WHERE tenant = '\(slug)' AND action = 'tenant.create'") == [["1"]])
+
+            // A delete racing a create of the same slug: whatever the order, no tenant is left
+            // `ready` without its schema, and `migrate` still runs.
+            let again = uniqueSlug("race")
+            async let made: Void = { _ = try? await store.createTenant(slug: again, name: nil, actor: "test") }()
+            async let removed: Void = { try? await store.deleteTenant(slug: again, actor: "test") }()
+            _ = await (made, removed)
+            let state = try await database.superuserRows("SELECT state FROM rapport.tenants WHERE slug = '\(again)'")
+            if state == [["ready"]] {
+                #expect(try await database.superuserRows(
+                    "SELECT count(*)::text FROM pg_tables WHERE schemaname = 't_\(again)'") != [["0"]])
+            } else {
+                #expect(state.isEmpty)
+            }
+            _ = try await store.migrate()
         }
     }
 

@@ -15,7 +15,7 @@ struct HealthController {
     struct Status: ResponseEncodable {
         var status: String
         var reason: String?
-        /// What the database is: `PostgreSQL 15.20`, or `PostgreSQL 15.20 with Citus 13.2.2 (2 workers)`.
+        /// What the database is, major versions only: `PostgreSQL 15`, or `PostgreSQL 15 with Citus 13.2 (2 workers)`.
         var database: String?
     }
 
@@ -47,7 +47,7 @@ struct HealthController {
             context.logger.error("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
             return .init(status: .serviceUnavailable, response: Status(status: "unavailable", reason: "\(error)"))
         }
-        let database = try? await store.clusterInfo().summary
+        let database = try? await store.clusterInfo().publicSummary
         return .init(status: .ok, response: Status(status: "ready", database: database))
     }
 }

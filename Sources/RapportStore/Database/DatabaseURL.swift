@@ -6,8 +6,9 @@ import PostgresNIO
 ///
 /// `sslmode` means what it means to libpq: `disable` never encrypts; `prefer` (the default)
 /// encrypts when the server offers it and `require` always, both without checking the server's
-/// certificate (a Citus coordinator's is self-signed); `verify-ca` checks the certificate against
-/// `sslrootcert` (default: the system's roots) and `verify-full` also the host name.
+/// certificate (a Citus coordinator's is self-signed) unless `sslrootcert` names the authority to
+/// check it against; `verify-ca` checks the certificate against `sslrootcert` (default: the
+/// system's roots) and `verify-full` also the host name.
 ///
 /// A `host` query parameter that starts with `/` names a unix socket folder (libpq's
 /// convention), so `postgres://rapport@/rapport?host=/tmp/pg` connects over `/tmp/pg/.s.PGSQL.5432`.
@@ -91,13 +92,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
         case "disable", "allow": return nil
-        case "prefer", "require":
+        case "prefer", "require" where sslRootCertificate == nil:
             configuration.certificateVerification = .none
             return (configuration, sslMode == "require")
         default:
             if let sslRootCertificate { configuration.trustRoots = .file(sslRootCertificate) }
-            if sslMode == "verify-ca" { configuration.certificateVerification = .noHostnameVerification }
-            return (configuration, true)
+            // As libpq: `require` with a root certificate checks the chain, as `verify-ca` does.
+            if sslMode != "verify-full" { configuration.certificateVerification = .noHostnameVerification }
+            return (configuration, sslMode != "prefer")
         }
     }
 }

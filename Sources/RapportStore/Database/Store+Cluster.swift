@@ -14,6 +14,17 @@ public struct ClusterInfo: Sendable, Equatable, Encodable {
 
     /// `PostgreSQL 15.20` or `PostgreSQL 15.20 with Citus 13.2.2 (2 workers)`.
     public var summary: String {
+        describe(postgres: postgres, citus: citus)
+    }
+
+    /// The same with major versions only (`PostgreSQL 15 with Citus 13.2 (2 workers)`), for
+    /// `/readyz`, which answers anyone: no exact version to match against known flaws.
+    public var publicSummary: String {
+        describe(postgres: postgres.split(separator: ".").first.map(String.init) ?? postgres,
+                 citus: citus.map { $0.split(separator: ".").prefix(2).joined(separator: ".") })
+    }
+
+    private func describe(postgres: String, citus: String?) -> String {
         guard let citus else { return "PostgreSQL \(postgres)" }
         return "PostgreSQL \(postgres) with Citus \(citus) (\(workers.count) worker\(workers.count == 1 ? "" : "s"))"
     }

@@ -65,7 +65,7 @@ extension Store {
             let epoch = try await Self.advanceIngestEpoch(on: connection, logger: logger)
             batch.cache = cache.take(tenant: tenant.id, epoch: epoch - 1)
             batch.suppressed = suppressions.take(tenant: tenant.id, epoch: epoch - 1)
-            try await batch.loadWholeCacheIfWorthIt(cache, tenant: tenant.id)
+            try await batch.loadWholeCacheIfWorthIt(cache, tenant: tenant.id, citus: hasCitus(on: connection))
             let result = try await batch.run(lookUpReplays: lookUpReplays)
             batch.cache.epoch = epoch
             return (result, (batch.cache, batch.recordedCatalogue, batch.suppressed, epoch))
@@ -299,19 +299,23 @@ struct IngestBatch {
 
     /// Loads every identifier of the tenant into an empty cache, if the tenant is small enough
     /// and it was not done in the last minute.
-    mutating func loadWholeCacheIfWorthIt(_ identityCache: IdentityCache, tenant: Int64) async throws {
+    mutating func loadWholeCacheIfWorthIt(_ identityCache: IdentityCache, tenant: Int64, citus: Bool) async throws {
         guard cache.identities.isEmpty, !cache.complete else { return }
         // Only what fits beside what other tenants hold: a whole load is not counted until it is put back.
         let room = min(identityCache.capacity / 2, identityCache.room)
         guard room > 0, identityCache.mayLoadWhole(tenant: tenant) else { return }
-        // Counted, but never past the room: exact on a Citus coordinator too, where the
-        // statistics of a distributed table (pg_class.reltuples) stay at 0 or -1, and bounded
-        // in cost by what a whole load would read anyway.
-        var count = Int.max
-        let rows = try await connection.query(
-            "SELECT count(*) FROM (SELECT 1 FROM identities LIMIT \(room)) AS bounded", logger: logger)
-        for try await n in rows.decode(Int64.self) { count = Int(n) }
-        guard count < room else { return }
+        var estimate = Int.max
+        let rows = try await connection.query(citus
+            // On a Citus coordinator the statistics of a distributed table (pg_class.reltuples)
+            // stay at 0 or -1: count, never past the room (what a whole load would read anyway).
+            ? "SELECT count(*) FROM (SELECT 1 FROM identities LIMIT \(room)) AS bounded"
+            // reltuples is -1 before the first ANALYZE: then guess from the size (about 80 bytes a row).
+            : """
+              SELECT (CASE WHEN reltuples < 0 THEN pg_relation_size(oid) / 80 ELSE reltuples END)::bigint
+              FROM pg_class WHERE oid = 'identities'::regclass
+              """, logger: logger)
+        for try await n in rows.decode(Int64.self) { estimate = Int(max(n, 0)) }
+        guard estimate < room else { return }
         let all = try await connection.query("SELECT kind, value, profile_id, last_seen FROM identities", logger: logger)
         for try await (kind, value, profile, lastSeen) in all.decode((String, String, Int64, Date).self) {
             cache.identities[IdentityKey(kind, value)] = IdentityCache.Entry(profile: profile, lastSeen: Timestamp.micros(lastSeen))

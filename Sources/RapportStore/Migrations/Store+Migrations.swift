@@ -41,6 +41,15 @@ extension Store {
     /// Puts every tenant role in ``tenantGroupRole`` (roles made before it existed) and, on
     /// Citus, lets it log in (roles made before Citus was installed).
     func settleTenantRoles() async throws {
+        do {
+            try await settleTenantRolesOnce()
+        } catch {
+            throw StoreError.wrap(error, "Could not put the tenant roles in the group role `\(Self.tenantGroupRole)`"
+                                  + " (the login role needs CREATEROLE, and ADMIN OPTION on that role if another role made it).")
+        }
+    }
+
+    private func settleTenantRolesOnce() async throws {
         let citus = try await hasCitus()
         try await withTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
@@ -107,9 +116,14 @@ extension Store {
 
     /// Applies `list` to `scope`, each pending file in its own transaction; returns the files applied.
     func apply(_ list: [Migration], scope: String, tenant: Tenant?) async throws -> [String] {
+        try await client.withConnection { try await apply(list, scope: scope, tenant: tenant, on: $0) }
+    }
+
+    /// The same, on `connection`.
+    func apply(_ list: [Migration], scope: String, tenant: Tenant?, on connection: PostgresConnection) async throws -> [String] {
         var appliedFiles: [String] = []
         for migration in list {
-            let applied = try await withTransaction { connection in
+            let applied = try await Self.inTransaction(on: connection, logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 return try await applyOne(migration, scope: scope, tenant: tenant, on: connection)
             }

@@ -96,6 +96,7 @@ extension Store {
         let claimed = try await connection.query("""
             UPDATE rapport.privacy_requests SET status = 'running', started_at = coalesce(started_at, now()), attempts = attempts + 1
             WHERE id = \(id) AND status IN ('pending', 'running')
+              AND tenant_id IN (SELECT t.id FROM rapport.tenants t WHERE t.state = 'ready')
             RETURNING \(unescaped: Self.requestColumns)
             """, logger: logger)
         guard var request = try await Self.decodeRequests(claimed).first, let value = request.subjectValue else { return nil }

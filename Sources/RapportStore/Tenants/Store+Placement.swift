@@ -12,7 +12,16 @@ public struct TenantOverview: Sendable, Encodable {
     /// a tenant that is not `ready`.
     public var bytes: Int64?
 
-    enum CodingKeys: String, CodingKey { case tenant, state, node, bytes }
+    /// As a ``Tenant`` (the fields `tenants list --json` always had) with `state`, `node` and `bytes` beside.
+    public func encode(to encoder: any Encoder) throws {
+        try tenant.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
+        try container.encode(node, forKey: .node)
+        try container.encode(bytes, forKey: .bytes)
+    }
+
+    enum CodingKeys: String, CodingKey { case state, node, bytes }
 }
 
 /// How far a move has got: bytes copied to the target of the bytes the tenant holds.
@@ -36,7 +45,13 @@ extension Store {
             for index in overview.indices where overview[index].state == .ready {
                 let tenant = overview[index].tenant
                 if citus { overview[index].node = try await node(of: tenant) }
-                overview[index].bytes = try await size(of: tenant, distributed: overview[index].node != nil)
+                do {
+                    overview[index].bytes = try await size(of: tenant, distributed: overview[index].node != nil)
+                } catch {
+                    // One tenant's size out of reach (a worker down) leaves the others listed.
+                    logger.warning("a tenant's size could not be read", metadata: [
+                        "tenant": "\(tenant.slug)", "error": "\(StoreError.databaseCause(error))"])
+                }
             }
             return overview
         } catch {
@@ -81,6 +96,14 @@ extension Store {
     /// `progress` hears, about every second, how much has been copied.
     /// - Parameter node: `HOST:PORT` of a worker, as `pg_dist_node` names it.
     public func moveTenant(slug: String, to node: String, progress: @escaping @Sendable (MoveProgress) -> Void = { _ in }) async throws {
+        do {
+            try await moveTenantOnce(slug: slug, to: node, progress: progress)
+        } catch {
+            throw StoreError.wrap(error, "The tenant `\(slug)` could not be moved to \(node); `rapport tenants list` says where it is.")
+        }
+    }
+
+    private func moveTenantOnce(slug: String, to node: String, progress: @escaping @Sendable (MoveProgress) -> Void) async throws {
         guard try await hasCitus() else {
             throw StoreError.invalidInput("Moving a tenant needs Citus; this database is one PostgreSQL server.")
         }
@@ -95,32 +118,28 @@ extension Store {
             throw StoreError.invalidInput("The tenant `\(slug)` is not distributed, so it cannot move; see the README's scale-out section.")
         }
         guard from != node else { throw StoreError.invalidInput("The tenant `\(slug)` is on \(node) already.") }
-        do {
-            let total = try await size(of: tenant, distributed: true)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(1))
-                        if let copied = try? await copiedBytes(schema: tenant.schema) {
-                            progress(MoveProgress(copied: copied, total: total))
-                        }
+        let total = try await size(of: tenant, distributed: true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    if let copied = try? await copiedBytes(schema: tenant.schema) {
+                        progress(MoveProgress(copied: copied, total: total))
                     }
                 }
-                defer { group.cancelAll() }
-                // As the tenant, who owns the schema, but without enterTenant's propagated SET LOCAL:
-                // the move's own connection to the coordinator must keep the login role.
-                try await withTransaction { connection in
-                    try await connection.query("SET LOCAL ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
-                    let moved = try await connection.query(
-                        "SELECT citus_schema_move(\(tenant.schema)::regnamespace, \(host), \(Int32(port)))", logger: logger)
-                    for try await _ in moved {}
-                }
             }
-            logger.notice("moved a tenant", metadata: ["tenant": "\(slug)", "from": "\(from)", "to": "\(node)"])
-            progress(MoveProgress(copied: total, total: total))
-        } catch {
-            throw StoreError.wrap(error, "The tenant `\(slug)` could not be moved to \(node); it stays on \(from).")
+            defer { group.cancelAll() }
+            // As the tenant, who owns the schema, but without enterTenant's propagated SET LOCAL:
+            // the move's own connection to the coordinator must keep the login role.
+            try await withTransaction { connection in
+                try await connection.query("SET LOCAL ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+                let moved = try await connection.query(
+                    "SELECT citus_schema_move(\(tenant.schema)::regnamespace, \(host), \(Int32(port)))", logger: logger)
+                for try await _ in moved {}
+            }
         }
+        logger.notice("moved a tenant", metadata: ["tenant": "\(slug)", "from": "\(from)", "to": "\(node)"])
+        progress(MoveProgress(copied: total, total: total))
     }
 
     /// Bytes already on the target of a running move of `schema` (Citus's `get_rebalance_progress`).

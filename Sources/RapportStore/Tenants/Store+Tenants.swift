@@ -19,49 +19,78 @@ extension Store {
         try StoreError.checkText(displayName, "A tenant name", maxCharacters: 200)
         do {
             let citus = try await hasCitus()
-            let tenant = try await withTransaction { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                let tenant: Tenant
-                if let (existing, state) = try await tenantRecord(slug: slug, on: connection) {
-                    switch state {
-                    case .ready: throw StoreError.tenantExists(slug)
-                    case .deleting: throw StoreError.invalidInput("The tenant `\(slug)` is being deleted; finish that first with `rapport tenants delete \(slug) --yes`.")
-                    case .creating:
-                        logger.notice("finishing the creation of a tenant that stopped part way", metadata: ["tenant": "\(slug)"])
-                        tenant = existing
+            return try await withSlugLock(slug) { connection in
+                let tenant = try await Self.inTransaction(on: connection, logger: logger) { connection in
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                    let tenant: Tenant
+                    if let (existing, state) = try await tenantRecord(slug: slug, on: connection) {
+                        switch state {
+                        case .ready: throw StoreError.tenantExists(slug)
+                        case .deleting:
+                            throw StoreError.invalidInput("The tenant `\(slug)` is being deleted; finish that first with `rapport tenants delete \(slug) --yes`.")
+                        case .creating:
+                            logger.notice("finishing the creation of a tenant that stopped part way", metadata: ["tenant": "\(slug)"])
+                            tenant = existing
+                        }
+                    } else {
+                        if try await roleExists("t_" + slug, on: connection) { throw StoreError.roleExists("t_" + slug) }
+                        let rows = try await connection.query("""
+                            INSERT INTO rapport.tenants (slug, name, state) VALUES (\(slug), \(displayName), 'creating')
+                            RETURNING id, slug, name, created_at
+                            """, logger: logger)
+                        guard let created = try await Self.firstTenant(rows) else { throw StoreError.invalidInput("The tenant row was not created.") }
+                        tenant = created
                     }
-                } else {
-                    if try await roleExists("t_" + slug, on: connection) { throw StoreError.roleExists("t_" + slug) }
-                    let rows = try await connection.query("""
-                        INSERT INTO rapport.tenants (slug, name, state) VALUES (\(slug), \(displayName), 'creating')
-                        RETURNING id, slug, name, created_at
-                        """, logger: logger)
-                    guard let created = try await Self.firstTenant(rows) else { throw StoreError.invalidInput("The tenant row was not created.") }
-                    tenant = created
+                    try await ensureTenantRole(tenant, citus: citus, on: connection)
+                    if try await !schemaExists(tenant.schema, on: connection) {
+                        if citus {
+                            // Distributed as it is made, while empty: nothing stays behind on the coordinator.
+                            try await connection.query("SET LOCAL citus.enable_schema_based_sharding = on", logger: logger)
+                        }
+                        // Made by the login role, then given away: Citus records a new distributed schema
+                        // as its creator, which must own it then (the login role inherits no tenant's rights).
+                        let schema = quoteIdentifier(tenant.schema)
+                        try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+                        try await connection.query("ALTER SCHEMA \(unescaped: schema) OWNER TO \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+                    }
+                    return tenant
                 }
-                try await ensureTenantRole(tenant, citus: citus, on: connection)
-                if try await !schemaExists(tenant.schema, on: connection) {
-                    if citus {
-                        // Distributed as it is made, while empty: nothing stays behind on the coordinator.
-                        try await connection.query("SET LOCAL citus.enable_schema_based_sharding = on", logger: logger)
-                    }
-                    // Made by the login role, then given away: Citus records a new distributed schema
-                    // as its creator, which must own it then (the login role inherits no tenant's rights).
-                    let schema = quoteIdentifier(tenant.schema)
-                    try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
-                    try await connection.query("ALTER SCHEMA \(unescaped: schema) OWNER TO \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+                _ = try await apply(migrations.tenant, scope: tenant.schema, tenant: tenant, on: connection)
+                try await Self.inTransaction(on: connection, logger: logger) { connection in
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                    let ready = try await connection.query(
+                        "UPDATE rapport.tenants SET state = 'ready' WHERE id = \(tenant.id) AND state = 'creating' RETURNING id", logger: logger)
+                    var found = false
+                    for try await _ in ready { found = true }
+                    guard found else { throw StoreError.tenantNotFound(slug) }
+                    try await audit(tenant: tenant, actor: actor, action: "tenant.create", details: ["name": tenant.name], on: connection)
                 }
                 return tenant
             }
-            _ = try await apply(migrations.tenant, scope: tenant.schema, tenant: tenant)
-            try await withTransaction { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                try await connection.query("UPDATE rapport.tenants SET state = 'ready' WHERE id = \(tenant.id)", logger: logger)
-                try await audit(tenant: tenant, actor: actor, action: "tenant.create", details: ["name": tenant.name], on: connection)
-            }
-            return tenant
         } catch {
             throw StoreError.wrap(error, "The tenant `\(slug)` could not be created; running the same command again finishes what was done.", input: true)
+        }
+    }
+
+    /// Runs `body` on one connection that holds `slug`'s session lock for the whole of it, so that
+    /// one command at a time makes or removes a tenant of that slug (a process that dies lets go
+    /// of it with its connection).
+    /// - Throws: ``StoreError/tenantBusy(_:)`` when another command holds it.
+    func withSlugLock<R: Sendable>(_ slug: String, _ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        try await client.withConnection { connection in
+            let key = "rapport.tenant." + slug
+            var locked = false
+            for try await taken in try await connection.query(
+                "SELECT pg_try_advisory_lock(hashtextextended(\(key), 0))", logger: logger).decode(Bool.self) { locked = taken }
+            guard locked else { throw StoreError.tenantBusy(slug) }
+            do {
+                let result = try await body(connection)
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
+                throw error
+            }
         }
     }
 
@@ -75,7 +104,15 @@ extension Store {
         }
         let group = quoteIdentifier(Self.tenantGroupRole)
         if try await !roleExists(Self.tenantGroupRole, on: connection) {
-            try await connection.query("CREATE ROLE \(unescaped: group) NOLOGIN", logger: logger)
+            // Roles belong to the whole cluster, which another database's Rapport shares: it may
+            // make the group at the same moment (the advisory locks are per database).
+            try await connection.query("SAVEPOINT tenant_group", logger: logger)
+            do {
+                try await connection.query("CREATE ROLE \(unescaped: group) NOLOGIN", logger: logger)
+                try await connection.query("RELEASE SAVEPOINT tenant_group", logger: logger)
+            } catch where ["42710", "23505"].contains(StoreError.sqlState(error) ?? "") {
+                try await connection.query("ROLLBACK TO SAVEPOINT tenant_group", logger: logger)
+            }
         }
         let member = try await connection.query("""
             SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
@@ -154,7 +191,14 @@ extension Store {
     /// by calling this again.
     public func deleteTenant(slug: String, actor: String) async throws {
         do {
-            let tenant = try await withTransaction { connection in
+            try await withSlugLock(slug) { connection in try await deleteTenant(slug: slug, actor: actor, on: connection) }
+        } catch {
+            throw StoreError.wrap(error, "The tenant `\(slug)` could not be deleted; running the same command again finishes what was done.")
+        }
+    }
+
+    private func deleteTenant(slug: String, actor: String, on connection: PostgresConnection) async throws {
+            let tenant = try await Self.inTransaction(on: connection, logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 guard let (tenant, _) = try await tenantRecord(slug: slug, on: connection) else { throw StoreError.tenantNotFound(slug) }
                 try await connection.query("UPDATE rapport.tenants SET state = 'deleting' WHERE id = \(tenant.id)", logger: logger)
@@ -169,7 +213,7 @@ extension Store {
                 try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
                 return tenant
             }
-            try await withTransaction { connection in
+            try await Self.inTransaction(on: connection, logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 if try await roleExists(tenant.role, on: connection) {
                     try await connection.query("DROP ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
@@ -177,9 +221,6 @@ extension Store {
                 try await connection.query("DELETE FROM rapport.tenants WHERE id = \(tenant.id)", logger: logger)
                 try await audit(tenant: tenant, actor: actor, action: "tenant.delete", details: [:], on: connection)
             }
-        } catch {
-            throw StoreError.wrap(error, "The tenant `\(slug)` could not be deleted; running the same command again finishes what was done.")
-        }
     }
 
     /// Appends to the control audit log, naming `tenant` by slug (for people) and by id (so a
