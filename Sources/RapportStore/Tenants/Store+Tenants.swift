@@ -198,29 +198,29 @@ extension Store {
     }
 
     private func deleteTenant(slug: String, actor: String, on connection: PostgresConnection) async throws {
-            let tenant = try await Self.inTransaction(on: connection, logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                guard let (tenant, _) = try await tenantRecord(slug: slug, on: connection) else { throw StoreError.tenantNotFound(slug) }
-                try await connection.query("UPDATE rapport.tenants SET state = 'deleting' WHERE id = \(tenant.id)", logger: logger)
-                try await connection.query("DELETE FROM rapport.api_keys WHERE tenant_id = \(tenant.id)", logger: logger)
-                if try await roleExists(tenant.role, on: connection) {
-                    let role = quoteIdentifier(tenant.role)
-                    // The login role inherits no tenant's rights: drop the schema as its owner.
-                    try await connection.query("SET LOCAL ROLE \(unescaped: role)", logger: logger)
-                    try await connection.query("DROP OWNED BY \(unescaped: role) CASCADE", logger: logger)
-                    try await connection.query("RESET ROLE", logger: logger)
-                }
-                try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
-                return tenant
+        let tenant = try await Self.inTransaction(on: connection, logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            guard let (tenant, _) = try await tenantRecord(slug: slug, on: connection) else { throw StoreError.tenantNotFound(slug) }
+            try await connection.query("UPDATE rapport.tenants SET state = 'deleting' WHERE id = \(tenant.id)", logger: logger)
+            try await connection.query("DELETE FROM rapport.api_keys WHERE tenant_id = \(tenant.id)", logger: logger)
+            if try await roleExists(tenant.role, on: connection) {
+                let role = quoteIdentifier(tenant.role)
+                // The login role inherits no tenant's rights: drop the schema as its owner.
+                try await connection.query("SET LOCAL ROLE \(unescaped: role)", logger: logger)
+                try await connection.query("DROP OWNED BY \(unescaped: role) CASCADE", logger: logger)
+                try await connection.query("RESET ROLE", logger: logger)
             }
-            try await Self.inTransaction(on: connection, logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                if try await roleExists(tenant.role, on: connection) {
-                    try await connection.query("DROP ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
-                }
-                try await connection.query("DELETE FROM rapport.tenants WHERE id = \(tenant.id)", logger: logger)
-                try await audit(tenant: tenant, actor: actor, action: "tenant.delete", details: [:], on: connection)
+            try await connection.query("DELETE FROM rapport.migrations WHERE scope = \(tenant.schema)", logger: logger)
+            return tenant
+        }
+        try await Self.inTransaction(on: connection, logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            if try await roleExists(tenant.role, on: connection) {
+                try await connection.query("DROP ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
             }
+            try await connection.query("DELETE FROM rapport.tenants WHERE id = \(tenant.id)", logger: logger)
+            try await audit(tenant: tenant, actor: actor, action: "tenant.delete", details: [:], on: connection)
+        }
     }
 
     /// Appends to the control audit log, naming `tenant` by slug (for people) and by id (so a
