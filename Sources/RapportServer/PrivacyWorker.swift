@@ -2,8 +2,9 @@ import Logging
 import RapportStore
 import ServiceLifecycle
 
-/// Carries out privacy requests in the background: at start-up (so requests filed before a
-/// restart, or left running by a process that died, resume), then whenever one is filed, and
+/// Carries out privacy requests in the background: at start-up, once every migration is applied
+/// (so requests filed before a restart, or left running by a process that died, resume), then
+/// whenever one is filed, and
 /// every few seconds for requests filed through another process. On shutdown a request under
 /// way is left running, and the next start resumes it.
 public final class PrivacyWorker: Service, Sendable {
@@ -31,6 +32,11 @@ public final class PrivacyWorker: Service, Sendable {
                     while (try? await Task.sleep(for: interval)) != nil { continuation.yield() }
                 }
                 group.addTask {
+                    // Nothing before the database is ready: the server migrates a fresh database
+                    // as it starts, beside this service.
+                    while !Task.isCancelled, (try? await store.migrationStatus().isCurrent) != true {
+                        guard (try? await Task.sleep(for: .milliseconds(200))) != nil else { return }
+                    }
                     var pending = wakeups.makeAsyncIterator()
                     repeat {
                         do {
