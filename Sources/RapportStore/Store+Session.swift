@@ -4,12 +4,14 @@ import PostgresNIO
 extension Store {
     /// Opens the database, runs `body` with a store whose pool is running, then closes
     /// everything (stopping the embedded server if this call started it). For one-shot commands.
-    /// - Parameter migrate: apply pending migrations before `body`.
+    /// - Parameters:
+    ///   - migrate: apply pending migrations before `body`.
+    ///   - createEmbedded: make the embedded cluster if the data folder has none (else that is an error).
     public static func withStore<R: Sendable>(
-        _ configuration: DatabaseConfiguration, logger: Logger, migrate: Bool = true,
+        _ configuration: DatabaseConfiguration, logger: Logger, migrate: Bool = true, createEmbedded: Bool = false,
         _ body: @Sendable (Store) async throws -> R
     ) async throws -> R {
-        let database = try await OpenedDatabase.open(configuration, logger: logger)
+        let database = try await OpenedDatabase.open(configuration, create: createEmbedded, logger: logger)
         defer { database.close(logger: logger) }
         // The pool warns when used before its run() task is scheduled, which a one-shot command
         // always does; it queues the request meanwhile, so only errors are worth showing here.

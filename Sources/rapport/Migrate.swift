@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let logger = options.logger(default: .notice)
         let status = self.status
-        try await Store.withStore(try options.database(), logger: logger, migrate: false) { store in
+        try await Store.withStore(try options.database(), logger: logger, migrate: false, createEmbedded: !status) { store in
             if status {
                 let cluster = try await store.clusterInfo()
                 print("Database: \(cluster.summary)" + (cluster.workers.isEmpty ? "" : ": \(cluster.workers.joined(separator: ", "))"))

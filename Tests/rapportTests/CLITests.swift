@@ -58,4 +58,19 @@ struct CLITests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("DATABASE_URL must look like postgres://"))
     }
+
+    /// A command run where there is no database does not quietly make an empty one: it says
+    /// where it looked and how to point it elsewhere. Only `serve` and `migrate` make one.
+    @Test func aCommandDoesNotMakeASecondEmbeddedDatabase() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-nothing-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for command in [["query", "--tenant", "demo", "count profiles"], ["tenants", "list"], ["keys", "list", "--tenant", "demo"],
+                        ["migrate", "--status"]] {
+            let result = try RapportBinary.run(command + ["--data-dir", folder], environment: ["DATABASE_URL": ""])
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("There is no Rapport database in \(folder)"), "\(result.stderr)")
+            #expect(result.stderr.contains("--data-dir DIR, RAPPORT_DATA_DIR=DIR or DATABASE_URL"))
+            #expect(!FileManager.default.fileExists(atPath: folder + "/pg"), "\(command) made a cluster")
+        }
+    }
 }

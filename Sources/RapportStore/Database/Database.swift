@@ -49,7 +49,11 @@ public struct OpenedDatabase: Sendable {
     /// - Parameter owner: the caller is the server that owns the data folder: only one owner may
     ///   run at a time (a lock file says so), and the owner stops the cluster when it closes, even
     ///   one it adopted from a run that crashed. Others stop only a cluster they started.
-    public static func open(_ configuration: DatabaseConfiguration, owner: Bool = false, logger: Logger) async throws -> OpenedDatabase {
+    /// - Parameter create: make the embedded cluster if the data folder has none (`serve`,
+    ///   `migrate`); otherwise a missing one is an error that says where it looked, so that a
+    ///   command run from the wrong folder does not quietly make an empty second database.
+    public static func open(_ configuration: DatabaseConfiguration, owner: Bool = false, create: Bool = true,
+                            logger: Logger) async throws -> OpenedDatabase {
         switch configuration {
         case .url(let url):
             var client = url.clientConfiguration
@@ -57,6 +61,7 @@ public struct OpenedDatabase: Sendable {
             return OpenedDatabase(clientConfiguration: client, embedded: nil, startedServer: false)
         case .embedded(let dataDirectory):
             let cluster = try EmbeddedPostgres(dataDirectory: dataDirectory)
+            if !create && !cluster.exists { throw StoreError.invalidConfiguration(Self.noDatabase(in: cluster.dataDirectory)) }
             if owner { try cluster.lockForServer() }
             let started = try cluster.start(logger: logger) || owner
             do {
@@ -69,6 +74,18 @@ public struct OpenedDatabase: Sendable {
             let client = PostgresClient.Configuration(unixSocketPath: cluster.socketPath, username: role, password: nil, database: role)
             return OpenedDatabase(clientConfiguration: client, embedded: cluster, startedServer: started)
         }
+    }
+
+    /// Where the command looked, and how to point it at the right place.
+    static func noDatabase(in folder: String) -> String {
+        var text = "There is no Rapport database in \(folder) (the embedded default: --data-dir, else RAPPORT_DATA_DIR,"
+            + " else ./.rapport in the current folder). Point at yours with --data-dir DIR, RAPPORT_DATA_DIR=DIR or DATABASE_URL;"
+            + " `rapport serve` or `rapport migrate` makes a new one."
+        let demo = "/var/lib/rapport/demo"
+        if folder != demo, FileManager.default.fileExists(atPath: demo + "/pg/PG_VERSION") {
+            text += " scripts/demo keeps its data in \(demo) on this machine: try --data-dir \(demo)."
+        }
+        return text
     }
 
     /// Stops the embedded server if opening started it.

@@ -78,6 +78,9 @@ public struct EmbeddedPostgres: Sendable {
         try run("pg_ctl", ["stop", "-D", clusterDirectory, "-m", "fast", "-w", "-t", "120"], failure: "PostgreSQL did not stop")
     }
 
+    /// Whether the cluster has been created (`initdb` ran).
+    public var exists: Bool { FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") }
+
     /// Whether a server is running on this cluster.
     public func isRunning() -> Bool {
         guard FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") else { return false }
