@@ -44,13 +44,23 @@ struct Privacy: AsyncParsableCommand {
 
     /// Files a request of `type`, carries it out here, prints the outcome, and fails (exit 1) if it failed.
     /// - Parameter reportOnStandardError: print the outcome on standard error (standard output carries the export).
+    /// - Parameter unknownSubjectIsFine: for an erasure, go ahead when no profile holds the
+    ///   identifier (otherwise a typo would be reported as a completed erasure and suppressed for good).
     static func carryOut(_ type: PrivacyRequest.Kind, _ subject: SubjectOptions, database: DatabaseOptions,
-                         reportOnStandardError: Bool = false,
+                         reportOnStandardError: Bool = false, unknownSubjectIsFine: Bool = true,
                          then: (@Sendable (Store, Tenant, PrivacyRequest) async throws -> Void)? = nil) async throws {
         let subjectValue = try subject.subject()
         let slug = subject.tenant
         let ended = try await Store.withStore(try database.database(), logger: database.logger(default: .notice)) { store in
             guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+            if !unknownSubjectIsFine, try await !store.knowsSubject(subjectValue, tenant: tenant) {
+                throw StoreError.invalidInput("""
+                    `\(slug)` has never seen \(subjectValue.kind) \(subjectValue.value): no profile holds it and it was never \
+                    suppressed, so there is nothing to erase. Check the spelling (`rapport profiles show --tenant \(slug) \
+                    \(subjectValue.kind):VALUE` finds a profile). To file the erasure anyway, which suppresses the identifier \
+                    for good, run this again with --yes.
+                    """)
+            }
             let filed = try await store.fileRequest(type, subject: subjectValue, tenant: tenant, actor: actor)
             printError("Filed \(type.rawValue) request \(filed.id) (due \(iso(filed.dueAt))); carrying it out …")
             var ended = try await store.runPrivacyRequest(filed.id)
@@ -89,8 +99,10 @@ struct Privacy: AsyncParsableCommand {
             discussion: "The subject is everyone the identity graph reaches from the identifier. Exit status 0 only when the verification found nothing left.")
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var subject: SubjectOptions
+        @Flag(help: "Go ahead when the tenant has never seen the identifier: nothing is erased, and it is suppressed for good.")
+        var yes = false
 
-        func run() async throws { try await carryOut(.erasure, subject, database: options) }
+        func run() async throws { try await carryOut(.erasure, subject, database: options, unknownSubjectIsFine: yes) }
     }
 
     struct Export: AsyncParsableCommand {

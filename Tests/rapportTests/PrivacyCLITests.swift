@@ -51,6 +51,13 @@ struct PrivacyCLITests {
         #expect(two.status == 64)
         let kind = try RapportBinary.run(["privacy", "erase", "--tenant", slug, "--identifier", "shoe:42"] + url)
         #expect(kind.status != 0 && kind.stderr.contains("`shoe` is not an identity kind"))
+        // An identifier the tenant never saw (a typo) is not erased, nor suppressed, without --yes.
+        let typo = try RapportBinary.run(["privacy", "erase", "--tenant", slug, "--email", "fay.quill@exmaple.com"] + url)
+        #expect(typo.status == 1 && typo.stderr.contains("has never seen email fay.quill@exmaple.com"), "\(typo.stderr)")
+        #expect(typo.stderr.contains("--yes") && !typo.stderr.contains("Filed"))
+        let forced = try RapportBinary.run(["privacy", "erase", "--tenant", slug, "--email", "nobody.at.all@example.com", "--yes"] + url)
+        #expect(forced.status == 0 && forced.stdout.contains("erasure  completed") && forced.stdout.contains("profiles_reached            0"),
+                "\(forced.stdout)\(forced.stderr)")
         let missing = try RapportBinary.run(["privacy", "status", "--tenant", slug, "pr_nope"] + url)
         #expect(missing.status == 1 && missing.stderr.contains("There is no privacy request `pr_nope`"))
 
@@ -80,8 +87,9 @@ struct PrivacyCLITests {
         #expect(again.status == 0)
         #expect(again.stderr.contains("Dropped 2 message(s) carrying a suppressed (erased) identifier."), "\(again.stderr)")
 
+        // The export, the failed and the completed erasure of Fay, and the erasure of an unknown address with --yes.
         let list = try RapportBinary.run(["privacy", "list", "--tenant", slug] + url)
-        #expect(list.status == 0 && list.stdout.contains("(3 rows)"), "\(list.stdout)")
+        #expect(list.status == 0 && list.stdout.contains("(4 rows)"), "\(list.stdout)")
         let failed = try RapportBinary.run(["privacy", "list", "--tenant", slug, "--status", "failed", "--json"] + url)
         #expect(try iso.decode([PrivacyRequest].self, from: Data(failed.stdout.utf8)).map(\.type) == [.erasure])
         let audit = try RapportBinary.run(["privacy", "audit", "--tenant", slug] + url)

@@ -47,6 +47,23 @@ extension Store {
         return PrivacySubject(kind: subject.kind, value: value)
     }
 
+    /// Whether the tenant holds the identifier now, or suppressed it before: an erasure of one it
+    /// never saw is most likely a typo, which would otherwise be suppressed for good.
+    public func knowsSubject(_ subject: PrivacySubject, tenant: Tenant) async throws -> Bool {
+        let subject = try await normalizedSubject(subject, tenant: tenant)
+        let hash = try await identifierHasher(tenant).hash(kind: subject.kind, value: subject.value)
+        let logger = self.logger
+        return try await withTenant(tenant, readOnly: true) { connection in
+            let rows = try await connection.query("""
+                SELECT EXISTS (SELECT 1 FROM identities WHERE kind = \(subject.kind) AND value = \(subject.value))
+                    OR EXISTS (SELECT 1 FROM suppressions WHERE hash = decode(\(hash), 'hex'))
+                """, logger: logger)
+            var known = false
+            for try await value in rows.decode(Bool.self) { known = value }
+            return known
+        }
+    }
+
     /// Files a request; it is pending until a runner (the server's worker, or the command line)
     /// carries it out. Recorded in the audit log.
     public func fileRequest(_ type: PrivacyRequest.Kind, subject: PrivacySubject, tenant: Tenant, actor: String) async throws -> PrivacyRequest {
