@@ -26,13 +26,20 @@ struct Import: AsyncParsableCommand {
         if file == "-" {
             input = .standardInput
         } else {
-            guard let handle = FileHandle(forReadingAtPath: file) else { throw ValidationError("Cannot read \(file).") }
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                // Say why: the operating system's reason (no such file, permission denied, a folder).
+                let fd = open(file, O_RDONLY)
+                let reason = fd < 0 ? String(cString: strerror(errno)) : "it is not a readable file"
+                if fd >= 0 { close(fd) }
+                throw ValidationError("Cannot read \(file): \(reason).")
+            }
             input = handle
             total = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
         }
         let rejectsPath = rejects ?? (file == "-" ? "import.rejects.ndjson" : file + ".rejects.ndjson")
         let (slug, source, batchSize, totalBytes) = (tenant, self.source, self.batchSize, total)
-        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+        let bar = ProgressBar(interactive: isatty(STDERR_FILENO) == 1,
+                              every: ProcessInfo.processInfo.environment["RAPPORT_PROGRESS_SECONDS"].flatMap(Double.init) ?? 5)
         let summary = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
             guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
             let importer = Importer(store: store, tenant: tenant,
@@ -51,34 +58,48 @@ struct Import: AsyncParsableCommand {
     }
 }
 
-/// A one-line progress bar on standard error, redrawn at most five times a second.
+/// Progress on standard error: on a terminal a one-line bar redrawn at most five times a
+/// second; otherwise (a log, a cron job, CI) a plain line every `every` seconds.
 final class ProgressBar: @unchecked Sendable {
-    let enabled: Bool
-    private var last = Date.distantPast
+    let interactive: Bool
+    let every: Double
+    private var last = Date()
     private let lock = NSLock()
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(interactive: Bool, every: Double = 5) {
+        self.interactive = interactive
+        self.every = max(0, every)
+    }
 
     func show(_ p: Importer.Progress) {
-        guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
-        guard Date().timeIntervalSince(last) > 0.2 else { return }
+        guard Date().timeIntervalSince(last) >= (interactive ? 0.2 : every) else { return }
         last = Date()
         let rate = p.seconds > 0 ? Double(p.lines) / p.seconds : 0
         var line = "\(p.lines) lines, \(Int(rate))/s"
+        var fraction: Double?
+        var eta = 0.0
         if let total = p.totalBytes, total > 0 {
-            let fraction = min(1, Double(p.bytesRead) / Double(total))
+            fraction = min(1, Double(p.bytesRead) / Double(total))
+            eta = fraction! > 0 ? p.seconds * (1 - fraction!) / fraction! : 0
+        }
+        if p.rejected > 0 { line += ", \(p.rejected) rejected" }
+        guard interactive else {
+            let done = fraction.map { String(format: "%.0f%%, ", $0 * 100) } ?? ""
+            let left = fraction.map { _ in String(format: ", about %.0f s left", eta) } ?? ""
+            FileHandle.standardError.write(Data(("import: \(done)\(line)\(left)\n").utf8))
+            return
+        }
+        if let fraction {
             let width = 30, filled = Int(fraction * Double(width))
-            let eta = fraction > 0 ? p.seconds * (1 - fraction) / fraction : 0
             line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
                 + String(format: "%3.0f%% ", fraction * 100) + line + String(format: ", ETA %.0f s", eta)
         }
-        if p.rejected > 0 { line += ", \(p.rejected) rejected" }
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 
     func finish() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

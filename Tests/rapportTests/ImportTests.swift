@@ -39,8 +39,13 @@ struct ImportTests {
         #expect(rejects[2].contains(#""line":7"#) && rejects[2].contains("`type` must be"))
 
         // Again, plain: nothing new. Then gzipped, through standard input: nothing new either.
-        let again = try RapportBinary.run(["import", "--tenant", slug, file] + url)
+        // Standard error is not a terminal here: plain progress lines instead of a bar (every
+        // RAPPORT_PROGRESS_SECONDS, 5 by default; 0 here so that even this small file gets them).
+        let again = try RapportBinary.run(["import", "--tenant", slug, "--batch-size", "2", file] + url,
+                                          environment: ["RAPPORT_PROGRESS_SECONDS": "0"])
         #expect(again.stderr.contains("0 stored, 4 already there, 3 rejected"), "\(again.stderr)")
+        #expect(again.stderr.contains("import: ") && again.stderr.contains(" lines, ") && !again.stderr.contains("\u{1B}["),
+                "\(again.stderr)")
         let gz = try Subprocess.run("/bin/sh", ["-c", "gzip -c '\(file)' > '\(file).gz'"])
         #expect(gz.succeeded)
         let piped = try Subprocess.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" < '\(file).gz'", RapportBinary.path,
@@ -58,7 +63,8 @@ struct ImportTests {
         #expect(explain.stdout.contains("user_id u1: first seen"))
         let missing = try RapportBinary.run(["import", "--tenant", slug, folder.appendingPathComponent("nope").path] + url)
         #expect(missing.status != 0)
-        #expect(missing.stderr.contains("Cannot read"))
+        #expect(missing.stderr.contains("Cannot read \(folder.appendingPathComponent("nope").path): No such file or directory"),
+                "\(missing.stderr)")
     }
 
     @Test func identityConfigFromTheCommandLine() async throws {
