@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RapportQL
 import RapportServer
 import RapportStore
 
@@ -40,4 +41,17 @@ extension LogFormat: ExpressibleByArgument {}
 /// Writes `text` to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension Store {
+    /// The tenant with `slug` for a command: a slug that names none gets the nearest one
+    /// ("did you mean") and where to see them all.
+    func commandTenant(_ slug: String) async throws -> Tenant {
+        if let tenant = try await tenant(slug: slug) { return tenant }
+        let slugs = try await listTenants().map(\.slug)
+        var text = "There is no tenant `\(slug)`"
+        if let near = EditDistance.closest(to: slug, among: slugs) { text += " (did you mean `\(near)`?)" }
+        text += slugs.isEmpty ? "; this database has no tenant yet (`rapport tenants create SLUG`)." : "; `rapport tenants list` shows them."
+        throw StoreError.invalidInput(text)
+    }
 }

@@ -26,7 +26,7 @@ struct Identity: AsyncParsableCommand {
         func run() async throws {
             let (slug, kindSpecs, blockSpecs, removals, precedence, json) = (tenant, kinds, blocks, self.removals, self.precedence, self.json)
             let settings = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 var current = try await store.ingestSettings(tenant: tenant).rules.kinds
                 if !kindSpecs.isEmpty || !blockSpecs.isEmpty || !removals.isEmpty {
                     for spec in kindSpecs {

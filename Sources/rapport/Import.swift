@@ -41,7 +41,7 @@ struct Import: AsyncParsableCommand {
         let bar = ProgressBar(interactive: isatty(STDERR_FILENO) == 1,
                               every: ProcessInfo.processInfo.environment["RAPPORT_PROGRESS_SECONDS"].flatMap(Double.init) ?? 5)
         let summary = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-            guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+            let tenant = try await store.commandTenant(slug)
             let importer = Importer(store: store, tenant: tenant,
                                     options: .init(source: source, batchSize: batchSize, rejectsPath: rejectsPath))
             return try await importer.run(input, totalBytes: totalBytes) { bar.show($0) }

@@ -52,7 +52,7 @@ struct Privacy: AsyncParsableCommand {
         let subjectValue = try subject.subject()
         let slug = subject.tenant
         let ended = try await Store.withStore(try database.database(), logger: database.logger(default: .notice)) { store in
-            guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+            let tenant = try await store.commandTenant(slug)
             if !unknownSubjectIsFine, try await !store.knowsSubject(subjectValue, tenant: tenant) {
                 throw StoreError.invalidInput("""
                     `\(slug)` has never seen \(subjectValue.kind) \(subjectValue.value): no profile holds it and it was never \
@@ -168,7 +168,7 @@ struct Privacy: AsyncParsableCommand {
             let (slug, id) = (tenant, self.id)
             do {
                 let request = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                    guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                    let tenant = try await store.commandTenant(slug)
                     return try await store.privacyRequest(id, tenant: tenant)
                 }
                 report(request, json: json)
@@ -197,7 +197,7 @@ struct Privacy: AsyncParsableCommand {
             }
             let status = wanted
             let requests = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 return try await store.privacyRequests(tenant: tenant, status: status, limit: 1000)
             }
             if json {
@@ -219,7 +219,7 @@ struct Privacy: AsyncParsableCommand {
         func run() async throws {
             let slug = tenant
             let entries = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 return try await store.privacyAudit(tenant: tenant, limit: 10_000)
             }
             if json {
@@ -251,7 +251,7 @@ struct Privacy: AsyncParsableCommand {
             }
             let newSettings = given
             let settings = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 if let newSettings { try await store.setPrivacySettings(newSettings, tenant: tenant, actor: Privacy.actor) }
                 return try await store.privacySettings(tenant: tenant)
             }

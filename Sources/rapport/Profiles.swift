@@ -32,7 +32,7 @@ struct Profiles: AsyncParsableCommand {
         func run() async throws {
             let (slug, reference) = (tenant, profile)
             let profile = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 let id = try await Profiles.resolve(reference, store: store, tenant: tenant)
                 guard case .found(let profile) = try await store.profile(id, tenant: tenant) else {
                     throw ValidationError("There is no profile \(id).")
@@ -53,7 +53,7 @@ struct Profiles: AsyncParsableCommand {
         func run() async throws {
             let (slug, reference) = (tenant, profile)
             let graph = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 return try await store.identityGraph(of: try await Profiles.resolve(reference, store: store, tenant: tenant), tenant: tenant)
             }
             if json {
@@ -74,7 +74,7 @@ struct Profiles: AsyncParsableCommand {
         func run() async throws {
             let (slug, reference, merged) = (tenant, profile, self.merged)
             let result = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 let survivor = try await Profiles.resolve(reference, store: store, tenant: tenant)
                 return try await store.unmerge(survivor: survivor, merged: merged, tenant: tenant, actor: "cli")
             }

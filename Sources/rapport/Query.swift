@@ -26,7 +26,7 @@ struct Query: AsyncParsableCommand {
         let queryOptions = QueryOptions(timeout: .milliseconds(timeoutMs), rowCap: rowCap)
         do {
             let results = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 return try await store.query(text, tenant: tenant, options: queryOptions)
             }
             for result in results {
@@ -71,7 +71,7 @@ struct Compile: AsyncParsableCommand {
         })
         if let slug = tenant, stage == .typed || stage == .sql {
             catalog = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
-                guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let tenant = try await store.commandTenant(slug)
                 return try await store.catalog(tenant: tenant)
             }
         }

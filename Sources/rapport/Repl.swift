@@ -57,7 +57,7 @@ struct Repl: AsyncParsableCommand {
         } else if let slug = tenant {
             let queryOptions = QueryOptions(timeout: .milliseconds(timeoutMs))
             try await Store.withStore(try options.database(), logger: options.logger(default: .warning)) { store in
-                guard let record = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+                let record = try await store.commandTenant(slug)
                 try await drive(StoreBackend(store: store, tenant: record, options: queryOptions), interactive: interactive)
             }
         }

@@ -59,6 +59,24 @@ struct CLITests {
         #expect(result.stderr.contains("DATABASE_URL must look like postgres://"))
     }
 
+    /// A slug that names no tenant gets the nearest one and where to see them all.
+    @Test func aMistypedTenantGetsTheNearestOne() async throws {
+        let database = try await TestDatabase.create()
+        let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
+        let empty = try RapportBinary.run(["query", "--tenant", "demo", "count profiles"] + url)
+        #expect(empty.status == 1 && empty.stderr.contains("There is no tenant `demo`; this database has no tenant yet"), "\(empty.stderr)")
+        let slug = uniqueSlug("shop")
+        #expect(try RapportBinary.run(["tenants", "create", slug] + url).status == 0)
+        let typo = String(slug.dropLast()) + "x"
+        for command in [["query", "--tenant", typo, "count profiles"], ["import", "--tenant", typo, "/dev/null"],
+                        ["privacy", "list", "--tenant", typo]] {
+            let result = try RapportBinary.run(command + url)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("There is no tenant `\(typo)` (did you mean `\(slug)`?); `rapport tenants list` shows them."),
+                    "\(command): \(result.stderr)")
+        }
+    }
+
     /// A command run where there is no database does not quietly make an empty one: it says
     /// where it looked and how to point it elsewhere. Only `serve` and `migrate` make one.
     @Test func aCommandDoesNotMakeASecondEmbeddedDatabase() throws {
