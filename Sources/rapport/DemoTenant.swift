@@ -6,7 +6,9 @@ enum DemoTenant {
     static let slug = "demo"
     static let keyName = "demo key"
 
-    /// Creates the tenant if missing, revokes earlier demo keys, and returns a fresh key with every scope.
+    /// Creates the tenant if missing and returns a fresh key with every scope. Keys printed by
+    /// earlier runs stay valid, so restarting the demo (to turn on the operator API, say) does
+    /// not take away the key a newcomer is using.
     static func prepare(store: Store, logger: Logger) async throws -> String {
         if try await store.tenant(slug: slug) == nil {
             _ = try await store.createTenant(slug: slug, name: "Demo Inc", actor: "serve --demo")
@@ -23,9 +25,6 @@ enum DemoTenant {
                 "rights": .string("You may ask for access, correction, erasure, restriction and portability at privacy@demo.example."),
             ]), tenant: tenant, actor: "serve --demo")
         }
-        for key in try await store.listKeys(tenant: slug) where key.name == keyName && key.revokedAt == nil {
-            try await store.revokeKey(tenant: slug, id: key.id, actor: "serve --demo")
-        }
         let created = try await store.createKey(
             tenant: slug, scopes: Scope.allCases, source: "demo", name: keyName, actor: "serve --demo")
         return created.key
@@ -36,6 +35,7 @@ enum DemoTenant {
 
         Rapport is ready at \(url), with the demo tenant `\(slug)`.
         Its key (all scopes) is printed above on standard output; it is shown only once.
+        Keys printed by earlier runs stay valid (`rapport keys list --tenant demo` lists them).
 
         Try:
           curl -s \(url)/readyz

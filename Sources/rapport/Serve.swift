@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Carry out privacy requests in this process (default: $RAPPORT_PRIVACY_WORKER, else on; run it in one process of a deployment or in all).")
     var privacyWorker: Bool?
 
-    @Flag(help: "Create the tenant `demo` if missing and print a fresh key for it (earlier demo keys are revoked).")
+    @Flag(help: "Create the tenant `demo` if missing and print a fresh key for it (keys printed by earlier runs stay valid).")
     var demo = false
 
     func run() async throws {
@@ -65,6 +65,9 @@ struct Serve: AsyncParsableCommand {
             services: [EmbeddedPostgresService(database: database, logger: logger), client], logger: logger
         ) {
             logger.notice("Rapport is listening on \(url)")
+            if configuration.adminKey != nil {
+                logger.notice("the operator API is on at \(url)/admin/v1 (its key is RAPPORT_ADMIN_KEY)")
+            }
             guard let key = await demoKey.key else { return }
             FileHandle.standardOutput.write(Data((key + "\n").utf8))
             printError(DemoTenant.instructions(url: url, key: key))

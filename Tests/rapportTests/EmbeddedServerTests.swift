@@ -30,10 +30,16 @@ struct EmbeddedServerTests {
         #expect(server.stop() == 0)
         #expect(!cluster.isRunning(), "SIGTERM should stop the embedded PostgreSQL too")
 
-        // Second run on the same folder: the tenant and key are still there.
-        server = try RunningServer.start(["--data-dir", folder], port: port)
+        // Second run on the same folder, as the tour's operator-API step restarts it: the tenant
+        // is still there, the first key still works beside the fresh one, and the log says the
+        // operator API is on.
+        server = try RunningServer.start(["--data-dir", folder, "--demo"], port: port, environment: ["RAPPORT_ADMIN_KEY": "op-secret"])
         try await server.waitUntilReady()
         #expect(try await httpGet(port, "/v1/whoami", key: key).status == 200)
+        let fresh = try server.firstLineOfOutput()
+        #expect(fresh != key && APIKeyFormat.looksLikeKey(fresh))
+        #expect(try await httpGet(port, "/v1/whoami", key: fresh).status == 200)
+        #expect(server.log.contains("the operator API is on at http://127.0.0.1:\(port)/admin/v1"), "\(server.log)")
         // A second server on the same folder is refused, and leaves the first alone.
         let second = try RapportBinary.run(["serve", "--data-dir", folder, "--port", "\(port + 1)"])
         #expect(second.status != 0)
