@@ -4,9 +4,8 @@ import ServiceLifecycle
 
 /// Carries out privacy requests in the background: at start-up, once every migration is applied
 /// (so requests filed before a restart, or left running by a process that died, resume), then
-/// whenever one is filed, and
-/// every few seconds for requests filed through another process. On shutdown a request under
-/// way is left running, and the next start resumes it.
+/// whenever one is filed, and every few seconds for requests filed through another process. On
+/// shutdown a request under way is left running, and the next start resumes it.
 public final class PrivacyWorker: Service, Sendable {
     let store: Store
     let interval: Duration

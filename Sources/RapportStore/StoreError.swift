@@ -49,8 +49,8 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
         return description
     }
 
-    /// For an unexpected database error, what PostgreSQL said (SQLSTATE, message, detail, hint,
-    /// where): for operators (the command line, logs), never for API callers.
+    /// For an unexpected database error, what PostgreSQL said (SQLSTATE, message, hint, where):
+    /// for operators (the command line, logs), never for API callers.
     public var cause: String? {
         if case .database(_, let underlying) = self { return underlying }
         return nil
@@ -63,9 +63,6 @@ extension StoreError {
     /// caller sent, so a value PostgreSQL cannot hold (class 22) is the caller's mistake.
     static func wrap(_ error: any Error, _ message: String, input: Bool = false) -> any Error {
         if error is StoreError { return error }
-        if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
-            return wrap(inner, message, input: input)
-        }
         // A value PostgreSQL cannot hold (a NUL character, a malformed or out-of-range value)
         // is the caller's input, not the database failing: say so, and do not ask for a retry.
         if input, let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
@@ -78,9 +75,6 @@ extension StoreError {
     /// its hint and context (a Citus worker's error names the worker there); for an error
     /// that did not come from the server (a refused connection), PostgresNIO's own account.
     public static func databaseCause(_ error: any Error) -> String {
-        if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
-            return databaseCause(inner)
-        }
         guard let psql = error as? PSQLError else { return String(reflecting: error) }
         guard let info = psql.serverInfo, let message = info[.message] else {
             return "\(psql.code)" + (psql.underlying.map { ": \(String(reflecting: $0))" } ?? "")
@@ -92,12 +86,9 @@ extension StoreError {
         return text
     }
 
-    /// The SQLSTATE of a PostgreSQL error, through a transaction's wrapping.
+    /// The SQLSTATE of a PostgreSQL error.
     static func sqlState(_ error: any Error) -> String? {
-        if let tx = error as? PostgresTransactionError, let inner = tx.closureError ?? tx.beginError ?? tx.commitError {
-            return sqlState(inner)
-        }
-        return (error as? PSQLError)?.serverInfo?[.sqlState]
+        (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
     static func dataProblem(_ sqlState: String) -> String {

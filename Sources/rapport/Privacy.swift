@@ -44,7 +44,7 @@ struct Privacy: AsyncParsableCommand {
 
     /// Files a request of `type`, carries it out here, prints the outcome, and fails (exit 1) if it failed.
     /// - Parameter reportOnStandardError: print the outcome on standard error (standard output carries the export).
-    /// - Parameter unknownSubjectIsFine: for an erasure, go ahead when no profile holds the
+    /// - Parameter unknownSubjectIsFine: for an erasure, go ahead when the tenant never saw the
     ///   identifier (otherwise a typo would be reported as a completed erasure and suppressed for good).
     static func carryOut(_ type: PrivacyRequest.Kind, _ subject: SubjectOptions, database: DatabaseOptions,
                          reportOnStandardError: Bool = false, unknownSubjectIsFine: Bool = true,

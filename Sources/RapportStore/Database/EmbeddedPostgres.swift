@@ -83,7 +83,7 @@ public struct EmbeddedPostgres: Sendable {
 
     /// Whether a server is running on this cluster.
     public func isRunning() -> Bool {
-        guard FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") else { return false }
+        guard exists else { return false }
         return (try? invoke("pg_ctl", ["status", "-D", clusterDirectory]).succeeded) ?? false
     }
 

@@ -31,7 +31,7 @@ public struct ClusterInfo: Sendable, Equatable, Encodable {
 }
 
 /// Whether the store's database has Citus, learned once per process (a cluster does not gain
-/// or lose the extension under a running Rapport; `rapport migrate` looks again).
+/// or lose the extension under a running Rapport; the next process looks again).
 final class ClusterFacts: @unchecked Sendable {
     private let lock = NSLock()
     private var citus: Bool?

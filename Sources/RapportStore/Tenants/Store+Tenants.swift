@@ -83,14 +83,10 @@ extension Store {
             for try await taken in try await connection.query(
                 "SELECT pg_try_advisory_lock(hashtextextended(\(key), 0))", logger: logger).decode(Bool.self) { locked = taken }
             guard locked else { throw StoreError.tenantBusy(slug) }
-            do {
-                let result = try await body(connection)
-                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
-                return result
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
-                throw error
-            }
+            let outcome: Result<R, any Error>
+            do { outcome = .success(try await body(connection)) } catch { outcome = .failure(error) }
+            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
+            return try outcome.get()
         }
     }
 
