@@ -19,3 +19,21 @@ static inline void rapport_rl_completion_done(int append) {
     rl_attempted_completion_over = 1;
     rl_completion_append_character = append;
 }
+
+/// Ctrl-C at the prompt, as in psql: while a line is edited, ^C is read as a key (not a
+/// signal) and runs `handler`, which ends the line through `rapport_rl_end_line`. Outside
+/// the line editor the terminal is back in its usual mode, so ^C is SIGINT (a running query
+/// is cancelled). readline resets libedit's terminal settings at each call, so `-isig` is set
+/// again just before each line is read. Call after `using_history` (which initializes libedit).
+static inline int rapport_rl_no_signal_keys(void) {
+    rl_parse_and_bind("setty -d -isig");
+    return 0;
+}
+
+static inline void rapport_rl_bind_interrupt(rl_command_func_t *handler) {
+    rl_pre_input_hook = rapport_rl_no_signal_keys;
+    rl_add_defun("rapport-interrupt", handler, 3);
+}
+
+/// Makes readline return (NULL) after the key being handled.
+static inline void rapport_rl_end_line(void) { rl_done = 1; }

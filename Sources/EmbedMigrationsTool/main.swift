@@ -20,4 +20,9 @@ for path in arguments.dropFirst() {
     source += "        (\"\(scope)\", \"\(url.lastPathComponent)\", \(hashes)\"\"\"\n\(sql)\n\"\"\"\(hashes)),\n"
 }
 source += "    ]\n}\n"
-try source.write(toFile: output, atomically: true, encoding: .utf8)
+// Rewrite only a changed file. SwiftPM rebuilds this tool whenever the build switches
+// between debug and release (the plugin tools share one build plan), which reruns this
+// command; a rewritten file, even identical, would recompile all of RapportStore.
+if (try? String(contentsOfFile: output, encoding: .utf8)) != source {
+    try source.write(toFile: output, atomically: true, encoding: .utf8)
+}

@@ -131,12 +131,39 @@ public struct HTTPBackend: ReplBackend {
         return configuration
     }
 
-    /// Asks the server who the key belongs to (`GET /v1/whoami`), for the prompt.
+    /// What is wrong with `url` as a server's address (nil when nothing is): it needs
+    /// `http://` or `https://` and a host.
+    public static func problem(with url: String) -> String? {
+        let parsed = URLComponents(string: url)
+        let scheme = parsed?.scheme?.lowercased()
+        if scheme == "http" || scheme == "https" {
+            return parsed?.host?.isEmpty == false ? nil : "--url \(url) names no host: give it as http://HOST:PORT"
+        }
+        let bare = url.contains("://") ? String(url[url.range(of: "://")!.upperBound...]) : url
+        return "--url \(url) needs http:// or https:// in front (did you mean http://\(bare)?)"
+    }
+
+    /// Asks the server who the key belongs to (`GET /v1/whoami`), for the prompt. Every
+    /// failure is one sentence saying what went wrong and what to do.
     public static func connect(url: String, key: String, client: HTTPClient, timeout: TimeAmount = .seconds(600)) async throws -> HTTPBackend {
+        if let problem = problem(with: url) { throw ReplFailure.connection(problem) }
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         let probe = HTTPBackend(url: base, key: key, tenant: "", client: client, timeout: timeout)
-        let (status, body) = try await probe.send("GET", "/v1/whoami", body: nil)
-        guard status == 200 else { throw ReplFailure.connection(Self.errorMessage(body) ?? "the server answered \(status)") }
+        let status: Int, body: Data
+        do {
+            (status, body) = try await probe.request("GET", "/v1/whoami", body: nil)
+        } catch {
+            throw ReplFailure.connection(Unreachable(error).sentence(base, starting: true))
+        }
+        switch status {
+        case 200: break
+        case 401, 403:
+            throw ReplFailure.connection("the server at \(base) refused the key (\(status)): check --key or $RAPPORT_KEY (`rapport keys create --tenant T --scopes query` makes one)")
+        case 404:
+            throw ReplFailure.connection("\(base) answered 404 to /v1/whoami: is it a Rapport server? (the REPL wants the server's own address, such as http://localhost:8080)")
+        default:
+            throw ReplFailure.connection("the server at \(base) answered \(status) to /v1/whoami" + (Self.errorMessage(body).map { ": \($0)" } ?? ""))
+        }
         let who = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
         let tenant = (who?["tenant"] as? String) ?? ((who?["tenant"] as? [String: Any])?["slug"] as? String) ?? "?"
         return HTTPBackend(url: base, key: key, tenant: tenant, client: client, timeout: timeout)
@@ -198,7 +225,21 @@ public struct HTTPBackend: ReplBackend {
         }
     }
 
+    /// ``request(_:_:body:)``, with a lost server as a `ReplFailure.connection` that says the
+    /// REPL is still usable.
     func send(_ method: String, _ path: String, body: Data?) async throws -> (Int, Data) {
+        do {
+            return try await request(method, path, body: body)
+        } catch let error as ReplFailure {
+            throw error
+        } catch is CancellationError {
+            throw ReplFailure.cancelled
+        } catch {
+            throw ReplFailure.connection(Unreachable(error).sentence(url, starting: false))
+        }
+    }
+
+    func request(_ method: String, _ path: String, body: Data?) async throws -> (Int, Data) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
@@ -206,20 +247,68 @@ public struct HTTPBackend: ReplBackend {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: body))
         }
-        do {
-            let response = try await client.execute(request, timeout: timeout)
-            let bytes = try await response.body.collect(upTo: 256 << 20)
-            return (Int(response.status.code), Data(buffer: bytes))
-        } catch let error as ReplFailure {
-            throw error
-        } catch is CancellationError {
-            throw ReplFailure.cancelled
-        } catch {
-            throw ReplFailure.connection("the server at \(url) could not be reached (\(error)); the REPL is still here, try again")
-        }
+        let response = try await client.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        return (Int(response.status.code), Data(buffer: bytes))
     }
 
     static func errorMessage(_ data: Data) -> String? {
         ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["error"] as? [String: Any])?["message"] as? String
+    }
+}
+
+/// Why a server could not be reached, read from the HTTP client's error, for one sentence
+/// that says what to do. The NIO errors behind it are several types deep, so the cause is
+/// read from their reflection (errno names and TLS reasons), with a plain fallback.
+enum Unreachable: Equatable {
+    case refused, unknownHost, noAnswer, closed
+    case tls(String)
+    case other(String)
+
+    init(_ error: any Error) {
+        if let error = error as? HTTPClientError {
+            if error == .connectTimeout { self = .noAnswer; return }
+            if error == .remoteConnectionClosed { self = .closed; return }
+        }
+        let text = String(reflecting: error)
+        if text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+            self = .refused
+        } else if text.contains("SocketAddressError.unknown") || text.contains("dnsAError") || text.contains("Name or service not known") {
+            self = .unknownHost
+        } else if text.contains("connectTimeout") || text.contains("timed out") {
+            self = .noAnswer
+        } else if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") {
+            self = .tls("it does not speak TLS: use http://")
+        } else if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+            self = .tls("its certificate was not accepted")
+        } else if text.contains("SSL") || text.contains("TLS") || text.contains("handshake") {
+            self = .tls("the TLS handshake failed")
+        } else if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") || text.contains("invalidHTTP") || text.contains("HTTPParserError") {
+            self = .closed
+        } else {
+            self = .other("\(error)")
+        }
+    }
+
+    /// The sentence for `url`; `starting` when the REPL has not reached it yet (it then stops),
+    /// else the REPL says it stays.
+    func sentence(_ url: String, starting: Bool) -> String {
+        let host = URLComponents(string: url)?.host ?? url
+        let what: String
+        switch self {
+        case .refused:
+            what = starting
+                ? "nothing answers at \(url): is the server running? (scripts/demo or rapport serve starts it; check the port)"
+                : "the server at \(url) stopped answering (nothing listens there now)"
+        case .unknownHost: what = "the host \(host) in \(url) is not known: check the address"
+        case .noAnswer: what = "\(url) did not answer within 5 s: check the address and any firewall"
+        case .closed:
+            what = starting
+                ? "\(url) closed the connection without an HTTP answer: if it serves https, use https://"
+                : "the server at \(url) closed the connection"
+        case .tls(let reason): what = "TLS to \(url) failed: \(reason)"
+        case .other(let cause): what = "\(url) could not be reached (\(cause))"
+        }
+        return starting ? what : what + "; the REPL is still here: run the statement again once it is back"
     }
 }

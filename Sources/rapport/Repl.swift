@@ -31,6 +31,7 @@ struct Repl: AsyncParsableCommand {
     func validate() throws {
         if url == nil && tenant == nil { throw ValidationError("Say where to run: --url URL (with --key or $RAPPORT_KEY) or --tenant SLUG.") }
         if url != nil && tenant != nil { throw ValidationError("--url and --tenant exclude each other: the server knows the key's tenant.") }
+        if let url, let problem = HTTPBackend.problem(with: url) { throw ValidationError(problem + ".") }
     }
 
     func run() async throws {
@@ -45,6 +46,7 @@ struct Repl: AsyncParsableCommand {
                 do {
                     backend = try await HTTPBackend.connect(url: url, key: key, client: client)
                 } catch {
+                    // As psql: no session could start, exit status 2.
                     printError("\(error)")
                     throw ExitCode(2)
                 }
@@ -128,11 +130,20 @@ final class Terminal: @unchecked Sendable {
         var reader = StatementReader()
         while true {
             let prompt = reader.isContinuing ? session.continuationPrompt : session.prompt
-            guard let line = await Self.readLine(prompt) else {
+            let line: String
+            switch await Self.readLine(prompt) {
+            case .line(let text):
+                line = text
+            case .interrupted:
+                // Ctrl-C: the statement being typed is dropped, lines before this one included.
+                print("^C")
+                reader = StatementReader()
+                continue
+            case .end:
                 // Ctrl-D: run what was typed, then leave.
                 print("")
                 if let rest = reader.finish() { await handle(rest) }
-                break
+                return
             }
             if !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 add_history(line)
@@ -180,22 +191,30 @@ final class Terminal: @unchecked Sendable {
         using_history()
         stifle_history(2000)
         _ = read_history(historyPath)
+        rapport_rl_bind_interrupt(Completion.interrupt)
     }
 
+    /// What one call of readline gave.
+    enum Typed: Equatable { case line(String), interrupted, end }
+
     /// readline blocks, so it runs on a thread of its own.
-    static func readLine(_ prompt: String) async -> String? {
+    static func readLine(_ prompt: String) async -> Typed {
         await withCheckedContinuation { continuation in
             Thread {
-                guard let raw = readline(prompt) else { continuation.resume(returning: nil); return }
+                Completion.interrupted = false
+                guard let raw = readline(prompt) else {
+                    continuation.resume(returning: Completion.interrupted ? .interrupted : .end)
+                    return
+                }
                 let line = String(cString: raw)
                 free(raw)
-                continuation.resume(returning: line)
+                continuation.resume(returning: .line(line))
             }.start()
         }
     }
 
-    /// SIGINT while a query runs cancels it (on the server or the database); at the prompt it
-    /// is ignored.
+    /// SIGINT while a query runs cancels it (on the server or the database). At the prompt
+    /// ^C is a key (`Completion.interrupt`), and a stray SIGINT is ignored.
     func interruptSource() -> any DispatchSourceSignal {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
@@ -219,9 +238,18 @@ actor RunningID {
     func get() -> String? { id }
 }
 
-/// libedit's completion callback, which cannot capture context: the completer is global.
+/// libedit's callbacks, which cannot capture context: the completer is global.
 enum Completion {
     nonisolated(unsafe) static var completer = Completer(catalog: CompletionCatalog())
+    /// Set by ^C during the current readline call (only the line editor's thread touches it).
+    nonisolated(unsafe) static var interrupted = false
+
+    /// ^C while editing: readline returns, and the loop drops the statement being typed.
+    static let interrupt: @convention(c) (Int32, Int32) -> Int32 = { _, _ in
+        interrupted = true
+        rapport_rl_end_line()
+        return 0
+    }
 
     static let attempt: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { _, start, end in
         guard let buffer = rapport_rl_line() else { return nil }

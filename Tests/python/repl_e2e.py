@@ -3,7 +3,8 @@
 Usage: repl_e2e.py RAPPORT_BINARY SERVER_URL KEY TENANT HISTORY_FILE
 
 Types a multi-line query (with a tab completion in it), reads the table off the screen,
-recalls a statement from history with the up arrow, presses Ctrl-C during a slow query,
+recalls a statement from history with the up arrow, presses Ctrl-C at the prompt (which
+drops the half-typed statement) and during a slow query,
 checks that the REPL is still usable afterwards, and leaves with Ctrl-D. Exits non-zero
 with the screen's text when anything is not as expected.
 """
@@ -62,6 +63,22 @@ expect('count profiles where plan = "pro";', "the up arrow recalls the last stat
 repl.send("\r")
 expect(r"\(1 row", "the recalled statement runs")
 expect(prompt, "the prompt after the recalled statement")
+
+# Ctrl-C at the prompt drops the statement being typed, the lines before this one
+# included (as psql): the next statement runs alone.
+repl.send("profiles\r")
+expect("-> ", "a continuation prompt before Ctrl-C")
+repl.send("| where plan = ")
+time.sleep(0.3)
+repl.sendintr()
+expect(r"\^C", "Ctrl-C at the prompt shows ^C")
+expect(prompt, "Ctrl-C gives a fresh prompt, not a continuation one")
+repl.send("count profiles;\r")
+expect(r"\(1 row", "the statement after Ctrl-C runs alone (the dropped lines are gone)")
+expect(prompt, "the prompt after the count")
+# Ctrl-C on an empty prompt is harmless too.
+repl.sendintr()
+expect(prompt, "Ctrl-C on an empty line gives the prompt again")
 
 # Ctrl-C during a slow query cancels it on the server and gives the prompt back.
 repl.send("show value chain;\r")

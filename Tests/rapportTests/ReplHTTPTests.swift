@@ -31,6 +31,40 @@ struct ReplHTTPTests {
         server.stop()
     }
 
+    /// `rapport repl --url` that cannot start says why in one sentence and exits 2 (64 for an
+    /// address that is not a URL), never with the HTTP client's raw error.
+    @Test func aServerThatCannotBeReachedIsOneSentence() async throws {
+        let database = try await TestDatabase.create()
+        let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"
+        let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            try await store.createTenant(slug: "replstart", name: "Repl Start", actor: "test")
+        }
+        let key = try RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try RunningServer.start(["--database-url", url])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let free = try RunningServer.freePort()
+        let host = "127.0.0.1:\(server.port)"
+        let cases: [(url: String, key: String, status: Int32, says: String)] = [
+            ("http://127.0.0.1:\(free)", key, 2, "error: nothing answers at http://127.0.0.1:\(free): is the server running?"),
+            (host, key, 64, "--url \(host) needs http:// or https:// in front (did you mean http://\(host)?)"),
+            ("http://no-such-host.invalid:8080", key, 2, "error: the host no-such-host.invalid in http://no-such-host.invalid:8080 is not known"),
+            ("https://\(host)", key, 2, "error: TLS to https://\(host) failed: it does not speak TLS: use http://"),
+            ("http://\(host)/v1", key, 2, "error: http://\(host)/v1 answered 404 to /v1/whoami: is it a Rapport server?"),
+            ("http://\(host)", "rapport_not_a_key", 2, "error: the server at http://\(host) refused the key (401): check --key or $RAPPORT_KEY"),
+        ]
+        for (address, key, status, says) in cases {
+            let run = try RapportBinary.run(["repl", "--url", address, "-c", "count profiles"], environment: ["RAPPORT_KEY": key])
+            #expect(run.status == status, "\(address): \(run)")
+            #expect(run.stderr.contains(says), "\(address): \(run.stderr)")
+            #expect(!run.stderr.contains("NIO") && !run.stderr.contains("errno") && !run.stderr.contains("still here"), "\(address): \(run.stderr)")
+        }
+        // The right address and key work, so the failures above were the address's and the key's.
+        let good = try RapportBinary.run(["repl", "--url", "http://\(host)", "-c", "count profiles"], environment: ["RAPPORT_KEY": key])
+        #expect(good.status == 0 && good.stdout.contains("0"), "\(good)")
+    }
+
     func exercise(client: HTTPClient, server: inout RunningServer, url: String, key: String, tenant: Tenant,
                   database: TestDatabase) async throws {
 
@@ -71,7 +105,8 @@ struct ReplHTTPTests {
 
         server.stop()
         let lost = await session.handle(.statement("count profiles"))
-        #expect(lost.failed && lost.message?.hasPrefix("error: the server at \(server.url) could not be reached") == true, "\(lost)")
+        #expect(lost.failed && lost.message == "error: the server at \(server.url) stopped answering (nothing listens there now); "
+                + "the REPL is still here: run the statement again once it is back", "\(lost)")
 
         server = try RunningServer.start(["--database-url", url], port: server.port)
         try await server.waitUntilReady()

@@ -1,0 +1,43 @@
+import Foundation
+import RapportStore
+import RapportTestSupport
+import Testing
+
+/// A build with no change is a no-op (issue 16): the migrations the build embeds in
+/// RapportStore are rewritten only when they changed. SwiftPM relinks the embedding tool
+/// whenever the build switches between debug and release and then reruns it; a rewritten
+/// file, even an identical one, recompiled all of RapportStore (a minute in release).
+@Suite struct BuildTests {
+    @Test func theEmbeddedMigrationsAreRewrittenOnlyWhenTheyChange() throws {
+        let tool = URL(fileURLWithPath: RapportBinary.path).deletingLastPathComponent().appendingPathComponent("EmbedMigrationsTool").path
+        try #require(FileManager.default.isExecutableFile(atPath: tool), "build the package first: \(tool)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("embed-\(UUID().uuidString.prefix(8))")
+        let control = folder.appendingPathComponent("control")
+        try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sql = control.appendingPathComponent("0001_start.sql")
+        try "CREATE TABLE t (id int);\n".write(to: sql, atomically: true, encoding: .utf8)
+        let output = folder.appendingPathComponent("EmbeddedMigrations.swift").path
+
+        func embed() throws {
+            let run = try Subprocess.run(tool, [output, sql.path])
+            try #require(run.succeeded, "\(run.output)")
+        }
+        func identity() throws -> (inode: UInt64, modified: Date) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: output)
+            return ((attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0, attributes[.modificationDate] as? Date ?? .distantPast)
+        }
+
+        try embed()
+        let first = try identity()
+        #expect(try String(contentsOfFile: output, encoding: .utf8).contains("CREATE TABLE t (id int);"))
+        Thread.sleep(forTimeInterval: 0.05)
+        try embed()
+        let again = try identity()
+        #expect(again.inode == first.inode && again.modified == first.modified, "an unchanged file was rewritten")
+
+        try "CREATE TABLE t (id bigint);\n".write(to: sql, atomically: true, encoding: .utf8)
+        try embed()
+        #expect(try String(contentsOfFile: output, encoding: .utf8).contains("CREATE TABLE t (id bigint);"))
+    }
+}
