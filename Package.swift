@@ -61,6 +61,7 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrationsTool"]
         ),
+        .plugin(name: "EmbedVersion", capability: .buildTool()),
         .target(
             name: "RapportServer",
             dependencies: [
@@ -91,7 +92,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedVersion"]
         ),
         .executableTarget(
             name: "rapport-bench",

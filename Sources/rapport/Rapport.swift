@@ -9,15 +9,27 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport, a customer data platform on PostgreSQL.",
-        version: "0.1.0",
+        version: "0.1.0 (commit \(BuildVersion.commit))",
         subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Import.self, Identity.self, Profiles.self, Query.self, Repl.self, Compile.self, Privacy.self]
     )
 
     /// Runs the command; an unexpected database error also prints what PostgreSQL said
     /// (SQLSTATE and message), which the operator needs and an API caller never sees.
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let parsed: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            parsed = try parseAsRoot(arguments)
+        } catch {
+            // A mistyped command or option is named, with the nearest; else ArgumentParser's word.
+            if let mistake = Mistakes.explain(arguments) {
+                printError("Error: \(mistake)")
+                exit(withError: ExitCode.validationFailure)
+            }
+            exit(withError: error)
+        }
+        do {
+            var command = parsed
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

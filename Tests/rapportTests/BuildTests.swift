@@ -40,4 +40,14 @@ import Testing
         try embed()
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains("CREATE TABLE t (id bigint);"))
     }
+
+    /// `rapport --version` names the commit it was built from (issue 16).
+    @Test func theVersionNamesTheCommit() throws {
+        let run = try RapportBinary.run(["--version"])
+        let line = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try #require(line.wholeMatch(of: /0\.1\.0 \(commit ([0-9a-f]{12})(\+changes)?\)/)?.output.1, "\(run)")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let known = try Subprocess.run("/usr/bin/git", ["-C", root, "cat-file", "-e", "\(commit)^{commit}"])
+        #expect(known.succeeded, "\(commit) is not a commit of this repository")
+    }
 }

@@ -79,6 +79,26 @@ struct CLITests {
 
     /// A command run where there is no database does not quietly make an empty one: it says
     /// where it looked and how to point it elsewhere. Only `serve` and `migrate` make one.
+    /// A mistyped command or option is named, with the nearest one, and nothing runs (64).
+    @Test(arguments: [
+        (["qurey", "--tenant", "demo", "count profiles"],
+         "unknown command 'qurey' for 'rapport' (did you mean 'query'?)"),
+        (["query", "--tnant", "demo", "count profiles"],
+         "unknown option '--tnant' for 'rapport query' (did you mean '--tenant'?). See 'rapport query --help'."),
+        (["tenants", "lst"], "unknown command 'lst' for 'rapport tenants' (did you mean 'list'?); it has: create, list, delete, move."),
+        (["keys", "create", "--tenant", "demo", "--scope", "ingest"],
+         "unknown option '--scope' for 'rapport keys create' (did you mean '--scopes'?)"),
+        (["--verison"], "unknown option '--verison' for 'rapport' (did you mean '--version'?)"),
+        (["privacy", "erase", "--tenant", "demo", "--emial=ann@example.com"],
+         "unknown option '--emial' for 'rapport privacy erase' (did you mean '--email'?)"),
+    ])
+    func aMistypedCommandOrOptionIsNamed(arguments: [String], says: String) throws {
+        let run = try RapportBinary.run(arguments + ["--database-url", "postgres://nobody@127.0.0.1:1/none"])
+        #expect(run.status == 64, "\(run)")
+        #expect(run.stderr.contains(says), "\(run.stderr)")
+        #expect(!run.stderr.contains("Missing expected argument") && !run.stderr.contains("Unknown option '--tenant'"), "\(run.stderr)")
+    }
+
     @Test func aCommandDoesNotMakeASecondEmbeddedDatabase() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-nothing-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
