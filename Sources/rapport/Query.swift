@@ -80,6 +80,9 @@ struct Compile: AsyncParsableCommand {
         guard diagnostics.isEmpty else {
             let source = SourceText(text)
             printError(diagnostics.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n\n"))
+            if tenant == nil, stage == .typed || stage == .sql, diagnostics.contains(where: { ["unknown-field", "unknown-name", "unknown-event", "unknown-property"].contains($0.code) }) {
+                printError("note: without --tenant no trait, event or saved name is known; add --tenant SLUG to check against a tenant's.")
+            }
             throw ExitCode(2)
         }
     }
