@@ -13,7 +13,8 @@ public enum ReplCommand: Equatable, Sendable {
     /// `\o FILE` writes results to the file; `\o` alone writes to the screen again.
     case output(String?)
     case timing
-    case expanded
+    /// `\x` switches expanded display on or off; `\x on|off|auto` sets it.
+    case expanded(Expanded?)
 
     /// Parses a line starting with `\`; a problem is a message naming it.
     public static func parse(_ line: String) -> Result<ReplCommand, ReplProblem> {
@@ -44,7 +45,12 @@ public enum ReplCommand: Equatable, Sendable {
             return .success(.format(format))
         case "\\o": return .success(.output(argument))
         case "\\timing": return .success(.timing)
-        case "\\x": return .success(.expanded)
+        case "\\x":
+            guard let argument else { return .success(.expanded(nil)) }
+            guard let setting = Expanded(rawValue: argument) else {
+                return .failure(ReplProblem("\\x takes on, off or auto (or nothing, to switch it on or off)"))
+            }
+            return .success(.expanded(setting))
         default:
             let known = ["\\q", "\\help", "\\d", "\\explain", "\\profile", "\\format", "\\o", "\\timing", "\\x"]
             var message = "unknown command `\(name)`"
@@ -52,6 +58,11 @@ public enum ReplCommand: Equatable, Sendable {
             return .failure(ReplProblem(message + "; \\help lists the commands"))
         }
     }
+}
+
+/// Expanded display (`\x`).
+public enum Expanded: String, Sendable {
+    case on, off, auto
 }
 
 /// How results are printed.

@@ -9,8 +9,8 @@ public enum ReplHelp {
           \\format table|json|csv|ndjson   how results print
           \\o [FILE]            write results to FILE (\\o alone: to the screen again)
           \\timing              show the time each statement took (on by default)
-          \\x                   expanded display: one block per row
-          \\q                   quit (or Ctrl-D); Ctrl-C cancels a running query
+          \\x [on|off|auto]     expanded display: one block per row (auto: when a table is wider than the screen)
+          \\q                   quit (or Ctrl-D); Ctrl-C cancels a running query, or drops what is being typed
         Topics: \(topics.keys.sorted().joined(separator: ", "))
         """
 

@@ -20,7 +20,11 @@ public struct ReplOutcome: Equatable, Sendable {
 public struct ReplSession: Sendable {
     public let backend: any ReplBackend
     public var format = OutputFormat.table
-    public var expanded = false
+    /// `\x`: one block per row always (on), never (off), or when a table is wider than the
+    /// terminal (auto, as psql's `\x auto`).
+    public var expanded = Expanded.auto
+    /// The terminal's width, when the REPL runs on one (tables are fitted to it).
+    public var terminalWidth: Int?
     public var timing = true
     /// Where results go (`\o FILE`); nil: the screen.
     public var outputPath: String?
@@ -92,9 +96,9 @@ public struct ReplSession: Sendable {
         case .timing:
             timing.toggle()
             return ReplOutcome(message: "timing is \(timing ? "on" : "off")")
-        case .expanded:
-            expanded.toggle()
-            return ReplOutcome(message: "expanded display is \(expanded ? "on" : "off")")
+        case .expanded(let setting):
+            expanded = setting ?? (expanded == .on ? .off : .on)
+            return ReplOutcome(message: "expanded display is \(expanded.rawValue)")
         }
     }
 
@@ -113,22 +117,17 @@ public struct ReplSession: Sendable {
     }
 
     func render(_ result: QueryResult, elapsed: String?) throws -> String {
-        if let sql = result.sql, format == .table {
-            // explain: the SQL, its binds, then the plan when there is one.
-            var text = sql
-            if let binds = result.binds, !binds.isEmpty {
-                text += "\n" + binds.enumerated().map { "-- $\($0.offset + 1) = \($0.element)" }.joined(separator: "\n")
-            }
-            if !result.rows.isEmpty { text += "\n\n" + result.rows.map { $0.map(\.display).joined(separator: " ") }.joined(separator: "\n") }
-            return text
-        }
+        if format == .table, let text = ResultRenderer.explain(result) { return text }
         switch format {
         case .json: return try ResultRenderer.json(result)
         case .ndjson: return try ResultRenderer.ndjson(result)
         case .csv: return ResultRenderer.csv(result)
         case .table:
-            if expanded { return ResultRenderer.expanded(result, elapsed: elapsed) }
-            var text = ResultRenderer.table(result, elapsed: elapsed)
+            if expanded == .on { return ResultRenderer.expanded(result, elapsed: elapsed) }
+            var text = ResultRenderer.table(result, elapsed: elapsed, width: terminalWidth)
+            if expanded == .auto, let width = terminalWidth, ResultRenderer.widestLine(text) > width, !result.rows.isEmpty {
+                return ResultRenderer.expanded(result, elapsed: elapsed)
+            }
             if let chart = Charts.chart(for: result) { text += "\n\n" + chart }
             return text
         }
@@ -172,7 +171,7 @@ public struct ReplSession: Sendable {
             })
         parts.append("traits\n" + ResultRenderer.table(traits))
         var session = self
-        (session.expanded, session.format, session.timing) = (false, .table, false)
+        (session.expanded, session.format, session.timing) = (.off, .table, false)
         let segments = completer.catalog.segments
         if !segments.isEmpty {
             let columns = segments.enumerated().map { "s\($0.offset) = in \(Completer.quoted($0.element))" }.joined(separator: ", ")

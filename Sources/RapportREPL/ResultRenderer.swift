@@ -3,7 +3,9 @@ import RapportStore
 
 /// Prints results as the REPL and `rapport query` show them.
 public enum ResultRenderer {
-    /// The widest a table cell gets before it is cut with `…` (expanded display does not cut).
+    /// The widest a table cell gets before it is cut with `…` when the screen's width is not
+    /// known (a pipe, a file); on a terminal a cell may use the screen (expanded display does
+    /// not cut).
     public static let maxCellWidth = 40
 
     /// A value as a cell shows it: numbers to at most 4 decimals without trailing zeros,
@@ -46,11 +48,13 @@ public enum ResultRenderer {
     static func isNumeric(_ type: String) -> Bool { type == "number" || type == "duration" }
 
     /// An aligned table: names, then types, a rule, the rows (numbers right-aligned, long text
-    /// cut with `…`), and a line with the row count (and the time, when given).
-    public static func table(_ result: QueryResult, elapsed: String? = nil) -> String {
+    /// cut with `…`), and a line with the row count (and the time, when given). `width` is the
+    /// terminal's, when there is one: a cell is then cut only where the screen ends.
+    public static func table(_ result: QueryResult, elapsed: String? = nil, width: Int? = nil) -> String {
         let names = result.columns.map(\.name)
         let types = result.columns.map { $0.type.rawValue }
-        let cells = result.rows.map { row in row.map { cut(Self.cell($0), to: maxCellWidth) } }
+        let limit = width.map { max(maxCellWidth, $0 - 3) } ?? maxCellWidth
+        let cells = result.rows.map { row in row.map { cut(Self.cell($0), to: limit) } }
         var widths = zip(names, types).map { max(displayWidth($0), displayWidth($1)) }
         for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], displayWidth(cell)) } }
         func line(_ cells: [String], numeric: [Bool]) -> String {
@@ -88,7 +92,32 @@ public enum ResultRenderer {
         var text = "(\(result.rows.count) row\(result.rows.count == 1 ? "" : "s")"
         if let elapsed { text += ", \(elapsed)" }
         text += ")"
-        if result.truncated { text += " cut at the row cap" }
+        if result.truncated { text += "\n" + truncation(result) }
+        return text
+    }
+
+    /// What a result cut at the row cap says: that there were more, and what to do.
+    public static func truncation(_ result: QueryResult) -> String {
+        "The result has more than these \(result.rows.count) rows: it was cut at the row cap. Ask for fewer "
+            + "(`| limit N`, a narrower `where`), or raise the cap (--row-cap; RAPPORT_QUERY_ROW_CAP on the server)."
+    }
+
+    /// The widest line of `text`, in terminal columns.
+    public static func widestLine(_ text: String) -> Int {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { displayWidth(String($0)) }.max() ?? 0
+    }
+
+    /// An `explain` result as text: the SQL, a line per bind (`-- $1 = …`), then the plan when
+    /// it was analyzed. Nil for any other result.
+    public static func explain(_ result: QueryResult) -> String? {
+        guard let sql = result.sql else { return nil }
+        var text = sql
+        if let binds = result.binds, !binds.isEmpty {
+            text += "\n" + binds.enumerated().map { "-- $\($0.offset + 1) = \($0.element)" }.joined(separator: "\n")
+        }
+        if result.columns.map(\.name) == ["plan"], !result.rows.isEmpty {
+            text += "\n\n" + result.rows.map { $0.map(\.display).joined(separator: " ") }.joined(separator: "\n")
+        }
         return text
     }
 

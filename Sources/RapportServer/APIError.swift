@@ -112,11 +112,7 @@ extension APIError {
 
     /// The response for this error.
     func response() -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, index: index, diagnostics: diagnostics)))) ?? Data()
-        var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let data = (try? JSONAnswer.data(Body(error: .init(code: code, message: message, index: index, diagnostics: diagnostics)))) ?? Data()
+        return JSONAnswer.response(data, status: status, headers: headers)
     }
 }

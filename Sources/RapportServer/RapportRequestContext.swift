@@ -15,12 +15,8 @@ public struct RapportRequestContext: RequestContext {
     /// Every route's JSON body goes through the strict reader (``StrictJSONDecoder``).
     public var requestDecoder: some RequestDecoder { StrictJSONDecoder() }
 
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    /// Every JSON answer is written the same way (``JSONAnswer``).
+    public var responseEncoder: JSONAnswer { JSONAnswer() }
 
     /// The authenticated key, which must hold `scope`.
     /// - Throws: 401 if no key authenticated the request, 403 if it lacks the scope.

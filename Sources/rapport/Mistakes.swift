@@ -31,7 +31,7 @@ enum Mistakes {
         }
         // The options the command has, read off its help (which lists every one).
         let help = Self.help(of: command)
-        let known = Set(["--help", "-h", "--version"] + matches(of: #"(?<![\w-])--[a-z][a-z0-9-]*"#, in: help))
+        let known = Set(["--help", "-h", "--version", "--generate-completion-script", "--experimental-dump-help"] + matches(of: #"(?<![\w-])--[a-z][a-z0-9-]*"#, in: help))
         for word in arguments[index...] {
             if word == "--" { break }
             guard word.range(of: #"^--[a-zA-Z][a-zA-Z0-9-]*(=.*)?$"#, options: .regularExpression) != nil else { continue }

@@ -79,7 +79,7 @@ struct Profiles: AsyncParsableCommand {
                 return try await store.unmerge(survivor: survivor, merged: merged, tenant: tenant, actor: "cli")
             }
             printError("Profile \(result.restoredProfileID) is split from \(result.survivorID) again: "
-                + "\(result.identitiesMoved) identifiers and \(result.eventsMoved) events moved back.")
+                + "\(counted(result.identitiesMoved, "identifier")) and \(counted(result.eventsMoved, "event")) moved back.")
         }
     }
 }

@@ -15,35 +15,38 @@ struct Query: AsyncParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
     @Option(help: "The tenant's slug.") var tenant: String
-    @Flag(help: "Print the result as JSON, as POST /v1/query returns it.") var json = false
+    @Option(help: "table, json, csv or ndjson, as the REPL prints them.") var format: OutputFormat = .table
+    @Flag(help: "Each result as POST /v1/query answers it (columns, rows, truncated).") var json = false
     @Option(help: "The statement timeout in milliseconds.") var timeoutMs = 30_000
     @Option(help: "The most rows to print.") var rowCap = 10_000
     @Argument(help: "The RQL script, or - to read it from standard input.") var query: String
 
     func run() async throws {
         let text = query == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : query
-        let (slug, json) = (tenant, self.json)
+        let (slug, format, json) = (tenant, format, json)
         let queryOptions = QueryOptions(timeout: .milliseconds(timeoutMs), rowCap: rowCap)
         do {
             let results = try await Store.withStore(try options.database(), logger: options.logger(default: .notice)) { store in
                 let tenant = try await store.commandTenant(slug)
                 return try await store.query(text, tenant: tenant, options: queryOptions)
             }
+            let width = terminalWidth()
             for result in results {
-                print(json ? try encodeJSON(result) : Self.table(result))
+                if json {
+                    print(try encodeJSON(result))
+                    continue
+                }
+                switch format {
+                case .table: print(ResultRenderer.explain(result) ?? ResultRenderer.table(result, width: width))
+                case .json: print(try ResultRenderer.json(result))
+                case .csv: print(ResultRenderer.csv(result))
+                case .ndjson: print(try ResultRenderer.ndjson(result))
+                }
             }
         } catch let error as QueryError {
             printError(error.description)
             throw ExitCode(2)
         }
-    }
-
-    /// A result as a text table, with a line saying how many rows.
-    static func table(_ result: QueryResult) -> String {
-        // The table ends with its row count.
-        var text = TextTable.render(header: result.columns.map(\.name), rows: result.rows.map { $0.map(ResultRenderer.cell) })
-        if result.truncated { text += "\n(cut at the row cap)" }
-        return text
     }
 }
 

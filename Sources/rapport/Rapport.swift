@@ -22,7 +22,8 @@ struct Rapport: AsyncParsableCommand {
             parsed = try parseAsRoot(arguments)
         } catch {
             // A mistyped command or option is named, with the nearest; else ArgumentParser's word.
-            if let mistake = Mistakes.explain(arguments) {
+            // (--help, --version and the completion script also arrive here, as exit status 0.)
+            if exitCode(for: error) != .success, let mistake = Mistakes.explain(arguments) {
                 printError("Error: \(mistake)")
                 exit(withError: ExitCode.validationFailure)
             }

@@ -157,6 +157,7 @@ final class Terminal: @unchecked Sendable {
     /// Handles one input; whether to quit.
     func handle(_ input: ReplInput) async -> Bool {
         let id = UUID().uuidString
+        session.terminalWidth = session.outputPath == nil ? terminalWidth() : nil
         await running.set(id)
         let outcome = await session.handle(input, id: id)
         await running.set(nil)
@@ -230,6 +231,13 @@ final class Terminal: @unchecked Sendable {
         source.resume()
         return source
     }
+}
+
+/// Standard output's width in columns when it is a terminal.
+func terminalWidth() -> Int? {
+    var size = winsize()
+    guard isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
 }
 
 actor RunningID {

@@ -94,7 +94,16 @@ func encodeJSON<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    // Foundation prints an empty array or object over three lines; `[]` and `{}` read better.
+    // (A JSON string holds no raw newline, so only the empty containers match.)
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+        .replacing(/\[\n\s*\n\s*\]/, with: "[]")
+        .replacing(/\{\n\s*\n\s*\}/, with: "{}")
+}
+
+/// `1 identifier`, `2 identifiers`.
+func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 func iso8601(_ date: Date) -> String {

@@ -60,7 +60,9 @@ import Testing
         #expect(try ReplCommand.parse("\\o /tmp/out.txt").get() == .output("/tmp/out.txt"))
         #expect(try ReplCommand.parse("\\o").get() == .output(nil))
         #expect(try ReplCommand.parse("\\timing").get() == .timing)
-        #expect(try ReplCommand.parse("\\x").get() == .expanded)
+        #expect(try ReplCommand.parse("\\x").get() == .expanded(nil))
+        #expect(try ReplCommand.parse("\\x auto").get() == .expanded(.auto))
+        #expect(throws: ReplProblem.self) { try ReplCommand.parse("\\x sideways").get() }
     }
 
     @Test func badCommandsNameTheProblem() {
@@ -102,6 +104,28 @@ final class CannedBackend: ReplBackend, @unchecked Sendable {
 @Suite struct ReplSessionTests {
     static let plans = QueryResult(columns: [ResultColumn(name: "plan", type: .text), ResultColumn(name: "n", type: .number)],
                                    rows: [[.text("pro"), .number("12")], [.text("free, \"basic\""), .number("3.50")]])
+
+    /// On a terminal a table uses the screen's width, and one wider than the screen is shown
+    /// expanded (`\x auto`, the default); `\x off` keeps the table (issue 16).
+    @Test func tablesFitTheTerminal() async {
+        let note = String(repeating: "a long note ", count: 6).trimmingCharacters(in: .whitespaces)
+        let notes = QueryResult(columns: [ResultColumn(name: "id", type: .number), ResultColumn(name: "note", type: .text)],
+                                rows: [[.number("1"), .text(note)]])
+        var session = ReplSession(backend: CannedBackend(["profiles": .success(notes)]))
+        session.timing = false
+        session.terminalWidth = 120
+        let wide = await session.handle(.statement("profiles")).results ?? ""
+        #expect(wide.contains(note) && !wide.contains("…"), "a cell is cut only where the screen ends:\n\(wide)")
+        session.terminalWidth = 40
+        let narrow = await session.handle(.statement("profiles")).results ?? ""
+        #expect(narrow.hasPrefix("-[ RECORD 1 ]") && narrow.contains("note │ \(note)"), "\(narrow)")
+        #expect(await session.handle(.command("\\x off")).message == "expanded display is off")
+        let kept = await session.handle(.statement("profiles")).results ?? ""
+        #expect(kept.hasPrefix(" id") && kept.contains("…"), "\(kept)")
+        session.terminalWidth = nil
+        let piped = await session.handle(.statement("profiles")).results ?? ""
+        #expect(piped.contains(ResultRenderer.cut(note, to: ResultRenderer.maxCellWidth)), "without a terminal cells stop at 40 columns")
+    }
 
     @Test func formatsExpandedOutputAndTiming() async {
         let backend = CannedBackend(["profiles | group by plan": .success(Self.plans)])

@@ -32,7 +32,7 @@ struct IngestAPITests {
             for (path, body) in calls {
                 try await client.execute(uri: "/v1/\(path)", method: .post, headers: basic(key), body: ByteBuffer(string: body)) { response throws in
                     #expect(response.status == .ok, "\(path): \(response.text)")
-                    #expect(response.text == #"{"success":true}"#)
+                    #expect(response.text == #"{"success":true}"# + "\n")
                 }
             }
             // One person: user u1, email, devices d1 and d2 (d2 through the alias).

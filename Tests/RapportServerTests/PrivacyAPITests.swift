@@ -71,7 +71,7 @@ struct PrivacyAPITests {
             // Nothing was filed by the refused calls.
             try await client.execute(uri: "/v1/privacy/requests", method: .get, headers: bearer(privacy)) { response in
                 #expect(response.status == .ok)
-                #expect(response.text == #"{"requests":[]}"#)
+                #expect(response.text == #"{"requests":[]}"# + "\n")
             }
         }
     }
@@ -127,7 +127,7 @@ struct PrivacyAPITests {
             for (path, body) in calls {
                 try await client.execute(uri: "/v1/\(path)", method: .post, headers: basic(ingest), body: ByteBuffer(string: body)) { response in
                     #expect(response.status == .ok, "\(path): \(response.text)")
-                    #expect(response.text == #"{"success":true}"#)
+                    #expect(response.text == #"{"success":true}"# + "\n")
                 }
             }
             // An alias whose previous id is suppressed: a user id suppressed by a second request.

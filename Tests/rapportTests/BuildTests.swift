@@ -51,3 +51,13 @@ import Testing
         #expect(known.succeeded, "\(commit) is not a commit of this repository")
     }
 }
+
+/// The shell completion the README documents (issue 16).
+@Suite struct ShellCompletionTests {
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func theScriptNamesTheCommands(shell: String) throws {
+        let run = try RapportBinary.run(["--generate-completion-script", shell])
+        #expect(run.status == 0, "\(run.stderr)")
+        for command in ["tenants", "query", "repl", "privacy"] { #expect(run.stdout.contains(command), "\(shell): \(command)") }
+    }
+}

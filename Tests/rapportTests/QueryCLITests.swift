@@ -15,9 +15,36 @@ struct QueryCLITests {
         let pro = try RapportBinary.run(["query", "--tenant", tenant.slug, #"count profiles where plan = "pro""#] + url)
         #expect(pro.status == 0, "\(pro.stderr)")
         let lines = pro.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        #expect(lines.first == "count")
+        #expect(Array(lines.prefix(2)) == ["count", "number"], "\(pro.stdout)")
         #expect(lines.last == "(1 row)")
-        #expect(Int(lines[2]).map { $0 > 0 } == true, "\(pro.stdout)")
+        #expect(Int(lines[3]).map { $0 > 0 } == true, "\(pro.stdout)")
+
+        // One table style and one set of formats for `rapport query` and the REPL (issue 16).
+        let question = "profiles | select id, plan, email | order by id | limit 4"
+        for format in ["table", "csv", "json", "ndjson"] {
+            let query = try RapportBinary.run(["query", "--tenant", tenant.slug, "--format", format, question] + url)
+            let repl = try RapportBinary.run(["repl", "--tenant", tenant.slug, "--format", format, "-c", question] + url)
+            #expect(query.status == 0 && repl.status == 0, "\(query.stderr) \(repl.stderr)")
+            #expect(query.stdout == repl.stdout && !query.stdout.isEmpty, "\(format):\n\(query.stdout)\n\(repl.stdout)")
+        }
+
+        // explain: the SQL once, each bind on a line of its own, in both.
+        let explain = "explain count profiles where plan = \"pro\""
+        for run in [try RapportBinary.run(["query", "--tenant", tenant.slug, explain] + url),
+                    try RapportBinary.run(["repl", "--tenant", tenant.slug, "-c", "\\" + explain] + url)] {
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.components(separatedBy: "FROM profiles p").count == 2, "\(run.stdout)")
+            #expect(run.stdout.contains("\n-- $1 = jsonb {\"plan\":\"pro\"}\n"), "\(run.stdout)")
+        }
+
+        // A result cut at the row cap says so and what to do.
+        let capped = try RapportBinary.run(["query", "--tenant", tenant.slug, "--row-cap", "2", "profiles | select id"] + url)
+        #expect(capped.stdout.contains("(2 rows)\nThe result has more than these 2 rows: it was cut at the row cap."), "\(capped.stdout)")
+        #expect(capped.stdout.contains("| limit N") && capped.stdout.contains("--row-cap"))
+
+        // JSON on the command line: an empty array is `[]`, not three lines.
+        let shown = try RapportBinary.run(["profiles", "show", "--tenant", tenant.slug, "1"] + url)
+        #expect(shown.status == 0 && shown.stdout.contains("\"groups\" : []"), "\(shown.stdout)")
 
         let json = try RapportBinary.run(["query", "--tenant", tenant.slug, "--json", "profiles | select id, plan | limit 2"] + url)
         #expect(json.status == 0, "\(json.stderr)")

@@ -71,8 +71,8 @@ struct PrivacyController {
         group.get("privacy/settings") { _, context in
             let key = try context.require(.privacy)
             let settings = try await store.privacySettings(tenant: key.tenant)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: settings.jsonText)))
+            let text = settings.jsonText.hasSuffix("\n") ? settings.jsonText : settings.jsonText + "\n"
+            return JSONAnswer.response(Data(text.utf8))
         }
         group.put("privacy/settings") { request, context in
             let key = try context.require(.privacy)
