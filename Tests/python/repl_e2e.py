@@ -125,4 +125,15 @@ try:
     repl.expect(pexpect.EOF, timeout=10)
 except pexpect.TIMEOUT:
     fail("\\q ends the REPL")
+# At a terminal, a server that is not there is one sentence and exit status 2.
+repl = pexpect.spawn(binary, ["repl", "--url", "http://127.0.0.1:1"], env=env, dimensions=(50, 220), encoding="utf-8", timeout=30)
+repl.logfile_read = type("Log", (), {"write": lambda self, s: log.append(s), "flush": lambda self: None})()
+expect("nothing answers at http://127.0.0.1:1: is the server running?", "an unreachable server is named in one sentence")
+try:
+    repl.expect(pexpect.EOF, timeout=10)
+except pexpect.TIMEOUT:
+    fail("the REPL stops when it cannot start")
+repl.close()
+if repl.exitstatus != 2:
+    fail("exit status %r for a server that is not there (2 expected)" % repl.exitstatus)
 print("ok")
