@@ -2,17 +2,22 @@ import Foundation
 import PackagePlugin
 
 /// Gives the `rapport` binary the git commit it was built from, for `rapport --version`:
-/// `BuildVersion.commit`, the short hash with `+changes` when the work tree differs from it,
-/// or `unknown` outside a git checkout (a Docker build). Runs before every build, and
+/// `BuildVersion.commit`, the short hash with `+changes` when the sources differ from it
+/// (edited or new files), or `unknown` outside the package's own git checkout (a Docker
+/// build, which copies no .git). Runs before every build, and
 /// rewrites its file only when the commit changed, so a build with no change stays a no-op.
 @main
 struct EmbedVersion: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         let folder = context.pluginWorkDirectoryURL.appendingPathComponent("Version")
         let script = #"""
-            commit=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null) || commit=unknown
-            if [ "$commit" != unknown ] && ! git -C "$1" diff --quiet HEAD -- Sources Migrations Package.swift 2>/dev/null; then
-              commit="$commit+changes"
+            commit=unknown
+            # Only the package's own repository counts (not one it was unpacked inside).
+            if [ "$(git -C "$1" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$1" && pwd -P)" ]; then
+              commit=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null) || commit=unknown
+              if [ "$commit" != unknown ] && [ -n "$(git -C "$1" status --porcelain -- Sources Migrations Package.swift 2>/dev/null)" ]; then
+                commit="$commit+changes"
+              fi
             fi
             mkdir -p "$2"
             text="enum BuildVersion { static let commit = \"$commit\" }"

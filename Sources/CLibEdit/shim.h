@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <editline/readline.h>
 
 static inline void rapport_rl_setup(const char *name, rl_completion_func_t *complete, const char *word_breaks) {
@@ -30,9 +31,18 @@ static inline int rapport_rl_no_signal_keys(void) {
     return 0;
 }
 
+/// ^Z while editing: with the signal keys off it is a key too, so it stops the job itself
+/// (libedit puts the terminal back as it was, and again after `fg`).
+static inline int rapport_rl_suspend(int count, int key) {
+    (void)count; (void)key;
+    kill(0, SIGTSTP);
+    return 0;
+}
+
 static inline void rapport_rl_bind_interrupt(rl_command_func_t *handler) {
     rl_pre_input_hook = rapport_rl_no_signal_keys;
     rl_add_defun("rapport-interrupt", handler, 3);
+    rl_add_defun("rapport-suspend", rapport_rl_suspend, 26);
 }
 
 /// Makes readline return (NULL) after the key being handled.

@@ -148,7 +148,8 @@ public struct HTTPBackend: ReplBackend {
     public static func connect(url: String, key: String, client: HTTPClient, timeout: TimeAmount = .seconds(600)) async throws -> HTTPBackend {
         if let problem = problem(with: url) { throw ReplFailure.connection(problem) }
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        let probe = HTTPBackend(url: base, key: key, tenant: "", client: client, timeout: timeout)
+        // The first question gets 10 s: something that accepts and never answers is not a server.
+        let probe = HTTPBackend(url: base, key: key, tenant: "", client: client, timeout: min(timeout, .seconds(10)))
         let status: Int, body: Data
         do {
             (status, body) = try await probe.request("GET", "/v1/whoami", body: nil)
@@ -261,7 +262,7 @@ public struct HTTPBackend: ReplBackend {
 /// that says what to do. The NIO errors behind it are several types deep, so the cause is
 /// read from their reflection (errno names and TLS reasons), with a plain fallback.
 enum Unreachable: Equatable {
-    case refused, unknownHost, noAnswer, closed
+    case refused, unknownHost, noAnswer, closed, notHTTP
     case tls(String)
     case other(String)
 
@@ -271,7 +272,11 @@ enum Unreachable: Equatable {
             if error == .remoteConnectionClosed { self = .closed; return }
         }
         let text = String(reflecting: error)
-        if text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+        if String(describing: type(of: error)).contains("HTTPParserError") || text.contains("HTTPParserError") {
+            self = .notHTTP
+        } else if error as? HTTPClientError == .readTimeout || error as? HTTPClientError == .deadlineExceeded {
+            self = .noAnswer
+        } else if text.contains("Connection refused") || text.contains("ECONNREFUSED") {
             self = .refused
         } else if text.contains("SocketAddressError.unknown") || text.contains("dnsAError") || text.contains("Name or service not known") {
             self = .unknownHost
@@ -301,7 +306,8 @@ enum Unreachable: Equatable {
                 ? "nothing answers at \(url): is the server running? (scripts/demo or rapport serve starts it; check the port)"
                 : "the server at \(url) stopped answering (nothing listens there now)"
         case .unknownHost: what = "the host \(host) in \(url) is not known: check the address"
-        case .noAnswer: what = "\(url) did not answer within 5 s: check the address and any firewall"
+        case .noAnswer: what = "\(url) did not answer in time: check the address, the port and any firewall"
+        case .notHTTP: what = "\(url) answered, but not in HTTP: is it the right port?"
         case .closed:
             what = starting
                 ? "\(url) closed the connection without an HTTP answer: if it serves https, use https://"

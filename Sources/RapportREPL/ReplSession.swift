@@ -108,7 +108,9 @@ public struct ReplSession: Sendable {
         do {
             let result = try await backend.run(statement, id: id)
             let elapsed = timing && timed ? Self.elapsed(clock.now - start) : nil
-            return ReplOutcome(results: try render(result, elapsed: elapsed))
+            // In csv, json and ndjson a cut result still says so, beside the data (standard error).
+            let note = result.truncated && format != .table ? ResultRenderer.truncation(result) : nil
+            return ReplOutcome(results: try render(result, elapsed: elapsed), message: note)
         } catch let failure as ReplFailure {
             return ReplOutcome(message: failure.description, failed: true)
         } catch {
@@ -123,11 +125,7 @@ public struct ReplSession: Sendable {
         case .ndjson: return try ResultRenderer.ndjson(result)
         case .csv: return ResultRenderer.csv(result)
         case .table:
-            if expanded == .on { return ResultRenderer.expanded(result, elapsed: elapsed) }
-            var text = ResultRenderer.table(result, elapsed: elapsed, width: terminalWidth)
-            if expanded == .auto, let width = terminalWidth, ResultRenderer.widestLine(text) > width, !result.rows.isEmpty {
-                return ResultRenderer.expanded(result, elapsed: elapsed)
-            }
+            var text = ResultRenderer.fitted(result, elapsed: elapsed, width: terminalWidth, expanded: expanded)
             if let chart = Charts.chart(for: result) { text += "\n\n" + chart }
             return text
         }

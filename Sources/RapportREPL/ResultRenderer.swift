@@ -3,9 +3,9 @@ import RapportStore
 
 /// Prints results as the REPL and `rapport query` show them.
 public enum ResultRenderer {
-    /// The widest a table cell gets before it is cut with `…` when the screen's width is not
-    /// known (a pipe, a file); on a terminal a cell may use the screen (expanded display does
-    /// not cut).
+    /// On a terminal, the narrowest a long cell is cut to (`…`) however narrow the screen;
+    /// otherwise a cell may use the screen. Piped or in a file nothing is cut, and expanded
+    /// display never cuts.
     public static let maxCellWidth = 40
 
     /// A value as a cell shows it: numbers to at most 4 decimals without trailing zeros,
@@ -49,11 +49,12 @@ public enum ResultRenderer {
 
     /// An aligned table: names, then types, a rule, the rows (numbers right-aligned, long text
     /// cut with `…`), and a line with the row count (and the time, when given). `width` is the
-    /// terminal's, when there is one: a cell is then cut only where the screen ends.
+    /// terminal's, when there is one: a cell is then cut only where the screen ends; without
+    /// one (a pipe, a file) nothing is cut.
     public static func table(_ result: QueryResult, elapsed: String? = nil, width: Int? = nil) -> String {
         let names = result.columns.map(\.name)
         let types = result.columns.map { $0.type.rawValue }
-        let limit = width.map { max(maxCellWidth, $0 - 3) } ?? maxCellWidth
+        let limit = width.map { max(maxCellWidth, $0 - 3) } ?? Int.max
         let cells = result.rows.map { row in row.map { cut(Self.cell($0), to: limit) } }
         var widths = zip(names, types).map { max(displayWidth($0), displayWidth($1)) }
         for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], displayWidth(cell)) } }
@@ -99,12 +100,19 @@ public enum ResultRenderer {
     /// What a result cut at the row cap says: that there were more, and what to do.
     public static func truncation(_ result: QueryResult) -> String {
         "The result has more than these \(result.rows.count) rows: it was cut at the row cap. Ask for fewer "
-            + "(`| limit N`, a narrower `where`), or raise the cap (--row-cap; RAPPORT_QUERY_ROW_CAP on the server)."
+            + "(`| limit N`, a narrower `where`), or raise the cap: --row-cap N of rapport query and rapport repl "
+            + "--tenant, or the server's RAPPORT_QUERY_ROW_CAP."
     }
 
-    /// The widest line of `text`, in terminal columns.
-    public static func widestLine(_ text: String) -> Int {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { displayWidth(String($0)) }.max() ?? 0
+    /// A result as a table for a terminal `width` columns wide (nil: not a terminal), or one
+    /// block per row when `expanded` is on, or auto and the table is wider than the screen.
+    /// Only the table's own lines count, not the footer under it.
+    public static func fitted(_ result: QueryResult, elapsed: String? = nil, width: Int?, expanded: Expanded) -> String {
+        if expanded == .on { return self.expanded(result, elapsed: elapsed) }
+        let text = table(result, elapsed: elapsed, width: width)
+        guard expanded == .auto, let width, !result.rows.isEmpty else { return text }
+        let widest = text.split(separator: "\n").filter { $0.hasPrefix(" ") }.map { displayWidth(String($0)) }.max() ?? 0
+        return widest > width ? self.expanded(result, elapsed: elapsed) : text
     }
 
     /// An `explain` result as text: the SQL, a line per bind (`-- $1 = …`), then the plan when

@@ -31,10 +31,19 @@ enum Mistakes {
         }
         // The options the command has, read off its help (which lists every one).
         let help = Self.help(of: command)
-        let known = Set(["--help", "-h", "--version", "--generate-completion-script", "--experimental-dump-help"] + matches(of: #"(?<![\w-])--[a-z][a-z0-9-]*"#, in: help))
-        for word in arguments[index...] {
+        let known = Set(["--help", "-h", "--version", "--generate-completion-script", "--experimental-dump-help"]
+                        + matches(of: #"(?<![\w-])--?[a-zA-Z][a-zA-Z0-9-]*"#, in: help))
+        // Options that take a value (`--tenant <tenant>`, `-c <c>`): the word after one is its
+        // value, whatever it looks like (an RQL comment starts with `--`).
+        let takesValue = Set(matches(of: #"(?<![\w-])--?[a-zA-Z][a-zA-Z0-9-]* <"#, in: help).map { String($0.dropLast(2)) })
+        var words = arguments[index...].makeIterator()
+        while let word = words.next() {
             if word == "--" { break }
-            guard word.range(of: #"^--[a-zA-Z][a-zA-Z0-9-]*(=.*)?$"#, options: .regularExpression) != nil else { continue }
+            if takesValue.contains(word) {
+                _ = words.next()
+                continue
+            }
+            guard word.range(of: #"^(--[a-zA-Z][a-zA-Z0-9-]*(=.*)?|-[a-zA-Z])$"#, options: .regularExpression) != nil else { continue }
             let name = String(word.prefix { $0 != "=" })
             if known.contains(name) { continue }
             let hint = EditDistance.closest(to: name, among: known).map { " (did you mean '\($0)'?)" } ?? ""

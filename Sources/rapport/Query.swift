@@ -21,6 +21,10 @@ struct Query: AsyncParsableCommand {
     @Option(help: "The most rows to print.") var rowCap = 10_000
     @Argument(help: "The RQL script, or - to read it from standard input.") var query: String
 
+    func validate() throws {
+        if json && format != .table { throw ValidationError("--json and --format exclude each other: --json prints POST /v1/query's answer, --format \(format.rawValue) the REPL's.") }
+    }
+
     func run() async throws {
         let text = query == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : query
         let (slug, format, json) = (tenant, format, json)
@@ -37,11 +41,12 @@ struct Query: AsyncParsableCommand {
                     continue
                 }
                 switch format {
-                case .table: print(ResultRenderer.explain(result) ?? ResultRenderer.table(result, width: width))
+                case .table: print(ResultRenderer.explain(result) ?? ResultRenderer.fitted(result, width: width, expanded: .auto))
                 case .json: print(try ResultRenderer.json(result))
                 case .csv: print(ResultRenderer.csv(result))
                 case .ndjson: print(try ResultRenderer.ndjson(result))
                 }
+                if result.truncated && format != .table { printError(ResultRenderer.truncation(result)) }
             }
         } catch let error as QueryError {
             printError(error.description)

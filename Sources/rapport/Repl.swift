@@ -27,6 +27,7 @@ struct Repl: AsyncParsableCommand {
     @Option(help: "table, json, csv or ndjson.") var format: OutputFormat = .table
     @Flag(help: "Without a terminal, go on after an error (the exit status is still 1).") var continueOnError = false
     @Option(help: "The statement timeout in milliseconds (with --tenant).") var timeoutMs = 30_000
+    @Option(help: "The most rows a statement returns (with --tenant; a server has its own).") var rowCap = 10_000
 
     func validate() throws {
         if url == nil && tenant == nil { throw ValidationError("Say where to run: --url URL (with --key or $RAPPORT_KEY) or --tenant SLUG.") }
@@ -57,7 +58,7 @@ struct Repl: AsyncParsableCommand {
                 throw error
             }
         } else if let slug = tenant {
-            let queryOptions = QueryOptions(timeout: .milliseconds(timeoutMs))
+            let queryOptions = QueryOptions(timeout: .milliseconds(timeoutMs), rowCap: rowCap)
             try await Store.withStore(try options.database(), logger: options.logger(default: .warning)) { store in
                 let record = try await store.commandTenant(slug)
                 try await drive(StoreBackend(store: store, tenant: record, options: queryOptions), interactive: interactive)
@@ -177,7 +178,8 @@ final class Terminal: @unchecked Sendable {
             }
         }
         if let message = outcome.message {
-            if outcome.failed { printError(message) } else { print(message) }
+            // A note beside results (a cut result in csv, say) goes to standard error too.
+            if outcome.failed || outcome.results != nil { printError(message) } else { print(message) }
         }
         fflush(nil)
     }

@@ -124,7 +124,21 @@ final class CannedBackend: ReplBackend, @unchecked Sendable {
         #expect(kept.hasPrefix(" id") && kept.contains("…"), "\(kept)")
         session.terminalWidth = nil
         let piped = await session.handle(.statement("profiles")).results ?? ""
-        #expect(piped.contains(ResultRenderer.cut(note, to: ResultRenderer.maxCellWidth)), "without a terminal cells stop at 40 columns")
+        #expect(piped.contains(note) && !piped.contains("…"), "piped, nothing is cut:\n\(piped)")
+
+        // A cut result's note under the table does not count towards its width.
+        var capped = notes
+        capped.rows = [[.number("1"), .text("short")]]
+        capped.truncated = true
+        session = ReplSession(backend: CannedBackend(["profiles": .success(capped)]))
+        session.timing = false
+        session.terminalWidth = 80
+        let table = await session.handle(.statement("profiles"))
+        #expect(table.results?.hasPrefix(" id") == true && table.results?.contains("cut at the row cap") == true, "\(table)")
+        // In csv the data stays clean and the note comes beside it.
+        _ = await session.handle(.command("\\format csv"))
+        let csv = await session.handle(.statement("profiles"))
+        #expect(csv.results == "id,note\r\n1,short" && csv.message?.contains("cut at the row cap") == true, "\(csv)")
     }
 
     @Test func formatsExpandedOutputAndTiming() async {

@@ -23,7 +23,7 @@ struct HealthTests {
                 #expect(response.status == .ok)
                 // Says what the database is: one PostgreSQL here (a Citus coordinator adds its version and workers).
                 #expect(response.text.hasPrefix(#"{"database":"PostgreSQL 1"#))
-                #expect(response.text.hasSuffix(#"","status":"ready"}"#))
+                #expect(response.text.hasSuffix(#"","status":"ready"}"# + "\n"), "every JSON answer ends with a newline")
                 #expect(!response.text.contains("Citus"))
             }
         }

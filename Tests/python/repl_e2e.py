@@ -125,6 +125,27 @@ try:
     repl.expect(pexpect.EOF, timeout=10)
 except pexpect.TIMEOUT:
     fail("\\q ends the REPL")
+# Ctrl-Z at the prompt still suspends the REPL (a shell with job control runs it), and `fg`
+# brings it back usable.
+shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env=dict(env, PS1="SHELL$ "), dimensions=(50, 220),
+                      encoding="utf-8", timeout=30)
+shell.logfile_read = type("Log", (), {"write": lambda self, s: log.append(s), "flush": lambda self: None})()
+repl = shell
+expect(r"SHELL\$ ", "a shell")
+shell.send("'%s' repl --url '%s'\r" % (binary, url))
+expect(prompt, "the REPL in a shell")
+shell.send("\x1a")
+expect("Stopped", "Ctrl-Z suspends the REPL")
+expect(r"SHELL\$ ", "the shell after Ctrl-Z")
+shell.send("fg\r")
+time.sleep(0.5)
+shell.send("count profiles;\r")
+expect(r"\(1 row", "the REPL answers after fg")
+shell.sendeof()
+expect(r"SHELL\$ ", "the shell after the REPL")
+shell.send("exit\r")
+shell.expect(pexpect.EOF)
+
 # At a terminal, a server that is not there is one sentence and exit status 2.
 repl = pexpect.spawn(binary, ["repl", "--url", "http://127.0.0.1:1"], env=env, dimensions=(50, 220), encoding="utf-8", timeout=30)
 repl.logfile_read = type("Log", (), {"write": lambda self, s: log.append(s), "flush": lambda self: None})()

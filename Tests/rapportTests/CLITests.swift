@@ -77,8 +77,6 @@ struct CLITests {
         }
     }
 
-    /// A command run where there is no database does not quietly make an empty one: it says
-    /// where it looked and how to point it elsewhere. Only `serve` and `migrate` make one.
     /// A mistyped command or option is named, with the nearest one, and nothing runs (64).
     @Test(arguments: [
         (["qurey", "--tenant", "demo", "count profiles"],
@@ -91,6 +89,8 @@ struct CLITests {
         (["--verison"], "unknown option '--verison' for 'rapport' (did you mean '--version'?)"),
         (["privacy", "erase", "--tenant", "demo", "--emial=ann@example.com"],
          "unknown option '--emial' for 'rapport privacy erase' (did you mean '--email'?)"),
+        (["query", "-x", "--tenant", "demo", "count profiles"], "unknown option '-x' for 'rapport query'"),
+        (["query", "--tenant", "demo", "--json", "--format", "csv", "count profiles"], "--json and --format exclude each other"),
     ])
     func aMistypedCommandOrOptionIsNamed(arguments: [String], says: String) throws {
         let run = try RapportBinary.run(arguments + ["--database-url", "postgres://nobody@127.0.0.1:1/none"])
@@ -99,6 +99,8 @@ struct CLITests {
         #expect(!run.stderr.contains("Missing expected argument") && !run.stderr.contains("Unknown option '--tenant'"), "\(run.stderr)")
     }
 
+    /// A command run where there is no database does not quietly make an empty one: it says
+    /// where it looked and how to point it elsewhere. Only `serve` and `migrate` make one.
     @Test func aCommandDoesNotMakeASecondEmbeddedDatabase() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-nothing-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -10,7 +10,8 @@ README and the program disagree. The rules it reads the section by:
   number of lines, and `…` inside a line for any text; request ids, times, hashes and
   milliseconds are masked on both sides.
 - A trailing `# {…}` comment on a command is the JSON it prints.
-- A ```python block runs with the test environment's Python, `KEY` set.
+- A ```python block runs with the test environment's Python, `KEY` set; each user it
+  identifies must then have a profile.
 - After the `rapport repl` command, the plain block is a terminal transcript: lines after
   the `demo=> ` and `    -> ` prompts are typed (`⇥` is Tab), the others are the screen.
 
@@ -246,6 +247,20 @@ class Tour:
         run = subprocess.run([PYTHON, "-c", code], cwd=self.work, env=dict(self.environment, KEY=self.demo.key),
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
+        # Segment's library logs a failed delivery instead of raising: the people the block
+        # identifies must have arrived.
+        for user in re.findall(r'identify\(\s*"([^"]+)"', block):
+            url = "http://127.0.0.1:%d/v1/profiles/lookup?user_id=%s" % (self.demo.port, user)
+            request = urllib.request.Request(url, headers={"Authorization": "Bearer " + self.demo.key})
+            for _ in range(50):
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise AssertionError("the Python block's identify of %s never arrived:\n%s" % (user, run.stderr))
 
     def repl(self, command, transcript):
         words = shlex.split(self.rewrite(command))
@@ -256,7 +271,7 @@ class Tour:
         prompt, more = "demo=> ", "    -> "
         screen = []
         repl = pexpect.spawn(words[0], words[1:], cwd=str(self.work), env=environment, encoding="utf-8",
-                             dimensions=(60, 200), timeout=60)
+                             dimensions=(60, 120), timeout=60)
         repl.logfile_read = type("Log", (), {"write": lambda _, s: screen.append(s), "flush": lambda _: None})()
         try:
             repl.expect_exact(prompt)
