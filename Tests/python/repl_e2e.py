@@ -36,6 +36,17 @@ def expect(pattern, what, timeout=30):
         fail(what)
 
 
+def ends_with(status, what):
+    """The REPL ends, with exit status `status`."""
+    try:
+        repl.expect(pexpect.EOF, timeout=10)
+    except pexpect.TIMEOUT:
+        fail(what)
+    repl.close()
+    if repl.exitstatus != status:
+        fail("%s: exit status %r" % (what, repl.exitstatus))
+
+
 expect(prompt, "the prompt names the tenant")
 
 # A multi-line query: `profiles` alone continues (blank-line rule needs a complete
@@ -98,13 +109,7 @@ expect(prompt, "the prompt after a problem")
 
 # Ctrl-D leaves.
 repl.sendeof()
-try:
-    repl.expect(pexpect.EOF, timeout=10)
-except pexpect.TIMEOUT:
-    fail("Ctrl-D ends the REPL")
-repl.close()
-if repl.exitstatus != 0:
-    fail("exit status %r" % repl.exitstatus)
+ends_with(0, "Ctrl-D ends the REPL")
 with open(history) as f:
     # libedit's history format escapes spaces and the like as octal (`\040`).
     saved = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), f.read())
@@ -150,11 +155,5 @@ shell.expect(pexpect.EOF)
 repl = pexpect.spawn(binary, ["repl", "--url", "http://127.0.0.1:1"], env=env, dimensions=(50, 220), encoding="utf-8", timeout=30)
 repl.logfile_read = type("Log", (), {"write": lambda self, s: log.append(s), "flush": lambda self: None})()
 expect("nothing answers at http://127.0.0.1:1: is the server running?", "an unreachable server is named in one sentence")
-try:
-    repl.expect(pexpect.EOF, timeout=10)
-except pexpect.TIMEOUT:
-    fail("the REPL stops when it cannot start")
-repl.close()
-if repl.exitstatus != 2:
-    fail("exit status %r for a server that is not there (2 expected)" % repl.exitstatus)
+ends_with(2, "the REPL stops with exit status 2 when it cannot start")
 print("ok")

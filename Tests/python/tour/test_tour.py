@@ -9,9 +9,10 @@ README and the program disagree. The rules it reads the section by:
   (standard output and standard error, as a terminal shows them). In it, a line that is only `…` stands for any
   number of lines, and `…` inside a line for any text; request ids, times, hashes and
   milliseconds are masked on both sides.
-- A trailing `# {…}` comment on a command is the JSON it prints.
-- A ```python block runs with the test environment's Python, `KEY` set; each user it
-  identifies must then have a profile.
+- A trailing `# {…}` comment on a command is the JSON it prints; `# exit N` its exit status
+  (0 otherwise).
+- A ```python block runs with the test environment's Python, its `KEY = "rapport_…"` line
+  given the demo's key; each user it identifies must then have a profile.
 - After the `rapport repl` command, the plain block is a terminal transcript: lines after
   the `demo=> ` and `    -> ` prompts are typed (`⇥` is Tab), the others are the screen.
 
@@ -219,7 +220,9 @@ class Tour:
             status, out, err = self.shell(command)
             # Shown by pytest when the test fails (or with -s): the tour so far.
             print("$ %s\n%s" % (stripped, out[-2000:]))
-            assert status == 0, "exit %d: %s\n%s%s" % (status, stripped, out, err)
+            wanted = re.search(r"#\s*exit (\d+)", command.splitlines()[-1])
+            wanted = int(wanted.group(1)) if wanted else 0
+            assert status == wanted, "exit %d (the README says %d): %s\n%s%s" % (status, wanted, stripped, out, err)
             if expected_json is not None:
                 assert json.loads(out) == json.loads(expected_json), "%s\nprinted %s\nREADME shows %s" % (stripped, out, expected_json)
             if stripped.startswith("curl"):
@@ -243,7 +246,10 @@ class Tour:
         self.demo.key = old_key
 
     def run_python_block(self, block):
-        code = "import os\nKEY = os.environ['KEY']\n" + self.rewrite(block)
+        # The block's own `KEY = "rapport_…"` line is the key the demo printed.
+        code = re.sub(r'(?m)^KEY = "rapport_…".*$', "KEY = os.environ['KEY']", self.rewrite(block))
+        assert "os.environ['KEY']" in code, "the Python block sets KEY from the demo's key"
+        code = "import os\n" + code
         run = subprocess.run([PYTHON, "-c", code], cwd=self.work, env=dict(self.environment, KEY=self.demo.key),
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
