@@ -267,15 +267,14 @@ enum Unreachable: Equatable {
     case other(String)
 
     init(_ error: any Error) {
-        if let error = error as? HTTPClientError {
-            if error == .connectTimeout { self = .noAnswer; return }
-            if error == .remoteConnectionClosed { self = .closed; return }
+        switch error as? HTTPClientError {
+        case .connectTimeout?, .readTimeout?, .deadlineExceeded?: self = .noAnswer; return
+        case .remoteConnectionClosed?: self = .closed; return
+        default: break
         }
         let text = String(reflecting: error)
-        if String(describing: type(of: error)).contains("HTTPParserError") || text.contains("HTTPParserError") {
+        if text.contains("HTTPParserError") {
             self = .notHTTP
-        } else if error as? HTTPClientError == .readTimeout || error as? HTTPClientError == .deadlineExceeded {
-            self = .noAnswer
         } else if text.contains("Connection refused") || text.contains("ECONNREFUSED") {
             self = .refused
         } else if text.contains("SocketAddressError.unknown") || text.contains("dnsAError") || text.contains("Name or service not known") {
@@ -288,7 +287,7 @@ enum Unreachable: Equatable {
             self = .tls("its certificate was not accepted")
         } else if text.contains("SSL") || text.contains("TLS") || text.contains("handshake") {
             self = .tls("the TLS handshake failed")
-        } else if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") || text.contains("invalidHTTP") || text.contains("HTTPParserError") {
+        } else if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") {
             self = .closed
         } else {
             self = .other("\(error)")

@@ -118,17 +118,11 @@ public struct ReplSession: Sendable {
         }
     }
 
+    /// As `rapport query` prints it, with a chart under a report's table.
     func render(_ result: QueryResult, elapsed: String?) throws -> String {
-        if format == .table, let text = ResultRenderer.explain(result) { return text }
-        switch format {
-        case .json: return try ResultRenderer.json(result)
-        case .ndjson: return try ResultRenderer.ndjson(result)
-        case .csv: return ResultRenderer.csv(result)
-        case .table:
-            var text = ResultRenderer.fitted(result, elapsed: elapsed, width: terminalWidth, expanded: expanded)
-            if let chart = Charts.chart(for: result) { text += "\n\n" + chart }
-            return text
-        }
+        let text = try ResultRenderer.render(result, format: format, elapsed: elapsed, width: terminalWidth, expanded: expanded)
+        guard format == .table, result.sql == nil, let chart = Charts.chart(for: result) else { return text }
+        return text + "\n\n" + chart
     }
 
     static func elapsed(_ duration: Duration) -> String {

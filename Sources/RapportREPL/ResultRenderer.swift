@@ -104,6 +104,18 @@ public enum ResultRenderer {
             + "--tenant, or the server's RAPPORT_QUERY_ROW_CAP."
     }
 
+    /// A result in `format`, as both the REPL and `rapport query` print it: an explain as its
+    /// SQL, a table fitted to the terminal (``fitted(_:elapsed:width:expanded:)``), or the data.
+    public static func render(_ result: QueryResult, format: OutputFormat, elapsed: String? = nil,
+                              width: Int?, expanded: Expanded) throws -> String {
+        switch format {
+        case .json: return try json(result)
+        case .ndjson: return try ndjson(result)
+        case .csv: return csv(result)
+        case .table: return explain(result) ?? fitted(result, elapsed: elapsed, width: width, expanded: expanded)
+        }
+    }
+
     /// A result as a table for a terminal `width` columns wide (nil: not a terminal), or one
     /// block per row when `expanded` is on, or auto and the table is wider than the screen.
     /// Only the table's own lines count, not the footer under it.

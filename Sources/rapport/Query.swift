@@ -40,12 +40,7 @@ struct Query: AsyncParsableCommand {
                     print(try encodeJSON(result))
                     continue
                 }
-                switch format {
-                case .table: print(ResultRenderer.explain(result) ?? ResultRenderer.fitted(result, width: width, expanded: .auto))
-                case .json: print(try ResultRenderer.json(result))
-                case .csv: print(ResultRenderer.csv(result))
-                case .ndjson: print(try ResultRenderer.ndjson(result))
-                }
+                print(try ResultRenderer.render(result, format: format, width: width, expanded: .auto))
                 if result.truncated && format != .table { printError(ResultRenderer.truncation(result)) }
             }
         } catch let error as QueryError {
