@@ -16,6 +16,7 @@ public enum RQL {
         case describe(String)
         case drop(Definition.Kind, String)
         case explain(CompiledQuery, analyze: Bool)
+        case defineSync(SyncDefinition)
     }
 
     public struct Compilation: Sendable {
@@ -77,9 +78,26 @@ public enum RQL {
             case .show(let what): .show(what)
             case .describe(let name): .describe(name)
             case .drop(let kind, let name): .drop(kind, name)
+            case .defineSync(let sync): .defineSync(sync)
             }
         }
         return Compilation(statements: statements, diagnostics: [])
+    }
+
+    /// A sync's audience compiled as it runs: the first column is `profile_id`, then the
+    /// fields (``SyncDefinition/fields``). Diagnostics when it no longer checks against `catalog`.
+    public static func audience(_ text: String, catalog: any Catalog) -> (query: CompiledQuery?, fields: [String], diagnostics: [Diagnostic]) {
+        let (tokens, lexical) = Lexer.tokenize(text)
+        var parser = Parser(tokens: tokens)
+        let query = try? parser.parseQuery()
+        var problems = lexical + parser.diagnostics
+        if let query, problems.isEmpty, !parser.atEnd { problems.append(.extraInput(parser.current)) }
+        guard let query, problems.isEmpty else { return (nil, [], sorted(problems)) }
+        var checker = Checker(catalog: catalog)
+        guard let (typed, fields) = checker.checkAudience(query), checker.diagnostics.isEmpty else {
+            return (nil, [], sorted(checker.diagnostics))
+        }
+        return (SQLCompiler.compile(typed), fields, [])
     }
 
     /// `diagnostics` in source order, at most ``maxDiagnostics`` of them and then one
@@ -148,6 +166,7 @@ extension RQL.CompiledStatement: CustomStringConvertible {
         case .show(let what): return "-- show \(what)"
         case .describe(let name): return "-- describe \(name)"
         case .drop(let kind, let name): return "-- drop \(kind.rawValue) \(name)"
+        case .defineSync(let sync): return "-- save sync \(sync.name): \(sync.statement)"
         }
     }
 }

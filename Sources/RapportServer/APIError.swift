@@ -62,6 +62,8 @@ extension APIError {
             self = APIError(queryError: error)
         case let error as PrivacyError:
             self = APIError(privacyError: error)
+        case let error as SyncError:
+            self = APIError(syncError: error)
         case is IngestOverloaded:
             self = APIError(.serviceUnavailable, code: "overloaded", message: "\(error)", headers: [.retryAfter: "1"])
         case let error as HTTPError:

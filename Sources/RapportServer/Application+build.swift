@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// - `/healthz`, `/readyz`: no key; `/metrics`: the operator key when one is set;
 /// - `/admin/v1/…`: the operator key (`RAPPORT_ADMIN_KEY`);
 /// - `/v1/…`: a tenant's API key, each route checking its scope.
-public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil) -> Router<RapportRequestContext> {
+public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil,
+                        activationWorker: ActivationWorker? = nil) -> Router<RapportRequestContext> {
     let router = Router(context: RapportRequestContext.self)
     // Metrics outermost, so that they count the status an error was answered with (a refusal
     // is a 4xx there, not the 500 of an error not yet turned into a response).
@@ -28,6 +29,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration, privac
     ProfilesController(store: store).addRoutes(to: tenant)
     QueryController(store: store, options: configuration.query).addRoutes(to: tenant)
     PrivacyController(store: store, worker: privacyWorker).addRoutes(to: tenant)
+    ActivationController(store: store, settings: configuration.activation, worker: activationWorker).addRoutes(to: tenant)
     IdentityConfigController(store: store).addRoutes(
         to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
     return router
@@ -41,8 +43,9 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable () async -> Void = {}
 ) -> Application<RouterResponder<RapportRequestContext>> {
     let worker = configuration.privacyWorker ? PrivacyWorker(store: store) : nil
+    let activation = configuration.activation.worker ? ActivationWorker(store: store, settings: configuration.activation) : nil
     var app = Application(
-        router: buildRouter(store: store, configuration: configuration, privacyWorker: worker),
+        router: buildRouter(store: store, configuration: configuration, privacyWorker: worker, activationWorker: activation),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rapport"),
         onServerRunning: { _ in await onServerRunning() },
         logger: logger
@@ -50,5 +53,6 @@ public func buildApplication(
     app.addServices(services)
     // After the database client, so it stops first.
     if let worker { app.addServices(worker) }
+    if let activation { app.addServices(activation) }
     return app
 }

@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Carry out privacy requests in this process (default: $RAPPORT_PRIVACY_WORKER, else on; run it in one process of a deployment or in all).")
     var privacyWorker: Bool?
 
+    @Flag(inversion: .prefixedNo, help: "Run syncs and deliver to destinations in this process (default: $RAPPORT_ACTIVATION_WORKER, else on).")
+    var activationWorker: Bool?
+
     @Flag(help: "Create the tenant `demo` if missing and print a fresh key for it (keys printed by earlier runs stay valid).")
     var demo = false
 
@@ -42,7 +45,11 @@ struct Serve: AsyncParsableCommand {
                 timeout: .milliseconds(queryTimeoutMs ?? env["RAPPORT_QUERY_TIMEOUT_MS"].flatMap(Int.init) ?? 30_000),
                 rowCap: queryRowCap ?? env["RAPPORT_QUERY_ROW_CAP"].flatMap(Int.init) ?? 10_000),
             privacyWorker: privacyWorker ?? !["0", "off", "false", "no"].contains(env["RAPPORT_PRIVACY_WORKER"]?.lowercased() ?? ""),
-            metricsTenantLabels: ["1", "on", "true", "yes"].contains(env["RAPPORT_METRICS_TENANT_LABELS"]?.lowercased() ?? ""))
+            metricsTenantLabels: ["1", "on", "true", "yes"].contains(env["RAPPORT_METRICS_TENANT_LABELS"]?.lowercased() ?? ""),
+            activation: ActivationSettings(
+                worker: activationWorker ?? !["0", "off", "false", "no"].contains(env["RAPPORT_ACTIVATION_WORKER"]?.lowercased() ?? ""),
+                allowPrivate: ["1", "on", "true", "yes"].contains(env["RAPPORT_ALLOW_PRIVATE_DESTINATIONS"]?.lowercased() ?? ""),
+                retentionDays: env["RAPPORT_DELIVERY_LOG_DAYS"].flatMap(Int.init) ?? 30))
         guard (1...1_000_000).contains(configuration.query.rowCap) else {
             throw ValidationError("The row cap (--query-row-cap, RAPPORT_QUERY_ROW_CAP) must be from 1 to 1,000,000.")
         }

@@ -53,7 +53,7 @@ extension Diagnostic {
 
     static func unknownStatement(_ token: Token) -> Diagnostic {
         let words = ["profiles", "events", "segment", "count", "metric", "funnel", "lifecycle", "set", "show",
-                     "describe", "drop", "explain"]
+                     "describe", "drop", "explain", "sync"]
         return Diagnostic(code: "unknown-statement", message: "a statement cannot start with \(describe(token))",
                           range: token.range,
                           hint: suggestion(for: token.text, among: words) ?? "a query starts with profiles, events or segment NAME")
@@ -175,6 +175,27 @@ extension Diagnostic {
 
     static func nameTaken(_ name: Name, by owner: String) -> Diagnostic {
         Diagnostic(code: "name-taken", message: "`\(name.text)` is already \(owner)", range: name.range)
+    }
+
+    // MARK: Syncs
+
+    static func unknownDestination(_ name: Name, candidates: [String]) -> Diagnostic {
+        Diagnostic(code: "unknown-destination", message: "no destination is called `\(name.text)`", range: name.range,
+                   hint: suggestion(for: name.text, among: candidates)
+                       ?? (candidates.isEmpty ? "add one first: `rapport destinations add` or POST /v1/destinations" : nil))
+    }
+
+    static func notAnAudience(_ range: SourceRange, _ reason: String) -> Diagnostic {
+        Diagnostic(code: "not-an-audience", message: reason, range: range)
+    }
+
+    static func duplicateOption(_ range: SourceRange, _ what: String) -> Diagnostic {
+        Diagnostic(code: "duplicate-option", message: "\(what) is given twice", range: range, hint: "give each option once")
+    }
+
+    static func tooOften(_ range: SourceRange) -> Diagnostic {
+        Diagnostic(code: "too-often", message: "a sync runs at most every 5 minutes", range: range,
+                   hint: "write `every 5 minutes` or more, or `manually` and run it on demand")
     }
 
     static func badSegment(_ range: SourceRange, _ reason: String) -> Diagnostic {

@@ -25,6 +25,8 @@ public struct Definition: Sendable, Equatable {
         case setting
         /// A lifecycle stage's rule, named `stage.retention` …
         case stage
+        /// A sync (kept in its own table, not among the definitions; named here to be dropped).
+        case sync
     }
 
     public var kind: Kind
@@ -58,9 +60,16 @@ public protocol Catalog: Sendable {
     func definition(_ name: String) -> Definition?
     /// Every saved definition, for `show` and did-you-mean hints.
     var definitionList: [Definition] { get }
+    /// The tenant's destinations, by name (a sync sends to one).
+    var destinationNames: [String] { get }
+    /// The tenant's syncs, by name.
+    var syncNames: [String] { get }
 }
 
 extension Catalog {
+    public var destinationNames: [String] { [] }
+    public var syncNames: [String] { [] }
+
     /// Each track event's property names, and those of `page` and `screen` events (for
     /// completion in editors and the REPL).
     public var propertyNamesByEvent: [String: [String]] {
@@ -96,9 +105,14 @@ public struct CatalogSnapshot: Catalog {
     var properties: [String: [String: FieldType]] = [:]
     public var identityKinds: [IdentityKindInfo]
     var definitions: [String: Definition]
+    public var destinationNames: [String]
+    public var syncNames: [String]
 
-    public init(entries: [Entry], identityKinds: [IdentityKindInfo], definitions: [Definition] = []) {
+    public init(entries: [Entry], identityKinds: [IdentityKindInfo], definitions: [Definition] = [],
+                destinations: [String] = [], syncs: [String] = []) {
         self.identityKinds = identityKinds
+        self.destinationNames = destinations.sorted()
+        self.syncNames = syncs.sorted()
         self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var traitTypes: [String: Set<String>] = [:]
         var propertyTypes: [String: [String: Set<String>]] = [:]
@@ -143,4 +157,60 @@ public struct CatalogSnapshot: Catalog {
 
     public func definition(_ name: String) -> Definition? { definitions[name] }
     public var definitionList: [Definition] { definitions.values.sorted { $0.name < $1.name } }
+}
+
+/// A checked sync, ready to save (Grammar/README.md, "Syncs").
+public struct SyncDefinition: Sendable, Equatable, Codable {
+    public enum Send: String, Sendable, Codable {
+        case events, traits
+        case eventsAndTraits = "events and traits"
+
+        /// The record kinds this mode queues (`send traits` sends exits as the trait set to false).
+        public var kinds: [String] {
+            self == .events ? ["entered", "exited"] : ["entered", "changed", "exited"]
+        }
+    }
+
+    public var name: String
+    public var destination: String
+    /// The audience's RQL, as written after `=`.
+    public var query: String
+    /// The fields each record carries: the select's columns, in order.
+    public var fields: [String]
+    /// Seconds between scheduled runs; nil for `manually`.
+    public var every: Int?
+    public var backfill: Bool
+    public var send: Send
+    /// The saved definitions the audience uses.
+    public var uses: [String]
+
+    public init(name: String, destination: String, query: String, fields: [String], every: Int?, backfill: Bool, send: Send,
+                uses: [String]) {
+        self.name = name
+        self.destination = destination
+        self.query = query
+        self.fields = fields
+        self.every = every
+        self.backfill = backfill
+        self.send = send
+        self.uses = uses
+    }
+
+    /// The statement that saves this sync again (`describe` shows it).
+    public var statement: String {
+        var text = "sync \(name) to \(destination) = \(query)"
+        text += every.map { " every \(Self.duration($0))" } ?? " manually"
+        text += backfill ? "" : " no backfill"
+        text += " send \(send.rawValue)"
+        return text
+    }
+
+    /// `3600` as `1 hour`, `5400` as `90 minutes`.
+    public static func duration(_ seconds: Int) -> String {
+        for (unit, size) in [("day", 86_400), ("hour", 3600), ("minute", 60)] where seconds % size == 0 {
+            let n = seconds / size
+            return "\(n) \(unit)\(n == 1 ? "" : "s")"
+        }
+        return "\(seconds / 60) minutes"
+    }
 }

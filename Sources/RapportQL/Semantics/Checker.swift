@@ -84,12 +84,21 @@ public struct Checker {
         case .show(let what):
             return .show(what.text.lowercased())
         case .describe(let name):
-            if definition(name.text) == nil, catalog.traitType(name.text) == nil, !catalog.hasEvent(name.text) {
-                let candidates = catalog.traitNames + catalog.eventNames + localDefinitions.keys
+            if definition(name.text) == nil, catalog.traitType(name.text) == nil, !catalog.hasEvent(name.text),
+               !catalog.syncNames.contains(name.text) {
+                let candidates = catalog.traitNames + catalog.eventNames + localDefinitions.keys + catalog.syncNames
                 report(.unknownName(name, candidates: candidates))
                 return nil
             }
             return .describe(name.text)
+        case .sync(let sync):
+            return checkSync(sync, in: script)
+        case .drop(let kind, let name) where kind.text == "sync":
+            guard catalog.syncNames.contains(name.text) else {
+                report(.unknownDefinition(name, kind: "sync", candidates: catalog.syncNames))
+                return nil
+            }
+            return .drop(.sync, name.text)
         case .drop(let kind, let name):
             let kind = Definition.Kind(rawValue: kind.text) ?? .segment
             guard [.segment, .metric, .funnel].contains(kind), let existing = definition(name.text), existing.kind == kind else {

@@ -9,6 +9,10 @@ extension TypedStatement: CustomStringConvertible {
         case .show(let what): return "(show \(what))"
         case .describe(let name): return "(describe \(name))"
         case .drop(let kind, let name): return "(drop \(kind.rawValue) \(name))"
+        case .defineSync(let sync):
+            return "(define sync \(sync.name) (to \(sync.destination)) (fields \(sync.fields.joined(separator: " ")))"
+                + " (\(sync.every.map { "every \($0)s" } ?? "manually")) (\(sync.backfill ? "backfill" : "no-backfill")) (send \(sync.send.rawValue))"
+                + (sync.uses.isEmpty ? "" : " (uses \(sync.uses.joined(separator: " ")))") + ")"
         case .report(let report): return report.description
         }
     }

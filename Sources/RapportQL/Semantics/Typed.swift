@@ -9,6 +9,8 @@ public enum TypedStatement: Sendable {
     case show(String)
     case describe(String)
     case drop(Definition.Kind, String)
+    /// A sync to save.
+    case defineSync(SyncDefinition)
     case explain(TypedQuery, analyze: Bool)
     /// `show tiers`, `show funnel NAME`, …
     case report(TypedReport)

@@ -58,6 +58,7 @@ extension Statement {
     var expressions: [Expr] {
         switch kind {
         case .query(let q), .segment(_, let q), .explain(_, let q): return q.expressions
+        case .sync(let sync): return sync.query.expressions
         case .metric(_, let e), .lifecycleStage(_, let e): return [e]
         case .funnel(_, let funnel):
             return funnel.steps.compactMap(\.filter) + funnel.options.compactMap { option in

@@ -11,6 +11,16 @@ extension Statement: CustomStringConvertible {
         switch kind {
         case .query(let query): return query.description
         case .segment(let name, let query): return "(segment \(name) \(query))"
+        case .sync(let sync):
+            let options = sync.options.map { option -> String in
+                switch option.option {
+                case .every(let d): " (every \(d.amount) \(d.unit.rawValue))"
+                case .manually: " (manually)"
+                case .backfill(let on): on ? " (backfill)" : " (no-backfill)"
+                case .send(let what): " (send \(what))"
+                }
+            }.joined()
+            return "(sync \(sync.name) (to \(sync.destination)) \(sync.query)\(options))"
         case .metric(let name, let expr): return "(metric \(name) \(expr))"
         case .funnel(let name, let funnel): return "(funnel \(name) \(funnel))"
         case .lifecycleStage(let stage, let expr): return "(lifecycle-stage \(stage) \(expr))"

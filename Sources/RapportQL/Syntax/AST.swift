@@ -39,13 +39,34 @@ public struct Statement: Sendable {
         /// `show segments|funnels|metrics|traits|events`.
         case show(Name)
         case describe(Name)
-        /// `drop segment|funnel|metric NAME`.
+        /// `drop segment|funnel|metric|sync NAME`.
         case drop(Name, Name)
+        /// `sync NAME to DEST = QUERY [options]`.
+        case sync(SyncStatement)
         case explain(analyze: Bool, Query)
     }
 
     public var kind: Kind
     public var range: SourceRange
+}
+
+/// `sync vip to crm = segment vip | select email, plan every 1 hour no backfill send traits`.
+public struct SyncStatement: Sendable {
+    public enum Option: Sendable {
+        /// `every D`.
+        case every(DurationLiteral)
+        /// `manually`.
+        case manually
+        /// `backfill` (true) or `no backfill`.
+        case backfill(Bool)
+        /// `send events`, `send traits`, `send events and traits`.
+        case send(String)
+    }
+
+    public var name: Name
+    public var destination: Name
+    public var query: Query
+    public var options: [(option: Option, range: SourceRange)]
 }
 
 public struct Query: Sendable {

@@ -67,6 +67,49 @@ extension Parser {
         return Funnel(steps: steps, options: options)
     }
 
+    /// `sync NAME to DEST = QUERY [every D | manually] [backfill | no backfill]
+    /// [send events | send traits | send events and traits]`, the options in any order.
+    mutating func parseSync() throws(Failure) -> Statement.Kind {
+        advance()
+        let name = try parseName("a sync name")
+        _ = try expect(keyword: "to")
+        let destination = try parseName("a destination name")
+        _ = try expect(symbol: "=")
+        let query = try parseQuery()
+        var options: [(option: SyncStatement.Option, range: SourceRange)] = []
+        while !atEnd, !current.isSymbol(";") {
+            let start = current.range.start
+            if accept(keyword: "every") != nil {
+                options.append((.every(try parseDuration()), range(from: start)))
+            } else if accept(keyword: "manually") != nil {
+                options.append((.manually, range(from: start)))
+            } else if accept(keyword: "backfill") != nil {
+                options.append((.backfill(true), range(from: start)))
+            } else if accept(keyword: "no") != nil {
+                _ = try expect(keyword: "backfill")
+                options.append((.backfill(false), range(from: start)))
+            } else if accept(keyword: "send") != nil {
+                if accept(keyword: "traits") != nil {
+                    options.append((.send("traits"), range(from: start)))
+                } else if accept(keyword: "events") != nil {
+                    if accept(keyword: "and") != nil {
+                        _ = try expect(keyword: "traits")
+                        options.append((.send("events and traits"), range(from: start)))
+                    } else {
+                        options.append((.send("events"), range(from: start)))
+                    }
+                } else {
+                    throw fail(.expected("`events`, `traits` or `events and traits`", found: current))
+                }
+            } else {
+                throw fail(.expected("a stage after `|`, or a sync option (`every 1 hour`, `manually`, `backfill`, `no backfill`, `send …`)",
+                                     found: current,
+                                     hint: Diagnostic.suggestion(for: current.text, among: ["every", "manually", "backfill", "no", "send"])))
+            }
+        }
+        return .sync(SyncStatement(name: name, destination: destination, query: query, options: options))
+    }
+
     mutating func parseFieldPath() throws(Failure) -> [Name] {
         var names = [try parseName("a field")]
         while accept(symbol: ".") != nil { names.append(try parseName("a field")) }
@@ -98,7 +141,7 @@ extension Parser {
         let token = current
         let word = token.kind == .word ? token.text.lowercased() : ""
         switch word {
-        case "segments", "funnels", "metrics", "traits", "events":
+        case "segments", "funnels", "metrics", "traits", "events", "syncs":
             advance()
             return .show(Name(word, token.range))
         case "funnel":
@@ -144,7 +187,7 @@ extension Parser {
             advance()
             return .report(Report(kind: "value " + what.text.lowercased(), name: nil, by: nil, range: range(from: start)))
         default:
-            let choices = ["segments", "funnels", "metrics", "traits", "events", "funnel", "tiers", "pareto", "lifecycle",
+            let choices = ["segments", "funnels", "metrics", "traits", "events", "syncs", "funnel", "tiers", "pareto", "lifecycle",
                            "retention", "value"]
             throw fail(.expected("what to show (segments, metrics, traits, events, funnel NAME, tiers, …)", found: token,
                                  hint: Diagnostic.suggestion(for: token.text, among: choices)))

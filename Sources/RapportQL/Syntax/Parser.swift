@@ -153,6 +153,8 @@ public struct Parser {
             return .query(try parseQuery())
         case "count":
             return .query(try parseCountShorthand())
+        case "sync":
+            return try parseSync()
         case "metric":
             advance()
             let name = try parseName("a metric name")
@@ -170,12 +172,12 @@ public struct Parser {
             return try parseShow()
         case "describe":
             advance()
-            return .describe(try parseName("a segment, metric or funnel name"))
+            return .describe(try parseName("a segment, metric, funnel or sync name"))
         case "drop":
             advance()
             let kindToken = current
-            guard ["segment", "funnel", "metric"].contains(kindToken.text.lowercased()), kindToken.kind == .word else {
-                throw fail(.expected("`segment`, `funnel` or `metric`", found: kindToken))
+            guard ["segment", "funnel", "metric", "sync"].contains(kindToken.text.lowercased()), kindToken.kind == .word else {
+                throw fail(.expected("`segment`, `funnel`, `metric` or `sync`", found: kindToken))
             }
             advance()
             return .drop(Name(kindToken.text.lowercased(), kindToken.range), try parseName())

@@ -80,6 +80,8 @@ struct QueryController {
         group.post("query") { request, context in
             let key = try context.require(.query)
             let body = try await queryRequest(request, context: context)
+            // A sync sends the tenant's data out: saving or dropping one takes the admin scope too.
+            if RQL.parse(body.q).script.statements.contains(where: \.managesSync) { _ = try context.require(.admin) }
             var options = options
             options.id = body.id
             let results = try await store.query(body.q, tenant: key.tenant, options: options)
@@ -181,3 +183,14 @@ struct QueryController {
 
 extension QueryResult: ResponseEncodable {}
 extension SegmentInfo: ResponseEncodable {}
+
+extension Statement {
+    /// `sync …` or `drop sync …`.
+    var managesSync: Bool {
+        switch kind {
+        case .sync: true
+        case .drop(let what, _): what.text == "sync"
+        default: false
+        }
+    }
+}

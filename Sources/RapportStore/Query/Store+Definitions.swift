@@ -69,6 +69,8 @@ extension Store {
                                    let properties = catalog.propertyNames(event: event).map { "\($0) \(catalog.propertyType(event: event, name: $0)?.rawValue ?? "")" }
                                    return [.text(event), .text(properties.joined(separator: ", "))]
                                })
+        case "syncs":
+            return try await showSyncs(cap: cap, on: connection, logger: logger)
         default:
             let kind = String(what.dropLast())  // segments -> segment
             var rows: [[QueryValue]] = []
@@ -97,7 +99,9 @@ extension Store {
             facts.append(("used_by", users.joined(separator: ", ")))
         }
         let catalog = try await loadCatalog(on: connection, logger: logger)
-        if facts.isEmpty, let type = catalog.traitType(name) {
+        if facts.isEmpty, catalog.syncNames.contains(name) {
+            facts = try await describeSync(name, on: connection, logger: logger)
+        } else if facts.isEmpty, let type = catalog.traitType(name) {
             facts = [("name", name), ("kind", "trait"), ("type", type.rawValue)]
         } else if facts.isEmpty, catalog.hasEvent(name) {
             facts = [("name", name), ("kind", "event")]

@@ -29,7 +29,13 @@ extension Store {
             "SELECT kind, name, source FROM definitions", logger: logger).decode((String, String, String).self) {
             if let kind = Definition.Kind(rawValue: kind) { definitions.append(Definition(kind: kind, name: name, source: source)) }
         }
-        return CatalogSnapshot(entries: entries, identityKinds: kinds, definitions: definitions)
+        var destinations: [String] = []
+        for try await name in try await connection.query("SELECT name FROM destinations", logger: logger).decode(String.self) {
+            destinations.append(name)
+        }
+        var syncs: [String] = []
+        for try await name in try await connection.query("SELECT name FROM syncs", logger: logger).decode(String.self) { syncs.append(name) }
+        return CatalogSnapshot(entries: entries, identityKinds: kinds, definitions: definitions, destinations: destinations, syncs: syncs)
     }
 
     /// Parses and checks `text` against the tenant's catalogue without running it.
@@ -53,7 +59,7 @@ extension Store {
         guard compilation.succeeded else { throw QueryError.diagnostics(compilation.diagnostics, source: text) }
         let writes = compilation.statements.contains {
             switch $0 {
-            case .define, .drop: true
+            case .define, .drop, .defineSync: true
             default: false
             }
         }
@@ -194,10 +200,16 @@ extension Store {
                 ON CONFLICT (kind, name) DO UPDATE SET source = excluded.source, uses = excluded.uses, updated_at = excluded.updated_at
                 """, logger: logger)
             return QueryResult.lines("result", ["saved \(definition.kind.rawValue) \(definition.name)"])
+        case .defineSync(let sync):
+            return try await saveSync(sync, on: connection, logger: logger)
+        case .drop(.sync, let name):
+            return try await dropSync(name, on: connection, logger: logger)
         case .drop(let kind, let name):
             var users: [String] = []
-            for try await (userKind, user) in try await connection.query(
-                "SELECT kind, name FROM definitions WHERE \(name) = ANY(uses) ORDER BY name", logger: logger).decode((String, String).self) {
+            for try await (userKind, user) in try await connection.query("""
+                SELECT kind, name FROM definitions WHERE \(name) = ANY(uses)
+                UNION ALL SELECT 'sync', name FROM syncs WHERE \(name) = ANY(uses) ORDER BY 2
+                """, logger: logger).decode((String, String).self) {
                 users.append("\(userKind) \(user)")
             }
             guard users.isEmpty else { throw QueryError.inUse(name, usedBy: users) }

@@ -1,0 +1,360 @@
+import Foundation
+import PostgresNIO
+import RapportQL
+
+/// What one sync is and how its last run went: `GET /v1/syncs/{name}`, `describe`, `show syncs`.
+public struct SyncInfo: Sendable, Encodable {
+    public var name: String
+    public var destination: String
+    public var definition: String
+    public var query: String
+    public var fields: [String]
+    /// Seconds between runs; nil when it runs manually.
+    public var every: Int?
+    public var backfill: Bool
+    public var send: String
+    public var runs: Int64
+    public var nextRunAt: Date?
+    public var lastRunAt: Date?
+    public var lastRunMilliseconds: Int64?
+    /// members, entered, changed, exited, queued of the last run.
+    public var lastRun: [String: Int64]
+    public var lastError: String?
+    /// Members now (this sync's state): profiles it delivered and has not exited.
+    public var members: Int64
+    /// Records waiting in the outbox, retrying (tried at least once), and dead letters.
+    public var pending: Int64
+    public var retrying: Int64
+    public var deadLetters: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case name, destination, definition, query, fields, every, backfill, send, runs, members, pending, retrying
+        case nextRunAt = "next_run_at", lastRunAt = "last_run_at", lastRunMilliseconds = "last_run_ms", lastRun = "last_run"
+        case lastError = "last_error", deadLetters = "dead_letters"
+    }
+}
+
+/// What a run did.
+public struct SyncRun: Sendable, Encodable {
+    public var sync: String
+    public var run: Int64
+    public var members: Int64
+    public var entered: Int64
+    public var changed: Int64
+    public var exited: Int64
+    /// Records written to the outbox (the send mode's kinds; none on a first run without backfill).
+    public var queued: Int64
+    public var milliseconds: Int64
+}
+
+/// A sync's run could not be done.
+public enum SyncError: Error, CustomStringConvertible, Equatable {
+    case notFound(String)
+    /// The audience no longer checks against the catalogue (a segment it used was dropped…).
+    case broken(String, diagnostics: [Diagnostic])
+    /// Another run of the same sync holds it.
+    case busy(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let name): "There is no sync `\(name)`."
+        case .broken(let name, let diagnostics):
+            "The sync `\(name)` no longer checks: " + diagnostics.map { "\($0.message) [\($0.code)]" }.joined(separator: "; ")
+                + ". Save it again (`sync \(name) to …`) or drop it."
+        case .busy(let name): "The sync `\(name)` is running already; try again when that run ends."
+        }
+    }
+}
+
+extension Store {
+    /// The most syncs one tenant may have.
+    public static let maxSyncs = 100
+
+    // MARK: Definitions (from RQL statements)
+
+    /// Saves a checked sync (in the caller's tenant transaction). Saving again under the same
+    /// name keeps its identity and what it delivered, unless the destination changes: then it
+    /// is a new sync, which starts from nothing.
+    static func saveSync(_ sync: SyncDefinition, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
+        var count = 0
+        for try await n in try await connection.query("SELECT count(*)::int FROM syncs WHERE name <> \(sync.name)", logger: logger).decode(Int.self) { count = n }
+        guard count < maxSyncs else { throw StoreError.invalidInput("A tenant has at most \(maxSyncs) syncs.") }
+        try await connection.query("""
+            DELETE FROM syncs WHERE name = \(sync.name) AND destination <> \(sync.destination)
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO syncs (name, destination, query, fields, every, backfill, send, uses, next_run_at)
+            VALUES (\(sync.name), \(sync.destination), \(sync.query), \(sync.fields), \(sync.every), \(sync.backfill), \(sync.send.rawValue),
+                    \(sync.uses), CASE WHEN \(sync.every)::int IS NULL THEN NULL ELSE now() END)
+            ON CONFLICT (name) DO UPDATE SET query = excluded.query, fields = excluded.fields, every = excluded.every,
+                backfill = excluded.backfill, send = excluded.send, uses = excluded.uses, updated_at = now(),
+                next_run_at = CASE WHEN excluded.every IS NULL THEN NULL
+                                   ELSE coalesce(syncs.last_run_at + make_interval(secs => excluded.every), now()) END
+            """, logger: logger)
+        return QueryResult.lines("result", ["saved sync \(sync.name)"])
+    }
+
+    static func dropSync(_ name: String, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
+        try await connection.query("DELETE FROM syncs WHERE name = \(name)", logger: logger)
+        return QueryResult.lines("result", ["dropped sync \(name)"])
+    }
+
+    static func showSyncs(cap: Int, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
+        var rows: [[QueryValue]] = []
+        for try await (name, destination, every, send, lastRun, members, error) in try await connection.query("""
+            SELECT s.name, s.destination, s.every, s.send, s.last_run_at, (SELECT count(*) FROM sync_state t WHERE t.sync_id = s.id), s.last_error
+            FROM syncs s ORDER BY s.name LIMIT \(cap + 1)
+            """, logger: logger).decode((String, String, Int?, String, Date?, Int64, String?).self) {
+            rows.append([.text(name), .text(destination), .text(every.map { "every " + SyncDefinition.duration($0) } ?? "manually"),
+                         .text(send), lastRun.map { .timestamp(iso($0)) } ?? .null, .number(String(members)), error.map(QueryValue.text) ?? .null])
+        }
+        let columns: [(String, FieldType)] = [("name", .text), ("destination", .text), ("schedule", .text), ("send", .text),
+                                              ("last_run_at", .timestamp), ("members", .number), ("last_error", .text)]
+        return QueryResult(columns: columns.map { ResultColumn(name: $0.0, type: $0.1) }, rows: rows)
+    }
+
+    /// The rows of `describe SYNC`.
+    static func describeSync(_ name: String, on connection: PostgresConnection, logger: Logger) async throws -> [(String, String)] {
+        guard let info = try await syncInfos(name: name, on: connection, logger: logger).first else { return [] }
+        var facts: [(String, String)] = [("name", info.name), ("kind", "sync"), ("definition", info.definition),
+                                         ("destination", info.destination), ("fields", info.fields.joined(separator: ", ")),
+                                         ("runs", String(info.runs)), ("members", String(info.members)),
+                                         ("pending", String(info.pending)), ("retrying", String(info.retrying)),
+                                         ("dead_letters", String(info.deadLetters))]
+        if let at = info.lastRunAt {
+            let counts = ["entered", "changed", "exited"].map { "\($0) \(info.lastRun[$0] ?? 0)" }.joined(separator: ", ")
+            facts.append(("last_run", "\(iso(at)): \(counts)"))
+        }
+        if let next = info.nextRunAt { facts.append(("next_run_at", iso(next))) }
+        if let error = info.lastError { facts.append(("last_error", error)) }
+        return facts
+    }
+
+    static func syncInfos(name: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> [SyncInfo] {
+        var infos: [SyncInfo] = []
+        let rows = try await connection.query("""
+            SELECT s.name, s.destination, s.query, s.fields, s.every, s.backfill, s.send, s.runs, s.next_run_at, s.last_run_at,
+                   s.last_run_ms, s.last_counts::text, s.last_error,
+                   (SELECT count(*) FROM sync_state t WHERE t.sync_id = s.id),
+                   (SELECT count(*) FROM sync_outbox o WHERE o.sync_id = s.id),
+                   (SELECT count(*) FROM sync_outbox o WHERE o.sync_id = s.id AND o.attempts > 0),
+                   (SELECT count(*) FROM sync_dead_letters d WHERE d.sync_id = s.id)
+            FROM syncs s WHERE \(name)::text IS NULL OR s.name = \(name) ORDER BY s.name
+            """, logger: logger)
+        for try await row in rows {
+            let columns = try row.decode((String, String, String, [String], Int?, Bool, String, Int64, Date?, Date?, Int64?, String, String?,
+                                          Int64, Int64, Int64, Int64).self)
+            let counts = (try? JSONDecoder().decode([String: Int64].self, from: Data(columns.11.utf8))) ?? [:]
+            let definition = SyncDefinition(name: columns.0, destination: columns.1, query: columns.2, fields: columns.3, every: columns.4,
+                                             backfill: columns.5, send: SyncDefinition.Send(rawValue: columns.6) ?? .eventsAndTraits, uses: [])
+            infos.append(SyncInfo(name: columns.0, destination: columns.1, definition: definition.statement, query: columns.2,
+                                  fields: columns.3, every: columns.4, backfill: columns.5, send: columns.6, runs: columns.7,
+                                  nextRunAt: columns.8, lastRunAt: columns.9, lastRunMilliseconds: columns.10, lastRun: counts,
+                                  lastError: columns.12, members: columns.13, pending: columns.14, retrying: columns.15, deadLetters: columns.16))
+        }
+        return infos
+    }
+
+    public func syncs(tenant: Tenant) async throws -> [SyncInfo] {
+        try await withTenant(tenant, readOnly: true) { connection in try await Self.syncInfos(on: connection, logger: logger) }
+    }
+
+    public func sync(_ name: String, tenant: Tenant) async throws -> SyncInfo {
+        guard let info = try await withTenant(tenant, readOnly: true, { connection in
+            try await Self.syncInfos(name: name, on: connection, logger: logger).first
+        }) else { throw SyncError.notFound(name) }
+        return info
+    }
+
+    // MARK: Runs
+
+    /// The syncs of `tenant` whose scheduled run is due.
+    public func dueSyncs(tenant: Tenant) async throws -> [String] {
+        try await withTenant(tenant, readOnly: true) { connection in
+            var names: [String] = []
+            for try await name in try await connection.query(
+                "SELECT name FROM syncs WHERE next_run_at <= now() ORDER BY next_run_at", logger: logger).decode(String.self) {
+                names.append(name)
+            }
+            return names
+        }
+    }
+
+    /// Runs sync `name` now (Grammar/README.md, "Syncs", "A run"): computes its audience,
+    /// carries its state through merges, and writes the records to the outbox in the same
+    /// transaction that records the new state. A run that fails changes nothing but the
+    /// sync's last error. Runs of one sync wait for each other; an erasure waits for a run.
+    @discardableResult
+    public func runSync(_ name: String, tenant: Tenant, now: Date = Date()) async throws -> SyncRun {
+        let started = ContinuousClock.now
+        do {
+            return try await withTenant(tenant) { connection in
+                try await Self.prepareForQueries(connection, logger: logger)
+                try await connection.query("SET LOCAL statement_timeout = '10min'", logger: logger)
+                try await connection.query("SET LOCAL lock_timeout = '2s'", logger: logger)
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock_shared(hashtextextended('rapport.privacy.' || current_schema(), 0))", logger: logger)
+                var found: (UUID, String, String, Bool, String, Int64, Int?)?
+                do {
+                    for try await row in try await connection.query("""
+                        SELECT id, destination, query, backfill, send, runs, every FROM syncs WHERE name = \(name) FOR UPDATE
+                        """, logger: logger).decode((UUID, String, String, Bool, String, Int64, Int?).self) { found = row }
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
+                    throw SyncError.busy(name)
+                }
+                guard let (id, destination, queryText, backfill, send, runs, every) = found else { throw SyncError.notFound(name) }
+                let catalog = try await Self.loadCatalog(on: connection, logger: logger)
+                let (audience, fields, diagnostics) = RQL.audience(queryText, catalog: catalog)
+                guard let audience else { throw SyncError.broken(name, diagnostics: diagnostics) }
+                try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
+                try await Self.carryThroughMerges(sync: id, on: connection, logger: logger)
+                let run = runs + 1
+                let kinds = (SyncDefinition.Send(rawValue: send) ?? .eventsAndTraits).kinds
+                let queue = backfill || runs > 0
+                let stamp = Self.iso(now)
+                var counts = try await Self.diff(sync: id, name: name, destination: destination, run: run, audience: audience,
+                                                 fields: fields, kinds: kinds, send: send, queue: queue, now: stamp, on: connection, logger: logger)
+                let elapsed = ContinuousClock.now - started
+                let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                counts["ms"] = ms
+                let countsJSON = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
+                try await connection.query("""
+                    UPDATE syncs SET runs = \(run), last_run_at = \(now), last_run_ms = \(ms), last_counts = \(countsJSON)::jsonb, last_error = NULL,
+                        next_run_at = CASE WHEN every IS NULL THEN NULL ELSE \(now)::timestamptz + make_interval(secs => every) END
+                    WHERE id = \(id)
+                    """, logger: logger)
+                _ = every
+                return SyncRun(sync: name, run: run, members: counts["members"] ?? 0, entered: counts["entered"] ?? 0,
+                               changed: counts["changed"] ?? 0, exited: counts["exited"] ?? 0, queued: counts["queued"] ?? 0, milliseconds: ms)
+            }
+        } catch let error as SyncError {
+            if case .broken = error { try? await recordSyncError(name, error: error.description, tenant: tenant, now: now) }
+            throw error
+        } catch let error as PSQLError {
+            let message = "The run failed in the database (\(error.serverInfo?[.sqlState] ?? "no SQLSTATE")); it changed nothing and is tried again at the next run."
+            try? await recordSyncError(name, error: message, tenant: tenant, now: now)
+            throw StoreError.database(message, underlying: StoreError.databaseCause(error))
+        }
+    }
+
+    /// Records why the last run failed, and when the next is due (a failing sync is not retried
+    /// more often than every 5 minutes).
+    func recordSyncError(_ name: String, error: String, tenant: Tenant, now: Date) async throws {
+        try await withTenant(tenant) { connection in
+            try await connection.query("""
+                UPDATE syncs SET last_error = \(error),
+                    next_run_at = CASE WHEN every IS NULL THEN NULL ELSE \(now)::timestamptz + make_interval(secs => greatest(every / 4, 300)) END
+                WHERE name = \(name)
+                """, logger: logger)
+        }
+    }
+
+    /// Step 2 of a run: an entry of a profile merged into another moves to the live survivor;
+    /// of several on one survivor the entry of the lowest profile id stays.
+    static func carryThroughMerges(sync id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        var origins: [Int64] = []
+        var lives: [Int64] = []
+        for try await (origin, live) in try await connection.query("""
+            WITH RECURSIVE chain (origin, at, depth) AS (
+                SELECT t.profile_id, p.merged_into, 1 FROM sync_state t JOIN profiles p ON p.id = t.profile_id
+                WHERE t.sync_id = \(id) AND p.merged_into IS NOT NULL
+                UNION ALL
+                SELECT c.origin, p.merged_into, c.depth + 1 FROM chain c JOIN profiles p ON p.id = c.at
+                WHERE p.merged_into IS NOT NULL AND c.depth < 64)
+            SELECT c.origin, c.at FROM chain c JOIN profiles p ON p.id = c.at WHERE p.merged_into IS NULL
+            """, logger: logger).decode((Int64, Int64).self) {
+            origins.append(origin)
+            lives.append(live)
+        }
+        guard !origins.isEmpty else { return }
+        try await connection.query("""
+            WITH moves (origin, live) AS (SELECT * FROM unnest(\(origins)::bigint[], \(lives)::bigint[])),
+            candidates AS (
+                SELECT origin, live FROM moves
+                UNION SELECT t.profile_id, t.profile_id FROM sync_state t WHERE t.sync_id = \(id) AND t.profile_id IN (SELECT live FROM moves)),
+            kept AS (SELECT DISTINCT ON (live) live, origin FROM candidates ORDER BY live, origin)
+            UPDATE sync_state t SET profile_id = -kept.live FROM kept WHERE t.sync_id = \(id) AND t.profile_id = kept.origin
+            """, logger: logger)
+        try await connection.query("""
+            DELETE FROM sync_state t WHERE t.sync_id = \(id)
+              AND t.profile_id IN (SELECT unnest(\(origins)::bigint[]) UNION SELECT unnest(\(lives)::bigint[]))
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE sync_state SET profile_id = -profile_id WHERE sync_id = \(id) AND profile_id < 0
+            """, logger: logger)
+    }
+
+    /// Steps 1, 3 and 6 of a run, in one statement: the audience A, its difference with the
+    /// state S, S made A, and the records of the send mode's kinds queued in profile order.
+    static func diff(sync id: UUID, name: String, destination: String, run: Int64, audience: CompiledQuery, fields: [String],
+                     kinds: [String], send: String, queue: Bool, now: String, on connection: PostgresConnection, logger: Logger) async throws -> [String: Int64] {
+        var binds = PostgresBindings(capacity: audience.binds.count + 8)
+        for bind in audience.binds { binds.append(bind.value(now: now)) }
+        func param(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        // Each field as a JSON value: text as a string, numbers and booleans as themselves,
+        // a timestamp as an ISO 8601 string in UTC, a duration in seconds.
+        var pairs: [String] = []
+        for (index, field) in fields.enumerated() {
+            let column = "q.c\(index + 2)"
+            let value: String
+            switch audience.columns[index + 1].type {
+            case .text: value = column
+            case .number, .duration: value = "(\(column))::numeric"
+            case .boolean: value = "(\(column))::boolean"
+            case .timestamp:
+                value = "to_char('epoch'::timestamptz + (\(column))::numeric * interval '1 second' AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            case .null: value = "NULL::text"
+            }
+            pairs.append("\(param(field)), \(value)")
+        }
+        // jsonb_build_object takes at most 100 arguments: 50 fields a call.
+        let objects = stride(from: 0, to: max(pairs.count, 1), by: 50).map { start in
+            "jsonb_build_object(" + pairs[start..<min(start + 50, pairs.count)].joined(separator: ", ") + ")"
+        }
+        let fieldsSQL = objects.joined(separator: " || ")
+        let (syncID, syncName, dest, runNumber, kindList, queueIt, at, mode) =
+            (param(id), param(name), param(destination), param(run), param(kinds), param(queue), param(now), param(send))
+        let sql = """
+            WITH q AS (\(audience.sql)),
+            a AS MATERIALIZED (
+                SELECT q.c1::bigint AS profile_id, \(fieldsSQL) AS fields FROM q
+                WHERE NOT EXISTS (SELECT 1 FROM suppressed_profiles sp WHERE sp.profile_id = q.c1::bigint)),
+            s AS (SELECT profile_id, fields FROM sync_state WHERE sync_id = \(syncID)),
+            d AS MATERIALIZED (
+                SELECT coalesce(a.profile_id, s.profile_id) AS profile_id,
+                       CASE WHEN s.profile_id IS NULL THEN 'entered' WHEN a.profile_id IS NULL THEN 'exited' ELSE 'changed' END AS kind,
+                       coalesce(a.fields, s.fields) AS fields
+                FROM a FULL JOIN s ON s.profile_id = a.profile_id
+                WHERE s.profile_id IS NULL OR a.profile_id IS NULL OR s.fields <> a.fields),
+            kept AS (
+                INSERT INTO sync_state (sync_id, profile_id, fields)
+                SELECT \(syncID), profile_id, fields FROM d WHERE kind <> 'exited'
+                ON CONFLICT (sync_id, profile_id) DO UPDATE SET fields = excluded.fields),
+            gone AS (DELETE FROM sync_state t USING d WHERE t.sync_id = \(syncID) AND t.profile_id = d.profile_id AND d.kind = 'exited'),
+            queued AS (
+                INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload)
+                SELECT \(dest), \(syncID), \(syncName), \(runNumber), d.profile_id, d.kind,
+                       md5(\(syncID)::text || '/' || \(runNumber)::text || '/' || d.profile_id::text)::uuid,
+                       jsonb_build_object('kind', d.kind, 'sync', \(syncName)::text, 'profile_id', d.profile_id,
+                           'user_id', (SELECT i.value FROM identities i WHERE i.profile_id = d.profile_id AND i.kind = 'user_id' ORDER BY i.last_seen DESC, i.value LIMIT 1),
+                           'email', (SELECT i.value FROM identities i WHERE i.profile_id = d.profile_id AND i.kind = 'email' ORDER BY i.last_seen DESC, i.value LIMIT 1),
+                           'fields', d.fields, 'at', \(at)::text, 'send', \(mode)::text,
+                           'message_id', md5(\(syncID)::text || '/' || \(runNumber)::text || '/' || d.profile_id::text)::uuid)
+                FROM d WHERE \(queueIt) AND d.kind = ANY(\(kindList)::text[])
+                ORDER BY d.profile_id
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM a), count(*) FILTER (WHERE kind = 'entered'), count(*) FILTER (WHERE kind = 'changed'),
+                   count(*) FILTER (WHERE kind = 'exited'), (SELECT count(*) FROM queued)
+            FROM d
+            """
+        var counts: [String: Int64] = [:]
+        for try await (members, entered, changed, exited, queued) in try await connection.query(
+            PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode((Int64, Int64, Int64, Int64, Int64).self) {
+            counts = ["members": members, "entered": entered, "changed": changed, "exited": exited, "queued": queued]
+        }
+        return counts
+    }
+}
