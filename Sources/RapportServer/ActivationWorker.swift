@@ -63,7 +63,7 @@ public final class ActivationWorker: Service, Sendable {
                         do {
                             work = try await self.store.destinationsWithWork(tenant: tenant)
                         } catch {
-                            if !Task.isCancelled { self.store.logger.debug("the outbox could not be read", metadata: ["tenant": "\(tenant.slug)"]) }
+                            if !Task.isCancelled { self.store.logger.warning("the outbox could not be read", metadata: ["tenant": "\(tenant.slug)", "error": "\(String(reflecting: error))"]) }
                             continue
                         }
                         for (destination, secret) in work where await self.busy.claim("deliver/\(tenant.id)/\(destination.name)") {

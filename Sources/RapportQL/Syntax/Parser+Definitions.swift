@@ -75,6 +75,8 @@ extension Parser {
         _ = try expect(keyword: "to")
         let destination = try parseName("a destination name")
         _ = try expect(symbol: "=")
+        inSync = true
+        defer { inSync = false }
         let query = try parseQuery()
         var options: [(option: SyncStatement.Option, range: SourceRange)] = []
         while !atEnd, !current.isSymbol(";") {

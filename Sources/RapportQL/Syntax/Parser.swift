@@ -7,6 +7,9 @@ public struct Parser {
     var diagnostics: [Diagnostic] = []
     /// How many expressions the parser is inside (parentheses, `not`, aggregates).
     var nesting = 0
+    /// Whether the query being read is a sync's audience, which its options may follow.
+    var inSync = false
+    static let syncOptionWords: Set<String> = ["every", "manually", "backfill", "no", "send"]
 
     /// The deepest nesting the parser follows, and the deepest expression tree it passes on.
     static let maxNesting = 32
@@ -218,7 +221,7 @@ public struct Parser {
             }
             do {
                 stages.append(Stage(kind: try parseStage(), range: range(from: stageStart)))
-                if !atEnd, !current.isSymbol("|"), !current.isSymbol(";") {
+                if !atEnd, !current.isSymbol("|"), !current.isSymbol(";"), !(inSync && Self.syncOptionWords.contains(current.text.lowercased())) {
                     throw fail(.extraInput(current))
                 }
             } catch {

@@ -31,7 +31,7 @@ public struct DestinationSettings: Sendable, Codable, Equatable {
     public var concurrency: Int = 2
     /// Records per second at most (0: no limit).
     public var rate: Double = 0
-    /// Seconds a record is retried before it goes to the dead letters (60 to 7 days).
+    /// Seconds a record is retried before it goes to the dead letters (5 to 7 days).
     public var retryWindow: Int = 86_400
     /// Seconds to wait for an answer (1 to 120).
     public var timeout: Int = 30
@@ -58,7 +58,7 @@ public struct DestinationSettings: Sendable, Codable, Equatable {
         if !(1...1000).contains(batchSize) { return "batch_size must be from 1 to 1000 records." }
         if !(1...16).contains(concurrency) { return "concurrency must be from 1 to 16 requests." }
         if !(rate >= 0 && rate <= 1_000_000) { return "rate must be from 0 (no limit) to 1000000 records per second." }
-        if !(60...(7 * 86_400)).contains(retryWindow) { return "retry_window must be from 60 seconds to 7 days (604800)." }
+        if !(5...(7 * 86_400)).contains(retryWindow) { return "retry_window must be from 5 seconds to 7 days (604800)." }
         if !(1...120).contains(timeout) { return "timeout must be from 1 to 120 seconds." }
         return nil
     }

@@ -62,7 +62,7 @@ extension Store {
     static func destinations(name: String? = nil, on connection: PostgresConnection, logger: Logger) async throws -> [DestinationInfo] {
         var list: [DestinationInfo] = []
         for try await (name, kind, url, settings, paused, created) in try await connection.query("""
-            SELECT name, kind, url, settings::text, paused, created_at FROM destinations WHERE \(name) IS NULL OR name = \(name) ORDER BY name
+            SELECT name, kind, url, settings::text, paused, created_at FROM destinations WHERE \(name)::text IS NULL OR name = \(name) ORDER BY name
             """, logger: logger).decode((String, String, String, String, Bool, Date).self) {
             let decoded = (try? JSONDecoder().decode(DestinationSettings.self, from: Data(settings.utf8))) ?? DestinationSettings()
             list.append(DestinationInfo(name: name, kind: DestinationInfo.Kind(rawValue: kind) ?? .webhook, url: url,

@@ -159,12 +159,13 @@ extension Store {
             }
             func bury(_ which: [Int64], status: Int?, error: String) async throws {
                 try await connection.query("""
+                    -- An erasure's exit that cannot be delivered is dropped, not kept: it holds the erased person.
                     WITH gone AS (DELETE FROM sync_outbox WHERE id = ANY(\(which)) RETURNING *)
                     INSERT INTO sync_dead_letters (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at,
                                                    attempts, last_status, last_error)
                     SELECT destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at, attempts, \(status),
                            \(String(error.prefix(300)))
-                    FROM gone
+                    FROM gone WHERE erasure IS NULL
                     """, logger: logger)
             }
             switch outcome {

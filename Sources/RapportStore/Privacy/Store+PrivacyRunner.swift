@@ -257,9 +257,13 @@ extension Store {
             // Ingestion waits here and, once this commits, meets the suppressions.
             try await Self.lockIngestion(on: connection, logger: logger)
             _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
+            try await Self.lockActivation(on: connection, logger: logger)
             let reach = try await Self.reach(subject, on: connection, logger: logger)
             let values = try await Self.distinctiveTraitValues(of: reach.profiles, on: connection, logger: logger)
             var counts: [String: Int64] = ["profiles_reached": Int64(reach.live.count)]
+            for (destination, exits) in try await Self.queueErasureExits(of: reach.profiles, request: request.id, on: connection, logger: logger) {
+                counts["exits_queued.\(destination)"] = exits
+            }
             counts["identifiers_suppressed"] = try await Self.insertSuppressions(
                 reach.identifiers, hasher: hasher, request: request.id, on: connection, logger: logger)
             let (ids, kinds, keys) = (reach.profiles, reach.identifiers.map(\.kind), reach.identifiers.map(\.value))
@@ -338,6 +342,13 @@ extension Store {
         let lowered = try await connection.query(
             "SELECT DISTINCT lower(v) FROM unnest(\(identifiers.map(\.value) + traitValues)::text[]) v ORDER BY 1", logger: logger)
         for try await needle in lowered.decode(String.self) { needles.append(needle) }
+        // A receiver's answer kept in the delivery log may quote the subject: it goes.
+        try await inTenant(tenant, on: connection) { connection in
+            try await connection.query("""
+                UPDATE sync_deliveries SET error = '(removed by an erasure)'
+                WHERE error IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(\(needles)::text[]) v WHERE strpos(lower(error), v) > 0)
+                """, logger: logger)
+        }
         let verifyStarted = clock.now
         let hits = try await verify(needles, tenant: tenant, excluding: request.id, on: connection)
         all["verify_ms"] = ms(since: verifyStarted)
@@ -427,7 +438,10 @@ extension Store {
         var hits = try await inTenant(tenant, on: connection) { connection in
             var hits: [String: Int64] = [:]
             for (table, columns) in try await Self.tables(schema: nil, on: connection, logger: logger) {
-                let n = try await Self.countHolding(needles, long: long, table: quoteIdentifier(table), columns: columns,
+                // The exits this erasure queued hold the subject until they are delivered.
+                let scope: (String, [any PostgresEncodable & Sendable]) = table == "sync_outbox"
+                    ? ("t.erasure IS DISTINCT FROM $5 AND ", [request]) : ("", [])
+                let n = try await Self.countHolding(needles, long: long, table: quoteIdentifier(table), columns: columns, scope: scope,
                                                     on: connection, logger: logger)
                 if n > 0 { hits[table] = n }
             }
@@ -517,6 +531,48 @@ extension Store {
         return 0
     }
 
+    // MARK: Activation
+
+    /// Runs of syncs hold this lock shared; an erasure or suppression holds it alone, so that a
+    /// run never queues a record for someone being erased.
+    static func lockActivation(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('rapport.privacy.' || current_schema(), 0))", logger: logger)
+    }
+
+    /// Queues an exit for every sync that delivered one of `profiles` (so that its destination
+    /// can remove the person), then removes everything else of theirs from the syncs' state,
+    /// outbox and dead letters. Returns the exits queued per destination.
+    static func queueErasureExits(of profiles: [Int64], request: String, on connection: PostgresConnection,
+                                  logger: Logger) async throws -> [String: Int64] {
+        var told: [String: Int64] = [:]
+        for try await (destination, n) in try await connection.query("""
+            WITH exits AS (
+                INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, erasure)
+                SELECT s.destination, s.id, s.name, s.runs, t.profile_id, 'exited',
+                       md5(s.id::text || '/erasure/' || \(request) || '/' || t.profile_id::text)::uuid,
+                       jsonb_build_object('kind', 'exited', 'sync', s.name, 'profile_id', t.profile_id,
+                           'user_id', (SELECT i.value FROM identities i WHERE i.profile_id = ANY(\(profiles)) AND i.kind = 'user_id' ORDER BY i.last_seen DESC, i.value LIMIT 1),
+                           'email', (SELECT i.value FROM identities i WHERE i.profile_id = ANY(\(profiles)) AND i.kind = 'email' ORDER BY i.last_seen DESC, i.value LIMIT 1),
+                           'fields', t.fields, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'send', s.send,
+                           'reason', 'erasure',
+                           'message_id', md5(s.id::text || '/erasure/' || \(request) || '/' || t.profile_id::text)::uuid)
+                FROM sync_state t JOIN syncs s ON s.id = t.sync_id
+                WHERE t.profile_id = ANY(\(profiles))
+                ORDER BY t.profile_id
+                RETURNING destination)
+            SELECT destination, count(*) FROM exits GROUP BY destination
+            """, logger: logger).decode((String, Int64).self) {
+            told[destination] = n
+        }
+        try await connection.query("DELETE FROM sync_state WHERE profile_id = ANY(\(profiles))", logger: logger)
+        try await connection.query(
+            "DELETE FROM sync_outbox WHERE profile_id = ANY(\(profiles)) AND erasure IS DISTINCT FROM \(request)", logger: logger)
+        try await connection.query("DELETE FROM sync_dead_letters WHERE profile_id = ANY(\(profiles))", logger: logger)
+        try await connection.query("DELETE FROM suppressed_profiles WHERE profile_id = ANY(\(profiles))", logger: logger)
+        return told
+    }
+
     // MARK: Suppression
 
     /// Suppresses every identifier the graph reaches from the subject (and the subject's own,
@@ -528,8 +584,14 @@ extension Store {
         return try await inTenant(tenant, on: connection) { connection in
             try await Self.lockIngestion(on: connection, logger: logger)
             _ = try await Self.advanceIngestEpoch(on: connection, logger: logger)
+            try await Self.lockActivation(on: connection, logger: logger)
             let reach = try await Self.reach(subject, on: connection, logger: logger)
             let added = try await Self.insertSuppressions(reach.identifiers, hasher: hasher, request: request.id, on: connection, logger: logger)
+            // Syncs leave the reached profiles out of their audiences from their next run on.
+            try await connection.query("""
+                INSERT INTO suppressed_profiles (profile_id, request_id) SELECT unnest(\(reach.profiles)::bigint[]), \(request.id)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
             return (["identifiers_suppressed": added, "profiles_reached": Int64(reach.live.count)], reach.identifiers.map(hasher.hash))
         }
     }
@@ -553,6 +615,9 @@ extension Store {
                 """, logger: logger)
             var lifted: [String] = []
             for try await hash in rows.decode(String.self) { lifted.append(hash) }
+            try await connection.query("""
+                DELETE FROM suppressed_profiles sp WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.request_id = sp.request_id)
+                """, logger: logger)
             return (["identifiers_unsuppressed": Int64(lifted.count)], lifted)
         }
     }

@@ -1,0 +1,258 @@
+"""Activation end to end (issue 17): a real `rapport serve`, real PostgreSQL, and real HTTP
+receivers. Syncs run on demand (POST /v1/syncs/NAME/run); the server's worker delivers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from receiver import Faults
+
+
+def identify(user: str, **traits) -> dict:
+    return {"type": "identify", "userId": user, "messageId": str(uuid.uuid4()),
+            "traits": {"email": f"{user}@example.com", **traits}}
+
+
+def add_webhook(api, tenant, receiver, name="hook", **settings) -> str:
+    created = api.ok("POST", "/v1/destinations", tenant.key,
+                     {"name": name, "kind": "webhook", "url": receiver.url, "settings": settings})
+    secret = created["secret"]
+    assert secret.startswith("whsec_")
+    receiver.secret = secret
+    return secret
+
+
+def run(api, tenant, sync: str) -> dict:
+    return api.ok("POST", f"/v1/syncs/{sync}/run", tenant.key)
+
+
+def by_user(records) -> dict:
+    return {(r["user_id"], r["kind"]): r for r in records}
+
+
+def test_entered_changed_exited_across_runs(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    api.batch(tenant.key, [identify("u1", plan="pro", seats=3), identify("u2", plan="free", seats=1),
+                           identify("u3", plan="pro", seats=5)])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" | select email, seats manually send events and traits')
+
+    first = run(api, tenant, "pros")
+    assert (first["run"], first["members"], first["entered"], first["queued"]) == (1, 2, 2, 2)
+    hook.wait_for(lambda: len(hook.delivered()) == 2)
+    records = by_user(hook.delivered())
+    assert set(records) == {("u1", "entered"), ("u3", "entered")}
+    assert records[("u1", "entered")]["fields"] == {"email": "u1@example.com", "seats": 3}
+    arrival = hook.arrivals[0]
+    assert arrival.signature_ok is True
+    assert arrival.headers.get("Idempotency-Key") == arrival.body["idempotency_key"]
+
+    # A second run with nothing changed queues nothing.
+    assert run(api, tenant, "pros")["queued"] == 0
+
+    # u1 leaves, u2 joins, u3's selected field changes.
+    api.batch(tenant.key, [identify("u1", plan="free"), identify("u2", plan="pro"), identify("u3", seats=6)])
+    third = run(api, tenant, "pros")
+    assert (third["entered"], third["changed"], third["exited"]) == (1, 1, 1)
+    hook.wait_for(lambda: len(hook.delivered()) == 5)
+    later = by_user(hook.delivered()[2:])
+    assert set(later) == {("u1", "exited"), ("u2", "entered"), ("u3", "changed")}
+    assert later[("u3", "changed")]["fields"]["seats"] == 6
+    assert later[("u1", "exited")]["fields"]["seats"] == 3  # the fields last sent
+    ids = [r["message_id"] for r in hook.delivered()]
+    assert len(set(ids)) == len(ids)
+    assert all(a.signature_ok for a in hook.arrivals)
+
+    info = api.ok("GET", "/v1/syncs/pros", tenant.key)
+    assert info["members"] == 2 and info["runs"] == 3 and info["pending"] == 0
+
+
+def test_send_modes_and_no_backfill(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    api.batch(tenant.key, [identify("a1", plan="pro", seats=1), identify("a2", plan="pro", seats=1)])
+    api.query(tenant.key, 'sync later to hook = profiles | where plan = "pro" | select seats manually no backfill send events')
+    assert run(api, tenant, "later")["queued"] == 0  # the first run only records who is in
+    api.batch(tenant.key, [identify("a1", seats=2), identify("a3", plan="pro", seats=1), identify("a2", plan="free")])
+    second = run(api, tenant, "later")
+    assert (second["entered"], second["changed"], second["exited"], second["queued"]) == (1, 1, 1, 2)
+    hook.wait_for(lambda: len(hook.delivered()) == 2)
+    assert set(by_user(hook.delivered())) == {("a3", "entered"), ("a2", "exited")}  # no `changed` in events mode
+
+
+def test_a_merge_is_not_an_exit_and_an_entry(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    anonymous = {"type": "identify", "anonymousId": "anon-1", "messageId": str(uuid.uuid4()), "traits": {"plan": "pro"}}
+    api.batch(tenant.key, [anonymous, identify("m1", plan="pro")])
+    api.query(tenant.key, 'sync members to hook = profiles | where plan = "pro" manually')
+    assert run(api, tenant, "members")["entered"] == 2
+    # The anonymous visitor logs in as m1: the two profiles merge.
+    api.batch(tenant.key, [{"type": "identify", "anonymousId": "anon-1", "userId": "m1", "messageId": str(uuid.uuid4())}])
+    after = run(api, tenant, "members")
+    assert (after["members"], after["entered"], after["exited"]) == (1, 0, 0), after
+    hook.wait_for(lambda: len(hook.delivered()) == 2)
+    time.sleep(1.5)
+    assert [r["kind"] for r in hook.delivered()] == ["entered", "entered"]
+
+
+def test_diagnostics_and_admin_scope(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    cases = {
+        "sync a to nowhere = profiles": "unknown-destination",
+        "sync a to hook = events": "not-an-audience",
+        "sync a to hook = profiles | group by plan": "not-an-audience",
+        "sync a to hook = profiles every 1 minute": "too-often",
+        "sync a to hook = profiles manually every 1 hour": "duplicate-option",
+        "sync a to hook = profiles | select profile_id = id": "name-taken",
+        "sync a to hook = profiles sometimes": "expected",
+    }
+    for text, code in cases.items():
+        answer = api.ok("POST", "/v1/query/validate", tenant.key, {"q": text})
+        assert not answer["valid"] and code in [d["code"] for d in answer["diagnostics"]], (text, answer)
+    # Without the admin scope: 403 on every destination and sync route, and on saving a sync.
+    for method, path in [("GET", "/v1/destinations"), ("POST", "/v1/destinations"), ("GET", "/v1/destinations/hook"),
+                         ("PATCH", "/v1/destinations/hook"), ("DELETE", "/v1/destinations/hook"),
+                         ("GET", "/v1/destinations/hook/dead-letters"), ("POST", "/v1/destinations/hook/dead-letters/replay"),
+                         ("GET", "/v1/syncs"), ("GET", "/v1/syncs/x"), ("POST", "/v1/syncs/x/run")]:
+        status, answer = api.call(method, path, tenant.query_key, {} if method in ("POST", "PATCH") else None)
+        assert status == 403, (method, path, status, answer)
+    status, _ = api.call("POST", "/v1/query", tenant.query_key, {"q": "sync a to hook = profiles manually"})
+    assert status == 403
+    status, _ = api.call("POST", "/v1/query", tenant.query_key, {"q": "drop sync a"})
+    assert status == 403
+
+
+def test_a_private_address_is_refused_without_the_operator_setting(servers, make_tenant, monkeypatch):
+    from conftest import API
+    monkeypatch.delenv("RAPPORT_ALLOW_PRIVATE_DESTINATIONS", raising=False)
+    s = servers("strict")
+    s.start()
+    tenant = make_tenant()
+    api = API(s.url)
+    for url in ["http://127.0.0.1:9/x", "http://localhost/x", "http://10.1.2.3/", "http://169.254.169.254/latest",
+                "http://[::1]/", "http://192.168.0.1/"]:
+        status, answer = api.call("POST", "/v1/destinations", tenant.key, {"name": "x", "kind": "webhook", "url": url})
+        assert status == 400 and "private" in answer["error"]["message"], (url, answer)
+    status, answer = api.call("POST", "/v1/destinations", tenant.key, {"name": "x", "kind": "webhook", "url": "ftp://example.com/"})
+    assert status == 400
+
+
+def test_faults_retry_and_dead_letters(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    hook.faults = Faults(fail=3, fail_status=503, retry_after="1")
+    add_webhook(api, tenant, hook, batch_size=10)
+    api.batch(tenant.key, [identify(f"f{i}", plan="pro") for i in range(25)])
+    api.query(tenant.key, 'sync all_pros to hook = profiles | where plan = "pro" manually')
+    assert run(api, tenant, "all_pros")["queued"] == 25
+    hook.wait_for(lambda: len(hook.delivered()) == 25, timeout=60)
+    failed = [a for a in hook.arrivals if a.status == 503]
+    assert len(failed) == 3
+    # A batch tried again carries the same Idempotency-Key as its first try.
+    keys_ok = {a.headers["Idempotency-Key"] for a in hook.arrivals if a.status == 200}
+    assert {a.headers["Idempotency-Key"] for a in failed} <= keys_ok
+    # Retry-After: 1 was honoured.
+    first_fail = failed[0]
+    retried = [a for a in hook.arrivals if a.headers["Idempotency-Key"] == first_fail.headers["Idempotency-Key"] and a.at > first_fail.at]
+    assert retried and retried[0].at - first_fail.at >= 0.9
+    assert sorted(r["user_id"] for r in hook.delivered()) == sorted(f"f{i}" for i in range(25))
+
+    # One malformed record sinks only itself: the batch is split until it stands alone.
+    hook.faults = Faults(refuse=lambda r: r.get("user_id") == "g3")
+    api.batch(tenant.key, [identify(f"g{i}", plan="pro") for i in range(8)])
+    assert run(api, tenant, "all_pros")["queued"] == 8
+    hook.wait_for(lambda: len(hook.delivered()) == 25 + 7, timeout=60)
+    status = api.ok("GET", "/v1/destinations/hook", tenant.key)
+    hook.wait_for(lambda: api.ok("GET", "/v1/destinations/hook", tenant.key)["dead_letters"] == 1, what="a dead letter")
+    letters = api.ok("GET", "/v1/destinations/hook/dead-letters", tenant.key)["dead_letters"]
+    assert len(letters) == 1 and letters[0]["last_status"] == 400
+    # Fixed at the receiver, replayed: it arrives with the same message id.
+    hook.faults = Faults()
+    assert api.ok("POST", "/v1/destinations/hook/dead-letters/replay", tenant.key, {})["replayed"] == 1
+    hook.wait_for(lambda: any(r["user_id"] == "g3" for r in hook.delivered()))
+    assert [r["message_id"] for r in hook.delivered() if r["user_id"] == "g3"] == [letters[0]["message_id"]]
+    assert status["destination"]["name"] == "hook"
+
+    # Per-record rejections are honoured: only the rejected record is a dead letter.
+    hook.faults = Faults(reject=lambda r: r.get("user_id") == "h1")
+    api.batch(tenant.key, [identify(f"h{i}", plan="pro") for i in range(3)])
+    run(api, tenant, "all_pros")
+    hook.wait_for(lambda: api.ok("GET", "/v1/destinations/hook", tenant.key)["dead_letters"] == 1, what="the rejected record")
+    assert [l["kind"] for l in api.ok("GET", "/v1/destinations/hook/dead-letters", tenant.key)["dead_letters"]] == ["entered"]
+
+
+def test_the_retry_window_ends_in_dead_letters(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    hook.faults = Faults(fail=10_000, fail_status=500)
+    add_webhook(api, tenant, hook, retry_window=5)
+    api.batch(tenant.key, [identify("w1", plan="pro"), identify("w2", plan="pro")])
+    api.query(tenant.key, 'sync w to hook = profiles | where plan = "pro" manually')
+    run(api, tenant, "w")
+    hook.wait_for(lambda: api.ok("GET", "/v1/destinations/hook", tenant.key)["dead_letters"] == 2, timeout=40, what="dead letters")
+    assert api.ok("GET", "/v1/destinations/hook", tenant.key)["pending"] == 0
+    hook.faults = Faults()
+    assert api.ok("POST", "/v1/destinations/hook/dead-letters/replay", tenant.key, {})["replayed"] == 2
+    hook.wait_for(lambda: len(hook.delivered()) == 2)
+
+
+def test_a_dead_destination_delays_no_other(api, make_tenant, receivers):
+    tenant = make_tenant()
+    slow, fast = receivers(), receivers()
+    slow.faults = Faults(delay=20)
+    add_webhook(api, tenant, slow, name="slow", batch_size=1, concurrency=1, timeout=30)
+    add_webhook(api, tenant, fast, name="fast", batch_size=5)
+    api.batch(tenant.key, [identify(f"d{i}", plan="pro") for i in range(20)])
+    api.query(tenant.key, 'sync to_slow to slow = profiles | where plan = "pro" manually')
+    api.query(tenant.key, 'sync to_fast to fast = profiles | where plan = "pro" manually')
+    run(api, tenant, "to_slow")
+    started = time.time()
+    run(api, tenant, "to_fast")
+    fast.wait_for(lambda: len(fast.delivered()) == 20, timeout=15)
+    assert time.time() - started < 15
+    assert len(slow.delivered()) == 0
+
+
+def test_rapport_to_rapport_through_a_segment_destination(api, make_tenant):
+    a, b = make_tenant("src"), make_tenant("dst")
+    api.ok("POST", "/v1/destinations", a.key, {"name": "other", "kind": "segment", "url": api.url, "write_key": b.key})
+    listed = api.ok("GET", "/v1/destinations", a.key)["destinations"]
+    assert "write_key" not in str(listed) and b.key not in str(listed)  # the secret is never returned
+    api.batch(a.key, [identify("r1", plan="pro", seats=2), identify("r2", plan="free")])
+    api.query(a.key, 'sync vip to other = profiles | where plan = "pro" | select seats manually')
+    run(api, a, "vip")
+    def ask(q):
+        status, answer = api.call("POST", "/v1/query", b.key, {"q": q})
+        return answer["rows"] if status == 200 else None  # the traits are unknown until they arrive
+
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        rows = ask("profiles | where user_id = 'r1' | select vip = traits.vip, seats = traits.seats")
+        if rows and rows[0][0] is True:
+            break
+        time.sleep(0.3)
+    assert rows == [[True, 2]], rows
+    events = api.query(b.key, "events | where name = 'Audience Entered' | select audience = props.audience, seats = props.seats")["rows"]
+    assert events == [["vip", 2]], events
+    r1 = api.query(b.key, "profiles | where user_id = 'r1' | select id")["rows"][0][0]
+    entered_by = api.query(b.key, "events | where name = 'Audience Entered' | select profile_id")["rows"]
+    assert entered_by == [[r1]]
+    # The exit sets the trait to false.
+    api.batch(a.key, [identify("r1", plan="free")])
+    run(api, a, "vip")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        rows = ask("profiles | where user_id = 'r1' | select vip = traits.vip")
+        if rows == [[False]]:
+            break
+        time.sleep(0.3)
+    assert rows == [[False]]
