@@ -556,7 +556,8 @@ extension Store {
                            'email', (SELECT i.value FROM identities i WHERE i.profile_id = ANY(\(profiles)) AND i.kind = 'email' ORDER BY i.last_seen DESC, i.value LIMIT 1),
                            'fields', t.fields, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'send', s.send,
                            'reason', 'erasure',
-                           'message_id', md5(s.id::text || '/erasure/' || \(request) || '/' || t.profile_id::text)::uuid)
+                           'message_id', md5(s.id::text || '/erasure/' || \(request) || '/' || t.profile_id::text)::uuid),
+                       \(request)
                 FROM sync_state t JOIN syncs s ON s.id = t.sync_id
                 WHERE t.profile_id = ANY(\(profiles))
                 ORDER BY t.profile_id

@@ -256,3 +256,66 @@ def test_rapport_to_rapport_through_a_segment_destination(api, make_tenant):
             break
         time.sleep(0.3)
     assert rows == [[False]]
+
+
+def wait_request(api, tenant, request_id: str, timeout: float = 60) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        request = api.ok("GET", f"/v1/privacy/requests/{request_id}", tenant.key)
+        if request["status"] in ("completed", "failed", "cancelled"):
+            return request
+        time.sleep(0.2)
+    raise AssertionError(f"privacy request {request_id} did not end")
+
+
+def test_an_erasure_sends_an_exit_then_nothing(api, make_tenant, receivers, database):
+    tenant = make_tenant()
+    hook, other = receivers(), receivers()
+    add_webhook(api, tenant, hook)
+    add_webhook(api, tenant, other, name="other")
+    api.batch(tenant.key, [identify("e1", plan="pro", city="Zanzibar-e1-only"), identify("e2", plan="pro")])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" | select email, city manually')
+    api.query(tenant.key, 'sync never to other = profiles | where plan = "enterprise" manually')
+    run(api, tenant, "pros")
+    run(api, tenant, "never")
+    hook.wait_for(lambda: len(hook.delivered()) == 2)
+    # A record for e1 waiting behind a dead receiver must never go out after the erasure.
+    filed = api.ok("POST", "/v1/privacy/requests", tenant.key, {"type": "erasure", "subject": {"email": "e1@example.com"}})
+    done = wait_request(api, tenant, filed["id"])
+    assert done["status"] == "completed", (done.get("error"), done)
+    assert done["counts"].get("exits_queued.hook") == 1 and "exits_queued.other" not in done["counts"], done["counts"]
+    hook.wait_for(lambda: len(hook.delivered()) == 3, what="the erasure's exit")
+    exit_record = hook.delivered()[2]
+    assert (exit_record["kind"], exit_record["user_id"], exit_record["email"]) == ("exited", "e1", "e1@example.com")
+    # Once delivered, nothing of e1 is left in the outbox, the state, the log or the dead letters.
+    schema = "t_" + tenant.slug
+    deadline = time.time() + 10
+    while time.time() < deadline and database.query(f"SELECT count(*) FROM {schema}.sync_outbox")[0][0] != "0":
+        time.sleep(0.2)
+    for table in ("sync_outbox", "sync_state", "sync_dead_letters"):
+        hits = database.query(f"SELECT count(*) FROM {schema}.{table} t WHERE t::text ILIKE '%e1@example.com%' OR t::text ILIKE '%Zanzibar%'")
+        assert hits == [["0"]], table
+    assert database.query(f"SELECT count(*) FROM {schema}.sync_state") == [["1"]]
+    # Later runs send nothing for e1, and e2 is untouched.
+    again = run(api, tenant, "pros")
+    assert (again["entered"], again["exited"], again["changed"]) == (0, 0, 0)
+
+
+def test_a_suppressed_person_exits_and_is_not_sent_again(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    api.batch(tenant.key, [identify("s1", plan="pro"), identify("s2", plan="pro")])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" manually')
+    run(api, tenant, "pros")
+    filed = api.ok("POST", "/v1/privacy/requests", tenant.key, {"type": "suppress", "subject": {"user_id": "s1"}})
+    assert wait_request(api, tenant, filed["id"])["status"] == "completed"
+    after = run(api, tenant, "pros")
+    assert (after["members"], after["exited"], after["entered"]) == (1, 1, 0), after
+    hook.wait_for(lambda: len(hook.delivered()) == 3)
+    assert (hook.delivered()[2]["user_id"], hook.delivered()[2]["kind"]) == ("s1", "exited")
+    assert run(api, tenant, "pros")["queued"] == 0
+    # Lifted: s1 is a member again.
+    filed = api.ok("POST", "/v1/privacy/requests", tenant.key, {"type": "unsuppress", "subject": {"user_id": "s1"}})
+    assert wait_request(api, tenant, filed["id"])["status"] == "completed"
+    assert run(api, tenant, "pros")["entered"] == 1
