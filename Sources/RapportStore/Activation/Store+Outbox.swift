@@ -66,7 +66,7 @@ public struct DestinationStatus: Sendable, Encodable {
 
 extension Store {
     /// How long a batch taken for delivery is this process's before another may take it.
-    static func lease(timeout: Int) -> Int { timeout + 30 }
+    static func lease(timeout: Int) -> Int { 2 * timeout + 5 }
 
     /// The destinations of `tenant` with records due now, with their secrets.
     public func destinationsWithWork(tenant: Tenant) async throws -> [(DestinationInfo, secret: String)] {

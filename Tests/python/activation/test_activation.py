@@ -319,3 +319,37 @@ def test_a_suppressed_person_exits_and_is_not_sent_again(api, make_tenant, recei
     filed = api.ok("POST", "/v1/privacy/requests", tenant.key, {"type": "unsuppress", "subject": {"user_id": "s1"}})
     assert wait_request(api, tenant, filed["id"])["status"] == "completed"
     assert run(api, tenant, "pros")["entered"] == 1
+
+
+def test_a_server_killed_mid_delivery_loses_nothing(api, server, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    hook.faults = Faults(delay=0.5)
+    add_webhook(api, tenant, hook, batch_size=4, concurrency=1, timeout=2)
+    api.batch(tenant.key, [identify(f"k{i}", plan="pro") for i in range(24)])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" manually')
+    hook.faults = Faults(delay=10)  # hold the first batches until the kill
+    run(api, tenant, "pros")
+    api.batch(tenant.key, [identify(f"k{i}", plan="free") for i in range(0, 24, 2)])
+    assert run(api, tenant, "pros")["exited"] == 12
+    time.sleep(1.0)  # the first batch is in flight, held at the receiver
+    server.kill()
+    hook.faults = Faults(delay=0.05)
+    server.start()
+    hook.wait_for(lambda: len({r["message_id"] for r in hook.delivered()}) == 36, timeout=90, what="all 36 records")
+    # Duplicates only under one Idempotency-Key: a record sent twice went in the same batch.
+    keys: dict[str, set] = {}
+    for arrival in hook.arrivals:
+        if 200 <= arrival.status < 300:
+            for record in arrival.body["records"]:
+                keys.setdefault(record["message_id"], set()).add(arrival.headers["Idempotency-Key"])
+    assert all(len(k) == 1 for k in keys.values()), keys
+    # Each profile's records in the order they were queued: entered before exited.
+    seen: dict[str, list[str]] = {}
+    done = set()
+    for record in hook.delivered():
+        if record["message_id"] not in done:
+            done.add(record["message_id"])
+            seen.setdefault(record["user_id"], []).append(record["kind"])
+    for i in range(24):
+        assert seen[f"k{i}"] == (["entered", "exited"] if i % 2 == 0 else ["entered"]), (i, seen[f"k{i}"])

