@@ -41,5 +41,6 @@ enum FuzzCatalog {
             Definition(kind: .segment, name: "fuzz_pros", source: "profiles | where plan = \"pro\""),
             Definition(kind: .metric, name: "fuzz_spend", source: "sum(purchase.amount)"),
             Definition(kind: .funnel, name: "fuzz_checkout", source: "signup -> purchase within 7 days"),
-        ])
+        ],
+        destinations: ["fuzz_hook"], syncs: ["fuzz_sync"])
 }

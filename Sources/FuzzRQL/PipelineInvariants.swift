@@ -28,6 +28,11 @@ enum PipelineInvariants {
                     // (RQL.Limits.expandedBytes), so the SQL is bounded by the text and that.
                     require(query.sql.utf8.count <= 64 * (length + RQL.Limits.expandedBytes),
                             "the SQL is \(query.sql.utf8.count) bytes for \(length) bytes of text")
+                case .defineSync(let sync):
+                    // The audience it saves compiles again as it will run.
+                    let (audience, fields, problems) = RQL.audience(sync.query, catalog: FuzzCatalog.catalog)
+                    require(audience != nil && problems.isEmpty && fields == sync.fields, "a saved sync's audience does not compile again")
+                    if let audience { checkBinds(audience) }
                 case .define, .show, .describe, .drop: break
                 }
                 _ = statement.description

@@ -10,7 +10,7 @@ struct Rapport: AsyncParsableCommand {
         commandName: "rapport",
         abstract: "Rapport, a customer data platform on PostgreSQL.",
         version: "0.1.0 (commit \(BuildVersion.commit))",
-        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Import.self, Identity.self, Profiles.self, Query.self, Repl.self, Compile.self, Privacy.self]
+        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Import.self, Identity.self, Profiles.self, Query.self, Repl.self, Compile.self, Privacy.self, Destinations.self, Syncs.self]
     )
 
     /// Runs the command; an unexpected database error also prints what PostgreSQL said

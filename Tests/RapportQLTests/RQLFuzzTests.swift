@@ -130,6 +130,11 @@ enum RQLInvariants {
                     if used != Array(1..<(query.binds.count + 1)) {
                         problems.append("compile: the SQL uses binds \(used.prefix(20)) but has \(query.binds.count)")
                     }
+                case .defineSync(let sync):
+                    let (audience, fields, diagnostics) = RQL.audience(sync.query, catalog: catalog)
+                    if audience == nil || !diagnostics.isEmpty || fields != sync.fields {
+                        problems.append("compile: a saved sync's audience does not compile again: \(diagnostics.map(\.code))")
+                    }
                 case .define, .show, .describe, .drop: break
                 }
                 _ = statement.description

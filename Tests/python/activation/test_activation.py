@@ -353,3 +353,36 @@ def test_a_server_killed_mid_delivery_loses_nothing(api, server, make_tenant, re
             seen.setdefault(record["user_id"], []).append(record["kind"])
     for i in range(24):
         assert seen[f"k{i}"] == (["entered", "exited"] if i % 2 == 0 else ["entered"]), (i, seen[f"k{i}"])
+
+
+def test_the_command_line(api, make_tenant, receivers, database):
+    from durability_harness import run_rapport as rapport
+    import subprocess
+    from durability_harness import rapport_binary, rapport_env
+    tenant = make_tenant()
+    hook = receivers()
+    db = ["--tenant", tenant.slug, "--database-url", database.url]
+    added = rapport(["destinations", "add", "hook", "--kind", "webhook", "--url", hook.url, "--batch-size", "7", *db])
+    hook.secret = added.stdout.strip()
+    assert hook.secret.startswith("whsec_") and "not shown again" in added.stderr
+    listed = rapport(["destinations", "list", *db]).stdout
+    assert "hook" in listed and "webhook" in listed and hook.secret not in listed
+    api.batch(tenant.key, [identify("c1", plan="pro"), identify("c2", plan="pro")])
+    rapport(["query", "--tenant", tenant.slug, "--database-url", database.url,
+             'sync pros to hook = profiles | where plan = "pro" | select email manually'])
+    ran = rapport(["syncs", "run", "pros", *db]).stdout
+    assert "run 1 of pros: 2 members; 2 entered, 0 changed, 0 exited; 2 record(s) queued" in ran, ran
+    hook.wait_for(lambda: len(hook.delivered()) == 2)  # the running server delivers
+    assert all(a.signature_ok for a in hook.arrivals)
+    status = rapport(["destinations", "status", *db]).stdout
+    assert "hook" in status and "pros" in status
+    assert '"members" : 2' in rapport(["syncs", "show", "pros", *db]).stdout.replace('": ', '" : ')
+    assert "pros" in rapport(["syncs", "list", *db]).stdout
+    # Mistakes are named.
+    wrong = subprocess.run([rapport_binary(), "syncs", "run", "prso", *db], capture_output=True, text=True, env=rapport_env())
+    assert wrong.returncode != 0 and "no sync `prso`" in wrong.stderr.lower(), wrong.stderr
+    used = subprocess.run([rapport_binary(), "destinations", "remove", "hook", *db], capture_output=True, text=True, env=rapport_env())
+    assert used.returncode != 0 and "used by sync `pros`" in used.stderr, used.stderr
+    rapport(["query", "--tenant", tenant.slug, "--database-url", database.url, "drop sync pros"])
+    rapport(["destinations", "remove", "hook", *db])
+    assert "hook" not in rapport(["destinations", "list", *db]).stdout
