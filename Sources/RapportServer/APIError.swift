@@ -97,6 +97,8 @@ extension APIError {
             self = APIError(.notFound, code: "tenant-not-found", message: message)
         case .keyNotFound:
             self = APIError(.notFound, code: "key-not-found", message: message)
+        case .notFound:
+            self = APIError(.notFound, code: "not-found", message: message)
         case .insufficientPrivilege:
             self = APIError(.internalServerError, code: "database-privilege", message: message)
         case .migrationChanged, .migrationsInvalid:

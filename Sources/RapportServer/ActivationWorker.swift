@@ -160,7 +160,7 @@ public final class ActivationWorker: Service, Sendable {
     /// Sends `batch` and says what came of it; never throws.
     static func attempt(_ batch: OutboxBatch, to destination: DestinationInfo, secret: String, allowPrivate: Bool,
                         http: HTTPClient) async -> Store.BatchOutcome {
-        if !allowPrivate, let problem = DestinationAddress.problem(with: destination.url, allowPrivate: false) {
+        if !allowPrivate, let problem = await DestinationAddress.problem(with: destination.url, allowPrivate: false) {
             return .retry(status: nil, error: problem, retryAfter: backoff(attempt: batch.attempt))
         }
         let request: HTTPClientRequest

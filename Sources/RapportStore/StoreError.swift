@@ -13,6 +13,8 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
     case invalidScopes([String])
     case invalidInput(String)
     case keyNotFound(String)
+    /// A named thing of the tenant's (a destination) that is not there; the message says which.
+    case notFound(String)
     case migrationChanged(scope: String, file: String)
     case migrationsInvalid(String)
     case insufficientPrivilege(String)
@@ -20,7 +22,7 @@ public enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvert
 
     public var description: String {
         switch self {
-        case .invalidConfiguration(let message), .invalidInput(let message), .migrationsInvalid(let message),
+        case .invalidConfiguration(let message), .invalidInput(let message), .migrationsInvalid(let message), .notFound(let message),
              .insufficientPrivilege(let message):
             return message
         case .invalidTenantSlug(let slug):

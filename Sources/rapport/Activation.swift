@@ -89,7 +89,7 @@ struct Destinations: AsyncParsableCommand {
                 for destination in try await store.destinations(tenant: tenant) where only == nil || only == destination.name {
                     statuses.append(try await store.destinationStatus(destination.name, tenant: tenant))
                 }
-                if let only, statuses.isEmpty { throw StoreError.invalidInput("There is no destination `\(only)`.") }
+                if let only, statuses.isEmpty { throw StoreError.notFound("There is no destination `\(only)`.") }
                 return statuses
             }
             if json { print(try encodeJSON(statuses)); return }

@@ -77,7 +77,7 @@ public enum DestinationAddress {
     /// Why `url` may not be a destination, or nil if it may. Unless `allowPrivate`, the host
     /// must resolve only to public addresses (not loopback, private, link-local, shared,
     /// multicast or unspecified): a tenant must not reach the server's own network.
-    public static func problem(with url: String, allowPrivate: Bool) -> String? {
+    public static func problem(with url: String, allowPrivate: Bool) async -> String? {
         guard url.utf8.count <= 2048, let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty else {
             return "The url must be an http:// or https:// URL with a host (at most 2048 bytes)."
@@ -86,7 +86,9 @@ public enum DestinationAddress {
             return "The url may not hold a user name or password; a webhook is signed with the destination's secret."
         }
         if allowPrivate { return nil }
-        let addresses = resolve(host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host)
+        guard let addresses = await resolve(host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host) else {
+            return "The host `\(host)` did not resolve within 5 seconds."
+        }
         guard !addresses.isEmpty else { return "The host `\(host)` does not resolve to an address." }
         if let bad = addresses.first(where: isPrivate) {
             return """
@@ -97,8 +99,31 @@ public enum DestinationAddress {
         return nil
     }
 
-    /// The addresses `host` resolves to, as text.
-    static func resolve(_ host: String) -> [String] {
+    /// The addresses `host` resolves to, or nil if the resolver takes more than 5 s. The
+    /// resolver blocks, so it runs on a thread of its own, never on the shared pool.
+    static func resolve(_ host: String) async -> [String]? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[String]?, Never>) in
+            let once = Once(continuation)
+            Thread.detachNewThread { once.resume(resolveBlocking(host)) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { once.resume(nil) }
+        }
+    }
+
+    /// Resumes a continuation the first time only.
+    final class Once: @unchecked Sendable {
+        let lock = NSLock()
+        var continuation: CheckedContinuation<[String]?, Never>?
+        init(_ continuation: CheckedContinuation<[String]?, Never>) { self.continuation = continuation }
+        func resume(_ value: [String]?) {
+            lock.lock()
+            let taken = continuation
+            continuation = nil
+            lock.unlock()
+            taken?.resume(returning: value)
+        }
+    }
+
+    static func resolveBlocking(_ host: String) -> [String] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?

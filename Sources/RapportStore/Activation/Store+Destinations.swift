@@ -13,7 +13,7 @@ extension Store {
         guard Self.isDestinationName(name) else {
             throw StoreError.invalidInput("`\(name)` cannot name a destination: use 1 to 63 letters, digits and `_`, starting with a letter.")
         }
-        if let problem = DestinationAddress.problem(with: url, allowPrivate: allowPrivate) { throw StoreError.invalidInput(problem) }
+        if let problem = await DestinationAddress.problem(with: url, allowPrivate: allowPrivate) { throw StoreError.invalidInput(problem) }
         if let problem = settings.problem { throw StoreError.invalidInput(problem) }
         let secret: String
         switch kind {
@@ -74,7 +74,7 @@ extension Store {
     public func destination(_ name: String, tenant: Tenant) async throws -> DestinationInfo {
         guard let found = try await withTenant(tenant, readOnly: true, { connection in
             try await Self.destinations(name: name, on: connection, logger: logger).first
-        }) else { throw StoreError.invalidInput("There is no destination `\(name)`.") }
+        }) else { throw StoreError.notFound("There is no destination `\(name)`.") }
         return found
     }
 
@@ -90,7 +90,7 @@ extension Store {
                 """, logger: logger)
             var found = false
             for try await _ in rows.decode(String.self) { found = true }
-            guard found else { throw StoreError.invalidInput("There is no destination `\(name)`.") }
+            guard found else { throw StoreError.notFound("There is no destination `\(name)`.") }
             let info = try await Self.destinations(name: name, on: connection, logger: logger)[0]
             try await connection.query("RESET ROLE", logger: logger)
             try await audit(tenant: tenant, actor: actor, action: "destination.changed", details: ["name": name], on: connection)
@@ -114,7 +114,7 @@ extension Store {
             for try await _ in try await connection.query("DELETE FROM destinations WHERE name = \(name) RETURNING name", logger: logger).decode(String.self) {
                 found = true
             }
-            guard found else { throw StoreError.invalidInput("There is no destination `\(name)`.") }
+            guard found else { throw StoreError.notFound("There is no destination `\(name)`.") }
             try await connection.query("RESET ROLE", logger: logger)
             try await audit(tenant: tenant, actor: actor, action: "destination.removed", details: ["name": name], on: connection)
         }

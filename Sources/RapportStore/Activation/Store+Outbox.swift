@@ -262,7 +262,7 @@ extension Store {
     public func destinationStatus(_ name: String, tenant: Tenant) async throws -> DestinationStatus {
         try await withTenant(tenant, readOnly: true) { connection in
             guard let info = try await Self.destinations(name: name, on: connection, logger: logger).first else {
-                throw StoreError.invalidInput("There is no destination `\(name)`.")
+                throw StoreError.notFound("There is no destination `\(name)`.")
             }
             var status = DestinationStatus(destination: info, pending: 0, retrying: 0, deadLetters: 0, delivered: 0, lastDeliveredAt: nil,
                                            lastErrors: [], syncs: [])
