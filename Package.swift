@@ -100,7 +100,8 @@ let package = Package(
         .executableTarget(
             name: "rapport-bench",
             dependencies: [
-                "RapportStore", "RapportTestSupport",
+                "RapportStore", "RapportServer", "RapportTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -36,6 +36,9 @@ public final class ActivationWorker: Service, Sendable {
     /// Asks the worker to look now (a run was asked for, a dead letter replayed).
     public func wake() { continuation.yield() }
 
+    /// Stops the HTTP client of a worker whose `run()` never ran (a benchmark's).
+    public func shutdownClient() async { try? await http.shutdown() }
+
     public func run() async {
         let (interval, continuation, wakeups) = (settings.interval, self.continuation, self.wakeups)
         try? await cancelWhenGracefulShutdown {
@@ -102,7 +105,7 @@ public final class ActivationWorker: Service, Sendable {
 
     /// Delivers `destination`'s due records until none is left, with at most its concurrency
     /// of requests in flight and no more than its rate of records a second.
-    func deliver(_ destination: DestinationInfo, secret: String, tenant: Tenant) async {
+    public func deliver(_ destination: DestinationInfo, secret: String, tenant: Tenant) async {
         let limiter = RateLimiter(rate: destination.settings.rate)
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0

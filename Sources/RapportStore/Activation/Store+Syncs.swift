@@ -284,18 +284,12 @@ extension Store {
             """, logger: logger)
     }
 
-    /// Steps 1, 3 and 6 of a run, in one statement: the audience A, its difference with the
-    /// state S, S made A, and the records of the send mode's kinds queued in profile order.
-    static func diff(sync id: UUID, name: String, destination: String, run: Int64, audience: CompiledQuery, fields: [String],
-                     kinds: [String], send: String, queue: Bool, now: String, on connection: PostgresConnection, logger: Logger) async throws -> [String: Int64] {
-        var binds = PostgresBindings(capacity: audience.binds.count + 8)
+    /// Step 1 as SQL: the audience's rows as `(profile_id, fields jsonb)`, suppressed profiles
+    /// left out, with its binds. Each field is a JSON value: text as a string, numbers and
+    /// booleans as themselves, a timestamp as an ISO 8601 string in UTC, a duration in seconds.
+    public static func audienceRows(_ audience: CompiledQuery, fields: [String], now: String) -> (sql: String, binds: PostgresBindings) {
+        var binds = PostgresBindings(capacity: audience.binds.count + fields.count + 8)
         for bind in audience.binds { binds.append(bind.value(now: now)) }
-        func param(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
-        // Each field as a JSON value: text as a string, numbers and booleans as themselves,
-        // a timestamp as an ISO 8601 string in UTC, a duration in seconds.
         var pairs: [String] = []
         for (index, field) in fields.enumerated() {
             let column = "q.c\(index + 2)"
@@ -305,23 +299,38 @@ extension Store {
             case .number, .duration: value = "(\(column))::numeric"
             case .boolean: value = "(\(column))::boolean"
             case .timestamp:
-                value = "to_char('epoch'::timestamptz + (\(column))::numeric * interval '1 second' AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                value = "to_char(('epoch'::timestamptz + (\(column))::numeric * interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
             case .null: value = "NULL::text"
             }
-            pairs.append("\(param(field)), \(value)")
+            binds.append(field)
+            pairs.append("$\(binds.count)::text, \(value)")
         }
         // jsonb_build_object takes at most 100 arguments: 50 fields a call.
         let objects = stride(from: 0, to: max(pairs.count, 1), by: 50).map { start in
             "jsonb_build_object(" + pairs[start..<min(start + 50, pairs.count)].joined(separator: ", ") + ")"
         }
-        let fieldsSQL = objects.joined(separator: " || ")
+        let sql = """
+            SELECT q.c1::bigint AS profile_id, \(objects.joined(separator: " || ")) AS fields FROM (\(audience.sql)) q
+            WHERE NOT EXISTS (SELECT 1 FROM suppressed_profiles sp WHERE sp.profile_id = q.c1::bigint)
+            """
+        return (sql, binds)
+    }
+
+    /// Steps 1, 3 and 6 of a run, in one statement: the audience A, its difference with the
+    /// state S, S made A, and the records of the send mode's kinds queued in profile order.
+    static func diff(sync id: UUID, name: String, destination: String, run: Int64, audience: CompiledQuery, fields: [String],
+                     kinds: [String], send: String, queue: Bool, now: String, on connection: PostgresConnection, logger: Logger) async throws -> [String: Int64] {
+        let rows = Self.audienceRows(audience, fields: fields, now: now)
+        let audienceSQL = rows.sql
+        var binds = rows.binds
+        func param(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
         let (syncID, syncName, dest, runNumber, kindList, queueIt, at, mode) =
             (param(id), param(name), param(destination), param(run), param(kinds), param(queue), param(now), param(send))
         let sql = """
-            WITH q AS (\(audience.sql)),
-            a AS MATERIALIZED (
-                SELECT q.c1::bigint AS profile_id, \(fieldsSQL) AS fields FROM q
-                WHERE NOT EXISTS (SELECT 1 FROM suppressed_profiles sp WHERE sp.profile_id = q.c1::bigint)),
+            WITH a AS MATERIALIZED (\(audienceSQL)),
             s AS (SELECT profile_id, fields FROM sync_state WHERE sync_id = \(syncID)),
             d AS MATERIALIZED (
                 SELECT coalesce(a.profile_id, s.profile_id) AS profile_id,

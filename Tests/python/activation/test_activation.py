@@ -386,3 +386,19 @@ def test_the_command_line(api, make_tenant, receivers, database):
     rapport(["query", "--tenant", tenant.slug, "--database-url", database.url, "drop sync pros"])
     rapport(["destinations", "remove", "hook", *db])
     assert "hook" not in rapport(["destinations", "list", *db]).stdout
+
+
+def test_fields_of_every_type_go_out_as_json(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    api.batch(tenant.key, [{"type": "identify", "userId": "j1", "messageId": str(uuid.uuid4()), "timestamp": "2024-05-01T12:00:00.123456Z",
+                            "traits": {"email": "j1@example.com", "plan": "pro", "seats": 2.5, "vip": True}}])
+    api.query(tenant.key, 'sync typed to hook = profiles | select plan, seats = traits.seats, vip = traits.vip, '
+                          'first_seen, gone = null, age = now - first_seen manually')
+    run(api, tenant, "typed")
+    hook.wait_for(lambda: len(hook.delivered()) == 1)
+    fields = hook.delivered()[0]["fields"]
+    assert fields["plan"] == "pro" and fields["seats"] == 2.5 and fields["vip"] is True, fields
+    assert fields["first_seen"] == "2024-05-01T12:00:00.123456Z", fields
+    assert fields["gone"] is None and isinstance(fields["age"], (int, float)) and fields["age"] > 0, fields

@@ -1,0 +1,227 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+import RapportQL
+import RapportServer
+import RapportStore
+
+/// A sync's run against the bare SQL that computes the same difference (`EXCEPT` both ways),
+/// on the query benchmark's tenant, in one run on the same machine: a first run (every member
+/// enters) and a run after 1% of the members changed a selected field. Then delivery of the
+/// first run's records to a local receiver, in records per second, beside what the receiver
+/// takes when sent the same batches with no Rapport in between.
+struct SyncBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Measure a sync's runs against the bare EXCEPT diff, and delivery throughput.",
+        discussion: "Needs the tenant `bench` of scripts/bench-query (scripts/bench-sync loads one).")
+
+    @Option(help: "Rapport's login role on the benchmark database.") var databaseURL: String
+    @Option(help: "The tenant holding the generated workload.") var tenant = "bench"
+    @Option(help: "The audience.") var audience = #"profiles | where plan = "pro" and country in ("DE", "FR", "US") | select email, country, updated_at"#
+    @Option(help: "Rounds of each measurement (the median is reported).") var rounds = 3
+    @Option(name: .customLong("batch-size"), help: "Records per delivery request.") var batchSize = 500
+    @Option(help: "Delivery requests in flight.") var concurrency = 4
+
+    func run() async throws {
+        do {
+            try await measure()
+        } catch {
+            say("failed: \(String(reflecting: error))")
+            throw error
+        }
+    }
+
+    func measure() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let url = try DatabaseURL(databaseURL)
+        let (slug, audience, rounds, batchSize, concurrency) = (tenant, self.audience, self.rounds, batchSize, concurrency)
+        try await Store.withStore(.url(url), logger: logger) { store in
+            guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
+            let receiver = try await Receiver.start()
+            defer { receiver.stop() }
+            let hook = "bench_hook_\(UInt32.random(in: 0...UInt32.max))"
+            var settings = DestinationSettings()
+            settings.batchSize = batchSize
+            settings.concurrency = concurrency
+            settings.timeout = 60
+            let created = try await store.addDestination(name: hook, kind: .webhook, url: "http://127.0.0.1:\(receiver.port)/hook", writeKey: nil,
+                                                         settings: settings, allowPrivate: true, tenant: tenant, actor: "bench")
+            let catalog = try await store.catalog(tenant: tenant)
+            let (compiled, fields, problems) = RQL.audience(audience, catalog: catalog)
+            guard let compiled else { throw ValidationError("The audience does not check: \(problems.map(\.message))") }
+
+            var firstRatios: [Double] = [], firstRuns: [Double] = [], firstBare: [Double] = []
+            var members: Int64 = 0
+            var names: [String] = []
+            for round in 0..<rounds {
+                let name = "bench_sync_\(round)"
+                names.append(name)
+                _ = try await store.query("sync \(name) to \(hook) = \(audience) manually", tenant: tenant)
+                let bare = try await Self.bareDiff(compiled, fields: fields, sync: name, store: store, tenant: tenant)
+                let start = ContinuousClock.now
+                let ran = try await store.runSync(name, tenant: tenant)
+                let elapsed = (ContinuousClock.now - start).seconds
+                members = ran.members
+                say("first run \(round + 1): \(ran.entered) entered in \(ms(elapsed)); bare diff \(ms(bare))")
+                firstRuns.append(elapsed); firstBare.append(bare); firstRatios.append(elapsed / bare)
+            }
+            // Delivery of the first sync's records; the other syncs' records wait (paused is per
+            // destination, so they are deleted for this part).
+            let first = names[0]
+            try await store.withTenant(tenant) { connection in
+                try await connection.query("DELETE FROM sync_outbox WHERE sync_name <> \(first)", logger: store.logger)
+            }
+            let worker = ActivationWorker(store: store, settings: ActivationSettings(worker: false, allowPrivate: true))
+            let info = try await store.destination(hook, tenant: tenant)
+            receiver.reset()
+            let deliverStart = ContinuousClock.now
+            await worker.deliver(info, secret: created.secret, tenant: tenant)
+            let deliverSeconds = (ContinuousClock.now - deliverStart).seconds
+            let delivered = receiver.records
+            // The receiver alone: the same number of records, in batches of the same size and
+            // body, sent with the same concurrency straight from memory.
+            let alone = try await receiver.measureAlone(records: delivered, batchSize: batchSize, concurrency: concurrency)
+            await worker.shutdownClient()
+
+            // 1% of the members change a selected field; a run of each sync against the bare diff.
+            var changedRatios: [Double] = [], changedRuns: [Double] = [], changedBare: [Double] = []
+            for (round, name) in names.enumerated() {
+                try await store.withTenant(tenant) { connection in
+                    try await connection.query("""
+                        UPDATE profiles p SET updated_at = p.updated_at + interval '1 second'
+                        WHERE p.id IN (SELECT t.profile_id FROM sync_state t JOIN syncs s ON s.id = t.sync_id
+                                       WHERE s.name = \(name) ORDER BY t.profile_id LIMIT (SELECT count(*) / 100 FROM sync_state t JOIN syncs s ON s.id = t.sync_id WHERE s.name = \(name)))
+                        """, logger: store.logger)
+                }
+                let bare = try await Self.bareDiff(compiled, fields: fields, sync: name, store: store, tenant: tenant)
+                let start = ContinuousClock.now
+                let ran = try await store.runSync(name, tenant: tenant)
+                let elapsed = (ContinuousClock.now - start).seconds
+                say("run after 1% changed \(round + 1): \(ran.changed) changed in \(ms(elapsed)); bare diff \(ms(bare))")
+                changedRuns.append(elapsed); changedBare.append(bare); changedRatios.append(elapsed / bare)
+            }
+            for name in names { _ = try await store.query("drop sync \(name)", tenant: tenant) }
+            try await store.removeDestination(hook, tenant: tenant, actor: "bench")
+
+            print(render(header: ["measure", "rapport", "baseline", "ratio"], rows: [
+                ["first run, \(members) members (bare EXCEPT diff)", ms(median(firstRuns)), ms(median(firstBare)), String(format: "%.2f", median(firstRatios))],
+                ["run after 1% changed (bare EXCEPT diff)", ms(median(changedRuns)), ms(median(changedBare)), String(format: "%.2f", median(changedRatios))],
+                ["delivery, records/s (receiver alone)", String(format: "%.0f", Double(delivered) / deliverSeconds),
+                 String(format: "%.0f", alone), String(format: "%.2f", Double(delivered) / deliverSeconds / alone)],
+            ]))
+            print("\(rounds) rounds, median; delivery of \(delivered) records in batches of \(batchSize), \(concurrency) in flight")
+        }
+    }
+
+    func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+
+    /// Seconds for the bare difference of the audience and the sync's state, `EXCEPT` both
+    /// ways, read to the end, in a read-only transaction with the same settings as a run.
+    static func bareDiff(_ audience: CompiledQuery, fields: [String], sync: String, store: Store, tenant: Tenant) async throws -> Double {
+        let now = Timestamp.format(Timestamp.micros(Date()))
+        let (rows, binds) = Store.audienceRows(audience, fields: fields, now: now)
+        var all = binds
+        all.append(sync)
+        let s = "(SELECT t.profile_id, t.fields FROM sync_state t JOIN syncs y ON y.id = t.sync_id WHERE y.name = $\(all.count))"
+        let query = PostgresQuery(unsafeSQL: """
+            WITH a AS MATERIALIZED (\(rows)), s AS MATERIALIZED \(s)
+            SELECT count(*) FROM ((SELECT * FROM a EXCEPT SELECT * FROM s) UNION ALL (SELECT * FROM s EXCEPT SELECT * FROM a)) d
+            """, binds: all)
+        return try await store.withTenant(tenant, readOnly: true) { connection in
+            try await Store.prepareForQueries(connection, logger: store.logger)
+            let start = ContinuousClock.now
+            for try await _ in try await connection.query(query, logger: store.logger) {}
+            return (ContinuousClock.now - start).seconds
+        }
+    }
+}
+
+/// A local webhook receiver: it parses each body as JSON and counts the records.
+final class Receiver: @unchecked Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+    private let counter: Counter
+    private let lastBody: Counter.Body
+
+    final class Counter: @unchecked Sendable {
+        final class Body: @unchecked Sendable {
+            let lock = NSLock()
+            var stored = ByteBuffer()
+            var value: ByteBuffer {
+                get { lock.withLock { stored } }
+                set { lock.withLock { stored = newValue } }
+            }
+        }
+        let lock = NSLock()
+        var records = 0
+        func add(_ n: Int) { lock.withLock { records += n } }
+        var value: Int { lock.withLock { records } }
+        func reset() { lock.withLock { records = 0 } }
+    }
+
+    var records: Int { counter.value }
+    func reset() { counter.reset() }
+
+    private init(port: Int, task: Task<Void, any Error>, counter: Counter, lastBody: Counter.Body) {
+        self.port = port
+        self.task = task
+        self.counter = counter
+        self.lastBody = lastBody
+    }
+
+    static func start() async throws -> Receiver {
+        let counter = Counter()
+        let lastBody = Counter.Body()
+        let router = Router()
+        router.post("hook") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
+            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            counter.add((object?["records"] as? [Any])?.count ?? 0)
+            if body.readableBytes > lastBody.value.readableBytes { lastBody.value = body }  // a full batch
+            return .ok
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var ports = stream.makeAsyncIterator()
+        guard let port = await ports.next(), port > 0 else { throw ValidationError("the receiver did not start") }
+        return Receiver(port: port, task: task, counter: counter, lastBody: lastBody)
+    }
+
+    func stop() { task.cancel() }
+
+    /// Records per second the receiver takes alone: the largest body it got, sent again as many
+    /// times as `records` needs, `concurrency` at a time.
+    func measureAlone(records: Int, batchSize: Int, concurrency: Int) async throws -> Double {
+        let body = lastBody.value
+        let perBody = ((try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["records"] as? [Any])?.count ?? batchSize
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let requests = max(1, records / max(1, perBody))
+        let url = "http://127.0.0.1:\(port)/hook"
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<concurrency {
+                group.addTask {
+                    for _ in stride(from: lane, to: requests, by: concurrency) {
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(body)
+                        let response = try await client.execute(request, timeout: .seconds(60))
+                        _ = try await response.body.collect(upTo: 1024 * 1024)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        try await client.shutdown()
+        return Double(requests * perBody) / seconds
+    }
+}
