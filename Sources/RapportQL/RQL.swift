@@ -91,7 +91,7 @@ public enum RQL {
         var parser = Parser(tokens: tokens)
         let query = try? parser.parseQuery()
         var problems = lexical + parser.diagnostics
-        if let query, problems.isEmpty, !parser.atEnd { problems.append(.extraInput(parser.current)) }
+        if query != nil, problems.isEmpty, !parser.atEnd { problems.append(.extraInput(parser.current)) }
         guard let query, problems.isEmpty else { return (nil, [], sorted(problems)) }
         var checker = Checker(catalog: catalog)
         guard let (typed, fields) = checker.checkAudience(query), checker.diagnostics.isEmpty else {

@@ -342,12 +342,15 @@ extension Store {
         let lowered = try await connection.query(
             "SELECT DISTINCT lower(v) FROM unnest(\(identifiers.map(\.value) + traitValues)::text[]) v ORDER BY 1", logger: logger)
         for try await needle in lowered.decode(String.self) { needles.append(needle) }
-        // A receiver's answer kept in the delivery log may quote the subject: it goes.
+        // A receiver's answer kept with other records (the delivery log, a batch's waiting
+        // records, dead letters) may quote the subject: it goes.
         try await inTenant(tenant, on: connection) { connection in
-            try await connection.query("""
-                UPDATE sync_deliveries SET error = '(removed by an erasure)'
-                WHERE error IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(\(needles)::text[]) v WHERE strpos(lower(error), v) > 0)
-                """, logger: logger)
+            for (table, column) in [("sync_deliveries", "error"), ("sync_outbox", "last_error"), ("sync_dead_letters", "last_error")] {
+                try await connection.query(PostgresQuery(unsafeSQL: """
+                    UPDATE \(table) SET \(column) = '(removed by an erasure)'
+                    WHERE \(column) IS NOT NULL AND EXISTS (SELECT 1 FROM unnest($1::text[]) v WHERE strpos(lower(\(column)), v) > 0)
+                    """, binds: { var b = PostgresBindings(); b.append(needles); return b }()), logger: logger)
+            }
         }
         let verifyStarted = clock.now
         let hits = try await verify(needles, tenant: tenant, excluding: request.id, on: connection)
