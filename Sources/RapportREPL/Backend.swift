@@ -287,7 +287,7 @@ enum Unreachable: Equatable {
             self = .tls("its certificate was not accepted")
         } else if text.contains("SSL") || text.contains("TLS") || text.contains("handshake") {
             self = .tls("the TLS handshake failed")
-        } else if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") {
+        } else if text.contains("remoteConnectionClosed") || text.contains("ioOnClosedChannel") || text.contains("I/O on closed channel") {
             self = .closed
         } else {
             self = .other("\(error)")

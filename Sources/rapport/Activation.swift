@@ -102,17 +102,22 @@ struct Destinations: AsyncParsableCommand {
         }
     }
 
+    /// Pauses or resumes destination `name`, then says so.
+    static func setPaused(_ paused: Bool, _ name: String, options: TenantOptions, said: String) async throws {
+        _ = try await options.withTenant { store, tenant in
+            try await store.updateDestination(name, settings: nil, paused: paused, tenant: tenant, actor: Privacy.actor)
+        }
+        printError(said)
+    }
+
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop delivering to a destination; its records wait.")
         @OptionGroup var options: TenantOptions
         @Argument(help: "The destination.") var name: String
 
         func run() async throws {
-            let name = self.name
-            _ = try await options.withTenant { store, tenant in
-                try await store.updateDestination(name, settings: nil, paused: true, tenant: tenant, actor: Privacy.actor)
-            }
-            printError("Paused `\(name)`: its records wait in the outbox (their retry window does not start until they are tried).")
+            try await setPaused(true, name, options: options,
+                                said: "Paused `\(name)`: its records wait in the outbox (a record's retry window counts from its first try).")
         }
     }
 
@@ -122,11 +127,7 @@ struct Destinations: AsyncParsableCommand {
         @Argument(help: "The destination.") var name: String
 
         func run() async throws {
-            let name = self.name
-            _ = try await options.withTenant { store, tenant in
-                try await store.updateDestination(name, settings: nil, paused: false, tenant: tenant, actor: Privacy.actor)
-            }
-            printError("Resumed `\(name)`.")
+            try await setPaused(false, name, options: options, said: "Resumed `\(name)`.")
         }
     }
 
