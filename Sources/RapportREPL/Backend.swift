@@ -236,7 +236,16 @@ public struct HTTPBackend: ReplBackend {
         } catch is CancellationError {
             throw ReplFailure.cancelled
         } catch {
-            throw ReplFailure.connection(Unreachable(error).sentence(url, starting: false))
+            var cause = Unreachable(error)
+            if cause == .closed || cause.isOther {
+                // A pooled connection closed under the request says little: a server that stopped
+                // closes its connections too. One short look on a fresh connection tells which.
+                let look = HTTPBackend(url: url, key: key, tenant: tenant, client: client, timeout: .seconds(3))
+                do { _ = try await look.request("GET", "/v1/whoami", body: nil) } catch {
+                    if Unreachable(error) == .refused { cause = .refused }
+                }
+            }
+            throw ReplFailure.connection(cause.sentence(url, starting: false))
         }
     }
 
@@ -293,6 +302,8 @@ enum Unreachable: Equatable {
             self = .other("\(error)")
         }
     }
+
+    var isOther: Bool { if case .other = self { true } else { false } }
 
     /// The sentence for `url`; `starting` when the REPL has not reached it yet (it then stops),
     /// else the REPL says it stays.
