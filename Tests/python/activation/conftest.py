@@ -100,6 +100,13 @@ def server(servers, monkeypatch):
 
 
 @pytest.fixture
+def api_at():
+    """API for a server of a test's own (the module name `conftest` is not this file's once
+    several suites run in one pytest)."""
+    return API
+
+
+@pytest.fixture
 def api(server) -> API:
     return API(server.url)
 

@@ -131,13 +131,12 @@ def test_diagnostics_and_admin_scope(api, make_tenant, receivers):
     assert status == 403
 
 
-def test_a_private_address_is_refused_without_the_operator_setting(servers, make_tenant, monkeypatch):
-    from conftest import API
+def test_a_private_address_is_refused_without_the_operator_setting(servers, make_tenant, monkeypatch, api_at):
     monkeypatch.delenv("RAPPORT_ALLOW_PRIVATE_DESTINATIONS", raising=False)
     s = servers("strict")
     s.start()
     tenant = make_tenant()
-    api = API(s.url)
+    api = api_at(s.url)
     for url in ["http://127.0.0.1:9/x", "http://localhost/x", "http://10.1.2.3/", "http://169.254.169.254/latest",
                 "http://[::1]/", "http://192.168.0.1/"]:
         status, answer = api.call("POST", "/v1/destinations", tenant.key, {"name": "x", "kind": "webhook", "url": url})
