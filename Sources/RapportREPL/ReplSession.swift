@@ -70,7 +70,7 @@ public struct ReplSession: Sendable {
         case .describe(let name):
             if let name { return await run("describe \(Completer.quoted(name))", id: id) }
             var parts: [String] = []
-            for what in ["traits", "events", "segments", "metrics", "funnels"] {
+            for what in ["traits", "events", "segments", "metrics", "funnels", "syncs"] {
                 let outcome = await run("show \(what)", id: id, timed: false)
                 if outcome.failed { return outcome }
                 parts.append(what + "\n" + (outcome.results ?? ""))

@@ -104,31 +104,29 @@ public final class ActivationWorker: Service, Sendable {
     }
 
     /// Delivers `destination`'s due records until none is left, with at most its concurrency
-    /// of requests in flight and no more than its rate of records a second.
+    /// of requests in flight and no more than its rate of records a second. Each lane takes a
+    /// batch, sends it and records the outcome, so that taking (a write of the batch's rows)
+    /// overlaps the other lanes' requests instead of waiting for them in one line.
     public func deliver(_ destination: DestinationInfo, secret: String, tenant: Tenant) async {
         let limiter = RateLimiter(rate: destination.settings.rate)
         await withTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            var drained = false
-            while !Task.isCancelled {
-                while !drained, inFlight < destination.settings.concurrency {
-                    let batch: OutboxBatch?
-                    do {
-                        batch = try await store.takeBatch(destination: destination.name, size: destination.settings.batchSize,
-                                                          timeout: destination.settings.timeout, tenant: tenant)
-                    } catch {
-                        store.logger.warning("a batch could not be taken", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
-                        batch = nil
+            for _ in 0..<destination.settings.concurrency {
+                group.addTask {
+                    while !Task.isCancelled {
+                        let batch: OutboxBatch?
+                        do {
+                            batch = try await self.store.takeBatch(destination: destination.name, size: destination.settings.batchSize,
+                                                                   timeout: destination.settings.timeout, tenant: tenant)
+                        } catch {
+                            self.store.logger.warning("a batch could not be taken",
+                                                      metadata: ["destination": "\(destination.name)", "error": "\(error)"])
+                            return
+                        }
+                        guard let batch else { return }
+                        await limiter.wait(for: batch.records.count)
+                        await self.send(batch, to: destination, secret: secret, tenant: tenant)
                     }
-                    guard let batch else { drained = true; break }
-                    await limiter.wait(for: batch.records.count)
-                    inFlight += 1
-                    group.addTask { await self.send(batch, to: destination, secret: secret, tenant: tenant) }
                 }
-                guard inFlight > 0 else { return }
-                await group.next()
-                inFlight -= 1
-                drained = false
             }
         }
     }

@@ -95,6 +95,15 @@ struct ReplHTTPTests {
         #expect(direct.results == card.results, "\(direct)")
         #expect(await session.handle(.command("\\profile email:nobody@nowhere.example")).message == "no profile matches email:nobody@nowhere.example")
 
+        // `\d` lists every kind of definition, syncs too.
+        try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            _ = try await store.addDestination(name: "crm", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
+                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
+            _ = try await store.query(#"sync pro_users to crm = profiles | where plan = "pro" | select email manually"#, tenant: tenant)
+        }
+        let listing = await session.handle(.command("\\d"))
+        #expect(listing.results?.contains("syncs\n") == true && listing.results?.contains("pro_users") == true, "\(listing)")
+
         let wrong = await session.handle(.statement("profiles | where contry = 1"))
         #expect(wrong.failed && wrong.message?.contains("   |                  ^^^^^^") == true, "\(wrong)")
 

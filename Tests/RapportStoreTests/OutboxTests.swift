@@ -1,0 +1,81 @@
+import Foundation
+import PostgresNIO
+import RapportTestSupport
+import Testing
+@testable import RapportStore
+
+/// The outbox as delivery reads it: a take reads a batch's worth of rows in id order whatever
+/// the statistics say, a profile's records go one at a time in order, and a dropped or
+/// re-targeted sync leaves no state or records behind (there are no foreign keys to do it).
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+struct OutboxTests {
+    static let t0 = Timestamp.parse("2024-03-01T00:00:00Z")!
+
+    static func identify(_ user: String, _ traits: String, at offset: Int64) -> IngestMessage {
+        let json = #"{"type":"identify","userId":"\#(user)","traits":\#(traits),"messageId":"\#(user)-\#(offset)"}"#
+        var m = try! MessageReader.line(Array(json.utf8), receivedAt: t0 + offset)
+        m.source = "web"
+        m.timestamp = t0 + offset
+        return m
+    }
+
+    static func count(_ table: String, _ store: Store, _ tenant: Tenant) async throws -> Int64 {
+        try await store.withTenant(tenant) { connection in
+            var n: Int64 = -1
+            for try await c in try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: store.logger)
+                .decode(Int64.self) { n = c }
+            return n
+        }
+    }
+
+    @Test func aProfilesRecordsGoOneAtATimeInOrderAndATakeReadsByIndex() async throws {
+        let database = try await TestDatabase.create()
+        try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            let tenant = try await store.createTenant(slug: uniqueSlug("outbox"), name: "Outbox", actor: "test")
+            _ = try await store.ingest((0..<40).map { Self.identify("u\($0)", #"{"email":"u\#($0)@example.com","plan":"pro"}"#, at: Int64($0)) },
+                                       tenant: tenant)
+            _ = try await store.addDestination(name: "hook", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
+                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
+            _ = try await store.query(#"sync pros to hook = profiles | where plan = "pro" | select email, plan manually"#, tenant: tenant)
+            let first = try await store.runSync("pros", tenant: tenant)
+            #expect(first.entered == 40 && first.queued == 40)
+            // u3 changes a selected field before anything is delivered: two records of one profile wait.
+            _ = try await store.ingest([Self.identify("u3", #"{"email":"u3@new.example.com"}"#, at: 100)], tenant: tenant)
+            let second = try await store.runSync("pros", tenant: tenant)
+            #expect(second.changed == 1 && second.queued == 1)
+
+            // The take's plan, for a destination the statistics have never seen: the order index, a
+            // probe per row for the profile's first record, no join over the backlog and no sort.
+            let plan = try await store.withTenant(tenant) { connection in
+                var binds = PostgresBindings()
+                binds.append("hook")
+                binds.append(10)
+                var lines: [String] = []
+                for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN " + Store.pickSQL, binds: binds),
+                                                                 logger: store.logger).decode(String.self) { lines.append(line) }
+                return lines.joined(separator: "\n")
+            }
+            #expect(plan.contains("Index Scan using sync_outbox_order") && !plan.contains("Join") && !plan.contains("Sort"), "\(plan)")
+
+            // Every first record goes before u3's change, which waits for u3's entry to be delivered.
+            let batch = try #require(try await store.takeBatch(destination: "hook", size: 1000, timeout: 10, tenant: tenant))
+            #expect(batch.records.count == 40 && batch.records.allSatisfy { $0.kind == "entered" })
+            #expect(batch.records.map(\.id) == batch.records.map(\.id).sorted())
+            #expect(try await store.takeBatch(destination: "hook", size: 1000, timeout: 10, tenant: tenant) == nil)
+            try await store.finish(batch, outcome: .delivered(status: 200, rejected: []), ms: 1, retryWindow: 60, tenant: tenant)
+            let next = try #require(try await store.takeBatch(destination: "hook", size: 1000, timeout: 10, tenant: tenant))
+            #expect(next.records.map(\.kind) == ["changed"] && next.records[0].payload.contains("u3@new.example.com"))
+
+            // Re-targeting the sync makes it a new one; dropping it leaves nothing of it.
+            _ = try await store.addDestination(name: "other", kind: .webhook, url: "http://127.0.0.1:9/other", writeKey: nil,
+                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
+            _ = try await store.query(#"sync pros to other = profiles | where plan = "pro" | select email manually"#, tenant: tenant)
+            #expect(try await Self.count("sync_state", store, tenant) == 0)
+            #expect(try await Self.count("sync_outbox", store, tenant) == 0)
+            #expect(try await store.runSync("pros", tenant: tenant).entered == 40)
+            _ = try await store.query("drop sync pros", tenant: tenant)
+            #expect(try await Self.count("sync_state", store, tenant) == 0)
+            #expect(try await Self.count("sync_outbox", store, tenant) == 0)
+        }
+    }
+}
