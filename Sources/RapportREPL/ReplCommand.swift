@@ -4,7 +4,7 @@ import RapportQL
 public enum ReplCommand: Equatable, Sendable {
     case quit
     case help(String?)
-    /// `\d` lists traits, events, segments, metrics and funnels; `\d NAME` describes one.
+    /// `\d` lists traits, events, segments, metrics, funnels and syncs; `\d NAME` describes one.
     case describe(String?)
     case explain(String)
     /// `\profile ID` or `\profile kind:value`.

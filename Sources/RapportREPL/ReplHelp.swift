@@ -3,7 +3,7 @@ public enum ReplHelp {
     public static let overview = """
         Statements end with ; or a blank line. Tab completes keywords and the tenant's names.
           \\help KEYWORD        syntax and an example (\\help where, \\help funnel, \\help show …)
-          \\d [NAME]            list traits, events, segments, metrics, funnels; or describe one
+          \\d [NAME]            list traits, events, segments, metrics, funnels, syncs; or describe one
           \\explain QUERY       the SQL a query compiles to (\\explain analyze QUERY: and its plan)
           \\profile ID|KIND:V   a profile card: identities, traits with sources, segments, latest events
           \\format table|json|csv|ndjson   how results print
