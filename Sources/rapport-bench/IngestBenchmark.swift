@@ -22,8 +22,7 @@ struct IngestBenchmark: AsyncParsableCommand {
     @Option(help: "A scratch folder.") var work = "/tmp/rapport-bench"
 
     func run() async throws {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
+        let logger = benchLogger
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let cli = RapportCLI(path: rapport, databaseURL: databaseURL)
 
@@ -252,3 +251,27 @@ func peakRSS(_ pid: pid_t) -> Int {
 func fmt(_ seconds: Double) -> String { String(format: "%.1f", seconds) }
 
 func say(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+/// The benchmarks' logger: warnings and worse, so that progress lines stay readable.
+let benchLogger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// A benchmark whose failure is printed with its whole error before it is thrown (an hour's
+/// run should say why it stopped).
+protocol Measurement: AsyncParsableCommand {
+    func measure() async throws
+}
+
+extension Measurement {
+    func run() async throws {
+        do {
+            try await measure()
+        } catch {
+            say("failed: \(String(reflecting: error))")
+            throw error
+        }
+    }
+}

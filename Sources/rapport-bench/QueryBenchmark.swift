@@ -8,7 +8,7 @@ import RapportStore
 /// RQL against the best hand-written SQL, in one run on the same machine and data: for each
 /// question of `QueryQuestion.all`, the compile time, and the compiled SQL's run time over
 /// the hand-written SQL's (the ratio; the aim is at most 1.2). Both answers must be equal.
-struct QueryBenchmark: AsyncParsableCommand {
+struct QueryBenchmark: Measurement {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Measure compiled RQL against hand-written SQL.",
         discussion: """
@@ -28,18 +28,8 @@ struct QueryBenchmark: AsyncParsableCommand {
     /// The benchmark's fixed now: two weeks after the generated data's last events.
     static let now = "2024-03-15 00:00:00+00"
 
-    func run() async throws {
-        do {
-            try await measure()
-        } catch {
-            say("failed: \(String(reflecting: error))")
-            throw error
-        }
-    }
-
     func measure() async throws {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
+        let logger = benchLogger
         let url = try DatabaseURL(databaseURL)
         let (slug, runs, compilations) = (tenant, runs, compilations)
         let all: [QueryQuestion]

@@ -14,7 +14,7 @@ import RapportStore
 /// enters) and a run after 1% of the members changed a selected field. Then delivery of the
 /// first run's records to a local receiver, in records per second, beside what the receiver
 /// takes when sent the same batches with no Rapport in between.
-struct SyncBenchmark: AsyncParsableCommand {
+struct SyncBenchmark: Measurement {
     static let configuration = CommandConfiguration(
         commandName: "sync", abstract: "Measure a sync's runs against the bare EXCEPT diff, and delivery throughput.",
         discussion: "Needs the tenant `bench` of scripts/bench-query (scripts/bench-sync loads one).")
@@ -26,18 +26,8 @@ struct SyncBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Records per delivery request.") var batchSize = 500
     @Option(help: "Delivery requests in flight.") var concurrency = 4
 
-    func run() async throws {
-        do {
-            try await measure()
-        } catch {
-            say("failed: \(String(reflecting: error))")
-            throw error
-        }
-    }
-
     func measure() async throws {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
+        let logger = benchLogger
         let url = try DatabaseURL(databaseURL)
         let (slug, audience, rounds, batchSize, concurrency) = (tenant, self.audience, self.rounds, batchSize, concurrency)
         try await Store.withStore(.url(url), logger: logger) { store in
