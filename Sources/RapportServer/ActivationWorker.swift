@@ -104,28 +104,44 @@ public final class ActivationWorker: Service, Sendable {
     }
 
     /// Delivers `destination`'s due records until none is left, with at most its concurrency
-    /// of requests in flight and no more than its rate of records a second. Each lane takes a
-    /// batch, sends it and records the outcome, so that taking (a write of the batch's rows)
-    /// overlaps the other lanes' requests instead of waiting for them in one line.
+    /// of requests in flight and no more than its rate of records a second. Batches are taken
+    /// a lane's worth ahead (a take is one transaction for all of them, and the take, not the
+    /// request, was what lanes waited for); each lane sends a batch and records the outcome.
+    /// With nothing to take but batches still in flight it waits for one: a record behind its
+    /// profile's record in flight is taken as soon as that is delivered.
     public func deliver(_ destination: DestinationInfo, secret: String, tenant: Tenant) async {
         let limiter = RateLimiter(rate: destination.settings.rate)
+        let lanes = destination.settings.concurrency
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<destination.settings.concurrency {
-                group.addTask {
-                    while !Task.isCancelled {
-                        let batch: OutboxBatch?
-                        do {
-                            batch = try await self.store.takeBatch(destination: destination.name, size: destination.settings.batchSize,
-                                                                   timeout: destination.settings.timeout, tenant: tenant)
-                        } catch {
-                            self.store.logger.warning("a batch could not be taken",
-                                                      metadata: ["destination": "\(destination.name)", "error": "\(error)"])
-                            return
-                        }
-                        guard let batch else { return }
+            var sending = 0
+            var ready: [OutboxBatch] = []
+            var drained = false
+            while !Task.isCancelled {
+                if !drained, ready.count < lanes {
+                    do {
+                        let taken = try await store.takeBatches(destination: destination.name, size: destination.settings.batchSize,
+                                                                count: 2 * lanes - sending - ready.count,
+                                                                timeout: destination.settings.timeout, tenant: tenant)
+                        ready += taken
+                        drained = taken.isEmpty
+                    } catch {
+                        store.logger.warning("a batch could not be taken", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
+                        drained = true
+                    }
+                }
+                while sending < lanes, !ready.isEmpty {
+                    let batch = ready.removeFirst()
+                    sending += 1
+                    group.addTask {
                         await limiter.wait(for: batch.records.count)
                         await self.send(batch, to: destination, secret: secret, tenant: tenant)
                     }
+                }
+                if sending == 0 { break }
+                if drained || sending == lanes {
+                    await group.next()
+                    sending -= 1
+                    drained = false
                 }
             }
         }
@@ -232,7 +248,7 @@ public final class ActivationWorker: Service, Sendable {
         case .webhook:
             request = HTTPClientRequest(url: destination.url)
             body = #"{"destination":"# + jsonString(destination.name) + #","idempotency_key":""# + batch.key.uuidString.lowercased()
-                + #"","records":["# + batch.records.map(\.payload).joined(separator: ",") + "]}"
+                + #"","records":["# + batch.payloads + "]}"
             let timestamp = String(Int(Date().timeIntervalSince1970))
             request.headers.add(name: "Rapport-Timestamp", value: timestamp)
             request.headers.add(name: "Rapport-Signature", value: "v1=" + signature(secret: secret, timestamp: timestamp, body: body))
@@ -240,7 +256,7 @@ public final class ActivationWorker: Service, Sendable {
             var url = destination.url
             while url.hasSuffix("/") { url.removeLast() }
             request = HTTPClientRequest(url: url.hasSuffix("/v1/batch") ? url : url + "/v1/batch")
-            body = try segmentBatch(batch.records)
+            body = try segmentBatch(batch)
             request.headers.add(name: "Authorization", value: "Basic " + Data((secret + ":").utf8).base64EncodedString())
         }
         request.method = .POST
@@ -265,13 +281,14 @@ public final class ActivationWorker: Service, Sendable {
     /// (`identify`, with the fields as traits), and/or `Audience Entered` / `Audience Exited`
     /// events (`track`, with the fields as properties), as the sync's send mode says. A
     /// profile without a user id is sent by an anonymous id made from its profile id.
-    static func segmentBatch(_ records: [OutboxBatch.Record]) throws -> String {
+    static func segmentBatch(_ batch: OutboxBatch) throws -> String {
         var messages: [[String: Any]] = []
-        for record in records {
-            guard let payload = try JSONSerialization.jsonObject(with: Data(record.payload.utf8)) as? [String: Any] else { continue }
-            let kind = payload["kind"] as? String ?? record.kind
+        let payloads = try JSONSerialization.jsonObject(with: Data(("[" + batch.payloads + "]").utf8)) as? [Any] ?? []
+        for (record, payload) in zip(batch.records, payloads) {
+            guard let payload = payload as? [String: Any], let kind = payload["kind"] as? String, let sync = payload["sync"] as? String else {
+                continue
+            }
             let send = payload["send"] as? String ?? "events and traits"
-            let sync = payload["sync"] as? String ?? record.sync
             let fields = payload["fields"] as? [String: Any] ?? [:]
             var who: [String: Any] = [:]
             if let user = payload["user_id"] as? String { who["userId"] = user } else {

@@ -5,5 +5,5 @@ import ArgumentParser
 @main
 struct RapportBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rapport-bench", abstract: "Rapport's benchmarks.", subcommands: [IngestBenchmark.self, QueryBenchmark.self, PrivacyBenchmark.self, SyncBenchmark.self, Generate.self])
+        commandName: "rapport-bench", abstract: "Rapport's benchmarks.", subcommands: [IngestBenchmark.self, QueryBenchmark.self, PrivacyBenchmark.self, SyncBenchmark.self, Generate.self, ReceiverCommand.self])
 }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 import RapportQL
 import RapportServer
@@ -33,7 +34,6 @@ struct SyncBenchmark: Measurement {
         try await Store.withStore(.url(url), logger: logger) { store in
             guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
             let receiver = try await Receiver.start()
-            defer { receiver.stop() }
             let hook = "bench_hook_\(UInt32.random(in: 0...UInt32.max))"
             var settings = DestinationSettings()
             settings.batchSize = batchSize
@@ -68,11 +68,11 @@ struct SyncBenchmark: Measurement {
             }
             let worker = ActivationWorker(store: store, settings: ActivationSettings(worker: false, allowPrivate: true))
             let info = try await store.destination(hook, tenant: tenant)
-            receiver.reset()
+            try await receiver.reset()
             let deliverStart = ContinuousClock.now
             await worker.deliver(info, secret: created.secret, tenant: tenant)
             let deliverSeconds = (ContinuousClock.now - deliverStart).seconds
-            let delivered = receiver.records
+            let delivered = try await receiver.records()
             // The receiver alone: the same number of records, in batches of the same size and
             // body, sent with the same concurrency straight from memory.
             let alone = try await receiver.measureAlone(records: delivered, batchSize: batchSize, concurrency: concurrency)
@@ -97,6 +97,7 @@ struct SyncBenchmark: Measurement {
             }
             for name in names { _ = try await store.query("drop sync \(name)", tenant: tenant) }
             try await store.removeDestination(hook, tenant: tenant, actor: "bench")
+            await receiver.stop()
 
             print(render(header: ["measure", "rapport", "baseline", "ratio"], rows: [
                 ["first run, \(members) members (bare EXCEPT diff)", ms(median(firstRuns)), ms(median(firstBare)), String(format: "%.2f", median(firstRatios))],
@@ -131,69 +132,115 @@ struct SyncBenchmark: Measurement {
     }
 }
 
-/// A local webhook receiver: it parses each body as JSON and counts the records.
-final class Receiver: @unchecked Sendable {
-    let port: Int
-    private let task: Task<Void, any Error>
-    private let counter: Counter
-    private let lastBody: Counter.Body
+/// `rapport-bench receiver`: a local webhook receiver in a process of its own (in the
+/// benchmark's process, its JSON parsing held up the delivery worker's tasks on the shared
+/// threads, which no real receiver does). It parses each body as JSON and counts the records;
+/// `GET /count` says how many, `GET /body` gives the largest body it got, `POST /reset`
+/// starts again. It prints its port and runs until its standard input closes.
+struct ReceiverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "receiver", abstract: "A webhook receiver for `rapport-bench sync`.",
+                                                    shouldDisplay: false)
 
-    final class Counter: @unchecked Sendable {
-        final class Body: @unchecked Sendable {
-            let lock = NSLock()
-            var stored = ByteBuffer()
-            var value: ByteBuffer {
-                get { lock.withLock { stored } }
-                set { lock.withLock { stored = newValue } }
-            }
-        }
-        let lock = NSLock()
-        var records = 0
-        func add(_ n: Int) { lock.withLock { records += n } }
-        var value: Int { lock.withLock { records } }
-        func reset() { lock.withLock { records = 0 } }
-    }
-
-    var records: Int { counter.value }
-    func reset() { counter.reset() }
-
-    private init(port: Int, task: Task<Void, any Error>, counter: Counter, lastBody: Counter.Body) {
-        self.port = port
-        self.task = task
-        self.counter = counter
-        self.lastBody = lastBody
-    }
-
-    static func start() async throws -> Receiver {
+    func run() async throws {
         let counter = Counter()
-        let lastBody = Counter.Body()
         let router = Router()
         router.post("hook") { request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-            counter.add((object?["records"] as? [Any])?.count ?? 0)
-            if body.readableBytes > lastBody.value.readableBytes { lastBody.value = body }  // a full batch
+            counter.add((object?["records"] as? [Any])?.count ?? 0, body: body)
             return .ok
         }
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        router.get("count") { _, _ in String(counter.records) }
+        router.get("body") { _, _ in counter.largest }
+        router.post("reset") { _, _ -> HTTPResponse.Status in
+            counter.reset()
+            return .ok
+        }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var ports = stream.makeAsyncIterator()
-        guard let port = await ports.next(), port > 0 else { throw ValidationError("the receiver did not start") }
-        return Receiver(port: port, task: task, counter: counter, lastBody: lastBody)
+                              onServerRunning: { channel in
+                                  FileHandle.standardOutput.write(Data("\(channel.localAddress?.port ?? 0)\n".utf8))
+                              })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            group.addTask {
+                // Until the benchmark closes our standard input (or dies).
+                _ = await Task.detached { FileHandle.standardInput.readDataToEndOfFile() }.value
+            }
+            _ = try await group.next()
+            group.cancelAll()
+        }
     }
 
-    func stop() { task.cancel() }
+    final class Counter: @unchecked Sendable {
+        let lock = NSLock()
+        var count = 0
+        var body = ByteBuffer()
+        func add(_ n: Int, body: ByteBuffer) {
+            lock.withLock {
+                count += n
+                if body.readableBytes > self.body.readableBytes { self.body = body }  // a full batch
+            }
+        }
+        var records: Int { lock.withLock { count } }
+        var largest: ByteBuffer { lock.withLock { body } }
+        func reset() { lock.withLock { count = 0 } }
+    }
+}
+
+/// The receiver process, as the benchmark drives it.
+final class Receiver: Sendable {
+    let port: Int
+    private let process: Process
+    private let input: Pipe
+    private let client = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    private init(port: Int, process: Process, input: Pipe) {
+        self.port = port
+        self.process = process
+        self.input = input
+    }
+
+    static func start() async throws -> Receiver {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["receiver"]
+        let (input, output) = (Pipe(), Pipe())
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let line = await Task.detached { () -> String in
+            var bytes: [UInt8] = []
+            while let byte = try? output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+            return String(decoding: bytes, as: UTF8.self)
+        }.value
+        guard let port = Int(line), port > 0 else { throw ValidationError("the receiver did not start") }
+        return Receiver(port: port, process: process, input: input)
+    }
+
+    func stop() async {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try? await client.shutdown()
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String) async throws -> ByteBuffer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/\(path)")
+        request.method = method
+        let response = try await client.execute(request, timeout: .seconds(60))
+        return try await response.body.collect(upTo: 64 * 1024 * 1024)
+    }
+
+    func records() async throws -> Int { Int(String(buffer: try await call(.GET, "count"))) ?? 0 }
+    func reset() async throws { _ = try await call(.POST, "reset") }
 
     /// Records per second the receiver takes alone: the largest body it got, sent again as many
     /// times as `records` needs, `concurrency` at a time.
     func measureAlone(records: Int, batchSize: Int, concurrency: Int) async throws -> Double {
-        let body = lastBody.value
+        let body = try await call(.GET, "body")
         let perBody = ((try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["records"] as? [Any])?.count ?? batchSize
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let requests = max(1, records / max(1, perBody))
         let url = "http://127.0.0.1:\(port)/hook"
+        let client = self.client
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<concurrency {
@@ -210,8 +257,6 @@ final class Receiver: @unchecked Sendable {
             }
             try await group.waitForAll()
         }
-        let seconds = (ContinuousClock.now - start).seconds
-        try await client.shutdown()
-        return Double(requests * perBody) / seconds
+        return Double(requests * perBody) / (ContinuousClock.now - start).seconds
     }
 }

@@ -108,6 +108,7 @@ extension Store {
                 throw StoreError.invalidInput("The destination `\(name)` is used by sync \(users.map { "`\($0)`" }.joined(separator: ", ")); drop \(users.count == 1 ? "it" : "them") first (`drop sync NAME`).")
             }
             try await connection.query("DELETE FROM sync_outbox WHERE destination = \(name)", logger: logger)
+            try await connection.query("DELETE FROM sync_batches WHERE destination = \(name)", logger: logger)
             try await connection.query("DELETE FROM sync_dead_letters WHERE destination = \(name)", logger: logger)
             try await connection.query("DELETE FROM sync_deliveries WHERE destination = \(name)", logger: logger)
             var found = false

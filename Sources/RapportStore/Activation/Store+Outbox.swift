@@ -6,17 +6,17 @@ public struct OutboxBatch: Sendable {
     public struct Record: Sendable {
         public var id: Int64
         public var messageID: String
-        public var kind: String
-        public var sync: String
-        /// The record as JSON text (Grammar/README.md, "Syncs": profile, ids, kind, fields, time, message id).
-        public var payload: String
-        public var queuedAt: Date
     }
 
     /// The batch's key: its Idempotency-Key, the same each time these records are sent.
     public var key: UUID
     public var destination: String
+    /// The records in id order.
     public var records: [Record]
+    /// The records as JSON objects (Grammar/README.md, "Syncs": profile, ids, kind, fields,
+    /// time, message id), in id order, separated by commas: a JSON array's inside, as the
+    /// database wrote it (decoding each in Swift cost more than the database's work).
+    public var payloads: String
     /// When the first of these records was first tried (the retry window runs from it).
     public var firstAttemptAt: Date
     public var attempt: Int
@@ -68,88 +68,167 @@ extension Store {
     /// How long a batch taken for delivery is this process's before another may take it.
     static func lease(timeout: Int) -> Int { 2 * timeout + 5 }
 
-    /// The destinations of `tenant` with records due now, with their secrets.
+    /// The destinations of `tenant` with records due now, with their secrets: a batch whose wait
+    /// is over, or a record in no batch.
     public func destinationsWithWork(tenant: Tenant) async throws -> [(DestinationInfo, secret: String)] {
         try await withTenant(tenant, readOnly: true) { connection in
-            // Per destination, the first due row in the order index: not a scan of the outbox.
-            var secrets: [String: String] = [:]
-            for try await (name, secret) in try await connection.query("""
-                SELECT d.name, d.secret FROM destinations d WHERE NOT d.paused AND EXISTS (
-                    SELECT 1 FROM sync_outbox o WHERE o.destination = d.name AND o.next_attempt_at <= now()
-                      AND (o.leased_until IS NULL OR o.leased_until < now()))
-                """, logger: logger).decode((String, String).self) { secrets[name] = secret }
-            guard !secrets.isEmpty else { return [] }
-            let names = Set(secrets.keys)
-            return try await Self.destinations(on: connection, logger: logger).compactMap { info in
-                guard names.contains(info.name), let secret = secrets[info.name] else { return nil }
-                return (info, secret)
+            var work: [(DestinationInfo, secret: String)] = []
+            for info in try await Self.destinations(on: connection, logger: logger) where !info.paused {
+                var taken: [Int64] = []
+                var due = false
+                for try await (ids, ready) in try await connection.query("""
+                    SELECT ids, next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())
+                    FROM sync_batches WHERE destination = \(info.name)
+                    """, logger: logger).decode(([Int64], Bool).self) {
+                    taken += ids
+                    due = due || ready
+                }
+                if !due {
+                    // The order index from its start, past the records in batches (a hash probe each).
+                    for try await found in try await connection.query("""
+                        SELECT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.destination = \(info.name) AND o.id <> ALL (\(taken)::bigint[]))
+                        """, logger: logger).decode(Bool.self) { due = found }
+                }
+                guard due else { continue }
+                for try await secret in try await connection.query(
+                    "SELECT secret FROM destinations WHERE name = \(info.name)", logger: logger).decode(String.self) {
+                    work.append((info, secret))
+                }
             }
+            return work
         }
     }
 
-    /// The records of the next new batch: the destination's earliest waiting records in id
-    /// order, each the first of its profile there (a profile's records go in order). `$1` is
-    /// the destination, `$2` the batch size. Read through the (destination, id) index, with the
-    /// profile's first record a probe of the (destination, profile_id, id) index per row: a
-    /// batch's worth of rows whatever the planner believes of the table (a join here was once
-    /// planned as a nested loop over the whole backlog for each row).
+    /// The pick of a take: of the destination's first `$2` records in id order (read from the
+    /// (destination, id) index whatever the planner believes of the table), those first of
+    /// their profile and in no batch (`$3`, a constant, so a hash probe), the earliest `$4` of
+    /// them; and how many were read. Read from the start, the earliest record of a profile is
+    /// always among those read before its later ones. (A per-row probe for the profile's first
+    /// record was planned, for a destination new to the statistics, as a scan of all of its
+    /// rows for each row.)
     static let pickSQL = """
-        SELECT o.id FROM sync_outbox o
-        WHERE o.destination = $1 AND o.batch_key IS NULL AND o.next_attempt_at <= now()
-          AND o.id = (SELECT min(e.id) FROM sync_outbox e WHERE e.destination = o.destination AND e.profile_id = o.profile_id)
-        ORDER BY o.destination, o.id LIMIT $2 FOR UPDATE SKIP LOCKED
+        WITH page AS MATERIALIZED (SELECT id, profile_id FROM sync_outbox WHERE destination = $1 ORDER BY destination, id LIMIT $2),
+        firsts AS (SELECT id, row_number() OVER (PARTITION BY profile_id ORDER BY id) AS nth FROM page)
+        SELECT (SELECT count(*) FROM page), ARRAY(SELECT id FROM firsts WHERE nth = 1 AND NOT (id = ANY($3::bigint[])) ORDER BY id LIMIT $4)
         """
 
-    /// Takes the next batch for `destination`: first a batch tried before whose wait is over
-    /// (the same records, so the same key), else up to `size` records not yet in a batch, each
-    /// the earliest waiting record of its profile. Nil when nothing is due.
+    /// How a take is planned: every statement of it reads by index, whatever the planner
+    /// believes of the table. Right after a run, the statistics may not know the destination
+    /// (estimated at a row or two, when it has 200,000): the pick was then planned as a bitmap
+    /// scan of all of the destination's rows and a sort, at every take. There is always an
+    /// index for what a take reads; JIT compiling a take cost 200 ms.
+    static let takeSettings = ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off", "SET LOCAL jit = off"]
+
+    /// Takes the next batch for `destination` (``takeBatches(destination:size:count:timeout:tenant:)`` with a count of one).
     public func takeBatch(destination: String, size: Int, timeout: Int, tenant: Tenant) async throws -> OutboxBatch? {
-        try await withTenant(tenant) { connection in
-            // The take's cost estimate can pass JIT's threshold; compiling it cost 200 ms a batch.
-            try await connection.query("SET LOCAL jit = off", logger: logger)
+        try await takeBatches(destination: destination, size: size, count: 1, timeout: timeout, tenant: tenant).first
+    }
+
+    /// Takes up to `count` batches for `destination`: first batches tried before whose wait is
+    /// over (the same records, less those since deleted, so the same key), then new batches of
+    /// up to `size` records in no batch, each the earliest waiting record of its profile, in
+    /// id order. Empty when nothing is due. New batches of one destination are taken one take
+    /// at a time (each take sees the batches of the one before), all of a take's together: a
+    /// delivery loop takes for all of its idle lanes at once.
+    public func takeBatches(destination: String, size: Int, count: Int, timeout: Int, tenant: Tenant) async throws -> [OutboxBatch] {
+        guard count > 0, size > 0 else { return [] }
+        return try await withTenant(tenant) { connection in
+            for setting in Self.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: logger) }
             let lease = Self.lease(timeout: timeout)
-            var key: UUID?
-            for try await k in try await connection.query("""
-                SELECT batch_key FROM sync_outbox WHERE destination = \(destination) AND batch_key IS NOT NULL
-                  AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())
-                ORDER BY destination, id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, logger: logger).decode(UUID.self) { key = k }
-            let rows: PostgresRowSequence
-            if let key {
-                rows = try await connection.query("""
-                    UPDATE sync_outbox SET leased_until = now() + make_interval(secs => \(lease)), attempts = attempts + 1
-                    WHERE batch_key = \(key) AND (leased_until IS NULL OR leased_until < now())
-                    RETURNING id, message_id::text, kind, sync_name, payload::text, queued_at, batch_key, first_attempt_at, attempts
-                    """, logger: logger)
-            } else {
-                var binds = PostgresBindings(capacity: 3)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended('rapport.take.' || current_schema() || '.' || \(destination), 0))", logger: logger)
+            var inBatches = Set<Int64>()
+            var due: [UUID] = []
+            for try await (key, ids, ready) in try await connection.query("""
+                SELECT key, ids, next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())
+                FROM sync_batches WHERE destination = \(destination) ORDER BY next_attempt_at
+                """, logger: logger).decode((UUID, [Int64], Bool).self) {
+                inBatches.formUnion(ids)
+                if ready, due.count < count { due.append(key) }
+            }
+            // Batches whose wait is over, taken again under their keys; one whose records are all gone goes.
+            var batches: [OutboxBatch] = []
+            for key in due {
+                var again: ([Int64], Int, Date)?
+                for try await row in try await connection.query("""
+                    UPDATE sync_batches SET leased_until = now() + make_interval(secs => \(lease)), attempts = attempts + 1
+                    WHERE key = \(key) RETURNING ids, attempts, first_attempt_at
+                    """, logger: logger).decode(([Int64], Int, Date).self) { again = row }
+                guard let (ids, attempts, firstAt) = again else { continue }
+                if let (records, payloads) = try await Self.records(ids, on: connection, logger: logger) {
+                    batches.append(OutboxBatch(key: key, destination: destination, records: records, payloads: payloads,
+                                               firstAttemptAt: firstAt, attempt: attempts))
+                } else {
+                    try await connection.query("DELETE FROM sync_batches WHERE key = \(key)", logger: logger)
+                }
+            }
+            guard batches.count < count else { return batches }
+            // The earliest records in no batch, each the first of its profile.
+            let keys = (batches.count..<count).map { _ in UUID() }
+            let wanted = size * keys.count
+            var page = wanted + inBatches.count + 64
+            var picked: [Int64] = []
+            while true {
+                var binds = PostgresBindings(capacity: 4)
                 binds.append(destination)
-                binds.append(size)
-                binds.append(lease)
-                rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                    WITH pick AS (\(Self.pickSQL))
-                    UPDATE sync_outbox o SET batch_key = k.key, leased_until = now() + make_interval(secs => $3), attempts = 1,
-                        first_attempt_at = now()
-                    FROM (SELECT gen_random_uuid() AS key) k
-                    WHERE o.id IN (SELECT id FROM pick)
-                    RETURNING o.id, o.message_id::text, o.kind, o.sync_name, o.payload::text, o.queued_at, o.batch_key, o.first_attempt_at, o.attempts
-                    """, binds: binds), logger: logger)
+                binds.append(page)
+                binds.append(Array(inBatches))
+                binds.append(wanted)
+                var read: Int64 = 0
+                for try await (n, ids) in try await connection.query(PostgresQuery(unsafeSQL: Self.pickSQL, binds: binds), logger: logger)
+                    .decode((Int64, [Int64]).self) { (read, picked) = (n, ids) }
+                // Enough, or all of the destination's records were read; else read further (records
+                // of profiles with one in flight are between).
+                if picked.count == wanted || read < page { break }
+                page *= 4
             }
-            var records: [OutboxBatch.Record] = []
-            var batchKey: UUID?
-            var first = Date()
-            var attempt = 1
-            for try await (id, messageID, kind, sync, payload, queued, key, firstAt, attempts) in rows.decode(
-                (Int64, String, String, String, String, Date, UUID, Date?, Int).self) {
-                records.append(OutboxBatch.Record(id: id, messageID: messageID, kind: kind, sync: sync, payload: payload, queuedAt: queued))
-                batchKey = key
-                if let firstAt { first = min(first, firstAt) }
-                attempt = max(attempt, attempts)
+            guard !picked.isEmpty else { return batches }
+            // The batches are consecutive runs of `picked` (in id order): each a key and its first and last id.
+            let runs = stride(from: 0, to: picked.count, by: size).map { ($0, min($0 + size, picked.count) - 1) }
+            var binds = PostgresBindings(capacity: 6)
+            binds.append(destination)
+            binds.append(picked)
+            binds.append(Array(keys.prefix(runs.count)))
+            binds.append(runs.map { picked[$0.0] })
+            binds.append(runs.map { picked[$0.1] })
+            binds.append(lease)
+            var made: [UUID: OutboxBatch] = [:]
+            let now = Date()
+            for try await (key, ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH runs AS (SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) r (key, first, last)),
+                batch AS (
+                    INSERT INTO sync_batches (key, destination, ids, leased_until)
+                    SELECT r.key, $1, ARRAY(SELECT u FROM unnest($2::bigint[]) u WHERE u BETWEEN r.first AND r.last ORDER BY u),
+                           now() + make_interval(secs => $6)
+                    FROM runs r)
+                SELECT r.key, \(Self.recordAggregates) FROM runs r JOIN sync_outbox o ON o.id = ANY($2) AND o.id BETWEEN r.first AND r.last
+                GROUP BY r.key
+                """, binds: binds), logger: logger).decode((UUID, [Int64], [String], String).self) {
+                made[key] = OutboxBatch(key: key, destination: destination, records: zip(ids, messageIDs).map { .init(id: $0, messageID: $1) },
+                                        payloads: payloads, firstAttemptAt: now, attempt: 1)
             }
-            guard let batchKey, !records.isEmpty else { return nil }
-            records.sort { $0.id < $1.id }
-            return OutboxBatch(key: batchKey, destination: destination, records: records, firstAttemptAt: first, attempt: attempt)
+            // A batch whose records were all deleted since (an erasure) goes when it is due again.
+            return batches + keys.compactMap { made[$0] }
         }
+    }
+
+    /// What a take reads of a batch's records (of `sync_outbox o`), in id order: their ids,
+    /// message ids, and payloads joined as the inside of a JSON array.
+    static let recordAggregates = """
+        array_agg(o.id ORDER BY o.id), array_agg(o.message_id::text ORDER BY o.id), string_agg(o.payload::text, ',' ORDER BY o.id)
+        """
+
+    /// The records of `ids` still in the outbox, with their payloads; nil when none is.
+    static func records(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws -> ([OutboxBatch.Record], String)? {
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(ids)
+        var found: ([OutboxBatch.Record], String)?
+        for try await (ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT \(recordAggregates) FROM sync_outbox o WHERE o.id = ANY($1) HAVING count(*) > 0
+            """, binds: binds), logger: logger).decode(([Int64], [String], String).self) {
+            found = (zip(ids, messageIDs).map { .init(id: $0, messageID: $1) }, payloads)
+        }
+        return found
     }
 
     /// What became of a batch that was sent.
@@ -179,10 +258,13 @@ extension Store {
                     WITH gone AS (DELETE FROM sync_outbox WHERE id = ANY(\(which)) RETURNING *)
                     INSERT INTO sync_dead_letters (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at,
                                                    attempts, last_status, last_error)
-                    SELECT destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at, attempts, \(status),
+                    SELECT destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at, \(batch.attempt), \(status),
                            \(String(error.prefix(300)))
-                    FROM gone WHERE erasure IS NULL
+                    FROM gone WHERE erasure IS NULL ORDER BY id
                     """, logger: logger)
+            }
+            func close() async throws {
+                try await connection.query("DELETE FROM sync_batches WHERE key = \(batch.key)", logger: logger)
             }
             switch outcome {
             case .delivered(let status, let rejected):
@@ -192,7 +274,10 @@ extension Store {
                     guard let id = batch.records.first(where: { $0.messageID == messageID })?.id else { continue }
                     try await bury([id], status: status, error: "rejected by the receiver: " + error)
                 }
-                try await connection.query("DELETE FROM sync_outbox WHERE id = ANY(\(ids)) AND NOT (id = ANY(\(dead)))", logger: logger)
+                try await connection.query("""
+                    DELETE FROM sync_outbox WHERE id = ANY(\(ids)) AND NOT (id = ANY(\(dead)))
+                    """, logger: logger)
+                try await close()
                 try await log(delivered: ids.count - dead.count, status: status, error: dead.isEmpty ? nil : "\(dead.count) record(s) rejected")
             case .retry(let status, let error, let retryAfter):
                 try await log(delivered: 0, status: status, error: error)
@@ -200,37 +285,31 @@ extension Store {
                 let wait = Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18
                 if waited + wait > Double(retryWindow) {
                     try await bury(ids, status: status, error: "not delivered within the retry window: " + error)
+                    try await close()
                 } else {
                     try await connection.query("""
-                        UPDATE sync_outbox SET leased_until = NULL, next_attempt_at = now() + make_interval(secs => \(wait)),
+                        UPDATE sync_batches SET leased_until = NULL, next_attempt_at = now() + make_interval(secs => \(wait)),
                             last_status = \(status), last_error = \(String(error.prefix(300)))
-                        WHERE id = ANY(\(ids))
+                        WHERE key = \(batch.key)
                         """, logger: logger)
                 }
             case .refused(let status, let error):
                 try await log(delivered: 0, status: status, error: error)
                 if ids.count == 1 {
                     try await bury(ids, status: status, error: error)
+                    try await close()
                 } else {
                     // Halves, each a batch of its own (new keys), tried at once.
                     let half = ids.count / 2
                     try await connection.query("""
-                        UPDATE sync_outbox SET batch_key = CASE WHEN id = ANY(\(Array(ids[..<half]))) THEN k.a ELSE k.b END,
-                            leased_until = NULL, next_attempt_at = now(), last_status = \(status), last_error = \(String(error.prefix(300)))
-                        FROM (SELECT gen_random_uuid() AS a, gen_random_uuid() AS b) k
-                        WHERE id = ANY(\(ids))
+                        INSERT INTO sync_batches (key, destination, ids, attempts, first_attempt_at, last_status, last_error)
+                        SELECT gen_random_uuid(), b.destination, half.ids, b.attempts, b.first_attempt_at, \(status), \(String(error.prefix(300)))
+                        FROM sync_batches b, (VALUES (\(Array(ids[..<half]))), (\(Array(ids[half...])))) half (ids)
+                        WHERE b.key = \(batch.key)
                         """, logger: logger)
+                    try await close()
                 }
             }
-        }
-    }
-
-    /// Gives a batch back undelivered and untried (the process is stopping).
-    public func release(_ batch: OutboxBatch, tenant: Tenant) async throws {
-        try await withTenant(tenant) { connection in
-            try await connection.query("""
-                UPDATE sync_outbox SET leased_until = NULL, attempts = greatest(attempts - 1, 0) WHERE id = ANY(\(batch.records.map(\.id)))
-                """, logger: logger)
         }
     }
 
@@ -284,7 +363,8 @@ extension Store {
                                            lastErrors: [], syncs: [])
             for try await (pending, retrying, dead, delivered, last) in try await connection.query("""
                 SELECT (SELECT count(*) FROM sync_outbox WHERE destination = \(name)),
-                       (SELECT count(*) FROM sync_outbox WHERE destination = \(name) AND last_error IS NOT NULL),
+                       (SELECT count(*) FROM sync_outbox WHERE destination = \(name) AND id = ANY(ARRAY(
+                           SELECT unnest(ids) FROM sync_batches WHERE destination = \(name) AND last_error IS NOT NULL))),
                        (SELECT count(*) FROM sync_dead_letters WHERE destination = \(name)),
                        (SELECT coalesce(sum(delivered), 0)::bigint FROM sync_deliveries WHERE destination = \(name)),
                        (SELECT max(at) FROM sync_deliveries WHERE destination = \(name) AND delivered > 0)

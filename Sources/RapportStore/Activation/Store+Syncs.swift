@@ -150,7 +150,8 @@ extension Store {
                    s.last_run_ms, s.last_counts::text, s.last_error,
                    (SELECT count(*) FROM sync_state t WHERE t.sync_id = s.id),
                    (SELECT count(*) FROM sync_outbox o WHERE o.sync_id = s.id),
-                   (SELECT count(*) FROM sync_outbox o WHERE o.sync_id = s.id AND o.attempts > 0),
+                   (SELECT count(*) FROM sync_outbox o WHERE o.sync_id = s.id AND o.destination = s.destination AND o.id = ANY(ARRAY(
+                       SELECT unnest(b.ids) FROM sync_batches b WHERE b.destination = s.destination))),
                    (SELECT count(*) FROM sync_dead_letters d WHERE d.sync_id = s.id)
             FROM syncs s WHERE \(name)::text IS NULL OR s.name = \(name) ORDER BY s.name
             """, logger: logger)

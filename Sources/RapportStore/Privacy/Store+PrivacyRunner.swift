@@ -345,7 +345,7 @@ extension Store {
         // A receiver's answer kept with other records (the delivery log, a batch's waiting
         // records, dead letters) may quote the subject: it goes.
         try await inTenant(tenant, on: connection) { connection in
-            for (table, column) in [("sync_deliveries", "error"), ("sync_outbox", "last_error"), ("sync_dead_letters", "last_error")] {
+            for (table, column) in [("sync_deliveries", "error"), ("sync_batches", "last_error"), ("sync_dead_letters", "last_error")] {
                 try await connection.query(PostgresQuery(unsafeSQL: """
                     UPDATE \(table) SET \(column) = '(removed by an erasure)'
                     WHERE \(column) IS NOT NULL AND EXISTS (SELECT 1 FROM unnest($1::text[]) v WHERE strpos(lower(\(column)), v) > 0)

@@ -291,7 +291,7 @@ def test_an_erasure_sends_an_exit_then_nothing(api, make_tenant, receivers, data
     deadline = time.time() + 10
     while time.time() < deadline and database.query(f"SELECT count(*) FROM {schema}.sync_outbox")[0][0] != "0":
         time.sleep(0.2)
-    for table in ("sync_outbox", "sync_state", "sync_dead_letters"):
+    for table in ("sync_outbox", "sync_batches", "sync_state", "sync_dead_letters"):
         hits = database.query(f"SELECT count(*) FROM {schema}.{table} t WHERE t::text ILIKE '%e1@example.com%' OR t::text ILIKE '%Zanzibar%'")
         assert hits == [["0"]], table
     assert database.query(f"SELECT count(*) FROM {schema}.sync_state") == [["1"]]
