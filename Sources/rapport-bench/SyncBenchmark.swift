@@ -73,6 +73,15 @@ struct SyncBenchmark: Measurement {
             await worker.deliver(info, secret: created.secret, tenant: tenant)
             let deliverSeconds = (ContinuousClock.now - deliverStart).seconds
             let delivered = try await receiver.records()
+            // Requests that failed and were tried again (they slow delivery down by their backoff).
+            let failures = try await store.withTenant(tenant) { connection in
+                var failures: [String] = []
+                for try await (error, n) in try await connection.query("""
+                    SELECT left(error, 100), count(*) FROM sync_deliveries WHERE destination = \(hook) AND delivered = 0 GROUP BY 1 ORDER BY 2 DESC
+                    """, logger: store.logger).decode((String?, Int64).self) { failures.append("\(n) × \(error ?? "no error")") }
+                return failures
+            }
+            say("delivery: \(delivered) records in \(ms(deliverSeconds))" + (failures.isEmpty ? "" : "; failed requests: " + failures.joined(separator: "; ")))
             // The receiver alone: the same number of records, in batches of the same size and
             // body, sent with the same concurrency straight from memory.
             let alone = try await receiver.measureAlone(records: delivered, batchSize: batchSize, concurrency: concurrency)
