@@ -9,6 +9,10 @@ CREATE TABLE sync_batches (
     -- The records (sync_outbox ids) in id order; those since deleted (an erasure, a dropped
     -- sync) are left out when it is sent again.
     ids          bigint[] NOT NULL,
+    -- Their profiles, in the same order: while the batch lasts, no other record of these
+    -- profiles is taken, not even one queued after a record of the batch was deleted (an
+    -- erasure's exit must not overtake the entry in flight).
+    profiles     bigint[] NOT NULL,
     attempts     integer NOT NULL DEFAULT 1,
     first_attempt_at timestamptz NOT NULL DEFAULT now(),
     next_attempt_at  timestamptz NOT NULL DEFAULT now(),
@@ -18,8 +22,10 @@ CREATE TABLE sync_batches (
 );
 CREATE INDEX sync_batches_destination ON sync_batches (destination, next_attempt_at);
 
-INSERT INTO sync_batches (key, destination, ids, attempts, first_attempt_at, next_attempt_at, leased_until, last_status, last_error)
-SELECT batch_key, min(destination), array_agg(id ORDER BY id), max(attempts), coalesce(min(first_attempt_at), now()),
+INSERT INTO sync_batches (key, destination, ids, profiles, attempts, first_attempt_at, next_attempt_at, leased_until, last_status,
+                          last_error)
+SELECT batch_key, min(destination), array_agg(id ORDER BY id), array_agg(profile_id ORDER BY id), max(attempts),
+       coalesce(min(first_attempt_at), now()),
        max(next_attempt_at), max(leased_until), max(last_status), max(last_error)
 FROM sync_outbox WHERE batch_key IS NOT NULL GROUP BY batch_key;
 

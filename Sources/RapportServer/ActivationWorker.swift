@@ -104,23 +104,27 @@ public final class ActivationWorker: Service, Sendable {
     }
 
     /// Delivers `destination`'s due records until none is left, with at most its concurrency
-    /// of requests in flight and no more than its rate of records a second. Batches are taken
-    /// a lane's worth ahead (a take is one transaction for all of them, and the take, not the
-    /// request, was what lanes waited for); each lane sends a batch and records the outcome.
-    /// With nothing to take but batches still in flight it waits for one: a record behind its
+    /// of requests in flight and no more than its rate of records a second. Without a rate,
+    /// batches are taken a lane's worth ahead (a take is one transaction for all of them, and
+    /// the take, not the request, was what lanes waited for). With a rate, a batch is taken
+    /// only when the rate allows sending a full one: taken ahead, a batch could wait past its
+    /// lease and be taken again. Each lane sends a batch and records the outcome. With nothing
+    /// to take but batches still in flight the loop waits for one: a record behind its
     /// profile's record in flight is taken as soon as that is delivered.
     public func deliver(_ destination: DestinationInfo, secret: String, tenant: Tenant) async {
         let limiter = RateLimiter(rate: destination.settings.rate)
-        let lanes = destination.settings.concurrency
+        let limited = destination.settings.rate > 0
+        let (lanes, size) = (destination.settings.concurrency, destination.settings.batchSize)
         await withTaskGroup(of: Void.self) { group in
             var sending = 0
             var ready: [OutboxBatch] = []
             var drained = false
             while !Task.isCancelled {
-                if !drained, ready.count < lanes {
+                if !drained, limited ? sending < lanes && ready.isEmpty : ready.count < lanes {
+                    if limited { await limiter.wait(for: size) }
                     do {
-                        let taken = try await store.takeBatches(destination: destination.name, size: destination.settings.batchSize,
-                                                                count: 2 * lanes - sending - ready.count,
+                        let taken = try await store.takeBatches(destination: destination.name, size: size,
+                                                                count: limited ? 1 : 2 * lanes - sending - ready.count,
                                                                 timeout: destination.settings.timeout, tenant: tenant)
                         ready += taken
                         drained = taken.isEmpty
@@ -132,10 +136,7 @@ public final class ActivationWorker: Service, Sendable {
                 while sending < lanes, !ready.isEmpty {
                     let batch = ready.removeFirst()
                     sending += 1
-                    group.addTask {
-                        await limiter.wait(for: batch.records.count)
-                        await self.send(batch, to: destination, secret: secret, tenant: tenant)
-                    }
+                    group.addTask { await self.send(batch, to: destination, secret: secret, tenant: tenant) }
                 }
                 if sending == 0 { break }
                 if drained || sending == lanes {

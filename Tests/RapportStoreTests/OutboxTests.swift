@@ -34,6 +34,14 @@ struct OutboxTests {
         return records.map { $0["kind"] as? String ?? "?" }
     }
 
+    static func execute(_ sql: String, _ store: Store, _ tenant: Tenant) async throws {
+        try await store.withTenant(tenant) { connection in
+            for statement in sql.split(separator: ";") {
+                try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: store.logger)
+            }
+        }
+    }
+
     @Test func aProfilesRecordsGoOneAtATimeInOrderAndATakeReadsByIndex() async throws {
         let database = try await TestDatabase.create()
         try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
@@ -107,6 +115,47 @@ struct OutboxTests {
             for batch in lanes.dropFirst() {
                 try await store.finish(batch, outcome: .delivered(status: 200, rejected: []), ms: 1, retryWindow: 60, tenant: tenant)
             }
+            #expect(try await Self.count("sync_batches", store, tenant) == 0)
+
+            // An attempt whose lease ran out, and which another take sent again, changes nothing
+            // when it ends: the batch is the new attempt's.
+            _ = try await store.ingest([Self.identify("u5", #"{"email":"u5@fourth.example.com"}"#, at: 400)], tenant: tenant)
+            #expect(try await store.runSync("pros", tenant: tenant).changed == 1)
+            let stale = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
+            try await Self.execute("UPDATE sync_batches SET leased_until = now() - interval '1 second'", store, tenant)
+            let fresh = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
+            #expect(fresh.key == stale.key && fresh.attempt == stale.attempt + 1)
+            try await store.finish(stale, outcome: .refused(status: 400, error: "HTTP 400"), ms: 1, retryWindow: 60, tenant: tenant)
+            try await store.finish(stale, outcome: .retry(status: 500, error: "HTTP 500", retryAfter: .seconds(30)), ms: 1, retryWindow: 60,
+                                   tenant: tenant)
+            #expect(try await Self.count("sync_batches", store, tenant) == 1)
+            #expect(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant) == nil)  // still leased
+            try await store.finish(fresh, outcome: .delivered(status: 200, rejected: []), ms: 1, retryWindow: 60, tenant: tenant)
+            #expect(try await Self.count("sync_batches", store, tenant) == 0)
+            #expect(try await Self.count("sync_outbox", store, tenant) == 0)
+
+            // A record queued for a profile after its record in flight was deleted (an erasure's
+            // exit, queued before it deletes the rest) waits for that batch to end.
+            _ = try await store.ingest([Self.identify("u6", #"{"email":"u6@fifth.example.com"}"#, at: 500)], tenant: tenant)
+            #expect(try await store.runSync("pros", tenant: tenant).changed == 1)
+            let flight = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
+            try await Self.execute("""
+                INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, erasure)
+                SELECT destination, sync_id, sync_name, run, profile_id, 'exited', gen_random_uuid(), jsonb_set(payload, '{kind}', '"exited"'),
+                       'erasure-1'
+                FROM sync_outbox;
+                DELETE FROM sync_outbox WHERE erasure IS NULL
+                """, store, tenant)
+            #expect(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant) == nil)
+            try await store.finish(flight, outcome: .retry(status: 500, error: "HTTP 500: no such user u6@fifth.example.com",
+                                                           retryAfter: .seconds(30)), ms: 1, retryWindow: 60, tenant: tenant)
+            // The receiver's answer, which may quote the erased person, is not kept.
+            #expect(try await Self.count("sync_batches WHERE last_error LIKE '%u6@%'", store, tenant) == 0)
+            #expect(try await Self.count("sync_deliveries WHERE error LIKE '%u6@%'", store, tenant) == 0)
+            try await Self.execute("UPDATE sync_batches SET next_attempt_at = now() - interval '1 second'", store, tenant)
+            let exit = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
+            #expect(Self.kinds(exit) == ["exited"] && exit.key != flight.key)
+            try await store.finish(exit, outcome: .delivered(status: 200, rejected: []), ms: 1, retryWindow: 60, tenant: tenant)
             #expect(try await Self.count("sync_batches", store, tenant) == 0)
 
             // Re-targeting the sync makes it a new one; dropping it leaves nothing of it.

@@ -101,15 +101,16 @@ extension Store {
 
     /// The pick of a take: of the destination's first `$2` records in id order (read from the
     /// (destination, id) index whatever the planner believes of the table), those first of
-    /// their profile and in no batch (`$3`, a constant, so a hash probe), the earliest `$4` of
-    /// them; and how many were read. Read from the start, the earliest record of a profile is
-    /// always among those read before its later ones. (A per-row probe for the profile's first
-    /// record was planned, for a destination new to the statistics, as a scan of all of its
-    /// rows for each row.)
+    /// their profile whose profile has no batch (`$3`, a constant, so a hash probe), the
+    /// earliest `$4` of them (ids and profiles); and how many were read. Read from the start,
+    /// the earliest record of a profile is always among those read before its later ones. (A
+    /// per-row probe for the profile's first record was planned, for a destination new to the
+    /// statistics, as a scan of all of its rows for each row.)
     static let pickSQL = """
         WITH page AS MATERIALIZED (SELECT id, profile_id FROM sync_outbox WHERE destination = $1 ORDER BY destination, id LIMIT $2),
-        firsts AS (SELECT id, row_number() OVER (PARTITION BY profile_id ORDER BY id) AS nth FROM page)
-        SELECT (SELECT count(*) FROM page), ARRAY(SELECT id FROM firsts WHERE nth = 1 AND NOT (id = ANY($3::bigint[])) ORDER BY id LIMIT $4)
+        firsts AS (SELECT id, profile_id, row_number() OVER (PARTITION BY profile_id ORDER BY id) AS nth FROM page),
+        picked AS (SELECT id, profile_id FROM firsts WHERE nth = 1 AND NOT (profile_id = ANY($3::bigint[])) ORDER BY id LIMIT $4)
+        SELECT (SELECT count(*) FROM page), ARRAY(SELECT id FROM picked ORDER BY id), ARRAY(SELECT profile_id FROM picked ORDER BY id)
         """
 
     /// How a take is planned: every statement of it reads by index, whatever the planner
@@ -117,7 +118,10 @@ extension Store {
     /// (estimated at a row or two, when it has 200,000): the pick was then planned as a bitmap
     /// scan of all of the destination's rows and a sort, at every take. There is always an
     /// index for what a take reads; JIT compiling a take cost 200 ms.
-    static let takeSettings = ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off", "SET LOCAL jit = off"]
+    /// Its isolation is read committed whatever the database's default: each statement must
+    /// see the batches of the take it waited for.
+    static let takeSettings = ["SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET LOCAL enable_seqscan = off",
+                               "SET LOCAL enable_bitmapscan = off", "SET LOCAL jit = off"]
 
     /// Takes the next batch for `destination` (``takeBatches(destination:size:count:timeout:tenant:)`` with a count of one).
     public func takeBatch(destination: String, size: Int, timeout: Int, tenant: Tenant) async throws -> OutboxBatch? {
@@ -137,13 +141,17 @@ extension Store {
             let lease = Self.lease(timeout: timeout)
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtextextended('rapport.take.' || current_schema() || '.' || \(destination), 0))", logger: logger)
-            var inBatches = Set<Int64>()
+            // Times are the statement's, not the transaction's: the lock may have been waited for.
+            var inBatches = 0
+            var owners: [UUID: [Int64]] = [:]
             var due: [UUID] = []
-            for try await (key, ids, ready) in try await connection.query("""
-                SELECT key, ids, next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now())
+            for try await (key, ids, profiles, ready) in try await connection.query("""
+                SELECT key, ids, profiles, next_attempt_at <= statement_timestamp()
+                                           AND (leased_until IS NULL OR leased_until < statement_timestamp())
                 FROM sync_batches WHERE destination = \(destination) ORDER BY next_attempt_at
-                """, logger: logger).decode((UUID, [Int64], Bool).self) {
-                inBatches.formUnion(ids)
+                """, logger: logger).decode((UUID, [Int64], [Int64], Bool).self) {
+                inBatches += ids.count
+                owners[key] = profiles
                 if ready, due.count < count { due.append(key) }
             }
             // Batches whose wait is over, taken again under their keys; one whose records are all gone goes.
@@ -151,8 +159,10 @@ extension Store {
             for key in due {
                 var again: ([Int64], Int, Date)?
                 for try await row in try await connection.query("""
-                    UPDATE sync_batches SET leased_until = now() + make_interval(secs => \(lease)), attempts = attempts + 1
-                    WHERE key = \(key) RETURNING ids, attempts, first_attempt_at
+                    UPDATE sync_batches SET leased_until = statement_timestamp() + make_interval(secs => \(lease)), attempts = attempts + 1
+                    WHERE key = \(key) AND next_attempt_at <= statement_timestamp()
+                      AND (leased_until IS NULL OR leased_until < statement_timestamp())
+                    RETURNING ids, attempts, first_attempt_at
                     """, logger: logger).decode(([Int64], Int, Date).self) { again = row }
                 guard let (ids, attempts, firstAt) = again else { continue }
                 if let (records, payloads) = try await Self.records(ids, on: connection, logger: logger) {
@@ -160,23 +170,27 @@ extension Store {
                                                firstAttemptAt: firstAt, attempt: attempts))
                 } else {
                     try await connection.query("DELETE FROM sync_batches WHERE key = \(key)", logger: logger)
+                    owners[key] = nil
                 }
             }
             guard batches.count < count else { return batches }
+            // The profiles with a record in a batch, whose other records wait.
+            let busy = Set(owners.values.joined())
             // The earliest records in no batch, each the first of its profile.
             let keys = (batches.count..<count).map { _ in UUID() }
             let wanted = size * keys.count
-            var page = wanted + inBatches.count + 64
+            var page = wanted + inBatches + 64
             var picked: [Int64] = []
+            var profiles: [Int64] = []
             while true {
                 var binds = PostgresBindings(capacity: 4)
                 binds.append(destination)
                 binds.append(page)
-                binds.append(Array(inBatches))
+                binds.append(Array(busy))
                 binds.append(wanted)
                 var read: Int64 = 0
-                for try await (n, ids) in try await connection.query(PostgresQuery(unsafeSQL: Self.pickSQL, binds: binds), logger: logger)
-                    .decode((Int64, [Int64]).self) { (read, picked) = (n, ids) }
+                for try await (n, ids, owners) in try await connection.query(PostgresQuery(unsafeSQL: Self.pickSQL, binds: binds), logger: logger)
+                    .decode((Int64, [Int64], [Int64]).self) { (read, picked, profiles) = (n, ids, owners) }
                 // Enough, or all of the destination's records were read; else read further (records
                 // of profiles with one in flight are between).
                 if picked.count == wanted || read < page { break }
@@ -185,21 +199,25 @@ extension Store {
             guard !picked.isEmpty else { return batches }
             // The batches are consecutive runs of `picked` (in id order): each a key and its first and last id.
             let runs = stride(from: 0, to: picked.count, by: size).map { ($0, min($0 + size, picked.count) - 1) }
-            var binds = PostgresBindings(capacity: 6)
+            var binds = PostgresBindings(capacity: 7)
             binds.append(destination)
             binds.append(picked)
             binds.append(Array(keys.prefix(runs.count)))
             binds.append(runs.map { picked[$0.0] })
             binds.append(runs.map { picked[$0.1] })
             binds.append(lease)
+            binds.append(profiles)
             var made: [UUID: OutboxBatch] = [:]
             let now = Date()
             for try await (key, ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
                 WITH runs AS (SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) r (key, first, last)),
                 batch AS (
-                    INSERT INTO sync_batches (key, destination, ids, leased_until)
-                    SELECT r.key, $1, ARRAY(SELECT u FROM unnest($2::bigint[]) u WHERE u BETWEEN r.first AND r.last ORDER BY u),
-                           now() + make_interval(secs => $6)
+                    INSERT INTO sync_batches (key, destination, ids, profiles, leased_until)
+                    SELECT r.key, $1, ARRAY(SELECT u.id FROM unnest($2::bigint[], $7::bigint[]) u (id, profile)
+                                            WHERE u.id BETWEEN r.first AND r.last ORDER BY u.id),
+                           ARRAY(SELECT u.profile FROM unnest($2::bigint[], $7::bigint[]) u (id, profile)
+                                 WHERE u.id BETWEEN r.first AND r.last ORDER BY u.id),
+                           statement_timestamp() + make_interval(secs => $6)
                     FROM runs r)
                 SELECT r.key, \(Self.recordAggregates) FROM runs r JOIN sync_outbox o ON o.id = ANY($2) AND o.id BETWEEN r.first AND r.last
                 GROUP BY r.key
@@ -246,10 +264,25 @@ extension Store {
     public func finish(_ batch: OutboxBatch, outcome: BatchOutcome, ms: Int, retryWindow: Int, tenant: Tenant) async throws {
         let ids = batch.records.map(\.id)
         try await withTenant(tenant) { connection in
+            // Whether this attempt still holds the batch: its lease may have run out and another
+            // take sent it again (then that one records what came of it). Finishes of one batch
+            // wait for each other here.
+            var attempts: Int?
+            for try await n in try await connection.query(
+                "SELECT attempts FROM sync_batches WHERE key = \(batch.key) FOR UPDATE", logger: logger).decode(Int.self) { attempts = n }
+            let holds = attempts == batch.attempt
+            // A record of the batch removed since it was taken (an erasure) may be quoted in the
+            // receiver's answer: then the answer is not kept, only its status.
+            var left = 0
+            for try await n in try await connection.query(
+                "SELECT count(*)::int FROM sync_outbox WHERE id = ANY(\(ids))", logger: logger).decode(Int.self) { left = n }
+            func kept(_ error: String) -> String {
+                String((left == ids.count ? error : "(the receiver's answer is not kept: a record of this batch was erased)").prefix(300))
+            }
             func log(delivered: Int, status: Int?, error: String?) async throws {
                 try await connection.query("""
                     INSERT INTO sync_deliveries (destination, batch_key, records, delivered, status, ms, error)
-                    VALUES (\(batch.destination), \(batch.key), \(ids.count), \(delivered), \(status), \(ms), \(error.map { String($0.prefix(300)) }))
+                    VALUES (\(batch.destination), \(batch.key), \(ids.count), \(delivered), \(status), \(ms), \(error.map(kept)))
                     """, logger: logger)
             }
             func bury(_ which: [Int64], status: Int?, error: String) async throws {
@@ -259,7 +292,7 @@ extension Store {
                     INSERT INTO sync_dead_letters (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at,
                                                    attempts, last_status, last_error)
                     SELECT destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at, \(batch.attempt), \(status),
-                           \(String(error.prefix(300)))
+                           \(kept(error))
                     FROM gone WHERE erasure IS NULL ORDER BY id
                     """, logger: logger)
             }
@@ -277,8 +310,14 @@ extension Store {
                 try await connection.query("""
                     DELETE FROM sync_outbox WHERE id = ANY(\(ids)) AND NOT (id = ANY(\(dead)))
                     """, logger: logger)
-                try await close()
+                // Taken again by another take, the batch is that one's to close: until then its
+                // profiles' later records wait, so none overtakes the copy in flight.
+                if holds { try await close() }
                 try await log(delivered: ids.count - dead.count, status: status, error: dead.isEmpty ? nil : "\(dead.count) record(s) rejected")
+            case .retry(let status, let error, _) where !holds:
+                try await log(delivered: 0, status: status, error: error)
+            case .refused(let status, let error) where !holds:
+                try await log(delivered: 0, status: status, error: error)
             case .retry(let status, let error, let retryAfter):
                 try await log(delivered: 0, status: status, error: error)
                 let waited = Date().timeIntervalSince(batch.firstAttemptAt)
@@ -289,7 +328,7 @@ extension Store {
                 } else {
                     try await connection.query("""
                         UPDATE sync_batches SET leased_until = NULL, next_attempt_at = now() + make_interval(secs => \(wait)),
-                            last_status = \(status), last_error = \(String(error.prefix(300)))
+                            last_status = \(status), last_error = \(kept(error))
                         WHERE key = \(batch.key)
                         """, logger: logger)
                 }
@@ -302,12 +341,13 @@ extension Store {
                     // Halves, each a batch of its own (new keys), tried at once.
                     let half = ids.count / 2
                     try await connection.query("""
-                        INSERT INTO sync_batches (key, destination, ids, attempts, first_attempt_at, last_status, last_error)
-                        SELECT gen_random_uuid(), b.destination, half.ids, b.attempts, b.first_attempt_at, \(status), \(String(error.prefix(300)))
-                        FROM sync_batches b, (VALUES (\(Array(ids[..<half]))), (\(Array(ids[half...])))) half (ids)
-                        WHERE b.key = \(batch.key)
+                        WITH gone AS (DELETE FROM sync_batches WHERE key = \(batch.key) RETURNING *)
+                        INSERT INTO sync_batches (key, destination, ids, profiles, attempts, first_attempt_at, last_status, last_error)
+                        SELECT gen_random_uuid(), b.destination, half.ids,
+                               ARRAY(SELECT u.profile FROM unnest(b.ids, b.profiles) u (id, profile) WHERE u.id = ANY(half.ids) ORDER BY u.id),
+                               b.attempts, b.first_attempt_at, \(status), \(kept(error))
+                        FROM gone b, (VALUES (\(Array(ids[..<half]))), (\(Array(ids[half...])))) half (ids)
                         """, logger: logger)
-                    try await close()
                 }
             }
         }

@@ -221,6 +221,22 @@ def test_a_dead_destination_delays_no_other(api, make_tenant, receivers):
     assert len(slow.delivered()) == 0
 
 
+def test_the_rate_limit_spaces_the_requests(api, make_tenant, receivers):
+    tenant = make_tenant()
+    hook = receivers()
+    # 6 batches of 5 records at 10 records a second: each batch waits for half a second of the
+    # rate, so the last one cannot go out less than 2.5 s after the first (a lower bound: a slow
+    # machine only makes it later).
+    add_webhook(api, tenant, hook, batch_size=5, concurrency=4, rate=10)
+    api.batch(tenant.key, [identify(f"r{i}", plan="pro") for i in range(30)])
+    api.query(tenant.key, 'sync rated to hook = profiles | where plan = "pro" manually')
+    assert run(api, tenant, "rated")["entered"] == 30
+    hook.wait_for(lambda: len(hook.delivered()) == 30, timeout=30)
+    times = [a.at for a in hook.arrivals if 200 <= a.status < 300]
+    assert len(times) == 6 and times[-1] - times[0] >= 2.4, times
+    assert sorted(r["user_id"] for r in hook.delivered()) == sorted(f"r{i}" for i in range(30))
+
+
 def test_rapport_to_rapport_through_a_segment_destination(api, make_tenant):
     a, b = make_tenant("src"), make_tenant("dst")
     api.ok("POST", "/v1/destinations", a.key, {"name": "other", "kind": "segment", "url": api.url, "write_key": b.key})
