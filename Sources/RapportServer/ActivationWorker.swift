@@ -108,24 +108,32 @@ public final class ActivationWorker: Service, Sendable {
     /// batches are taken a lane's worth ahead (a take is one transaction for all of them, and
     /// the take, not the request, was what lanes waited for). With a rate, a batch is taken
     /// only when the rate allows sending a full one: taken ahead, a batch could wait past its
-    /// lease and be taken again. Each lane sends a batch and records the outcome. With nothing
-    /// to take but batches still in flight the loop waits for one: a record behind its
-    /// profile's record in flight is taken as soon as that is delivered.
+    /// lease and be taken again. A lane is free again as soon as its request is answered: what
+    /// came of it is recorded beside the next request (until then the batch's profiles wait, so
+    /// their order holds). With nothing to take but batches in flight or being recorded the
+    /// loop waits for one: a record behind its profile's batch is taken as soon as that ends.
     public func deliver(_ destination: DestinationInfo, secret: String, tenant: Tenant) async {
         let limiter = RateLimiter(rate: destination.settings.rate)
         let limited = destination.settings.rate > 0
         let (lanes, size) = (destination.settings.concurrency, destination.settings.batchSize)
-        await withTaskGroup(of: Void.self) { group in
-            var sending = 0
+        await withTaskGroup(of: Lane.self) { group in
+            var (sending, recording) = (0, 0)
             var ready: [OutboxBatch] = []
             var drained = false
+            // Where the destination's records start (takes read from there, not past the entries
+            // of those delivered), and when a take last read from the start (a record that
+            // committed below it after a take read past is found by the next such take).
+            var from: Int64?
+            var restart = ContinuousClock.now
             while !Task.isCancelled {
                 if !drained, limited ? sending < lanes && ready.isEmpty : ready.count < lanes {
                     if limited { await limiter.wait(for: size) }
+                    if ContinuousClock.now - restart > .seconds(5) { (from, restart) = (nil, .now) }
                     do {
-                        let taken = try await store.takeBatches(destination: destination.name, size: size,
-                                                                count: limited ? 1 : 2 * lanes - sending - ready.count,
-                                                                timeout: destination.settings.timeout, tenant: tenant)
+                        let (taken, first) = try await store.takeBatches(destination: destination.name, size: size,
+                                                                         count: limited ? 1 : 2 * lanes - sending - ready.count,
+                                                                         timeout: destination.settings.timeout, from: from, tenant: tenant)
+                        from = first ?? from
                         ready += taken
                         drained = taken.isEmpty
                     } catch {
@@ -133,38 +141,59 @@ public final class ActivationWorker: Service, Sendable {
                         drained = true
                     }
                 }
-                while sending < lanes, !ready.isEmpty {
+                // (Outcomes waiting to be recorded count too: with a fast receiver they would pile up
+                // as database transactions competing with the takes.)
+                while sending < lanes, recording < lanes, !ready.isEmpty {
                     let batch = ready.removeFirst()
                     sending += 1
-                    group.addTask { await self.send(batch, to: destination, secret: secret, tenant: tenant) }
+                    group.addTask { await self.send(batch, to: destination, secret: secret) }
                 }
-                if sending == 0 { break }
-                if drained || sending == lanes {
-                    await group.next()
-                    sending -= 1
+                if sending + recording == 0 { break }
+                if drained || sending == lanes || recording >= lanes {
+                    switch await group.next() {
+                    case .answered(let batch, let outcome, let ms):
+                        sending -= 1
+                        recording += 1
+                        group.addTask {
+                            await self.record(batch, outcome: outcome, ms: ms, destination: destination, tenant: tenant)
+                            return .recorded
+                        }
+                    case .recorded: recording -= 1
+                    case nil: break
+                    }
                     drained = false
                 }
             }
         }
     }
 
-    /// Sends one batch and records what came of it.
-    func send(_ batch: OutboxBatch, to destination: DestinationInfo, secret: String, tenant: Tenant) async {
+    /// What a task of a delivery loop did.
+    enum Lane: Sendable {
+        case answered(OutboxBatch, Store.BatchOutcome, ms: Int)
+        case recorded
+    }
+
+    /// Sends one batch and says what came of it (the lane is free again).
+    func send(_ batch: OutboxBatch, to destination: DestinationInfo, secret: String) async -> Lane {
         let started = ContinuousClock.now
         let outcome = await Self.attempt(batch, to: destination, secret: secret, allowPrivate: settings.allowPrivate, http: http)
         let elapsed = ContinuousClock.now - started
         let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         Timer(label: "rapport_delivery_duration_seconds").recordNanoseconds(Int64(ms) * 1_000_000)
         switch outcome {
-        case .delivered(let status, let rejected):
+        case .delivered(_, let rejected):
             Counter(label: "rapport_delivery_records_total", dimensions: [("outcome", "delivered")]).increment(by: batch.records.count - rejected.count)
             if !rejected.isEmpty { Counter(label: "rapport_delivery_records_total", dimensions: [("outcome", "rejected")]).increment(by: rejected.count) }
-            _ = status
         case .retry:
             Counter(label: "rapport_delivery_records_total", dimensions: [("outcome", "retried")]).increment(by: batch.records.count)
         case .refused:
             Counter(label: "rapport_delivery_records_total", dimensions: [("outcome", "refused")]).increment(by: batch.records.count)
         }
+        return .answered(batch, outcome, ms: ms)
+    }
+
+    /// Records what came of sending a batch.
+    func record(_ batch: OutboxBatch, outcome: Store.BatchOutcome, ms: Int, destination: DestinationInfo, tenant: Tenant) async {
         do {
             try await store.finish(batch, outcome: outcome, ms: ms, retryWindow: destination.settings.retryWindow, tenant: tenant)
         } catch {

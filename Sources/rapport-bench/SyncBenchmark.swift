@@ -14,7 +14,8 @@ import RapportStore
 /// on the query benchmark's tenant, in one run on the same machine: a first run (every member
 /// enters) and a run after 1% of the members changed a selected field. Then delivery of the
 /// first run's records to a local receiver, in records per second, beside what the receiver
-/// takes when sent the same batches with no Rapport in between.
+/// takes when sent the same batches with no Rapport in between; and the same to a receiver that
+/// answers each request late, as a remote one does.
 struct SyncBenchmark: Measurement {
     static let configuration = CommandConfiguration(
         commandName: "sync", abstract: "Measure a sync's runs against the bare EXCEPT diff, and delivery throughput.",
@@ -26,11 +27,15 @@ struct SyncBenchmark: Measurement {
     @Option(help: "Rounds of each measurement (the median is reported).") var rounds = 3
     @Option(name: .customLong("batch-size"), help: "Records per delivery request.") var batchSize = 500
     @Option(help: "Delivery requests in flight.") var concurrency = 4
+    @Option(name: .customLong("slow-receiver-ms"),
+            help: "A second delivery (with 2 rounds or more) to the receiver answering each request this late, as a remote one does.")
+    var slowReceiverMilliseconds = 100
 
     func measure() async throws {
         let logger = benchLogger
         let url = try DatabaseURL(databaseURL)
         let (slug, audience, rounds, batchSize, concurrency) = (tenant, self.audience, self.rounds, batchSize, concurrency)
+        let slowMilliseconds = slowReceiverMilliseconds
         try await Store.withStore(.url(url), logger: logger) { store in
             guard let tenant = try await store.tenant(slug: slug) else { throw StoreError.tenantNotFound(slug) }
             let receiver = try await Receiver.start()
@@ -60,31 +65,34 @@ struct SyncBenchmark: Measurement {
                 say("first run \(round + 1): \(ran.entered) entered in \(ms(elapsed)); bare diff \(ms(bare))")
                 firstRuns.append(elapsed); firstBare.append(bare); firstRatios.append(elapsed / bare)
             }
-            // Delivery of the first sync's records; the other syncs' records wait (paused is per
-            // destination, so they are deleted for this part).
-            let first = names[0]
+            // Delivery of the first sync's records; the second sync's wait under a destination
+            // that does not exist (for the delivery to a slow receiver), the others are deleted.
+            let (first, second) = (names[0], names.count > 1 ? names[1] : names[0])
             try await store.withTenant(tenant) { connection in
-                try await connection.query("DELETE FROM sync_outbox WHERE sync_name <> \(first)", logger: store.logger)
+                try await connection.query("""
+                    UPDATE sync_outbox SET destination = 'bench_parked' WHERE sync_name = \(second) AND sync_name <> \(first)
+                    """, logger: store.logger)
+                try await connection.query("DELETE FROM sync_outbox WHERE destination = \(hook) AND sync_name <> \(first)", logger: store.logger)
             }
             let worker = ActivationWorker(store: store, settings: ActivationSettings(worker: false, allowPrivate: true))
             let info = try await store.destination(hook, tenant: tenant)
-            try await receiver.reset()
-            let deliverStart = ContinuousClock.now
-            await worker.deliver(info, secret: created.secret, tenant: tenant)
-            let deliverSeconds = (ContinuousClock.now - deliverStart).seconds
-            let delivered = try await receiver.records()
-            // Requests that failed and were tried again (they slow delivery down by their backoff).
-            let failures = try await store.withTenant(tenant) { connection in
-                var failures: [String] = []
-                for try await (error, n) in try await connection.query("""
-                    SELECT left(error, 100), count(*) FROM sync_deliveries WHERE destination = \(hook) AND delivered = 0 GROUP BY 1 ORDER BY 2 DESC
-                    """, logger: store.logger).decode((String?, Int64).self) { failures.append("\(n) × \(error ?? "no error")") }
-                return failures
-            }
-            say("delivery: \(delivered) records in \(ms(deliverSeconds))" + (failures.isEmpty ? "" : "; failed requests: " + failures.joined(separator: "; ")))
+            let (delivered, deliverSeconds) = try await Self.deliver(worker, info, secret: created.secret, receiver: receiver, store: store,
+                                                                     tenant: tenant)
             // The receiver alone: the same number of records, in batches of the same size and
             // body, sent with the same concurrency straight from memory.
             let alone = try await receiver.measureAlone(records: delivered, batchSize: batchSize, concurrency: concurrency)
+            // The same to a receiver that answers each request `slowMilliseconds` late, as one
+            // across a network does: the second sync's records.
+            var slow: (records: Int, seconds: Double, alone: Double)?
+            if names.count > 1, slowMilliseconds > 0 {
+                try await receiver.delay(milliseconds: slowMilliseconds)
+                try await store.withTenant(tenant) { connection in
+                    try await connection.query("UPDATE sync_outbox SET destination = \(hook) WHERE destination = 'bench_parked'", logger: store.logger)
+                }
+                let (records, seconds) = try await Self.deliver(worker, info, secret: created.secret, receiver: receiver, store: store,
+                                                                tenant: tenant)
+                slow = (records, seconds, try await receiver.measureAlone(records: records, batchSize: batchSize, concurrency: concurrency))
+            }
             await worker.shutdownClient()
 
             // 1% of the members change a selected field; a run of each sync against the bare diff.
@@ -113,12 +121,38 @@ struct SyncBenchmark: Measurement {
                 ["run after 1% changed (bare EXCEPT diff)", ms(median(changedRuns)), ms(median(changedBare)), String(format: "%.2f", median(changedRatios))],
                 ["delivery, records/s (receiver alone)", String(format: "%.0f", Double(delivered) / deliverSeconds),
                  String(format: "%.0f", alone), String(format: "%.2f", Double(delivered) / deliverSeconds / alone)],
-            ]))
+            ] + (slow.map { slow in [[
+                "delivery to a receiver answering in \(slowMilliseconds) ms, records/s (it alone)",
+                String(format: "%.0f", Double(slow.records) / slow.seconds), String(format: "%.0f", slow.alone),
+                String(format: "%.2f", Double(slow.records) / slow.seconds / slow.alone)]] } ?? [])))
             print("\(rounds) rounds, median; delivery of \(delivered) records in batches of \(batchSize), \(concurrency) in flight")
         }
     }
 
     func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+
+    /// Delivers the destination's records to `receiver` and says how many arrived in how many
+    /// seconds, printing the requests that failed and were tried again (their backoff slows
+    /// delivery down).
+    static func deliver(_ worker: ActivationWorker, _ info: DestinationInfo, secret: String, receiver: Receiver, store: Store,
+                        tenant: Tenant) async throws -> (records: Int, seconds: Double) {
+        try await receiver.reset()
+        let start = ContinuousClock.now
+        await worker.deliver(info, secret: secret, tenant: tenant)
+        let seconds = (ContinuousClock.now - start).seconds
+        let delivered = try await receiver.records()
+        let failures = try await store.withTenant(tenant) { connection in
+            var failures: [String] = []
+            for try await (error, n) in try await connection.query("""
+                SELECT left(error, 100), count(*) FROM sync_deliveries WHERE destination = \(info.name) AND delivered = 0 AND at >= now() - make_interval(secs => \(seconds + 1))
+                GROUP BY 1 ORDER BY 2 DESC
+                """, logger: store.logger).decode((String?, Int64).self) { failures.append("\(n) × \(error ?? "no error")") }
+            return failures
+        }
+        say("delivery: \(delivered) records in \(String(format: "%.0f ms", seconds * 1000))"
+            + (failures.isEmpty ? "" : "; failed requests: " + failures.joined(separator: "; ")))
+        return (delivered, seconds)
+    }
 
     /// Seconds for the bare difference of the audience and the sync's state, `EXCEPT` both
     /// ways, read to the end, in a read-only transaction with the same settings as a run.
@@ -145,7 +179,7 @@ struct SyncBenchmark: Measurement {
 /// benchmark's process, its JSON parsing held up the delivery worker's tasks on the shared
 /// threads, which no real receiver does). It parses each body as JSON and counts the records;
 /// `GET /count` says how many, `GET /body` gives the largest body it got, `POST /reset`
-/// starts again. It prints its port and runs until its standard input closes.
+/// starts again, `POST /delay` (a number of milliseconds) has it answer each request that late. It prints its port and runs until its standard input closes.
 struct ReceiverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "receiver", abstract: "A webhook receiver for `rapport-bench sync`.",
                                                     shouldDisplay: false)
@@ -155,6 +189,7 @@ struct ReceiverCommand: AsyncParsableCommand {
         let router = Router()
         router.post("hook") { request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
+            if counter.delay > 0 { try await Task.sleep(for: .milliseconds(counter.delay)) }
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
             counter.add((object?["records"] as? [Any])?.count ?? 0, body: body)
             return .ok
@@ -163,6 +198,10 @@ struct ReceiverCommand: AsyncParsableCommand {
         router.get("body") { _, _ in counter.largest }
         router.post("reset") { _, _ -> HTTPResponse.Status in
             counter.reset()
+            return .ok
+        }
+        router.post("delay") { request, _ -> HTTPResponse.Status in
+            counter.delay = Int(String(buffer: try await request.body.collect(upTo: 100))) ?? 0
             return .ok
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -184,6 +223,12 @@ struct ReceiverCommand: AsyncParsableCommand {
         let lock = NSLock()
         var count = 0
         var body = ByteBuffer()
+        var milliseconds = 0
+        /// How late each request is answered.
+        var delay: Int {
+            get { lock.withLock { milliseconds } }
+            set { lock.withLock { milliseconds = newValue } }
+        }
         func add(_ n: Int, body: ByteBuffer) {
             lock.withLock {
                 count += n
@@ -232,15 +277,18 @@ final class Receiver: Sendable {
         try? await client.shutdown()
     }
 
-    private func call(_ method: HTTPMethod, _ path: String) async throws -> ByteBuffer {
+    private func call(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/\(path)")
         request.method = method
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(60))
         return try await response.body.collect(upTo: 64 * 1024 * 1024)
     }
 
     func records() async throws -> Int { Int(String(buffer: try await call(.GET, "count"))) ?? 0 }
     func reset() async throws { _ = try await call(.POST, "reset") }
+    /// Has the receiver answer each request `milliseconds` late from now on.
+    func delay(milliseconds: Int) async throws { _ = try await call(.POST, "delay", body: String(milliseconds)) }
 
     /// Records per second the receiver takes alone: the largest body it got, sent again as many
     /// times as `records` needs, `concurrency` at a time.

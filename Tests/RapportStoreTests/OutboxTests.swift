@@ -68,6 +68,7 @@ struct OutboxTests {
                 binds.append(1000)
                 binds.append([Int64]())
                 binds.append(500)
+                binds.append(Int64.min)
                 var lines: [String] = []
                 for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN " + Store.pickSQL, binds: binds),
                                                                  logger: store.logger).decode(String.self) { lines.append(line) }
@@ -105,6 +106,12 @@ struct OutboxTests {
             }
             let taken = lanes.flatMap { $0.records.map(\.id) }
             #expect(lanes.count == 4 && Set(taken).count == 40 && Set(lanes.map(\.key)).count == 4)
+            // A take from an id on reads nothing below it, and says the first id it read.
+            let (none, start) = try await store.takeBatches(destination: "hook", size: 10, count: 1, timeout: 10, from: taken.max()! + 1,
+                                                            tenant: tenant)
+            #expect(none.isEmpty && start == nil)
+            #expect(try await store.takeBatches(destination: "hook", size: 10, count: 1, timeout: 10, from: taken.min()!, tenant: tenant).first
+                    == taken.min()!)
             // A batch whose records are all gone (a dropped sync, an erasure) goes when it is due again.
             try await store.finish(lanes[0], outcome: .retry(status: 500, error: "HTTP 500", retryAfter: .zero), ms: 1, retryWindow: 60, tenant: tenant)
             try await store.withTenant(tenant) { connection in
