@@ -118,6 +118,8 @@ public final class ActivationWorker: Service, Sendable {
         let (lanes, size) = (destination.settings.concurrency, destination.settings.batchSize)
         await withTaskGroup(of: Lane.self) { group in
             var (sending, recording) = (0, 0)
+            // Answers waiting for one of the (at most `lanes`) recordings.
+            var answered: [(OutboxBatch, Store.BatchOutcome, Int)] = []
             var ready: [OutboxBatch] = []
             var drained = false
             // Where the destination's records start (takes read from there, not past the entries
@@ -141,28 +143,41 @@ public final class ActivationWorker: Service, Sendable {
                         drained = true
                     }
                 }
-                // (Outcomes waiting to be recorded count too: with a fast receiver they would pile up
-                // as database transactions competing with the takes.)
-                while sending < lanes, recording < lanes, !ready.isEmpty {
+                // At most `lanes` requests and `lanes` recordings (database transactions) at once, and
+                // no more answers waiting than that: with a fast receiver they would pile up.
+                while sending < lanes, answered.count < lanes, !ready.isEmpty {
                     let batch = ready.removeFirst()
                     sending += 1
                     group.addTask { await self.send(batch, to: destination, secret: secret) }
                 }
                 if sending + recording == 0 { break }
-                if drained || sending == lanes || recording >= lanes {
+                if drained || sending == lanes || answered.count >= lanes {
                     switch await group.next() {
                     case .answered(let batch, let outcome, let ms):
                         sending -= 1
+                        answered.append((batch, outcome, ms))
+                    case .recorded: recording -= 1
+                    case nil: break
+                    }
+                    while recording < lanes, !answered.isEmpty {
+                        let (batch, outcome, ms) = answered.removeFirst()
                         recording += 1
                         group.addTask {
                             await self.record(batch, outcome: outcome, ms: ms, destination: destination, tenant: tenant)
                             return .recorded
                         }
-                    case .recorded: recording -= 1
-                    case nil: break
                     }
                     drained = false
                 }
+            }
+            // Stopping: what the requests in flight come to is still recorded (else the batches
+            // would go again when their leases run out), outside the cancelled task.
+            for (batch, outcome, ms) in answered {
+                await Task { await self.record(batch, outcome: outcome, ms: ms, destination: destination, tenant: tenant) }.value
+            }
+            while let lane = await group.next() {
+                guard case .answered(let batch, let outcome, let ms) = lane else { continue }
+                await Task { await self.record(batch, outcome: outcome, ms: ms, destination: destination, tenant: tenant) }.value
             }
         }
     }
