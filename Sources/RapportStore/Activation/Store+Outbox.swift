@@ -72,6 +72,9 @@ extension Store {
     /// is over, or a record in no batch.
     public func destinationsWithWork(tenant: Tenant) async throws -> [(DestinationInfo, secret: String)] {
         try await withTenant(tenant, readOnly: true) { connection in
+            var secrets: [String: String] = [:]
+            for try await (name, secret) in try await connection.query(
+                "SELECT name, secret FROM destinations", logger: logger).decode((String, String).self) { secrets[name] = secret }
             var work: [(DestinationInfo, secret: String)] = []
             for info in try await Self.destinations(on: connection, logger: logger) where !info.paused {
                 var taken: [Int64] = []
@@ -89,11 +92,7 @@ extension Store {
                         SELECT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.destination = \(info.name) AND o.id <> ALL (\(taken)::bigint[]))
                         """, logger: logger).decode(Bool.self) { due = found }
                 }
-                guard due else { continue }
-                for try await secret in try await connection.query(
-                    "SELECT secret FROM destinations WHERE name = \(info.name)", logger: logger).decode(String.self) {
-                    work.append((info, secret))
-                }
+                if due, let secret = secrets[info.name] { work.append((info, secret)) }
             }
             return work
         }
@@ -226,12 +225,9 @@ extension Store {
                 WITH runs AS (SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) r (key, first, last)),
                 batch AS (
                     INSERT INTO sync_batches (key, destination, ids, profiles, leased_until)
-                    SELECT r.key, $1, ARRAY(SELECT u.id FROM unnest($2::bigint[], $7::bigint[]) u (id, profile)
-                                            WHERE u.id BETWEEN r.first AND r.last ORDER BY u.id),
-                           ARRAY(SELECT u.profile FROM unnest($2::bigint[], $7::bigint[]) u (id, profile)
-                                 WHERE u.id BETWEEN r.first AND r.last ORDER BY u.id),
-                           statement_timestamp() + make_interval(secs => $6)
-                    FROM runs r)
+                    SELECT r.key, $1, u.ids, u.profiles, statement_timestamp() + make_interval(secs => $6)
+                    FROM runs r, LATERAL (SELECT array_agg(u.id ORDER BY u.id) AS ids, array_agg(u.profile ORDER BY u.id) AS profiles
+                                          FROM unnest($2::bigint[], $7::bigint[]) u (id, profile) WHERE u.id BETWEEN r.first AND r.last) u)
                 SELECT r.key, \(Self.recordAggregates) FROM runs r JOIN sync_outbox o ON o.id = ANY($2) AND o.id BETWEEN r.first AND r.last
                 GROUP BY r.key
                 """, binds: binds), logger: logger).decode((UUID, [Int64], [String], String).self) {
