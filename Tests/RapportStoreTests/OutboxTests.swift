@@ -77,6 +77,24 @@ struct OutboxTests {
             #expect(plan.contains("Index Scan using sync_outbox_order") && !plan.contains("Seq Scan") && !plan.contains("Bitmap")
                     && !plan.contains("Sort Key: sync_outbox.id") && !plan.contains("Join") && !plan.contains("SubPlan"), "\(plan)")
 
+            // What a finish reads of a batch's records: a range of the order index, not the
+            // destination's records with the ids as a filter (that read all 200,000 records of a
+            // destination fresh to the statistics at every finish).
+            let finishPlan = try await store.withTenant(tenant) { connection in
+                for setting in Store.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: store.logger) }
+                var binds = PostgresBindings()
+                binds.append("hook")
+                binds.append(Int64(1))
+                binds.append(Int64(500))
+                binds.append(Array(Int64(1)...Int64(500)))
+                var lines: [String] = []
+                for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN " + Store.countRecordsSQL, binds: binds),
+                                                                 logger: store.logger).decode(String.self) { lines.append(line) }
+                return lines.joined(separator: "\n")
+            }
+            #expect(finishPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= '1'::bigint) AND (id <= '500'::bigint)")
+                    || finishPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= 1) AND (id <= 500)"), "\(finishPlan)")
+
             // Every first record goes before u3's change, which waits for u3's entry to be delivered.
             let batch = try #require(try await store.takeBatch(destination: "hook", size: 1000, timeout: 10, tenant: tenant))
             #expect(batch.records.count == 40 && Self.kinds(batch) == Array(repeating: "entered", count: 40))
@@ -148,7 +166,7 @@ struct OutboxTests {
             let flight = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
             try await Self.execute("""
                 INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, erasure)
-                SELECT destination, sync_id, sync_name, run, profile_id, 'exited', gen_random_uuid(), jsonb_set(payload, '{kind}', '"exited"'),
+                SELECT destination, sync_id, sync_name, run, profile_id, 'exited', gen_random_uuid(), jsonb_set(payload::jsonb, '{kind}', '"exited"')::json,
                        'erasure-1'
                 FROM sync_outbox;
                 DELETE FROM sync_outbox WHERE erasure IS NULL

@@ -114,7 +114,7 @@ extension Store {
                (SELECT min(id) FROM page)
         """
 
-    /// How a take is planned: every statement of it reads by index, whatever the planner
+    /// How a take (and a finish) is planned: every statement of it reads by index, whatever the planner
     /// believes of the table. Right after a run, the statistics may not know the destination
     /// (estimated at a row or two, when it has 200,000): the pick was then planned as a bitmap
     /// scan of all of the destination's rows and a sort, at every take. There is always an
@@ -175,7 +175,7 @@ extension Store {
                     RETURNING ids, attempts, first_attempt_at
                     """, logger: logger).decode(([Int64], Int, Date).self) { again = row }
                 guard let (ids, attempts, firstAt) = again else { continue }
-                if let (records, payloads) = try await Self.records(ids, on: connection, logger: logger) {
+                if let (records, payloads) = try await Self.records(ids, destination: destination, on: connection, logger: logger) {
                     batches.append(OutboxBatch(key: key, destination: destination, records: records, payloads: payloads,
                                                firstAttemptAt: firstAt, attempt: attempts))
                 } else {
@@ -221,6 +221,9 @@ extension Store {
             binds.append(profiles)
             var made: [UUID: OutboxBatch] = [:]
             let now = Date()
+            // Each batch's records are read as a range of the (destination, id) index, the picked
+            // ids a filter (`+ 0`): as an index condition, every batch looked up every id picked
+            // by the take (lanes × size descents each).
             for try await (key, ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
                 WITH runs AS (SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) r (key, first, last)),
                 batch AS (
@@ -228,7 +231,7 @@ extension Store {
                     SELECT r.key, $1, u.ids, u.profiles, statement_timestamp() + make_interval(secs => $6)
                     FROM runs r, LATERAL (SELECT array_agg(u.id ORDER BY u.id) AS ids, array_agg(u.profile ORDER BY u.id) AS profiles
                                           FROM unnest($2::bigint[], $7::bigint[]) u (id, profile) WHERE u.id BETWEEN r.first AND r.last) u)
-                SELECT r.key, \(Self.recordAggregates) FROM runs r JOIN sync_outbox o ON o.id = ANY($2) AND o.id BETWEEN r.first AND r.last
+                SELECT r.key, \(Self.recordAggregates) FROM runs r JOIN sync_outbox o ON o.destination = $1 AND o.id BETWEEN r.first AND r.last AND (o.id + 0) = ANY($2)
                 GROUP BY r.key
                 """, binds: binds), logger: logger).decode((UUID, [Int64], [String], String).self) {
                 made[key] = OutboxBatch(key: key, destination: destination, records: zip(ids, messageIDs).map { .init(id: $0, messageID: $1) },
@@ -240,23 +243,33 @@ extension Store {
     }
 
     /// What a take reads of a batch's records (of `sync_outbox o`), in id order: their ids,
-    /// message ids, and payloads joined as the inside of a JSON array.
+    /// message ids, and payloads joined as the inside of a JSON array. The payloads are kept
+    /// as the text that is sent (`json`): as `jsonb`, printing them was half of a take.
     static let recordAggregates = """
         array_agg(o.id ORDER BY o.id), array_agg(o.message_id::text ORDER BY o.id), string_agg(o.payload::text, ',' ORDER BY o.id)
         """
 
-    /// The records of `ids` still in the outbox, with their payloads; nil when none is.
-    static func records(_ ids: [Int64], on connection: PostgresConnection, logger: Logger) async throws -> ([OutboxBatch.Record], String)? {
-        var binds = PostgresBindings(capacity: 1)
+    /// The records of `ids` still in `destination`'s outbox, with their payloads; nil when none is.
+    static func records(_ ids: [Int64], destination: String, on connection: PostgresConnection,
+                        logger: Logger) async throws -> ([OutboxBatch.Record], String)? {
+        var binds = PostgresBindings(capacity: 4)
         binds.append(ids)
+        binds.append(destination)
+        binds.append(ids.min() ?? 0)
+        binds.append(ids.max() ?? -1)
         var found: ([OutboxBatch.Record], String)?
         for try await (ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT \(recordAggregates) FROM sync_outbox o WHERE o.id = ANY($1) HAVING count(*) > 0
+            SELECT \(recordAggregates) FROM sync_outbox o WHERE o.destination = $2 AND o.id BETWEEN $3 AND $4 AND o.id = ANY($1) HAVING count(*) > 0
             """, binds: binds), logger: logger).decode(([Int64], [String], String).self) {
             found = (zip(ids, messageIDs).map { .init(id: $0, messageID: $1) }, payloads)
         }
         return found
     }
+
+    /// How many of a batch's records (`$4`, between `$2` and `$3`) are still in destination `$1`'s
+    /// outbox. Like every read of a batch's records, it reads the range of the (destination, id)
+    /// index between their least and greatest ids.
+    static let countRecordsSQL = "SELECT count(*)::int FROM sync_outbox WHERE destination = $1 AND id BETWEEN $2 AND $3 AND id = ANY($4)"
 
     /// What became of a batch that was sent.
     public enum BatchOutcome: Sendable {
@@ -272,7 +285,13 @@ extension Store {
     /// Records what came of sending `batch`, `ms` milliseconds after it was sent.
     public func finish(_ batch: OutboxBatch, outcome: BatchOutcome, ms: Int, retryWindow: Int, tenant: Tenant) async throws {
         let ids = batch.records.map(\.id)
+        // The records are read by the (destination, id) index between their least and greatest
+        // ids: a destination new to the statistics (a row, the planner believes) was otherwise
+        // read whole, with the ids as a filter, at every finish.
+        let (low, high) = (ids.min() ?? 0, ids.max() ?? -1)
         try await withTenant(tenant) { connection in
+            // Planned as a take is: by index, whatever the statistics believe of the outbox.
+            for setting in Self.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: logger) }
             // Whether this attempt still holds the batch: its lease may have run out and another
             // take sent it again (then that one records what came of it). Finishes of one batch
             // wait for each other here.
@@ -283,8 +302,13 @@ extension Store {
             // A record of the batch removed since it was taken (an erasure) may be quoted in the
             // receiver's answer: then the answer is not kept, only its status.
             var left = 0
-            for try await n in try await connection.query(
-                "SELECT count(*)::int FROM sync_outbox WHERE id = ANY(\(ids))", logger: logger).decode(Int.self) { left = n }
+            var binds = PostgresBindings(capacity: 4)
+            binds.append(batch.destination)
+            binds.append(low)
+            binds.append(high)
+            binds.append(ids)
+            for try await n in try await connection.query(PostgresQuery(unsafeSQL: Self.countRecordsSQL, binds: binds),
+                                                          logger: logger).decode(Int.self) { left = n }
             func kept(_ error: String) -> String {
                 String((left == ids.count ? error : "(the receiver's answer is not kept: a record of this batch was erased)").prefix(300))
             }
@@ -297,7 +321,7 @@ extension Store {
             func bury(_ which: [Int64], status: Int?, error: String) async throws {
                 try await connection.query("""
                     -- An erasure's exit that cannot be delivered is dropped, not kept: it holds the erased person.
-                    WITH gone AS (DELETE FROM sync_outbox WHERE id = ANY(\(which)) RETURNING *)
+                    WITH gone AS (DELETE FROM sync_outbox WHERE destination = \(batch.destination) AND id BETWEEN \(low) AND \(high) AND id = ANY(\(which)) RETURNING *)
                     INSERT INTO sync_dead_letters (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at,
                                                    attempts, last_status, last_error)
                     SELECT destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, queued_at, \(batch.attempt), \(status),
@@ -317,7 +341,7 @@ extension Store {
                     try await bury([id], status: status, error: "rejected by the receiver: " + error)
                 }
                 try await connection.query("""
-                    DELETE FROM sync_outbox WHERE id = ANY(\(ids)) AND NOT (id = ANY(\(dead)))
+                    DELETE FROM sync_outbox WHERE destination = \(batch.destination) AND id BETWEEN \(low) AND \(high) AND id = ANY(\(ids)) AND NOT (id = ANY(\(dead)))
                     """, logger: logger)
                 // Taken again by another take, the batch is that one's to close: until then its
                 // profiles' later records wait, so none overtakes the copy in flight.

@@ -352,9 +352,14 @@ extension Store {
                        coalesce(a.fields, s.fields) AS fields
                 FROM a FULL JOIN s ON s.profile_id = a.profile_id
                 WHERE s.profile_id IS NULL OR a.profile_id IS NULL OR s.fields <> a.fields),
-            kept AS (
+            -- An entry is not in S (this run holds the sync, and merges were carried first): a
+            -- plain insert, which costs a first run half of what an upsert does.
+            entries AS (
                 INSERT INTO sync_state (sync_id, profile_id, fields)
-                SELECT \(syncID), profile_id, fields FROM d WHERE kind <> 'exited'
+                SELECT \(syncID), profile_id, fields FROM d WHERE kind = 'entered'),
+            changes AS (
+                INSERT INTO sync_state (sync_id, profile_id, fields)
+                SELECT \(syncID), profile_id, fields FROM d WHERE kind = 'changed'
                 ON CONFLICT (sync_id, profile_id) DO UPDATE SET fields = excluded.fields),
             -- The exits as an array probed in S's key: a join here could be planned (S fresh to the
             -- statistics, estimated at a row) as a scan of d for every row of S.
@@ -364,7 +369,7 @@ extension Store {
                 INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload)
                 SELECT \(dest), \(syncID), \(syncName), \(runNumber), d.profile_id, d.kind,
                        md5(\(syncID)::text || '/' || \(runNumber)::text || '/' || d.profile_id::text)::uuid,
-                       jsonb_build_object('kind', d.kind, 'sync', \(syncName)::text, 'profile_id', d.profile_id,
+                       json_build_object('kind', d.kind, 'sync', \(syncName)::text, 'profile_id', d.profile_id,
                            'user_id', ids.user_id, 'email', ids.email,
                            'fields', d.fields, 'at', \(at)::text, 'send', \(mode)::text,
                            'message_id', md5(\(syncID)::text || '/' || \(runNumber)::text || '/' || d.profile_id::text)::uuid)

@@ -477,11 +477,11 @@ extension Store {
     static func tables(schema: String?, on connection: PostgresConnection,
                        logger: Logger) async throws -> [(String, [(name: String, json: Bool)])] {
         let rows = try await connection.query("""
-            SELECT c.relname::text, a.attname::text, a.atttypid = 'jsonb'::regtype
+            SELECT c.relname::text, a.attname::text, a.atttypid IN ('jsonb'::regtype, 'json'::regtype)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             WHERE n.nspname = coalesce(\(schema), current_schema()) AND c.relkind = 'r'
-              AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'jsonb'::regtype)
+              AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'jsonb'::regtype, 'json'::regtype)
             ORDER BY 1, a.attnum
             """, logger: logger)
         var tables: [(String, [(name: String, json: Bool)])] = []
@@ -515,7 +515,7 @@ extension Store {
         for column in columns {
             let c = "t." + quoteIdentifier(column.name)
             precise.append(column.json
-                ? "EXISTS (SELECT 1 FROM jsonb_path_query(\(c), 'strict $.**') j WHERE jsonb_typeof(j) = 'string' AND lower(j #>> '{}') = ANY($1))"
+                ? "EXISTS (SELECT 1 FROM jsonb_path_query((\(c))::jsonb, 'strict $.**') j WHERE jsonb_typeof(j) = 'string' AND lower(j #>> '{}') = ANY($1))"
                 : "lower(\(c)) = ANY($1)")
         }
         var binds = PostgresBindings()
@@ -554,7 +554,7 @@ extension Store {
                 INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload, erasure)
                 SELECT s.destination, s.id, s.name, s.runs, t.profile_id, 'exited',
                        md5(s.id::text || '/erasure/' || \(request) || '/' || t.profile_id::text)::uuid,
-                       jsonb_build_object('kind', 'exited', 'sync', s.name, 'profile_id', t.profile_id,
+                       json_build_object('kind', 'exited', 'sync', s.name, 'profile_id', t.profile_id,
                            'user_id', (SELECT i.value FROM identities i WHERE i.profile_id = ANY(\(profiles)) AND i.kind = 'user_id' ORDER BY i.last_seen DESC, i.value LIMIT 1),
                            'email', (SELECT i.value FROM identities i WHERE i.profile_id = ANY(\(profiles)) AND i.kind = 'email' ORDER BY i.last_seen DESC, i.value LIMIT 1),
                            'fields', t.fields, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'send', s.send,
