@@ -95,6 +95,24 @@ struct OutboxTests {
             #expect(finishPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= '1'::bigint) AND (id <= '500'::bigint)")
                     || finishPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= 1) AND (id <= 500)"), "\(finishPlan)")
 
+            // A take's read of its batches' records: each batch a range of the order index.
+            let readPlan = try await store.withTenant(tenant) { connection in
+                for setting in Store.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: store.logger) }
+                var binds = PostgresBindings()
+                binds.append("hook")
+                binds.append(Array(Int64(1)...Int64(1000)))
+                binds.append([UUID(), UUID()])
+                binds.append([Int64(1), Int64(501)])
+                binds.append([Int64(500), Int64(1000)])
+                binds.append(60)
+                binds.append(Array(Int64(1)...Int64(1000)))
+                var lines: [String] = []
+                for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN " + Store.makeBatchesSQL, binds: binds),
+                                                                 logger: store.logger).decode(String.self) { lines.append(line) }
+                return lines.joined(separator: "\n")
+            }
+            #expect(readPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= r.first) AND (id <= r.last))"), "\(readPlan)")
+
             // Every first record goes before u3's change, which waits for u3's entry to be delivered.
             let batch = try #require(try await store.takeBatch(destination: "hook", size: 1000, timeout: 10, tenant: tenant))
             #expect(batch.records.count == 40 && Self.kinds(batch) == Array(repeating: "entered", count: 40))

@@ -221,19 +221,8 @@ extension Store {
             binds.append(profiles)
             var made: [UUID: OutboxBatch] = [:]
             let now = Date()
-            // Each batch's records are read as a range of the (destination, id) index, the picked
-            // ids a filter (`+ 0`): as an index condition, every batch looked up every id picked
-            // by the take (lanes × size descents each).
-            for try await (key, ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
-                WITH runs AS (SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) r (key, first, last)),
-                batch AS (
-                    INSERT INTO sync_batches (key, destination, ids, profiles, leased_until)
-                    SELECT r.key, $1, u.ids, u.profiles, statement_timestamp() + make_interval(secs => $6)
-                    FROM runs r, LATERAL (SELECT array_agg(u.id ORDER BY u.id) AS ids, array_agg(u.profile ORDER BY u.id) AS profiles
-                                          FROM unnest($2::bigint[], $7::bigint[]) u (id, profile) WHERE u.id BETWEEN r.first AND r.last) u)
-                SELECT r.key, \(Self.recordAggregates) FROM runs r JOIN sync_outbox o ON o.destination = $1 AND o.id BETWEEN r.first AND r.last AND (o.id + 0) = ANY($2)
-                GROUP BY r.key
-                """, binds: binds), logger: logger).decode((UUID, [Int64], [String], String).self) {
+            for try await (key, ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: Self.makeBatchesSQL, binds: binds),
+                                                                                        logger: logger).decode((UUID, [Int64], [String], String).self) {
                 made[key] = OutboxBatch(key: key, destination: destination, records: zip(ids, messageIDs).map { .init(id: $0, messageID: $1) },
                                         payloads: payloads, firstAttemptAt: now, attempt: 1)
             }
@@ -241,6 +230,25 @@ extension Store {
             return (batches + keys.compactMap { made[$0] }, first)
         }
     }
+
+    /// The second statement of a take: batches `$3` of destination `$1`, each the picked records
+    /// (`$2`, with their profiles `$7`) from id `$4` to `$5`, leased for `$6` seconds; it returns
+    /// each batch's key and records. Each batch's records are read as a range of the
+    /// (destination, id) index (a lateral read, so that it is one: joined, they were read by a
+    /// scan of all of the destination's records when the statistics had not seen it), the
+    /// picked ids a filter (`+ 0`: as an index condition, every batch looked up every id picked
+    /// by the take, lanes × size descents each).
+    static let makeBatchesSQL = """
+        WITH runs AS (SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::bigint[]) r (key, first, last)),
+        batch AS (
+            INSERT INTO sync_batches (key, destination, ids, profiles, leased_until)
+            SELECT r.key, $1, u.ids, u.profiles, statement_timestamp() + make_interval(secs => $6)
+            FROM runs r, LATERAL (SELECT array_agg(u.id ORDER BY u.id) AS ids, array_agg(u.profile ORDER BY u.id) AS profiles
+                                  FROM unnest($2::bigint[], $7::bigint[]) u (id, profile) WHERE u.id BETWEEN r.first AND r.last) u)
+        SELECT r.key, a.* FROM runs r, LATERAL (
+            SELECT \(recordAggregates) FROM sync_outbox o
+            WHERE o.destination = $1 AND o.id BETWEEN r.first AND r.last AND (o.id + 0) = ANY($2) HAVING count(*) > 0) a
+        """
 
     /// What a take reads of a batch's records (of `sync_outbox o`), in id order: their ids,
     /// message ids, and payloads joined as the inside of a JSON array. The payloads are kept
