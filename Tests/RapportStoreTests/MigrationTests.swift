@@ -62,4 +62,23 @@ struct MigrationTests {
             #expect(try await database.superuserRows("SELECT count(*)::text FROM rapport.migrations WHERE version = 9000") == [["0"]])
         }
     }
+
+    /// A tenant moved between Citus workers (`rapport tenants move`) is copied by logical
+    /// replication, which refuses a table that has no replica identity: a primary key, or a
+    /// unique index named as the identity (the outbox has no primary key since 0010).
+    @Test func everyTenantTableHasAReplicaIdentity() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            let without = try await database.superuserRows("""
+                SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = '\(tenant.schema)' AND c.relkind IN ('r', 'p')
+                  AND NOT (c.relreplident = 'i' OR (c.relreplident = 'd' AND EXISTS (
+                      SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))
+                ORDER BY 1
+                """)
+            #expect(without.isEmpty, "tables without a replica identity: \(without)")
+            let outbox = try await database.superuserRows("SELECT relreplident::text FROM pg_class WHERE oid = '\(tenant.schema).sync_outbox'::regclass")
+            #expect(outbox == [["i"]])
+        }
+    }
 }

@@ -35,9 +35,13 @@ struct QueryController {
         var segments: [String]
         var metrics: [String]
         var funnels: [String]
+        /// The tenant's destinations and syncs by name (what `sync NAME to DEST`, `describe`
+        /// and `drop sync` complete); their settings are the admin scope's.
+        var destinations: [String]
+        var syncs: [String]
 
         enum CodingKeys: String, CodingKey {
-            case traits, events, properties, segments, metrics, funnels
+            case traits, events, properties, segments, metrics, funnels, destinations, syncs
             case identityKinds = "identity_kinds"
         }
     }
@@ -108,7 +112,8 @@ struct QueryController {
             let catalog = try await store.catalog(tenant: key.tenant)
             return CatalogBody(traits: catalog.traitNames, events: catalog.eventNames, properties: catalog.propertyNamesByEvent,
                                identityKinds: catalog.identityKinds.map(\.name), segments: catalog.definitionNames(.segment),
-                               metrics: catalog.definitionNames(.metric), funnels: catalog.definitionNames(.funnel))
+                               metrics: catalog.definitionNames(.metric), funnels: catalog.definitionNames(.funnel),
+                               destinations: catalog.destinationNames, syncs: catalog.syncNames)
         }
         group.post("query/validate") { request, context in
             let key = try context.require(.query)

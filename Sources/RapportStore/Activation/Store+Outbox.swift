@@ -114,15 +114,19 @@ extension Store {
                (SELECT min(id) FROM page)
         """
 
-    /// How a take (and a finish) is planned: every statement of it reads by index, whatever the planner
-    /// believes of the table. Right after a run, the statistics may not know the destination
-    /// (estimated at a row or two, when it has 200,000): the pick was then planned as a bitmap
-    /// scan of all of the destination's rows and a sort, at every take. There is always an
-    /// index for what a take reads; JIT compiling a take cost 200 ms.
-    /// Its isolation is read committed whatever the database's default: each statement must
-    /// see the batches of the take it waited for.
-    static let takeSettings = ["SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET LOCAL enable_seqscan = off",
-                               "SET LOCAL enable_bitmapscan = off", "SET LOCAL jit = off"]
+    /// How a take and a finish are planned (one round trip): every statement reads by index,
+    /// whatever the planner believes of the table. Right after a run, the statistics may not
+    /// know the destination (estimated at a row or two, when it has 200,000): the pick was then
+    /// planned as a bitmap scan of all of the destination's rows and a sort, at every take, and
+    /// a finish read them all to find its batch's records. There is always an index for what
+    /// they read; JIT compiling a take cost 200 ms.
+    static let planSettings = """
+        SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)
+        """
+
+    /// A take's settings: ``planSettings``, at read committed whatever the database's default
+    /// (each statement must see the batches of the take it waited for).
+    static let takeSettings = ["SET TRANSACTION ISOLATION LEVEL READ COMMITTED", planSettings]
 
     /// Takes the next batch for `destination` (``takeBatches(destination:size:count:timeout:from:tenant:)`` with a count of one).
     public func takeBatch(destination: String, size: Int, timeout: Int, tenant: Tenant) async throws -> OutboxBatch? {
@@ -299,7 +303,7 @@ extension Store {
         let (low, high) = (ids.min() ?? 0, ids.max() ?? -1)
         try await withTenant(tenant) { connection in
             // Planned as a take is: by index, whatever the statistics believe of the outbox.
-            for setting in Self.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: logger) }
+            try await connection.query(PostgresQuery(unsafeSQL: Self.planSettings), logger: logger)
             // Whether this attempt still holds the batch: its lease may have run out and another
             // take sent it again (then that one records what came of it). Finishes of one batch
             // wait for each other here.

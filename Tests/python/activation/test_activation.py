@@ -118,6 +118,11 @@ def test_diagnostics_and_admin_scope(api, make_tenant, receivers):
     for text, code in cases.items():
         answer = api.ok("POST", "/v1/query/validate", tenant.key, {"q": text})
         assert not answer["valid"] and code in [d["code"] for d in answer["diagnostics"]], (text, answer)
+    # The catalogue names destinations and syncs for completion, to a query key too, and nothing more of them.
+    api.query(tenant.key, "sync listed to hook = profiles manually")
+    catalog = api.ok("GET", "/v1/catalog", tenant.query_key)
+    assert (catalog["destinations"], catalog["syncs"]) == (["hook"], ["listed"]), catalog
+    assert hook.url not in str(catalog) and "whsec_" not in str(catalog)
     # Without the admin scope: 403 on every destination and sync route, and on saving a sync.
     for method, path in [("GET", "/v1/destinations"), ("POST", "/v1/destinations"), ("GET", "/v1/destinations/hook"),
                          ("PATCH", "/v1/destinations/hook"), ("DELETE", "/v1/destinations/hook"),
