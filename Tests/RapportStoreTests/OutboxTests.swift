@@ -95,6 +95,19 @@ struct OutboxTests {
             #expect(finishPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= '1'::bigint) AND (id <= '500'::bigint)")
                     || finishPlan.contains("Index Cond: ((destination = 'hook'::text) AND (id >= 1) AND (id <= 500)"), "\(finishPlan)")
 
+            // The worker's look for records in no batch, each second: the order index too.
+            let lookPlan = try await store.withTenant(tenant) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: Store.planSettings), logger: store.logger)
+                var binds = PostgresBindings()
+                binds.append("hook")
+                binds.append([Int64]())
+                var lines: [String] = []
+                for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN " + Store.hasFreeRecordsSQL, binds: binds),
+                                                                 logger: store.logger).decode(String.self) { lines.append(line) }
+                return lines.joined(separator: "\n")
+            }
+            #expect(lookPlan.contains("using sync_outbox_order") && !lookPlan.contains("Seq Scan"), "\(lookPlan)")
+
             // A take's read of its batches' records: each batch a range of the order index.
             let readPlan = try await store.withTenant(tenant) { connection in
                 for setting in Store.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: store.logger) }

@@ -72,6 +72,9 @@ extension Store {
     /// is over, or a record in no batch.
     public func destinationsWithWork(tenant: Tenant) async throws -> [(DestinationInfo, secret: String)] {
         try await withTenant(tenant, readOnly: true) { connection in
+            // By index, as a take: a destination fresh to the statistics beside a large backlog of
+            // another could otherwise be looked for by a scan of the whole outbox, every second.
+            try await connection.query(PostgresQuery(unsafeSQL: Self.planSettings), logger: logger)
             var secrets: [String: String] = [:]
             for try await (name, secret) in try await connection.query(
                 "SELECT name, secret FROM destinations", logger: logger).decode((String, String).self) { secrets[name] = secret }
@@ -87,16 +90,21 @@ extension Store {
                     due = due || ready
                 }
                 if !due {
-                    // The order index from its start, past the records in batches (a hash probe each).
-                    for try await found in try await connection.query("""
-                        SELECT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.destination = \(info.name) AND o.id <> ALL (\(taken)::bigint[]))
-                        """, logger: logger).decode(Bool.self) { due = found }
+                    var binds = PostgresBindings(capacity: 2)
+                    binds.append(info.name)
+                    binds.append(taken)
+                    for try await found in try await connection.query(PostgresQuery(unsafeSQL: Self.hasFreeRecordsSQL, binds: binds),
+                                                                      logger: logger).decode(Bool.self) { due = found }
                 }
                 if due, let secret = secrets[info.name] { work.append((info, secret)) }
             }
             return work
         }
     }
+
+    /// Whether destination `$1` has a record in no batch (`$2`, the ids in batches): the order
+    /// index from its start, past the records in batches (a hash probe each).
+    static let hasFreeRecordsSQL = "SELECT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.destination = $1 AND o.id <> ALL ($2::bigint[]))"
 
     /// The pick of a take: of the destination's first `$2` records in id order from id `$5` on
     /// (read from the (destination, id) index whatever the planner believes of the table),
