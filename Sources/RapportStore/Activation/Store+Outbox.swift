@@ -275,8 +275,9 @@ extension Store {
         var binds = PostgresBindings(capacity: 4)
         binds.append(ids)
         binds.append(destination)
-        binds.append(ids.min() ?? 0)
-        binds.append(ids.max() ?? -1)
+        let (low, high) = span(ids)
+        binds.append(low)
+        binds.append(high)
         var found: ([OutboxBatch.Record], String)?
         for try await (ids, messageIDs, payloads) in try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT \(recordAggregates) FROM sync_outbox o WHERE o.destination = $2 AND o.id BETWEEN $3 AND $4 AND o.id = ANY($1) HAVING count(*) > 0
@@ -286,9 +287,14 @@ extension Store {
         return found
     }
 
-    /// How many of a batch's records (`$4`, between `$2` and `$3`) are still in destination `$1`'s
-    /// outbox. Like every read of a batch's records, it reads the range of the (destination, id)
-    /// index between their least and greatest ids.
+    /// The least and greatest of a batch's record ids (an empty range when none). Every read of
+    /// a batch's records goes by this range of the (destination, id) index, the ids themselves a
+    /// condition within it: a destination new to the statistics (a row, the planner believes)
+    /// was otherwise read whole, with the ids as a filter.
+    static func span(_ ids: [Int64]) -> (low: Int64, high: Int64) { (ids.min() ?? 0, ids.max() ?? -1) }
+
+    /// How many of a batch's records (`$4`, between `$2` and `$3`, their ``span(_:)``) are still
+    /// in destination `$1`'s outbox.
     static let countRecordsSQL = "SELECT count(*)::int FROM sync_outbox WHERE destination = $1 AND id BETWEEN $2 AND $3 AND id = ANY($4)"
 
     /// What became of a batch that was sent.
@@ -305,10 +311,7 @@ extension Store {
     /// Records what came of sending `batch`, `ms` milliseconds after it was sent.
     public func finish(_ batch: OutboxBatch, outcome: BatchOutcome, ms: Int, retryWindow: Int, tenant: Tenant) async throws {
         let ids = batch.records.map(\.id)
-        // The records are read by the (destination, id) index between their least and greatest
-        // ids: a destination new to the statistics (a row, the planner believes) was otherwise
-        // read whole, with the ids as a filter, at every finish.
-        let (low, high) = (ids.min() ?? 0, ids.max() ?? -1)
+        let (low, high) = Self.span(ids)
         try await withTenant(tenant) { connection in
             // Planned as a take is: by index, whatever the statistics believe of the outbox.
             try await connection.query(PostgresQuery(unsafeSQL: Self.planSettings), logger: logger)
