@@ -66,7 +66,7 @@ struct CDNOWTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let python = ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"]!
-        let run = try Subprocess.run(python, [Self.script.path, Self.dataFile.path, folder.path])
+        let run = try await ChildProcess.run(python, [Self.script.path, Self.dataFile.path, folder.path])
         try #require(run.succeeded, "cdnow.py failed: \(run.output)")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -43,7 +43,7 @@ struct DatabaseTLSTests {
         #expect(try await encrypted(url + "?sslmode=require&sslrootcert=\(certificate)"))
         let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString).pem").path
         defer { try? FileManager.default.removeItem(atPath: elsewhere) }
-        let made = try Subprocess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        let made = try await ChildProcess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                                                             "-subj", "/CN=other", "-keyout", "/dev/null", "-out", elsewhere])
         try #require(made.succeeded, "\(made.output)")
         try await expectCertificateRefused(url + "?sslmode=require&sslrootcert=\(elsewhere)")

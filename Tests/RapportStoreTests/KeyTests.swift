@@ -48,7 +48,7 @@ struct KeyTests {
             for scopes in [[Scope.ingest], [.query, .admin], Scope.allCases] {
                 keys.append(try await store.createKey(tenant: slug, scopes: scopes, source: nil, name: nil, actor: "test"))
             }
-            let dump = try pgDump(database)
+            let dump = try await pgDump(database)
             #expect(dump.contains("api_keys"))
             for key in keys {
                 let secret = String(key.key.split(separator: "_").last!)
@@ -58,10 +58,10 @@ struct KeyTests {
         }
     }
 
-    func pgDump(_ database: TestDatabase) throws -> String {
+    func pgDump(_ database: TestDatabase) async throws -> String {
         let bin = ProcessInfo.processInfo.environment["RAPPORT_TEST_PG_BINDIR"].map { $0 + "/pg_dump" } ?? "/usr/bin/pg_dump"
         let url = database.superuserURL
-        let result = try Subprocess.run(bin, ["-h", url.host, "-p", "\(url.port)", "-U", url.username, "--inserts", url.database])
+        let result = try await ChildProcess.run(bin, ["-h", url.host, "-p", "\(url.port)", "-U", url.username, "--inserts", url.database])
         guard result.succeeded else { throw TestSetupError("pg_dump failed: \(result.output)") }
         return result.output
     }

@@ -92,7 +92,7 @@ struct PrivacyTests {
             #expect(ann.split(separator: ",").count == 3, "Ann is spread over three merged profiles")
             #expect(try await store.query("segment pros | where email = \"ann.lee@example.com\" | select id", tenant: tenant).last?.rows.count == 1)
             let before = try await Self.othersRows(database, schema, ann: ann)
-            #expect(try database.pgDump().contains("Annabelle Quorra"), "the check below can see Ann")
+            #expect(try await database.pgDump().contains("Annabelle Quorra"), "the check below can see Ann")
 
             // An earlier export, held until the erasure.
             let export = try await store.fileRequest(.export, subject: PrivacySubject(kind: "user_id", value: "u-ann-7781"), tenant: tenant, actor: "test")
@@ -116,7 +116,7 @@ struct PrivacyTests {
             #expect(erased.subjectValue == nil)
 
             // Nothing of Ann anywhere in the database, the control schema included.
-            let dump = try database.pgDump().lowercased()
+            let dump = try await database.pgDump().lowercased()
             for secret in Self.annSecrets { #expect(!dump.contains(secret.lowercased()), "pg_dump still holds \(secret)") }
             #expect(dump.contains("bob other") && dump.contains("cy@example.com"))
             // Everyone else's rows are as they were.
@@ -147,7 +147,7 @@ struct PrivacyTests {
             #expect(later.accepted == 1)
             #expect(later.profilesCreated == 0)
             #expect(try await store.privacyRequest(filed.id, tenant: tenant).counts["messages_dropped"] == 3)
-            let dumped = try database.pgDump().lowercased()
+            let dumped = try await database.pgDump().lowercased()
             #expect(!dumped.contains("new-device") && !dumped.contains("later-2"))
 
             // Unsuppress lifts it; nothing erased comes back, new data makes a new profile.
@@ -203,7 +203,7 @@ struct PrivacyTests {
                        (SELECT count(*) FROM \(tenant.schema).profiles WHERE traits::text ILIKE '%annabelle%')::text
                 """)
             #expect(left == [["0", "0", "0"]])
-            let dump = try database.pgDump().lowercased()
+            let dump = try await database.pgDump().lowercased()
             #expect(!dump.contains("ann.lee@example.com") && !dump.contains("ann-race"))
         }
     }
@@ -224,7 +224,7 @@ struct PrivacyTests {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(filed.id).json").path
             try bytes.write(to: URL(fileURLWithPath: path))
             defer { try? FileManager.default.removeItem(atPath: path) }
-            #expect(try exportSchemaProblems(path) == nil)
+            #expect(try await exportSchemaProblems(path) == nil)
 
             let doc = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
             let events = (doc["events"] as? [[String: Any]] ?? []).compactMap { $0["message_id"] as? String }

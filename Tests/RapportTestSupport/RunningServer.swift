@@ -54,16 +54,22 @@ public struct RunningServer: Sendable {
         String(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").first ?? "")
     }
 
-    /// SIGTERM, then the exit status.
+    /// SIGTERM, then the exit status (waited for off the cooperative pool; a server still
+    /// there after a minute is killed, and its status says so).
     @discardableResult
-    public func stop() -> Int32 {
+    public func stop() async -> Int32 {
         kill(pid, SIGTERM)
-        return Subprocess.wait(pid)
+        return await ChildProcess.exit(of: pid, within: .seconds(60)).status
     }
 
-    public func crash() {
+    /// SIGTERM without waiting, for a `defer` (which cannot `await`).
+    public func stopInTheBackground() {
+        ChildProcess.terminateInTheBackground(pid)
+    }
+
+    public func crash() async {
         kill(pid, SIGKILL)
-        Subprocess.wait(pid)
+        _ = await ChildProcess.exit(of: pid)
     }
 }
 

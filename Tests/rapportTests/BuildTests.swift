@@ -8,7 +8,7 @@ import Testing
 /// whenever the build switches between debug and release and then reruns it; a rewritten
 /// file, even an identical one, recompiled all of RapportStore (a minute in release).
 @Suite struct BuildTests {
-    @Test func theEmbeddedMigrationsAreRewrittenOnlyWhenTheyChange() throws {
+    @Test func theEmbeddedMigrationsAreRewrittenOnlyWhenTheyChange() async throws {
         let tool = URL(fileURLWithPath: RapportBinary.path).deletingLastPathComponent().appendingPathComponent("EmbedMigrationsTool").path
         try #require(FileManager.default.isExecutableFile(atPath: tool), "build the package first: \(tool)")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("embed-\(UUID().uuidString.prefix(8))")
@@ -19,8 +19,8 @@ import Testing
         try "CREATE TABLE t (id int);\n".write(to: sql, atomically: true, encoding: .utf8)
         let output = folder.appendingPathComponent("EmbeddedMigrations.swift").path
 
-        func embed() throws {
-            let run = try Subprocess.run(tool, [output, sql.path])
+        func embed() async throws {
+            let run = try await ChildProcess.run(tool, [output, sql.path])
             try #require(run.succeeded, "\(run.output)")
         }
         func identity() throws -> (inode: UInt64, modified: Date) {
@@ -28,26 +28,26 @@ import Testing
             return ((attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0, attributes[.modificationDate] as? Date ?? .distantPast)
         }
 
-        try embed()
+        try await embed()
         let first = try identity()
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains("CREATE TABLE t (id int);"))
-        Thread.sleep(forTimeInterval: 0.05)
-        try embed()
+        try await Task.sleep(for: .milliseconds(50))
+        try await embed()
         let again = try identity()
         #expect(again.inode == first.inode && again.modified == first.modified, "an unchanged file was rewritten")
 
         try "CREATE TABLE t (id bigint);\n".write(to: sql, atomically: true, encoding: .utf8)
-        try embed()
+        try await embed()
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains("CREATE TABLE t (id bigint);"))
     }
 
     /// `rapport --version` names the commit it was built from (issue 16).
-    @Test func theVersionNamesTheCommit() throws {
-        let run = try RapportBinary.run(["--version"])
+    @Test func theVersionNamesTheCommit() async throws {
+        let run = try await RapportBinary.run(["--version"])
         let line = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let commit = try #require(line.wholeMatch(of: /0\.1\.0 \(commit ([0-9a-f]{12})(\+changes)?\)/)?.output.1, "\(run)")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let known = try Subprocess.run("/usr/bin/git", ["-C", root, "cat-file", "-e", "\(commit)^{commit}"])
+        let known = try await ChildProcess.run("/usr/bin/git", ["-C", root, "cat-file", "-e", "\(commit)^{commit}"])
         #expect(known.succeeded, "\(commit) is not a commit of this repository")
     }
 }
@@ -55,8 +55,8 @@ import Testing
 /// The shell completion the README documents (issue 16).
 @Suite struct ShellCompletionTests {
     @Test(arguments: ["bash", "zsh", "fish"])
-    func theScriptNamesTheCommands(shell: String) throws {
-        let run = try RapportBinary.run(["--generate-completion-script", shell])
+    func theScriptNamesTheCommands(shell: String) async throws {
+        let run = try await RapportBinary.run(["--generate-completion-script", shell])
         #expect(run.status == 0, "\(run.stderr)")
         for command in ["tenants", "query", "repl", "privacy"] { #expect(run.stdout.contains(command), "\(shell): \(command)") }
     }

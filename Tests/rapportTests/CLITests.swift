@@ -11,50 +11,50 @@ struct CLITests {
         let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
         let slug = uniqueSlug("cli")
 
-        let create = try RapportBinary.run(["tenants", "create", slug, "--name", "CLI Inc"] + url)
+        let create = try await RapportBinary.run(["tenants", "create", slug, "--name", "CLI Inc"] + url)
         #expect(create.status == 0, "\(create.stderr)")
         #expect(create.stderr.contains("Created tenant `\(slug)`"))
-        let duplicate = try RapportBinary.run(["tenants", "create", slug] + url)
+        let duplicate = try await RapportBinary.run(["tenants", "create", slug] + url)
         #expect(duplicate.status != 0)
         #expect(duplicate.stderr.contains("A tenant `\(slug)` already exists."))
 
         // The key alone on standard output, so `KEY=$(rapport keys create …)` works.
-        let key = try RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest,query", "--source", "web"] + url)
+        let key = try await RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest,query", "--source", "web"] + url)
         #expect(key.status == 0, "\(key.stderr)")
         let printed = key.stdout.trimmingCharacters(in: .newlines)
         #expect(APIKeyFormat.looksLikeKey(printed))
         #expect(key.stdout == printed + "\n")
         #expect(key.stderr.contains("cannot be shown again"))
 
-        let list = try RapportBinary.run(["keys", "list", "--tenant", slug, "--json"] + url)
+        let list = try await RapportBinary.run(["keys", "list", "--tenant", slug, "--json"] + url)
         #expect(list.status == 0)
         let id = printed.split(separator: "_")[1]
         #expect(list.stdout.contains("\"id\" : \"\(id)\""))
         #expect(!list.stdout.contains(printed))
 
-        let badScope = try RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest,write"] + url)
+        let badScope = try await RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest,write"] + url)
         #expect(badScope.status != 0)
         #expect(badScope.stderr.contains("Unknown scope `write`"))
         #expect(badScope.stdout.isEmpty)
 
-        let revoke = try RapportBinary.run(["keys", "revoke", "--tenant", slug, String(id)] + url)
+        let revoke = try await RapportBinary.run(["keys", "revoke", "--tenant", slug, String(id)] + url)
         #expect(revoke.status == 0, "\(revoke.stderr)")
 
-        let refuse = try RapportBinary.run(["tenants", "delete", slug] + url)
+        let refuse = try await RapportBinary.run(["tenants", "delete", slug] + url)
         #expect(refuse.status != 0)
         #expect(refuse.stderr.contains("--yes"))
-        let tenants = try RapportBinary.run(["tenants", "list"] + url)
+        let tenants = try await RapportBinary.run(["tenants", "list"] + url)
         #expect(tenants.stdout.contains(slug))
-        let delete = try RapportBinary.run(["tenants", "delete", slug, "--yes"] + url)
+        let delete = try await RapportBinary.run(["tenants", "delete", slug, "--yes"] + url)
         #expect(delete.status == 0, "\(delete.stderr)")
-        #expect(!(try RapportBinary.run(["tenants", "list"] + url)).stdout.contains(slug))
+        #expect(!(try await RapportBinary.run(["tenants", "list"] + url)).stdout.contains(slug))
 
-        let migrate = try RapportBinary.run(["migrate", "--status"] + url)
+        let migrate = try await RapportBinary.run(["migrate", "--status"] + url)
         #expect(migrate.stdout.contains("All migrations are applied."))
     }
 
-    @Test func aBadDatabaseURLIsAClearError() throws {
-        let result = try RapportBinary.run(["tenants", "list", "--database-url", "mysql://x@y/z"])
+    @Test func aBadDatabaseURLIsAClearError() async throws {
+        let result = try await RapportBinary.run(["tenants", "list", "--database-url", "mysql://x@y/z"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("DATABASE_URL must look like postgres://"))
     }
@@ -63,14 +63,14 @@ struct CLITests {
     @Test func aMistypedTenantGetsTheNearestOne() async throws {
         let database = try await TestDatabase.create()
         let url = ["--database-url", "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"]
-        let empty = try RapportBinary.run(["query", "--tenant", "demo", "count profiles"] + url)
+        let empty = try await RapportBinary.run(["query", "--tenant", "demo", "count profiles"] + url)
         #expect(empty.status == 1 && empty.stderr.contains("There is no tenant `demo`; this database has no tenant yet"), "\(empty.stderr)")
         let slug = uniqueSlug("shop")
-        #expect(try RapportBinary.run(["tenants", "create", slug] + url).status == 0)
+        #expect(try await RapportBinary.run(["tenants", "create", slug] + url).status == 0)
         let typo = String(slug.dropLast()) + "x"
         for command in [["query", "--tenant", typo, "count profiles"], ["import", "--tenant", typo, "/dev/null"],
                         ["privacy", "list", "--tenant", typo]] {
-            let result = try RapportBinary.run(command + url)
+            let result = try await RapportBinary.run(command + url)
             #expect(result.status == 1, "\(command): \(result.stderr)")
             #expect(result.stderr.contains("There is no tenant `\(typo)` (did you mean `\(slug)`?); `rapport tenants list` shows them."),
                     "\(command): \(result.stderr)")
@@ -92,8 +92,8 @@ struct CLITests {
         (["query", "-x", "--tenant", "demo", "count profiles"], "unknown option '-x' for 'rapport query'"),
         (["query", "--tenant", "demo", "--json", "--format", "csv", "count profiles"], "--json and --format exclude each other"),
     ])
-    func aMistypedCommandOrOptionIsNamed(arguments: [String], says: String) throws {
-        let run = try RapportBinary.run(arguments + ["--database-url", "postgres://nobody@127.0.0.1:1/none"])
+    func aMistypedCommandOrOptionIsNamed(arguments: [String], says: String) async throws {
+        let run = try await RapportBinary.run(arguments + ["--database-url", "postgres://nobody@127.0.0.1:1/none"])
         #expect(run.status == 64, "\(run)")
         #expect(run.stderr.contains(says), "\(run.stderr)")
         #expect(!run.stderr.contains("Missing expected argument") && !run.stderr.contains("Unknown option '--tenant'"), "\(run.stderr)")
@@ -101,12 +101,12 @@ struct CLITests {
 
     /// A command run where there is no database does not quietly make an empty one: it says
     /// where it looked and how to point it elsewhere. Only `serve` and `migrate` make one.
-    @Test func aCommandDoesNotMakeASecondEmbeddedDatabase() throws {
+    @Test func aCommandDoesNotMakeASecondEmbeddedDatabase() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-nothing-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for command in [["query", "--tenant", "demo", "count profiles"], ["tenants", "list"], ["keys", "list", "--tenant", "demo"],
                         ["migrate", "--status"]] {
-            let result = try RapportBinary.run(command + ["--data-dir", folder], environment: ["DATABASE_URL": ""])
+            let result = try await RapportBinary.run(command + ["--data-dir", folder], environment: ["DATABASE_URL": ""])
             #expect(result.status == 1, "\(command): \(result.stderr)")
             #expect(result.stderr.contains("There is no Rapport database in \(folder)"), "\(result.stderr)")
             #expect(result.stderr.contains("--data-dir DIR, RAPPORT_DATA_DIR=DIR or DATABASE_URL"))

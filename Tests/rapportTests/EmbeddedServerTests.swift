@@ -27,7 +27,7 @@ struct EmbeddedServerTests {
         // Nothing ran before the fresh database was migrated (the privacy worker used to, and logged errors).
         try await Task.sleep(for: .seconds(1))
         #expect(!server.log.contains(" error "), "\(server.log)")
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
         #expect(!cluster.isRunning(), "SIGTERM should stop the embedded PostgreSQL too")
 
         // Second run on the same folder, as the tour's operator-API step restarts it: the tenant
@@ -41,23 +41,23 @@ struct EmbeddedServerTests {
         #expect(try await httpGet(port, "/v1/whoami", key: fresh).status == 200)
         #expect(server.log.contains("the operator API is on at http://127.0.0.1:\(port)/admin/v1"), "\(server.log)")
         // A second server on the same folder is refused, and leaves the first alone.
-        let second = try RapportBinary.run(["serve", "--data-dir", folder, "--port", "\(port + 1)"])
+        let second = try await RapportBinary.run(["serve", "--data-dir", folder, "--port", "\(port + 1)"])
         #expect(second.status != 0)
         #expect(second.stderr.contains("Another `rapport serve` is using the data folder"))
         #expect(try await httpGet(port, "/readyz").status == 200)
 
         // A crash leaves the cluster running; the next start adopts it.
-        server.crash()
+        await server.crash()
         #expect(cluster.isRunning())
         server = try RunningServer.start(["--data-dir", folder], port: port)
         try await server.waitUntilReady()
         #expect(try await httpGet(port, "/v1/whoami", key: key).status == 200)
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
         #expect(!cluster.isRunning())
     }
 
-    @Test func missingPostgresProgramsNameThePackage() throws {
-        let result = try RapportBinary.run(["serve", "--data-dir", "/tmp/rapport-nopg"], environment: ["RAPPORT_PG_BINDIR": "/nonexistent"])
+    @Test func missingPostgresProgramsNameThePackage() async throws {
+        let result = try await RapportBinary.run(["serve", "--data-dir", "/tmp/rapport-nopg"], environment: ["RAPPORT_PG_BINDIR": "/nonexistent"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("apt-get install -y postgresql"))
     }

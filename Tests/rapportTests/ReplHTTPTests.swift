@@ -16,7 +16,7 @@ struct ReplHTTPTests {
         let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
             try await QuerySeed.seed(store)
         }
-        let key = try RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
+        let key = try await RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         var server = try RunningServer.start(["--database-url", url])
         try await server.waitUntilReady()
@@ -28,7 +28,7 @@ struct ReplHTTPTests {
         }
         // On every path: a client dropped without shutdown stops the process.
         try await client.shutdown()
-        server.stop()
+        await server.stop()
     }
 
     /// `rapport repl --url` that cannot start says why in one sentence and exits 2 (64 for an
@@ -39,10 +39,10 @@ struct ReplHTTPTests {
         let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
             try await store.createTenant(slug: "replstart", name: "Repl Start", actor: "test")
         }
-        let key = try RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
+        let key = try await RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try RunningServer.start(["--database-url", url])
-        defer { server.stop() }
+        defer { server.stopInTheBackground() }
         try await server.waitUntilReady()
         let free = try RunningServer.freePort()
         let host = "127.0.0.1:\(server.port)"
@@ -55,13 +55,13 @@ struct ReplHTTPTests {
             ("http://\(host)", "rapport_not_a_key", 2, "error: the server at http://\(host) refused the key (401): check --key or $RAPPORT_KEY"),
         ]
         for (address, key, status, says) in cases {
-            let run = try RapportBinary.run(["repl", "--url", address, "-c", "count profiles"], environment: ["RAPPORT_KEY": key])
+            let run = try await RapportBinary.run(["repl", "--url", address, "-c", "count profiles"], environment: ["RAPPORT_KEY": key])
             #expect(run.status == status, "\(address): \(run)")
             #expect(run.stderr.contains(says), "\(address): \(run.stderr)")
             #expect(!run.stderr.contains("NIO") && !run.stderr.contains("errno") && !run.stderr.contains("still here"), "\(address): \(run.stderr)")
         }
         // The right address and key work, so the failures above were the address's and the key's.
-        let good = try RapportBinary.run(["repl", "--url", "http://\(host)", "-c", "count profiles"], environment: ["RAPPORT_KEY": key])
+        let good = try await RapportBinary.run(["repl", "--url", "http://\(host)", "-c", "count profiles"], environment: ["RAPPORT_KEY": key])
         #expect(good.status == 0 && good.stdout.contains("0"), "\(good)")
     }
 
@@ -112,7 +112,7 @@ struct ReplHTTPTests {
         await backend.cancel(id)
         await #expect(throws: ReplFailure.cancelled) { try await backend.run("count profiles", id: id) }
 
-        server.stop()
+        await server.stop()
         let lost = await session.handle(.statement("count profiles"))
         #expect(lost.failed && lost.message == "error: the server at \(server.url) stopped answering (nothing listens there now); "
                 + "the REPL is still here: run the statement again once it is back", "\(lost)")

@@ -25,10 +25,10 @@ struct ReplTerminalTests {
                  (SELECT array_agg(id) AS ids FROM \(schema).profiles WHERE merged_into IS NULL) p
             """)
         _ = try await database.superuserRows("ANALYZE \(schema).events")
-        let key = try RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
+        let key = try await RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try RunningServer.start(["--database-url", url])
-        defer { server.stop() }
+        defer { server.stopInTheBackground() }
         try await server.waitUntilReady()
 
         let python = ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"]!
@@ -37,7 +37,7 @@ struct ReplTerminalTests {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("repl-home-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
-        let run = try Subprocess.run(python, [script, RapportBinary.path, server.url, key, tenant.slug,
+        let run = try await ChildProcess.run(python, [script, RapportBinary.path, server.url, key, tenant.slug,
                                               home.appendingPathComponent(".rapport_history").path])
         #expect(run.succeeded, "\(run.output)\n\(server.log)")
         // The cancelled query was cancelled in PostgreSQL, not left running.

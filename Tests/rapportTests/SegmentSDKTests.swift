@@ -11,17 +11,17 @@ struct SegmentSDKTests {
         let database = try await TestDatabase.create()
         let url = "postgres://\(database.url.username)@/\(database.url.database)?host=\(database.url.host)&port=\(database.url.port)"
         let slug = uniqueSlug("sdk")
-        #expect(try RapportBinary.run(["tenants", "create", slug, "--database-url", url]).status == 0)
-        let key = try RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest", "--source", "python", "--database-url", url])
+        #expect(try await RapportBinary.run(["tenants", "create", slug, "--database-url", url]).status == 0)
+        let key = try await RapportBinary.run(["keys", "create", "--tenant", slug, "--scopes", "ingest", "--source", "python", "--database-url", url])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try RunningServer.start(["--database-url", url])
-        defer { server.stop() }
+        defer { server.stopInTheBackground() }
         try await server.waitUntilReady()
 
         let python = ProcessInfo.processInfo.environment["RAPPORT_TEST_PYTHON"]!
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/segment_sdk_client.py").path
-        let run = try Subprocess.run(python, [script, server.url, key])
+        let run = try await ChildProcess.run(python, [script, server.url, key])
         #expect(run.succeeded, "\(run.output)\n\(server.log)")
 
         let s = "t_" + slug
