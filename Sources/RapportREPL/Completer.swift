@@ -37,7 +37,7 @@ public struct Completer: Sendable {
         "and", "or", "not", "in", "is", "null", "true", "false", "did", "within", "since", "between", "before", "after",
         "sum", "avg", "min", "max", "first", "last", "first_seen", "last_seen", "contains", "starts_with", "matches",
         "desc", "asc", "show", "describe", "drop", "explain", "analyze", "set", "value", "lifecycle", "stage", "tiers",
-        "pareto", "retention", "chain", "segments", "funnels", "metrics", "traits", "sync", "syncs", "optional", "exclude", "strict", "any",
+        "pareto", "retention", "chain", "segments", "funnels", "metrics", "traits", "sync", "syncs", "optional", "exclude", "entry", "strict", "any",
         "sequential", "attribute", "step", "dropped", "at", "now", "today", "days", "hours", "weeks", "months",
         "revenue", "cost", "orders", "first_order", "last_order", "clv", "tier", "recency", "frequency", "monetary", "rfm",
     ]

@@ -13,9 +13,11 @@ extension QueryQuestion {
     // events_ts_brin (migrations) and events_name_profile_ts ON events (name, profile_id, ts) WHERE
     // type = 'track' (the funnel's step probes need it).
     static let value: [QueryQuestion] = [
-        // Greedy first-entry funnel. Entries and exclusions from one parallel pass over the page events (the
-        // path is only in props); each later step's match is then one probe of events_name_profile_ts per
-        // profile (the first event of the step at or after the previous match, min = first index entry).
+        // Greedy funnel over every attempt. Attempts (every page with path "/") and exclusions from one parallel
+        // pass over the page events (the path is only in props), x per attempt from the profile's excluded
+        // times; each later step's match is then one probe of events_name_profile_ts per attempt (the first event
+        // of the step at or after the previous match, min = first index entry); of a profile's attempts the one
+        // reaching the highest step, the earliest of those, counts (attempts entered at one instant match alike).
         // `event` is the step's event name (`page` for step 1); durations in seconds (as Rapport returns them),
         // percentile_cont over the intervals.
         QueryQuestion(
@@ -23,20 +25,20 @@ extension QueryQuestion {
             rql: #"show funnel bench_buy"#,
             sql: """
                 WITH en AS MATERIALIZED (
-                  -- each live profile's entry (its first page with path "/") and x, its first excluded page at or after it
-                  SELECT g.profile_id, g.t1, (SELECT min(u) FROM unnest(g.xs) u WHERE u >= g.t1) AS x
+                  -- each attempt of a live profile (a page with path "/") and x, its first excluded page at or after it
+                  SELECT g.profile_id, a.t1, (SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t1) AS x
                     FROM (SELECT e.profile_id,
-                                 min(e.ts) FILTER (WHERE e.props ->> 'path' = '/') AS t1,
+                                 array_agg(DISTINCT e.ts) FILTER (WHERE e.props ->> 'path' = '/') AS t1s,
                                  array_agg(e.ts) FILTER (WHERE e.props ->> 'path' = '/p/0') AS xs
                             FROM events e
                            WHERE e.type = 'page' AND e.props ->> 'path' IN ('/', '/p/0')
                              AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)
                            GROUP BY e.profile_id) g
-                   WHERE g.t1 IS NOT NULL
+                   CROSS JOIN LATERAL unnest(g.t1s) AS a(t1)
                 ), m AS (
                   -- each step's match: the first event of the step at or after the previous match (one probe of
-                  -- events_name_profile_ts); a match past the window or not before x ends the profile's funnel
-                  SELECT en.t1, s2.t2, s3.t3, s4.t4
+                  -- events_name_profile_ts); a match past the window or not before x ends the attempt; each profile's best
+                  SELECT DISTINCT ON (en.profile_id) en.t1, s2.t2, s3.t3, s4.t4
                     FROM en
                     LEFT JOIN LATERAL (
                       SELECT min(e.ts) AS t2 FROM events e
@@ -50,6 +52,7 @@ extension QueryQuestion {
                       SELECT min(e.ts) AS t4 FROM events e
                        WHERE e.type = 'track' AND e.name = 'Order Completed' AND e.profile_id = en.profile_id AND e.ts >= s3.t3
                       HAVING min(e.ts) <= en.t1 + interval '7 days' AND (en.x IS NULL OR min(e.ts) < en.x)) s4 ON true
+                   ORDER BY en.profile_id, (s4.t4 IS NOT NULL) DESC, (s3.t3 IS NOT NULL) DESC, (s2.t2 IS NOT NULL) DESC, en.t1
                 ), a AS (
                   SELECT count(*) AS n1, count(t2) AS n2, count(t3) AS n3, count(t4) AS n4,
                          percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t2 - t1) AS d2,

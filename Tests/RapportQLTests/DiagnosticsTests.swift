@@ -139,6 +139,12 @@ import Testing
         check("funnel f = signup -> purchase by plan attribute step ⟨3⟩", [
             Expected(code: "bad-funnel", message: "the funnel has steps 1 to 2"),
         ])
+        check("funnel f = signup -> purchase within 1 day entry ⟨last⟩", [
+            Expected(code: "expected", message: "expected `every` or `first` (which step-1 events start an attempt), found `last`"),
+        ])
+        check("funnel f = signup -> purchase within 1 day entry first entry ⟨every⟩", [
+            Expected(code: "bad-funnel", message: "a funnel has one `entry`"),
+        ])
         check("show funnel ⟨nope⟩", [Expected(code: "unknown-funnel", message: "no funnel is called `nope`")])
         check("funnel f = signup -> purchase; ⟨funnel f dropped at 2⟩ | count", [
             Expected(code: "bad-funnel", message: "`dropped at` names a step from 1 to 1: who reached it and went no further"),

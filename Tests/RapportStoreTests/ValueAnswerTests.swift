@@ -379,6 +379,13 @@ enum ValueCases {
     static let pages = OracleFunnel([OracleFunnelStep("page"), OracleFunnelStep("page", where: { $0["path"]?.string == "/checkout" }), OC])
     static let purchases = OracleFunnel([OracleFunnelStep("purchase"), OracleFunnelStep("purchase", where: { props in amount(props) { $0 > 50 } })])
 
+    /// The funnel with `entry first`.
+    static func entryFirst(_ funnel: OracleFunnel) -> OracleFunnel {
+        var copy = funnel
+        copy.entry = .first
+        return copy
+    }
+
     static func funnel(_ label: String, _ script: String, breakdown: Bool = false, settings: OracleSettings = settingsB,
                        _ expected: @escaping @Sendable (OracleModel) -> [[OracleValue]]) -> ValueCase {
         ValueCase(label: label, script: script, columns: funnelColumns, breakdown: breakdown, settings: settings, expected: expected)
@@ -447,6 +454,36 @@ enum ValueCases {
                             range: .between(OracleTime.date(2024, 1, 1), date: OracleTime.date(2024, 8, 31)))
         },
 
+        funnel("whole window, entry first", "funnel c24 = \(checkoutText) within 1 day entry first; show funnel c24") {
+            $0.funnelReport(entryFirst(window))
+        },
+        funnel("whole window, entry every named", "funnel c25 = \(checkoutText) within 1 day entry every; show funnel c25") {
+            $0.funnelReport(window)
+        },
+        funnel("per-step windows, entry first", "funnel c26 = \(stepWindowsText) entry first; show funnel c26") {
+            $0.funnelReport(entryFirst(stepWindows))
+        },
+        funnel("exclude with where, twice, entry first", "funnel c27 = \(excludingText) entry first; show funnel c27") {
+            $0.funnelReport(entryFirst(excluding))
+        },
+        funnel("order strict, entry first", "funnel c28 = \(withCouponText) order strict entry first; show funnel c28") {
+            $0.funnelReport(entryFirst(strict))
+        },
+        funnel("order any, entry first", "funnel c29 = \(withCouponText) entry first order any within 3 days; show funnel c29") {
+            $0.funnelReport(entryFirst(anyOrder))
+        },
+        funnel("since a date, entry first", "funnel c30 = \(checkoutText) within 1 day entry first; show funnel c30 since 2024-06-01") {
+            $0.funnelReport(entryFirst(window), range: .since(OracleTime.date(2024, 6, 1)))
+        },
+        funnel("whole window, by props.campaign, attribute last",
+               "funnel c31 = \(checkoutText) within 1 day by props.campaign attribute last; show funnel c31", breakdown: true) {
+            $0.funnelReport(OracleFunnel(checkout, within: day, breakdown: .event(.last) { campaign($0) }))
+        },
+        funnel("whole window, by props.campaign, attribute last, entry first",
+               "funnel c32 = \(checkoutText) within 1 day by props.campaign attribute last entry first; show funnel c32", breakdown: true) {
+            $0.funnelReport(OracleFunnel(checkout, within: day, breakdown: .event(.last) { campaign($0) }, entry: .first))
+        },
+
         dropped("plain dropped at 1", "funnel d01 = \(checkoutText); funnel d01 dropped at 1 | select id") { $0.dropped(plain, at: 1) },
         dropped("plain dropped at 2", "funnel d02 = \(checkoutText); funnel d02 dropped at 2 | select id") { $0.dropped(plain, at: 2) },
         dropped("optional dropped at 1", "funnel d03 = \(optionalText); funnel d03 dropped at 1 | select id") { $0.dropped(optional, at: 1) },
@@ -477,6 +514,31 @@ enum ValueCases {
         },
         dropped("windows dropped at 3", "funnel d15 = \(stepWindowsText); funnel d15 dropped at 3 | select id") {
             $0.dropped(stepWindows, at: 3)
+        },
+        dropped("whole window dropped at 1", "funnel d16 = \(checkoutText) within 1 day; funnel d16 dropped at 1 | select id") {
+            $0.dropped(window, at: 1)
+        },
+        dropped("whole window dropped at 2", "funnel d17 = \(checkoutText) within 1 day; funnel d17 dropped at 2 | select id") {
+            $0.dropped(window, at: 2)
+        },
+        dropped("whole window, entry first, dropped at 1",
+                "funnel d18 = \(checkoutText) within 1 day entry first; funnel d18 dropped at 1 | select id") {
+            $0.dropped(entryFirst(window), at: 1)
+        },
+        dropped("whole window, entry first, dropped at 2",
+                "funnel d19 = \(checkoutText) within 1 day entry first; funnel d19 dropped at 2 | select id") {
+            $0.dropped(entryFirst(window), at: 2)
+        },
+        dropped("exclude, entry first, dropped at 1", "funnel d20 = \(excludingText) entry first; funnel d20 dropped at 1 | select id") {
+            $0.dropped(entryFirst(excluding), at: 1)
+        },
+        dropped("strict, entry first, dropped at 2",
+                "funnel d21 = \(withCouponText) order strict entry first; funnel d21 dropped at 2 | select id") {
+            $0.dropped(entryFirst(strict), at: 2)
+        },
+        dropped("any, entry first, dropped at 2",
+                "funnel d22 = \(withCouponText) order any within 3 days entry first; funnel d22 dropped at 2 | select id") {
+            $0.dropped(entryFirst(anyOrder), at: 2)
         },
     ]
 

@@ -13,8 +13,8 @@ import Foundation
 //     statically: two steps overlap when their event selectors can name the same event (same
 //     track name, both `page`, both `screen`, or either is `any`), whatever their `where`.
 //     A step's match must then come after (in event order) the match of every earlier
-//     overlapping required step. (The seed avoids the one case where a dynamic reading,
-//     "the later step's filter accepts the earlier match", would differ.)
+//     overlapping required step. (The seed and FunnelAttemptTests' funnels avoid the one case
+//     where a dynamic reading, "the later step's filter accepts the earlier match", would differ.)
 //  2. An optional step's match is the first event in event order that qualifies (ts >= the
 //     previous required match, windows incl. its own `within` from the previous required
 //     match, ts < x, ts <= the next required match's ts when that step is reached, and the
@@ -26,21 +26,26 @@ import Foundation
 //     (the optional's own match, when it had one, becomes the "previous match" for strictness;
 //     windows still count from the previous *required* match). After a required step fails
 //     no later step (optional or not) is reached.
-//  5. order any: the entry is the first event in range matching any step; each step's match
-//     is its first matching event at or after the entry (event order), within the whole
-//     window, before x (the entry event itself included: order any has no exemption for the
-//     entry). The reach time of step k is the latest of its match and the matches of the
-//     required steps before it; `median_time`/`p90_time` are over reach_k - reach_prev where
-//     prev is the previous required step. Step 1 counts profiles whose step 1 has a match.
-//  6. `attribute last` takes the highest-numbered step reached (optional steps included) and
-//     reads its match. `attribute step N` reads step N's match when step N is reached (for
-//     order any: reached as defined in 5), else null. Breakdown groups are formed from the
-//     entered profiles; a group whose step 1 count is 0 has no rows. Groups are ordered by
-//     value (text by code point, numbers by value), null last.
+//  5. order any: every event in the range matching any step (an optional one included) is an
+//     entry (23); in an attempt, each step's match is its first matching event in event order
+//     with ts >= the attempt's entry ts (the text's `ts >=`: an event at the entry's instant
+//     that comes before it in event order counts; this differs from "at or after the entry in
+//     event order" only for an attempt entered at the instant of an earlier one, which then
+//     matches exactly as that one does and so never is the best), within the whole window,
+//     before x (the entry event itself included: order any has no exemption for the entry).
+//     The reach time of step k is the latest of its match and the matches of the required
+//     steps before it; `median_time`/`p90_time` are over reach_k - reach_prev where prev is the
+//     previous required step. Step 1 counts profiles whose best attempt's step 1 has a match.
+//  6. `attribute last` takes the highest-numbered step the best attempt reached (optional steps
+//     included) and reads its match. `attribute step N` reads step N's match in the best attempt
+//     when step N is reached there (for order any: reached as defined in 5), else null.
+//     Breakdown groups are formed from the entered profiles; a group whose step 1 count is 0 has
+//     no rows. Groups are ordered by value (text by code point, numbers by value), null last.
 //  7. `from_first` of step 1 is 1 (profiles ÷ themselves), null when no profile entered.
 //     `from_previous` of an optional step divides by the previous *required* step.
 //  8. Without a breakdown, a funnel always gives one row per step (zeros when nobody entered).
-//  9. `funnel NAME dropped at N`: entered profiles whose highest reached step is N.
+//  9. `funnel NAME dropped at N`: entered profiles (entries at any time, as 23) whose best
+//     attempt's highest reached step (optional steps included) is N.
 //
 // Customer value
 // 10. A revenue event whose name is listed with several properties: the value is the sum of
@@ -89,6 +94,35 @@ import Foundation
 //     attribution does not matter).
 // 22. Ratios are exact decimals here; PostgreSQL cuts them at some scale, so the tests compare
 //     numbers within 1e-9 (0.01 where clv is discounted).
+//
+// Funnel attempts (`entry every`, the default, and `entry first`)
+// 23. Entries. Sequential and strict: the events matching step 1 (its `where` included) whose ts
+//     is in the date range; order any: the events in the range matching any step. `entry first`
+//     keeps the first of those in event order: the range applies before "first", so under
+//     `since`/`between` a profile whose first step-1 event lies before the range enters with
+//     its first one inside it. `dropped at N` has no range: there `entry first` is the
+//     profile's first step-1 event ever.
+// 24. Each attempt is matched by 1-5 with its own entry as "the entry": its windows count from
+//     its entry's ts and its x is the first excluded event with ts >= its entry's ts. So an
+//     excluded event before an attempt's entry does nothing to it (even when it stopped an
+//     earlier attempt), and one at its entry's instant, whatever the message ids, stops it
+//     after step 1 (sequential, strict) or before every step (order any, 5). Attempts share
+//     events: one event can be an attempt's entry and another attempt's later step
+//     (`Product Viewed -> Product Viewed`); the same-event rule of 1 holds within an attempt.
+// 25. The best attempt is the one whose highest reached step (optional steps included) has the
+//     highest number, an attempt reaching no step (only possible in order any) ranking below
+//     all others; of equals, the one whose entry comes first in event order. It is chosen once
+//     per profile, whatever the breakdown. The steps reached, the times, the attributed match
+//     and `dropped at` all come from that one attempt: nothing is combined across attempts, and
+//     a later attempt that reaches the same steps faster does not lend its times.
+//     "Highest-numbered" is taken literally: reaching steps 1, 2, 4 beats reaching 1, 2, 3
+//     (step 3 optional), and reaching an optional last step beats stopping before it.
+// 26. A profile entered only by attempts that reach no step (order any) counts in no row; in a
+//     breakdown it joins the group of its value (for an event field: null, having no match) and
+//     gives that group no rows of its own (6).
+// 27. The oracle computes every attempt even where the text says the first attempt is always a
+//     best one (no windows, no exclusions, not strict); FunnelAttemptTests checks that claim on
+//     the oracle rather than assuming it.
 
 // MARK: - JSON
 
@@ -415,6 +449,8 @@ struct OracleFunnelStep: Sendable {
 }
 
 enum OracleFunnelOrder: Sendable { case sequential, strict, any }
+/// `entry every` (the default): every qualifying event starts an attempt; `entry first`: only the first.
+enum OracleEntry: Sendable { case every, first }
 enum OracleAttribution: Sendable { case first, last, step(Int) }
 
 /// What a profile is broken down by: a closure over the profile (with its value fields) and the
@@ -446,14 +482,16 @@ struct OracleFunnel: Sendable {
     var excludes: [OracleFunnelStep]
     var order: OracleFunnelOrder
     var breakdown: OracleBreakdown?
+    var entry: OracleEntry
 
     init(_ steps: [OracleFunnelStep], within: Int64? = nil, excludes: [OracleFunnelStep] = [], order: OracleFunnelOrder = .sequential,
-         breakdown: OracleBreakdown? = nil) {
+         breakdown: OracleBreakdown? = nil, entry: OracleEntry = .every) {
         self.steps = steps
         self.within = within
         self.excludes = excludes
         self.order = order
         self.breakdown = breakdown
+        self.entry = entry
     }
 }
 
@@ -472,9 +510,11 @@ struct OracleRange: Sendable {
     func contains(_ ts: Int64) -> Bool { (lower.map { ts >= $0 } ?? true) && (upperExclusive.map { ts < $0 } ?? true) }
 }
 
-/// One profile's way through a funnel.
+/// One attempt's way through a funnel (for a profile: its best attempt).
 struct OracleFunnelPath: Sendable {
     var profileID: Int64
+    /// The attempt's entry (index into the profile's ordered events).
+    var entry: Int
     /// Per step: the matched event (index into the profile's ordered events).
     var match: [Int?]
     var reached: [Bool]
@@ -761,8 +801,48 @@ struct OracleModel: Sendable {
 
     // MARK: Funnels
 
-    /// One profile's path through `funnel` (nil when it does not enter).
+    /// The events of profile `id` that start an attempt at `funnel`, as indices into its ordered
+    /// events, in event order: its step-1 events in `range` (order any: its events in `range`
+    /// matching any step); with `entry first`, only the first of them.
+    func entries(_ funnel: OracleFunnel, profile id: Int64, range: OracleRange) -> [Int] {
+        let events = eventsOf[id] ?? []
+        let steps = funnel.steps
+        var entries: [Int] = []
+        for i in events.indices where range.contains(events[i].tsMicros) {
+            let starts: Bool
+            switch funnel.order {
+            case .sequential, .strict: starts = ValueOracle.matches(steps[0], events[i])
+            case .any: starts = steps.contains { ValueOracle.matches($0, events[i]) }
+            }
+            if starts { entries.append(i) }
+        }
+        switch funnel.entry {
+        case .every: return entries
+        case .first: return Array(entries.prefix(1))
+        }
+    }
+
+    /// Every attempt of profile `id` at `funnel`, in the event order of their entries.
+    func attempts(_ funnel: OracleFunnel, profile id: Int64, range: OracleRange) -> [OracleFunnelPath] {
+        entries(funnel, profile: id, range: range).map { attempt(funnel, profile: id, entry: $0) }
+    }
+
+    /// One profile's path through `funnel`: its best attempt, the one reaching the highest-numbered
+    /// step, of those the one entered first (nil when it does not enter).
     func path(_ funnel: OracleFunnel, profile id: Int64, range: OracleRange) -> OracleFunnelPath? {
+        var best: OracleFunnelPath?
+        for attempt in attempts(funnel, profile: id, range: range) {
+            guard let current = best else {
+                best = attempt
+                continue
+            }
+            if (attempt.lastReached ?? -1) > (current.lastReached ?? -1) { best = attempt }
+        }
+        return best
+    }
+
+    /// The attempt of profile `id` whose entry is its `entry`th event, matched on its own.
+    func attempt(_ funnel: OracleFunnel, profile id: Int64, entry: Int) -> OracleFunnelPath {
         let events = eventsOf[id] ?? []
         let steps = funnel.steps
         let n = steps.count
@@ -773,17 +853,6 @@ struct OracleModel: Sendable {
         func previousRequired(_ k: Int) -> Int { required.last { $0 < k }! }
         func nextRequired(_ k: Int) -> Int? { required.first { $0 > k } }
 
-        let entry: Int
-        switch funnel.order {
-        case .sequential, .strict:
-            guard let e = events.indices.first(where: { ValueOracle.matches(steps[0], events[$0]) && range.contains(events[$0].tsMicros) })
-            else { return nil }
-            entry = e
-        case .any:
-            guard let e = events.indices.first(where: { i in range.contains(events[i].tsMicros) && steps.contains { ValueOracle.matches($0, events[i]) } })
-            else { return nil }
-            entry = e
-        }
         let t0 = events[entry].tsMicros
         let x: Int64? = events.filter { e in e.tsMicros >= t0 && funnel.excludes.contains { ValueOracle.matches($0, e) } }.map(\.tsMicros).min()
         func fitsWhole(_ ts: Int64) -> Bool { (funnel.within.map { ts <= t0 + $0 } ?? true) && (x.map { ts < $0 } ?? true) }
@@ -857,7 +926,9 @@ struct OracleModel: Sendable {
 
         case .any:
             for k in steps.indices {
-                match[k] = events.indices.first { i in i >= entry && ValueOracle.matches(steps[k], events[i]) && fitsWhole(events[i].tsMicros) }
+                match[k] = events.indices.first { i in
+                    events[i].tsMicros >= t0 && ValueOracle.matches(steps[k], events[i]) && fitsWhole(events[i].tsMicros)
+                }
             }
             var reachTime = [Int64?](repeating: nil, count: n)
             for k in steps.indices {
@@ -870,7 +941,7 @@ struct OracleModel: Sendable {
                 time[k] = OracleTime.seconds(reachTime[k]! - reachTime[previousRequired(k)]!)
             }
         }
-        return OracleFunnelPath(profileID: id, match: match, reached: reached, time: time, events: events)
+        return OracleFunnelPath(profileID: id, entry: entry, match: match, reached: reached, time: time, events: events)
     }
 
     func paths(_ funnel: OracleFunnel, range: OracleRange = .always) -> [OracleFunnelPath] {

@@ -1,6 +1,12 @@
 /// A funnel as one relation with a row per live profile that entered it (Grammar/README.md,
 /// "Funnels"): `profile_id`, `b` (the breakdown), `r1…rk` (whether it reached each step),
-/// `d1…dk` (the time from the previous required step's match) and `last_step`.
+/// `d1…dk` (the time from the previous required step's match) and `last_step`, all of the
+/// profile's best attempt.
+///
+/// A profile's first attempt is always a best one unless the funnel has a window, an
+/// exclusion or `order strict` (a later start only finds later matches), so only those funnels
+/// match every attempt: a row per attempt, keyed by its entry, of which `bestAttempt` keeps
+/// the one reaching the highest step, the earliest of those.
 ///
 /// A sequential funnel takes its entries from the first step's events grouped by profile,
 /// then probes, per entered profile, for each later step's first match (by the events'
@@ -33,11 +39,23 @@ extension SQLWriter {
     static let eventOrder = "e.ts, e.message_id COLLATE \"C\""
 
     mutating func funnelProfiles(_ funnel: TypedFunnel) -> String {
+        let attempts = funnel.entry == .every
+            && (funnel.within != nil || funnel.steps.contains { $0.within != nil } || !funnel.excludes.isEmpty || funnel.order == .strict)
         switch funnel.order {
-        case .sequential: return sequentialFunnel(funnel)
-        case .any: return anyOrderFunnel(funnel)
-        case .strict: return strictFunnel(funnel)
+        case .sequential: return sequentialFunnel(funnel, attempts: attempts)
+        case .any: return anyOrderFunnel(funnel, attempts: attempts)
+        case .strict: return strictFunnel(funnel, attempts: attempts)
         }
+    }
+
+    /// Of a relation with a row per attempt (`entry` orders the attempts of a profile, as
+    /// their entries come in event order), each profile's best: the highest step reached, the
+    /// earliest entry among those.
+    static func bestAttempt(_ funnel: TypedFunnel, _ attempts: String, entry: String) -> String {
+        let k = funnel.steps.count
+        let columns = ["profile_id"] + (funnel.breakdown == nil ? [] : ["b"]) + (1...k).map { "r\($0)" } + (1...k).map { "d\($0)" } + ["last_step"]
+        return "SELECT " + columns.joined(separator: ", ") + " FROM (SELECT DISTINCT ON (f.profile_id) f.* FROM (\(attempts)) f"
+            + " ORDER BY f.profile_id, f.last_step DESC NULLS LAST, \(entry)) best"
     }
 
     /// The breakdown expression on an event `e`, if the breakdown reads the matches' events.
@@ -65,7 +83,7 @@ extension SQLWriter {
     /// The final relation from each step's match time and whether it is reached; `entered`
     /// is a condition the entered profiles must meet besides being live.
     mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String,
-                               entered: String? = nil, liveChecked: Bool = false,
+                               entered: String? = nil, liveChecked: Bool = false, attemptColumns: [String] = [],
                                breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
         let k = funnel.steps.count
         var reached: [String] = []
@@ -99,6 +117,7 @@ extension SQLWriter {
             columns.append((previous.map { "\(times[index]) - \($0)" } ?? "NULL::interval") + " AS d\(index + 1)")
         }
         columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN \($0 + 1)" }.joined(separator: " ") + " END AS last_step")
+        columns += attemptColumns
         var sql = "SELECT " + columns.joined(separator: ", ") + "\nFROM " + from
         if case .profile(let expr)? = funnel.breakdown {
             sql += "\nLEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)"
@@ -115,12 +134,13 @@ extension SQLWriter {
     }
 
     /// The exclusion bound: each entered profile's first excluded event at or after the entry.
-    mutating func exclusion(_ funnel: TypedFunnel, entries: String, entryTime: String) -> String? {
+    mutating func exclusion(_ funnel: TypedFunnel, entries: String, entryTime: String, attempts: Bool = false) -> String? {
         guard !funnel.excludes.isEmpty else { return nil }
         let conditions = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }
         var on = "e.profile_id = s.profile_id AND (\(conditions.joined(separator: " OR "))) AND e.ts >= s.\(entryTime)"
         if let within = funnel.within { on += " AND e.ts <= s.\(entryTime) + \(bind(.interval(within)))" }
-        return "SELECT s.profile_id, min(e.ts) AS x FROM \(entries) s JOIN events e ON \(on) GROUP BY s.profile_id"
+        let key = attempts ? "s.profile_id, s.\(entryTime)" : "s.profile_id"
+        return "SELECT \(key), min(e.ts) AS x FROM \(entries) s JOIN events e ON \(on) GROUP BY \(key)"
     }
 
     /// The first event (in event order) among those `condition` selects: its time, and its
@@ -156,11 +176,12 @@ extension SQLWriter {
             + limits.map { $0.replacingOccurrences(of: "{t}", with: "q.t") }.joined(separator: " AND ") + ") \(alias) ON TRUE"
     }
 
-    /// Sequential: the entries (each live profile's first step-1 event, and its first excluded
-    /// event at or after it, from one pass grouped by profile), then for each later step a
-    /// probe for its first match at or after the previous required step's, so each step reads
-    /// only the events of the profiles that reached the step before.
-    mutating func sequentialFunnel(_ funnel: TypedFunnel) -> String {
+    /// Sequential: the entries (each live profile's first step-1 event, or each of its step-1
+    /// events when every attempt counts, and the first excluded event at or after it, from one
+    /// pass grouped by profile), then for each later step a probe for its first match at or
+    /// after the previous required step's, so each step reads only the events of the profiles
+    /// (or attempts) that reached the step before.
+    mutating func sequentialFunnel(_ funnel: TypedFunnel, attempts: Bool) -> String {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
         var needsMessage = Array(repeating: false, count: k)
@@ -172,8 +193,38 @@ extension SQLWriter {
         var entry = [selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)]
         if let range = funnel.range { entry += windowCondition("e.ts", range, .event) }
         let entryCondition = entry.joined(separator: " AND ")
+        let entryBreakdown = Self.carriesBreakdown(funnel, 0) ? breakdown : nil
         var from: String
-        if funnel.excludes.isEmpty {
+        // Attempts entered at one instant match alike unless the entry event itself counts (a later
+        // step could match the same event, or the breakdown reads it): then one attempt an instant.
+        let oneAnInstant = !needsMessage[0] && entryBreakdown == nil
+        if attempts && oneAnInstant {
+            let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
+            if excluded.isEmpty {
+                from = "(SELECT DISTINCT e.profile_id, e.ts AS t FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))) s1"
+            } else {
+                from = "(SELECT g.profile_id, a.t, (SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x FROM (SELECT e.profile_id, "
+                    + "array_agg(DISTINCT e.ts) FILTER (WHERE \(entryCondition)) AS ts, array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs FROM events e"
+                    + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
+                    + " CROSS JOIN LATERAL unnest(g.ts) AS a(t) OFFSET 0) s1"
+            }
+        } else if attempts {
+            // An attempt per step-1 event, which carries what a probe would otherwise fetch.
+            let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
+            if excluded.isEmpty {
+                from = "(SELECT e.profile_id, e.ts AS t, e.message_id AS m" + (entryBreakdown.map { ", \($0) AS b" } ?? "")
+                    + " FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))) s1"
+            } else {
+                from = "(SELECT g.profile_id, a.t, a.m" + (entryBreakdown == nil ? "" : ", a.b")
+                    + ", (SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x FROM (SELECT e.profile_id, "
+                    + "array_agg(e.ts) FILTER (WHERE \(entryCondition)) AS ts, array_agg(e.message_id) FILTER (WHERE \(entryCondition)) AS ms, "
+                    + (entryBreakdown.map { "array_agg(\($0)) FILTER (WHERE \(entryCondition)) AS bs, " } ?? "")
+                    + "array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs FROM events e"
+                    + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
+                    + " CROSS JOIN LATERAL unnest(g.ts, g.ms" + (entryBreakdown == nil ? ") AS a(t, m)" : ", g.bs) AS a(t, m, b)")
+                    + " OFFSET 0) s1"
+            }
+        } else if funnel.excludes.isEmpty {
             from = "(SELECT e.profile_id, min(e.ts) AS t FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))"
                 + " GROUP BY e.profile_id) s1"
         } else {
@@ -185,9 +236,9 @@ extension SQLWriter {
                 + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
                 + " WHERE g.t IS NOT NULL OFFSET 0) s1"
         }
-        let entryDetail = needsMessage[0] || (Self.carriesBreakdown(funnel, 0) && breakdown != nil)
+        let entryDetail = needsMessage[0] || entryBreakdown != nil
         var entryAlias = "s1"
-        if entryDetail {
+        if entryDetail && !attempts {
             // The entry event itself, for its message id or breakdown value.
             from += "\n" + probe(funnel.steps[0].events, funnel.steps[0].filter, bounds: ["e.ts = s1.t"], limits: [],
                                  message: needsMessage[0], breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil, alias: "s1e")
@@ -212,30 +263,43 @@ extension SQLWriter {
                                  breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil, alias: alias(index))
         }
         let times = (0..<k).map { "\(alias($0)).t" }
-        return funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel, exclusion: "s1.x") },
-                            entry: "s1.profile_id", liveChecked: true, breakdownColumn: { "\(alias($0)).b" })
+        let result = funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel, exclusion: "s1.x") },
+                                  entry: "s1.profile_id", liveChecked: true,
+                                  attemptColumns: attempts ? ["s1.t AS entry_t"] + (oneAnInstant ? [] : ["s1.m AS entry_m"]) : [],
+                                  breakdownColumn: { "\(alias($0)).b" })
+        return attempts ? Self.bestAttempt(funnel, result, entry: oneAnInstant ? "f.entry_t" : "f.entry_t, f.entry_m COLLATE \"C\"") : result
     }
 
-    /// `order any`: every step's first match at or after the entry, the first event of any step.
-    mutating func anyOrderFunnel(_ funnel: TypedFunnel) -> String {
+    /// `order any`: every step's first match at or after the entry, the first event of any step
+    /// (or, when every attempt counts, each such event's time: attempts entered at one instant
+    /// match alike, since the rules compare times only).
+    mutating func anyOrderFunnel(_ funnel: TypedFunnel, attempts: Bool) -> String {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
         var ctes: [String] = []
         var entryWhere = ["(" + funnel.steps.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ")"]
         if let range = funnel.range { entryWhere += windowCondition("e.ts", range, .event) }
-        ctes.append("s0 AS (SELECT e.profile_id, min(e.ts) AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + " GROUP BY e.profile_id)")
+        if attempts {
+            ctes.append("s0 AS (SELECT DISTINCT e.profile_id, e.ts AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + ")")
+        } else {
+            ctes.append("s0 AS (SELECT e.profile_id, min(e.ts) AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + " GROUP BY e.profile_id)")
+        }
+        let key = attempts ? "s.profile_id, s.t0" : "s.profile_id"
+        func joined(_ alias: String) -> String {
+            "\(alias).profile_id = s0.profile_id" + (attempts ? " AND \(alias).t0 = s0.t0" : "")
+        }
         for (index, step) in funnel.steps.enumerated() {
             var on = ["e.profile_id = s.profile_id", selectorCondition(step.events, step.filter), "e.ts >= s.t0"]
             if let within = funnel.within { on.append("e.ts <= s.t0 + \(bind(.interval(within)))") }
             let match = firstMatch(message: false, breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil)
-            ctes.append("s\(index + 1) AS (SELECT s.profile_id, \(match) FROM s0 s JOIN events e ON " + on.joined(separator: " AND ")
-                        + " GROUP BY s.profile_id)")
+            ctes.append("s\(index + 1) AS (SELECT \(key), \(match) FROM s0 s JOIN events e ON " + on.joined(separator: " AND ")
+                        + " GROUP BY \(key))")
         }
         var from = "s0"
-        for index in 0..<k { from += " LEFT JOIN s\(index + 1) ON s\(index + 1).profile_id = s0.profile_id" }
-        if let exclusion = exclusion(funnel, entries: "s0", entryTime: "t0") {
+        for index in 0..<k { from += " LEFT JOIN s\(index + 1) ON " + joined("s\(index + 1)") }
+        if let exclusion = exclusion(funnel, entries: "s0", entryTime: "t0", attempts: attempts) {
             ctes.append("x AS (\(exclusion))")
-            from += " LEFT JOIN x ON x.profile_id = s0.profile_id"
+            from += " LEFT JOIN x ON " + joined("x")
         }
         let matched = (0..<k).map { Self.matched("s\($0 + 1).t", funnel) }
         // Step j is reached with its own match and every required step's before it; its time
@@ -248,13 +312,15 @@ extension SQLWriter {
             times.append(needed.count == 1 ? "s\(index + 1).t" : "greatest(" + needed.map { "s\($0 + 1).t" }.joined(separator: ", ") + ")")
         }
         // Only profiles whose step 1 matched count (the entry may be another step's event).
-        return "WITH " + ctes.joined(separator: ",\n") + "\n"
-            + funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s0.profile_id", entered: reached[0])
+        let result = funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s0.profile_id", entered: reached[0],
+                                  attemptColumns: attempts ? ["s0.t0 AS entry_t"] : [])
+        return "WITH " + ctes.joined(separator: ",\n") + "\n" + (attempts ? Self.bestAttempt(funnel, result, entry: "f.entry_t") : result)
     }
 
     /// `order strict`: each match is the event right after the previous one in the profile's
-    /// event order.
-    mutating func strictFunnel(_ funnel: TypedFunnel) -> String {
+    /// event order. When every attempt counts, an attempt is keyed by its entry's number `a`
+    /// in that order.
+    mutating func strictFunnel(_ funnel: TypedFunnel, attempts: Bool) -> String {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
         var flags: [String] = []
@@ -271,15 +337,21 @@ extension SQLWriter {
             "ev AS (SELECT e.profile_id, e.ts, e.message_id, " + flags.joined(separator: ", ")
                 + ", row_number() OVER (PARTITION BY e.profile_id ORDER BY \(Self.eventOrder)) AS rn FROM events e"
                 + " WHERE e.profile_id IN (SELECT e.profile_id FROM events e WHERE \(entryCondition)))",
-            "s1 AS (SELECT DISTINCT ON (ev.profile_id) ev.profile_id, ev.rn, ev.ts AS t, ev.ts AS t1\(breakdown == nil ? "" : ", ev.b")"
-                + " FROM ev WHERE ev.c1 AND ev.in_range ORDER BY ev.profile_id, ev.ts, ev.message_id COLLATE \"C\")",
+            attempts
+                ? "s1 AS (SELECT ev.profile_id, ev.rn, ev.ts AS t, ev.ts AS t1, ev.rn AS a\(breakdown == nil ? "" : ", ev.b") FROM ev WHERE ev.c1 AND ev.in_range)"
+                : "s1 AS (SELECT DISTINCT ON (ev.profile_id) ev.profile_id, ev.rn, ev.ts AS t, ev.ts AS t1\(breakdown == nil ? "" : ", ev.b")"
+                    + " FROM ev WHERE ev.c1 AND ev.in_range ORDER BY ev.profile_id, ev.ts, ev.message_id COLLATE \"C\")",
         ]
+        let attempt = attempts ? ", a" : ""
+        func joined(_ alias: String) -> String {
+            "\(alias).profile_id = s1.profile_id" + (attempts ? " AND \(alias).a = s1.a" : "")
+        }
         // Each required step after the previous one, through the optional steps between.
         var index = 1
         var previous = 0
         while index < k {
             let next = (index..<k).first { !funnel.steps[$0].optional } ?? k
-            var select = ["s.profile_id", "s.t1"]
+            var select = ["s.profile_id", "s.t1"] + (attempts ? ["s.a"] : [])
             var joins = ""
             var position = "s.rn"
             let previousTime = "s.t"
@@ -307,20 +379,21 @@ extension SQLWriter {
                 ctes.append("s\(next + 1) AS (SELECT * FROM g\(next + 1) WHERE t IS NOT NULL)")
             }
             for optional in index..<min(next, k) {
-                ctes.append("s\(optional + 1) AS (SELECT profile_id, t\(optional + 1)_o AS t\(breakdown == nil ? "" : ", b\(optional + 1)_o AS b") FROM g\(next + 1) WHERE t\(optional + 1)_o IS NOT NULL)")
+                ctes.append("s\(optional + 1) AS (SELECT profile_id\(attempt), t\(optional + 1)_o AS t\(breakdown == nil ? "" : ", b\(optional + 1)_o AS b") FROM g\(next + 1) WHERE t\(optional + 1)_o IS NOT NULL)")
             }
             previous = next
             index = next + 1
         }
         var from = "s1"
-        for step in 1..<k { from += " LEFT JOIN s\(step + 1) ON s\(step + 1).profile_id = s1.profile_id" }
+        for step in 1..<k { from += " LEFT JOIN s\(step + 1) ON " + joined("s\(step + 1)") }
         if !funnel.excludes.isEmpty {
-            ctes.append("x AS (SELECT s.profile_id, min(ev.ts) AS x FROM s1 s JOIN ev ON ev.profile_id = s.profile_id AND ev.cx AND ev.ts >= s.t1"
-                        + (funnel.within.map { " AND ev.ts <= s.t1 + \(bind(.interval($0)))" } ?? "") + " GROUP BY s.profile_id)")
-            from += " LEFT JOIN x ON x.profile_id = s1.profile_id"
+            ctes.append("x AS (SELECT s.profile_id\(attempts ? ", s.a" : ""), min(ev.ts) AS x FROM s1 s JOIN ev ON ev.profile_id = s.profile_id AND ev.cx AND ev.ts >= s.t1"
+                        + (funnel.within.map { " AND ev.ts <= s.t1 + \(bind(.interval($0)))" } ?? "") + " GROUP BY s.profile_id\(attempts ? ", s.a" : ""))")
+            from += " LEFT JOIN x ON " + joined("x")
         }
         let times = (0..<k).map { "s\($0 + 1).t" }
-        return "WITH " + ctes.joined(separator: ",\n") + "\n"
-            + funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel) }, entry: "s1.profile_id")
+        let result = funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel) }, entry: "s1.profile_id",
+                                  attemptColumns: attempts ? ["s1.a AS entry_rn"] : [])
+        return "WITH " + ctes.joined(separator: ",\n") + "\n" + (attempts ? Self.bestAttempt(funnel, result, entry: "f.entry_rn") : result)
     }
 }

@@ -319,6 +319,10 @@ extension Checker {
                 key = "order"
                 result.order = TypedFunnel.Order(rawValue: order.text) ?? .sequential
                 if seen.contains(key) { report(.badFunnel(order.range, "a funnel has one `order`")); ok = false }
+            case .entry(let entry):
+                key = "entry"
+                result.entry = TypedFunnel.Entry(rawValue: entry.text) ?? .every
+                if seen.contains(key) { report(.badFunnel(entry.range, "a funnel has one `entry`")); ok = false }
             case .by(let names, let attribution):
                 key = "by"
                 if seen.contains(key) { report(.badFunnel(names[0].range, "a funnel has one breakdown")); ok = false }

@@ -34,7 +34,7 @@ extension TypedReport: CustomStringConvertible {
 
 extension TypedFunnel: CustomStringConvertible {
     public var description: String {
-        var parts = ["(funnel \(name) \(order.rawValue)"]
+        var parts = ["(funnel \(name) \(order.rawValue)" + (entry == .first ? " entry-first" : "")]
         for step in steps {
             var text = "(step \(step.optional ? "optional " : "")\(step.events)"
             if let filter = step.filter { text += " (where \(filter))" }

@@ -59,6 +59,9 @@ public struct TypedFunnel: Sendable {
 
     public enum Order: String, Sendable { case sequential, strict, any }
 
+    /// Which step-1 events start an attempt (Grammar/README.md, "Funnels", "Attempts").
+    public enum Entry: String, Sendable { case every, first }
+
     public enum Attribution: Sendable, Equatable {
         case first, last
         /// Step N, from 1.
@@ -83,6 +86,7 @@ public struct TypedFunnel: Sendable {
     public var within: String?
     public var excludes: [(events: EventSelector, filter: TypedExpr?)]
     public var order: Order
+    public var entry: Entry = .every
     public var breakdown: Breakdown?
     /// The entry's date range (`since`, `between`); nil: any time.
     public var range: TypedWindow?

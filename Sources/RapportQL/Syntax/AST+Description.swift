@@ -161,6 +161,7 @@ extension Funnel: CustomStringConvertible {
             case .within(let duration): "(within \(duration))"
             case .exclude(let event, let filter): "(exclude \(event)" + (filter.map { " (where \($0))" } ?? "") + ")"
             case .order(let order): "(order \(order.text))"
+            case .entry(let entry): "(entry \(entry.text))"
             case .by(let field, let attribution):
                 "(by \(field.map(\.description).joined(separator: "."))"
                     + (attribution.isEmpty ? "" : " (attribute \(attribution.map(\.text).joined(separator: " ")))") + ")"

@@ -218,6 +218,8 @@ public struct Funnel: Sendable {
         case within(DurationLiteral)
         case exclude(Name, Expr?)
         case order(Name)
+        /// `entry every` or `entry first`: which step-1 events start an attempt.
+        case entry(Name)
         case by([Name], attribution: [Name])
     }
 

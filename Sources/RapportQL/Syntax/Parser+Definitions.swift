@@ -41,6 +41,13 @@ extension Parser {
                 }
                 advance()
                 options.append(.order(Name(token.text.lowercased(), token.range)))
+            } else if accept(keyword: "entry") != nil {
+                let token = current
+                guard token.kind == .word, ["every", "first"].contains(token.text.lowercased()) else {
+                    throw fail(.expected("`every` or `first` (which step-1 events start an attempt)", found: token))
+                }
+                advance()
+                options.append(.entry(Name(token.text.lowercased(), token.range)))
             } else if accept(keyword: "by") != nil {
                 let field = try parseFieldPath()
                 var attribution: [Name] = []
