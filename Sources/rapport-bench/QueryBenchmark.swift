@@ -8,6 +8,8 @@ import RapportStore
 /// RQL against the best hand-written SQL, in one run on the same machine and data: for each
 /// question of `QueryQuestion.all`, the compile time, and the compiled SQL's run time over
 /// the hand-written SQL's (the ratio; the aim is at most 1.2). Both answers must be equal.
+/// With `--duckdb-python`, also against an outside anchor: the tenant copied into DuckDB (a
+/// columnar engine, 2 threads) and each question written in its SQL, answers checked equal.
 struct QueryBenchmark: Measurement {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Measure compiled RQL against hand-written SQL.",
@@ -24,6 +26,10 @@ struct QueryBenchmark: Measurement {
     var questions = "query"
     @Option(help: "Only the questions with these names (comma-separated).") var only: String?
     @Flag(help: "Print each compiled query's SQL and its EXPLAIN ANALYZE plan instead of timing it.") var explain = false
+    @Option(help: "A Python with the duckdb and psycopg packages: also run each question in DuckDB (scripts/lib/duckdb_anchor.py).")
+    var duckdbPython: String?
+    @Option(help: "The DuckDB file holding the tenant's copy (made on first use; delete it when the tenant changes).")
+    var duckdbFile = "/tmp/rapport-bench.duckdb"
 
     /// The benchmark's fixed now: two weeks after the generated data's last events.
     static let now = "2024-03-15 00:00:00+00"
@@ -52,6 +58,7 @@ struct QueryBenchmark: Measurement {
             let catalog = try await store.catalog(tenant: tenant)
             var table: [[String]] = []
             var ratios: [Double] = []
+            var answers: [String: (rows: [[String]], seconds: Double)] = [:]
             for question in chosen {
                 say("\(question.name) …")
                 // Compile time: the whole pipeline, text to SQL.
@@ -78,9 +85,10 @@ struct QueryBenchmark: Measurement {
                     }
                     continue
                 }
-                let (same, rows) = try await store.withTenant(tenant, readOnly: true) { connection in
+                let (same, answer) = try await store.withTenant(tenant, readOnly: true) { connection in
                     try await Self.compare(compiled, question.sql, on: connection, logger: store.logger)
                 }
+                let rows = answer.count
                 var handTimes: [Double] = [], rqlTimes: [Double] = []
                 // One warm-up of each, then alternate so that both see the same cache state.
                 for round in 0...runs {
@@ -93,10 +101,22 @@ struct QueryBenchmark: Measurement {
                 }
                 let (hand, rql) = (median(handTimes), median(rqlTimes))
                 ratios.append(rql / hand)
+                answers[question.name] = (answer, rql)
                 table.append([question.name, String(format: "%.0f", compileMicros), String(format: "%.0f", hand * 1000),
                               String(format: "%.0f", rql * 1000), String(format: "%.2f", rql / hand), "\(rows)", same ? "yes" : "NO"])
             }
-            let header = ["question", "compile µs", "hand ms", "rql ms", "ratio", "rows", "same answer"]
+            var header = ["question", "compile µs", "hand ms", "rql ms", "ratio", "rows", "same answer"]
+            if let python = duckdbPython, !explain {
+                let anchored = try Self.duckdb(chosen, python: python, file: duckdbFile, runs: runs, url: databaseURL, tenant: tenant)
+                header += ["duckdb ms", "rql/duckdb", "same as duckdb"]
+                for index in table.indices {
+                    let name = table[index][0]
+                    guard let duck = anchored[name], let ours = answers[name] else { table[index] += ["—", "—", "—"]; continue }
+                    let same = Self.sameAnswer(ours.rows, duck.rows)
+                    table[index] += [String(format: "%.0f", duck.seconds * 1000), String(format: "%.2f", ours.seconds / duck.seconds), same ? "yes" : "NO"]
+                    if !same { say("\(name): DuckDB's answer differs; first rows: rql \(ours.rows.prefix(3)), duckdb \(duck.rows.prefix(3))") }
+                }
+            }
             print(render(header: header, rows: table))
             if let worst = ratios.max() {
                 print("worst ratio \(String(format: "%.2f", worst)), geometric mean \(String(format: "%.2f", exp(ratios.map(log).reduce(0, +) / Double(ratios.count)))) over \(ratios.count) questions; \(runs) runs each, median")
@@ -128,9 +148,62 @@ struct QueryBenchmark: Measurement {
         }
     }
 
+    /// Runs the questions that have DuckDB SQL in scripts/lib/duckdb_anchor.py: each one's
+    /// answer (normalised as `compare` does) and median time.
+    static func duckdb(_ questions: [QueryQuestion], python: String, file: String, runs: Int, url: String,
+                       tenant: Tenant) throws -> [String: (rows: [[String]], seconds: Double)] {
+        let written = questions.compactMap { question in question.duckdb.map { ["name": question.name, "sql": $0] } }
+        guard !written.isEmpty else { return [:] }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-duckdb-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("questions.json")
+        try JSONSerialization.data(withJSONObject: written).write(to: input)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/lib/duckdb_anchor.py").path
+        say("DuckDB: \(written.count) questions (copying the tenant into \(file) first if it is not there) …")
+        let output = folder.appendingPathComponent("answers.json").path
+        let run = try Subprocess.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" > '\(output)'", python, script, "--database-url", url,
+                                                 "--schema", tenant.schema, "--role", tenant.role, "--db", file, "--runs", "\(runs)",
+                                                 "--now", now, input.path])
+        guard run.succeeded, let data = FileManager.default.contents(atPath: output),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else {
+            throw ValidationError("the DuckDB anchor failed:\n\(run.output)")
+        }
+        var answers: [String: (rows: [[String]], seconds: Double)] = [:]
+        for (name, answer) in json {
+            let rows = (answer["rows"] as? [[Any]] ?? []).map { row in row.map { normalise($0 as? String) } }
+            answers[name] = (rows, answer["seconds"] as? Double ?? .nan)
+        }
+        return answers
+    }
+
+    /// A cell as `compare` sees it: null, a number, an instant, or text.
+    static func normalise(_ string: String?) -> String {
+        guard let string else { return "null" }
+        if let number = Decimal(string: string, locale: Locale(identifier: "en_US_POSIX")), !string.contains("-") || string.first == "-",
+           !string.contains(":") {
+            return "\(number)"
+        }
+        return Timestamp.parse(string).map { "\($0)" } ?? string
+    }
+
+    /// Equal answers from two engines: numbers within a relative 1e-9 (DuckDB divides in
+    /// binary floating point, PostgreSQL in decimal), everything else exactly.
+    static func sameAnswer(_ a: [[String]], _ b: [[String]]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            guard x.count == y.count else { return false }
+            for (p, q) in zip(x, y) where p != q {
+                guard let u = Double(p), let v = Double(q), abs(u - v) <= 1e-9 * max(1, abs(u)) else { return false }
+            }
+        }
+        return true
+    }
+
     /// Whether both give the same rows (each cell as JSON text, numbers and instants compared
-    /// by value), and how many.
-    static func compare(_ compiled: CompiledQuery, _ hand: String, on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Int) {
+    /// by value), and the compiled query's rows.
+    static func compare(_ compiled: CompiledQuery, _ hand: String, on connection: PostgresConnection, logger: Logger) async throws -> (Bool, [[String]]) {
         try await connection.query("SET LOCAL TimeZone = 'UTC'", logger: logger)
         func cells(_ query: PostgresQuery) async throws -> [[String]] {
             var wrapped = query
@@ -138,19 +211,13 @@ struct QueryBenchmark: Measurement {
             var rows: [[String]] = []
             for try await text in try await connection.query(wrapped, logger: logger).decode(String?.self) {
                 let values = (try? JSONSerialization.jsonObject(with: Data((text ?? "[]").utf8))) as? [Any] ?? []
-                rows.append(values.map { value in
-                    guard let string = value as? String else { return "null" }
-                    if let number = Decimal(string: string, locale: Locale(identifier: "en_US_POSIX")), !string.contains("-") || string.first == "-" {
-                        return "\(number)"
-                    }
-                    return Timestamp.parse(string).map { "\($0)" } ?? string
-                })
+                rows.append(values.map { normalise($0 as? String) })
             }
             return rows
         }
         let a = try await cells(postgresQuery(compiled))
         let b = try await cells(PostgresQuery(unsafeSQL: hand, binds: nowBinds()))
-        return (a == b, a.count)
+        return (a == b, a)
     }
 }
 

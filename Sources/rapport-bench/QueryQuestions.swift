@@ -4,6 +4,9 @@ struct QueryQuestion: Sendable {
     let rql: String
     /// Runs in the tenant's schema (search_path set); `$1` is the query's "now" (timestamptz).
     let sql: String
+
+    /// The same question in DuckDB SQL (`QueryQuestion.duckdb`), nil where not written yet.
+    var duckdb: String? { Self.duckdb[name] }
 }
 
 extension QueryQuestion {
