@@ -201,5 +201,68 @@ extension QueryQuestion {
               LEFT JOIN cm ON cm.cohort = c.cohort AND cm.m = c.cohort + to_months(p.period::INTEGER)
              ORDER BY c.cohort, p.period
             """,
+        // Buttle's five stages, each from whole scans: clv, orders and order dates per live profile;
+        // the tier ranking; identifiers, trait keys and distinct sources per profile; the source of
+        // each profile's first event; campaigns; and the lifecycle stages as in `lifecycle`.
+        "value_chain": """
+            WITH live AS (SELECT id, traits FROM profiles WHERE merged_into IS NULL),
+            ev AS (SELECT e.profile_id, e.ts, e.message_id, e.source, e.type = 'track' AND e.name IN ('Order Completed', 'purchase') AS rev,
+                          CASE WHEN e.type = 'track' AND e.name = 'Order Completed' THEN jnum(e.props, 'revenue')
+                               WHEN e.type = 'track' AND e.name = 'purchase' THEN jnum(e.props, 'amount') END AS v,
+                          coalesce(jstr(e.props, 'campaign'),
+                                   CASE WHEN json_type(e.context, '$.campaign.name') = 'VARCHAR'
+                                        THEN json_extract_string(e.context, '$.campaign.name') END) AS campaign,
+                          e.type = 'track' AND (e.name = 'referral' OR e.name = 'nps' AND jnum(e.props, 'score') >= 9) AS inspires
+                     FROM events e WHERE e.profile_id IN (SELECT id FROM live)),
+            pe AS (SELECT profile_id, coalesce(sum(v) FILTER (WHERE rev), 0) AS clv, count(*) FILTER (WHERE rev AND v > 0) AS orders,
+                          min(ts) FILTER (WHERE rev AND v > 0) AS first_order, max(ts) FILTER (WHERE rev AND v > 0) AS last_order,
+                          bool_or(inspires) AS inspire, count(DISTINCT source) AS sources,
+                          first(source ORDER BY ts, message_id) AS acquired
+                     FROM ev GROUP BY profile_id),
+            c AS (SELECT l.id, coalesce(pe.clv, 0) AS clv, coalesce(pe.orders, 0) AS orders, pe.first_order, pe.last_order,
+                         coalesce(pe.inspire, false) AS inspire, coalesce(pe.sources, 0) AS sources, pe.acquired, pe.profile_id IS NOT NULL AS active
+                    FROM live l LEFT JOIN pe ON pe.profile_id = l.id),
+            k AS (SELECT count(*) AS n, sum(clv) AS total, count(*) FILTER (WHERE orders >= 1) AS customers, sum(sources) AS sources FROM c),
+            ranked AS (SELECT clv, row_number() OVER (ORDER BY clv DESC) AS r FROM c),
+            tg AS (SELECT CASE WHEN r <= ceil(0.10 * k.n) THEN 1 WHEN r <= ceil(0.26 * k.n) THEN 2 WHEN r <= ceil(0.61 * k.n) THEN 3
+                               WHEN r <= ceil(0.81 * k.n) THEN 4 ELSE 5 END AS o, count(*) AS n, sum(clv) AS value,
+                          sum(clv) FILTER (WHERE r <= ceil(0.20 * k.n)) AS top
+                     FROM ranked, k GROUP BY 1),
+            tiers AS (SELECT t.o, t.tier, coalesce(tg.n, 0) AS profiles, coalesce(tg.value, 0) AS value
+                        FROM (VALUES (1, 'platinum'), (2, 'gold'), (3, 'silver'), (4, 'bronze'), (5, 'lead')) t(o, tier) LEFT JOIN tg ON tg.o = t.o),
+            st AS (SELECT CASE WHEN inspire THEN 5 WHEN last_order >= $now - INTERVAL 90 DAY AND first_order < $now - INTERVAL 180 DAY THEN 4
+                               WHEN orders >= 2 THEN 3 WHEN orders >= 1 THEN 2 WHEN active THEN 1 END AS k FROM c),
+            lc AS (SELECT v.k, v.stage, count(st.k) AS profiles FROM (VALUES (1, 'reach'), (2, 'acquisition'), (3, 'development'),
+                          (4, 'retention'), (5, 'inspire')) v(k, stage) LEFT JOIN st ON st.k = v.k GROUP BY v.k, v.stage),
+            lr AS (SELECT k, stage, profiles, sum(profiles) OVER (ORDER BY k DESC) AS reached FROM lc),
+            net AS (SELECT acquired, count(*) AS profiles, count(*) FILTER (WHERE orders >= 1) AS customers, sum(clv) AS value FROM c GROUP BY acquired),
+            camp AS (SELECT campaign, count(DISTINCT profile_id) AS profiles, count(*) AS events, count(*) FILTER (WHERE rev AND v > 0) AS orders,
+                            coalesce(sum(v) FILTER (WHERE rev), 0) AS revenue
+                       FROM ev WHERE campaign IS NOT NULL GROUP BY campaign),
+            rows AS (
+              SELECT 1 AS a, NULL::VARCHAR AS sk, 1 AS b, 'portfolio' AS stage, 'profiles' AS measure, NULL::VARCHAR AS key, k.n::DOUBLE AS value FROM k
+              UNION ALL SELECT 1, NULL, 2, 'portfolio', 'customers', NULL, k.customers FROM k
+              UNION ALL SELECT 1, NULL, 3, 'portfolio', 'clv_total', NULL, k.total FROM k
+              UNION ALL SELECT 1, NULL, 4, 'portfolio', 'clv_mean', NULL, k.total / nullif(k.n, 0) FROM k
+              UNION ALL SELECT 1, NULL, 5, 'portfolio', 'top20_share', NULL, (SELECT coalesce(sum(top), 0) FROM tg) / nullif(k.total, 0) FROM k
+              UNION ALL SELECT 1, NULL, 4 + 2 * o, 'portfolio', 'tier_profiles', tier, profiles FROM tiers
+              UNION ALL SELECT 1, NULL, 5 + 2 * o, 'portfolio', 'tier_value', tier, value FROM tiers
+              UNION ALL SELECT 2, NULL, 1, 'intimacy', 'identifiers_per_profile', NULL,
+                               (SELECT count(*) FROM identities WHERE profile_id IN (SELECT id FROM live)) / nullif(k.n, 0) FROM k
+              UNION ALL SELECT 2, NULL, 2, 'intimacy', 'traits_per_profile', NULL,
+                               (SELECT sum(len(json_keys(traits))) FROM live) / nullif(k.n, 0) FROM k
+              UNION ALL SELECT 2, NULL, 3, 'intimacy', 'sources_per_profile', NULL, k.sources / nullif(k.n, 0) FROM k
+              UNION ALL SELECT 3, acquired, 1, 'network', 'profiles', acquired, profiles FROM net
+              UNION ALL SELECT 3, acquired, 2, 'network', 'customers', acquired, customers FROM net
+              UNION ALL SELECT 3, acquired, 3, 'network', 'value', acquired, value FROM net
+              UNION ALL SELECT 4, campaign, 1, 'value proposition', 'profiles', campaign, profiles FROM camp
+              UNION ALL SELECT 4, campaign, 2, 'value proposition', 'events', campaign, events FROM camp
+              UNION ALL SELECT 4, campaign, 3, 'value proposition', 'orders', campaign, orders FROM camp
+              UNION ALL SELECT 4, campaign, 4, 'value proposition', 'revenue', campaign, revenue FROM camp
+              UNION ALL SELECT 5, NULL, 2 * k, 'lifecycle', 'profiles', stage, profiles FROM lr
+              UNION ALL SELECT 5, NULL, 2 * k + 1, 'lifecycle', 'conversion', stage,
+                               CASE WHEN k < 5 THEN (SELECT n.reached FROM lr n WHERE n.k = lr.k + 1) / nullif(reached, 0) END FROM lr)
+            SELECT stage, measure, key, value FROM rows ORDER BY a, sk ASC NULLS LAST, b
+            """,
     ]
 }
