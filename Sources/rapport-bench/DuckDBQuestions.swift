@@ -6,6 +6,12 @@
 /// scans and hash joins, no indexes. `$now` is the benchmark's now. Text sorts by code point in
 /// DuckDB as `COLLATE "C"` does; nulls are placed explicitly.
 extension QueryQuestion {
+    /// Each profile's latest email (the latest seen, then the least) among `ids`, as `email (profile_id, value, r)` with r = 1.
+    static func latestEmail(of ids: String) -> String {
+        "SELECT i.profile_id, i.value, row_number() OVER (PARTITION BY i.profile_id ORDER BY i.last_seen DESC, i.value) AS r "
+            + "FROM identities i WHERE i.kind = 'email' AND i.profile_id IN (\(ids))"
+    }
+
     static let duckdb: [String: String] = [
         "trait_filter": """
             SELECT count(*) AS count FROM profiles
@@ -38,8 +44,7 @@ extension QueryQuestion {
                         GROUP BY profile_id),
             top AS (SELECT p.id, coalesce(s.spring, 0) AS spring FROM profiles p LEFT JOIN s ON s.id = p.id
                      WHERE p.merged_into IS NULL ORDER BY spring DESC, p.id LIMIT 10),
-            email AS (SELECT i.profile_id, i.value, row_number() OVER (PARTITION BY i.profile_id ORDER BY i.last_seen DESC, i.value) AS r
-                        FROM identities i WHERE i.kind = 'email' AND i.profile_id IN (SELECT id FROM top))
+            email AS (\(latestEmail(of: "SELECT id FROM top")))
             SELECT e.value AS email, top.spring FROM top LEFT JOIN email e ON e.profile_id = top.id AND e.r = 1
              ORDER BY top.spring DESC, top.id
             """,
@@ -56,8 +61,7 @@ extension QueryQuestion {
                         WHERE type = 'track' AND name = 'Order Completed' GROUP BY profile_id),
             top AS (SELECT p.id, coalesce(o.orders, 0) AS orders, coalesce(o.spent, 0) AS spent FROM profiles p LEFT JOIN o ON o.id = p.id
                      WHERE p.merged_into IS NULL ORDER BY spent DESC, p.id LIMIT 20),
-            email AS (SELECT i.profile_id, i.value, row_number() OVER (PARTITION BY i.profile_id ORDER BY i.last_seen DESC, i.value) AS r
-                        FROM identities i WHERE i.kind = 'email' AND i.profile_id IN (SELECT id FROM top))
+            email AS (\(latestEmail(of: "SELECT id FROM top")))
             SELECT e.value AS email, top.orders, top.spent FROM top LEFT JOIN email e ON e.profile_id = top.id AND e.r = 1
              ORDER BY top.spent DESC, top.id
             """,
@@ -97,8 +101,7 @@ extension QueryQuestion {
             WITH t AS (SELECT id, jstr(traits, 'country') AS country, jnum(traits, 'last_login_day') AS last_login_day FROM profiles
                         WHERE merged_into IS NULL AND jstr(traits, 'plan') = 'pro' AND jnum(traits, 'last_login_day') >= 85
                         ORDER BY last_login_day DESC, id LIMIT 50),
-            email AS (SELECT i.profile_id, i.value, row_number() OVER (PARTITION BY i.profile_id ORDER BY i.last_seen DESC, i.value) AS r
-                        FROM identities i WHERE i.kind = 'email' AND i.profile_id IN (SELECT id FROM t))
+            email AS (\(latestEmail(of: "SELECT id FROM t")))
             SELECT e.value AS email, t.country, t.last_login_day FROM t LEFT JOIN email e ON e.profile_id = t.id AND e.r = 1
              ORDER BY t.last_login_day DESC, t.id
             """,
