@@ -69,12 +69,15 @@ public enum RQL {
                                options: SQLCompiler.Options = SQLCompiler.Options()) -> Compilation {
         let (typed, diagnostics) = check(text, catalog: catalog)
         guard diagnostics.isEmpty else { return Compilation(statements: [], diagnostics: diagnostics) }
+        var options = options
+        if options.summaries == nil { options.summaries = catalog.summaries }
+        let summaries = options.summaries
         let statements = typed.compactMap { $0 }.map { statement -> CompiledStatement in
             switch statement {
             case .query(let query): .query(SQLCompiler.compile(query, options: options))
-            case .explain(let query, let analyze): .explain(SQLCompiler.compile(query), analyze: analyze)
+            case .explain(let query, let analyze): .explain(SQLCompiler.compile(query, options: SQLCompiler.Options(summaries: summaries)), analyze: analyze)
             case .define(let definition, let uses): .define(definition, uses: uses)
-            case .report(let report): .query(SQLCompiler.compile(report, rowLimit: options.rowLimit))
+            case .report(let report): .query(SQLCompiler.compile(report, rowLimit: options.rowLimit, summaries: summaries))
             case .show(let what): .show(what)
             case .describe(let name): .describe(name)
             case .drop(let kind, let name): .drop(kind, name)
@@ -82,6 +85,12 @@ public enum RQL {
             }
         }
         return Compilation(statements: statements, diagnostics: [])
+    }
+
+    /// The value settings in effect for `catalog`'s saved definitions (defaults filled in).
+    public static func valueSettings(_ catalog: any Catalog) -> ValueSettings {
+        var checker = Checker(catalog: catalog)
+        return checker.valueSettings()
     }
 
     /// A sync's audience compiled as it runs: the first column is `profile_id`, then the
@@ -97,7 +106,7 @@ public enum RQL {
         guard let (typed, fields) = checker.checkAudience(query), checker.diagnostics.isEmpty else {
             return (nil, [], sorted(checker.diagnostics))
         }
-        return (SQLCompiler.compile(typed), fields, [])
+        return (SQLCompiler.compile(typed, options: SQLCompiler.Options(summaries: catalog.summaries)), fields, [])
     }
 
     /// `diagnostics` in source order, at most ``maxDiagnostics`` of them and then one

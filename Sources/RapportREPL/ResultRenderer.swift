@@ -135,6 +135,7 @@ public enum ResultRenderer {
         if let binds = result.binds, !binds.isEmpty {
             text += "\n" + binds.enumerated().map { "-- $\($0.offset + 1) = \($0.element)" }.joined(separator: "\n")
         }
+        if let reads = result.reads { text += "\n-- reads " + reads }
         if result.columns.map(\.name) == ["plan"], !result.rows.isEmpty {
             text += "\n\n" + result.rows.map { $0.map(\.display).joined(separator: " ") }.joined(separator: "\n")
         }

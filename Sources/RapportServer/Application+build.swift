@@ -54,5 +54,6 @@ public func buildApplication(
     // After the database client, so it stops first.
     if let worker { app.addServices(worker) }
     if let activation { app.addServices(activation) }
+    if configuration.summaryWorker { app.addServices(SummaryWorker(store: store)) }
     return app
 }

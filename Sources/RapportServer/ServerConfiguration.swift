@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether `/metrics` labels message counts with tenant slugs (off: they name every tenant).
     public var metricsTenantLabels: Bool
     public var activation: ActivationSettings
+    /// Whether this process rebuilds tenants' per-profile summaries when they are not ready
+    /// (``SummaryWorker``): after a migration, or a change of the value settings.
+    public var summaryWorker = true
 
     public init(host: String = "127.0.0.1", port: Int = 8080, adminKey: String? = nil, query: QueryOptions = QueryOptions(),
                 privacyWorker: Bool = true, metricsTenantLabels: Bool = false, activation: ActivationSettings = ActivationSettings()) {

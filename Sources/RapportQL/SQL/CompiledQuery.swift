@@ -5,6 +5,15 @@ public struct CompiledQuery: Sendable {
     public var sql: String
     public var binds: [SQLBind]
     public var columns: [ResultColumn]
+
+    /// What the statement reads of the events: the per-profile summaries, the raw events, both
+    /// or neither (for `explain`).
+    public var eventSources: [String] {
+        var sources: [String] = []
+        if sql.contains("FROM event_summaries ") { sources.append("per-profile summaries (event_summaries)") }
+        if sql.range(of: #"(FROM|JOIN) events "#, options: .regularExpression) != nil { sources.append("raw events") }
+        return sources
+    }
 }
 
 public struct ResultColumn: Sendable, Equatable, Codable {

@@ -13,14 +13,18 @@ public enum SQLCompiler {
         /// At most this many rows come back (the executor asks for its row cap plus one,
         /// to know whether it cut).
         public var rowLimit: Int?
+        /// The tenant's per-profile summaries, when they are ready: aggregates they answer
+        /// exactly are read from them.
+        public var summaries: SummaryAvailability?
 
-        public init(rowLimit: Int? = nil) {
+        public init(rowLimit: Int? = nil, summaries: SummaryAvailability? = nil) {
             self.rowLimit = rowLimit
+            self.summaries = summaries
         }
     }
 
     public static func compile(_ query: TypedQuery, options: Options = Options()) -> CompiledQuery {
-        var writer = SQLWriter(source: query.source)
+        var writer = SQLWriter(source: query.source, summaries: options.summaries)
         var sql = ""
         var ordering: [(String, String)] = []
         for (index, level) in query.levels.enumerated() {
@@ -39,8 +43,12 @@ struct SQLWriter {
     let source: TypedQuery.Source
     var binds: [SQLBind] = []
     var bindIndex: [SQLBind: Int] = [:]
-    /// The events pass of the level being written: aggregate SQL -> column.
+    /// The tenant's per-profile summaries, if they are ready (nil: every aggregate reads events).
+    let summaries: SummaryAvailability?
+    /// The events pass of the level being written: aggregate SQL -> column, and the same
+    /// aggregate over `event_summaries` where the summaries answer it exactly.
     var aggregates: [(sql: String, column: String)] = []
+    var summaryForms: [String?] = []
     /// Each aggregate's event condition (nil: every event), for the pass's pre-filter.
     var conditions: [String?] = []
     /// Whether aggregates are written in place (`count(*) FILTER (…)`) for a grouped join
@@ -52,8 +60,9 @@ struct SQLWriter {
     var ranking: ValueSettings?
     var ranked: Set<ValueField> = []
 
-    init(source: TypedQuery.Source) {
+    init(source: TypedQuery.Source, summaries: SummaryAvailability? = nil) {
         self.source = source
+        self.summaries = summaries
     }
 
     mutating func bind(_ value: SQLBind) -> String {
@@ -89,6 +98,7 @@ struct SQLWriter {
     mutating func level(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
                         first: Bool) -> (String, [(String, String)]) {
         aggregates = []
+        summaryForms = []
         conditions = []
         ranking = nil
         ranked = []
@@ -218,12 +228,15 @@ struct SQLWriter {
     func eventsPass(lateral: Bool) -> String {
         // When every aggregate reads the same events, the pass's WHERE already says which:
         // the FILTERs would only test it again on every row.
-        var columns = aggregates
+        // Every aggregate answered by the summaries: the pass reads them (as `e`, whose
+        // `type` and `name` the event conditions test as they would an event's).
+        let fromSummaries = summaries != nil && !summaryForms.isEmpty && summaryForms.allSatisfy { $0 != nil }
+        var columns = fromSummaries ? zip(summaryForms, aggregates).map { ($0.0!, $0.1.column) } : aggregates
         if let shared = conditions.first ?? nil, conditions.allSatisfy({ $0 == shared }) {
-            columns = columns.map { ($0.sql.replacingOccurrences(of: " FILTER (WHERE \(shared))", with: ""), $0.column) }
+            columns = columns.map { ($0.0.replacingOccurrences(of: " FILTER (WHERE \(shared))", with: ""), $0.1) }
         }
-        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + columns.map { "\($0.sql) AS \($0.column)" }.joined(separator: ", ")
-        sql += " FROM events e"
+        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + columns.map { "\($0.0) AS \($0.1)" }.joined(separator: ", ")
+        sql += fromSummaries ? " FROM event_summaries e" : " FROM events e"
         var filters = lateral ? ["e.profile_id = p.id"] : []
         if let events = eventsNeeded() { filters.append(lateral ? "(\(events))" : events) }
         if !filters.isEmpty { sql += " WHERE " + filters.joined(separator: " AND ") }
@@ -295,7 +308,9 @@ struct SQLWriter {
     mutating func exists(_ counted: TypedExpr, profile: String = "p.id") -> String {
         guard case .eventAggregate(let aggregate) = counted.kind else { return "FALSE" }
         let condition = eventCondition(aggregate).map { " AND \($0)" } ?? ""
-        return "EXISTS (SELECT 1 FROM events e WHERE e.profile_id = \(profile)\(condition))"
+        // A summary row stands for at least one event of its kind.
+        let table = summaries != nil && aggregate.window == nil && aggregate.filter == nil ? "event_summaries" : "events"
+        return "EXISTS (SELECT 1 FROM \(table) e WHERE e.profile_id = \(profile)\(condition))"
     }
 
     static func isNotDid(_ filter: TypedExpr) -> Bool {

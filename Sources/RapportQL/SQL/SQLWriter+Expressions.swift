@@ -220,6 +220,26 @@ extension SQLWriter {
                 sql = (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause
             }
         }
-        return registerRaw(sql, condition: condition)
+        return registerRaw(sql, condition: condition, summary: summaryForm(aggregate, condition: filterClause))
+    }
+
+    /// The aggregate over `event_summaries`, where they answer it exactly: any time, no
+    /// property filter, and of the events themselves (their count, first or last `ts`) or of
+    /// a property the summaries hold as the event's whole revenue or cost.
+    func summaryForm(_ aggregate: EventAggregate, condition filterClause: String) -> String? {
+        guard let summaries, aggregate.window == nil, aggregate.filter == nil else { return nil }
+        guard let property = aggregate.property else {
+            switch aggregate.function {
+            case .count: return "coalesce(sum(e.events)\(filterClause), 0)::bigint"
+            case .first, .min: return "min(e.first_ts)\(filterClause)"
+            case .last, .max: return "max(e.last_ts)\(filterClause)"
+            case .sum, .avg: return nil
+            }
+        }
+        guard aggregate.function == .sum, property.type == .number, case .track(let event) = aggregate.events else { return nil }
+        let flow = [ValueSettings.Flow(event: event, property: property.name)]
+        if summaries.revenue.filter({ $0.event == event }) == flow { return "sum(e.revenue)\(filterClause)" }
+        if summaries.cost.filter({ $0.event == event }) == flow { return "sum(e.cost)\(filterClause)" }
+        return nil
     }
 }

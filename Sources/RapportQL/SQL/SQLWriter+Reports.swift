@@ -5,8 +5,8 @@ import Foundation
 extension SQLCompiler {
     /// A report's SQL; with `rowLimit`, PostgreSQL stops after that many rows (the report's
     /// final `SELECT` orders its rows, so the first ones are kept).
-    public static func compile(_ report: TypedReport, rowLimit: Int? = nil) -> CompiledQuery {
-        var writer = SQLWriter(source: .profiles)
+    public static func compile(_ report: TypedReport, rowLimit: Int? = nil, summaries: SummaryAvailability? = nil) -> CompiledQuery {
+        var writer = SQLWriter(source: .profiles, summaries: summaries)
         let sql: String
         switch report {
         case .funnel(let funnel): sql = writer.funnelReport(funnel)

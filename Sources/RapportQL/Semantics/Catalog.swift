@@ -64,11 +64,14 @@ public protocol Catalog: Sendable {
     var destinationNames: [String] { get }
     /// The tenant's syncs, by name.
     var syncNames: [String] { get }
+    /// The per-profile summaries, when they are ready to be read.
+    var summaries: SummaryAvailability? { get }
 }
 
 extension Catalog {
     public var destinationNames: [String] { [] }
     public var syncNames: [String] { [] }
+    public var summaries: SummaryAvailability? { nil }
 
     /// Each track event's property names, and those of `page` and `screen` events (for
     /// completion in editors and the REPL).
@@ -107,10 +110,12 @@ public struct CatalogSnapshot: Catalog {
     var definitions: [String: Definition]
     public var destinationNames: [String]
     public var syncNames: [String]
+    public var summaries: SummaryAvailability?
 
     public init(entries: [Entry], identityKinds: [IdentityKindInfo], definitions: [Definition] = [],
-                destinations: [String] = [], syncs: [String] = []) {
+                destinations: [String] = [], syncs: [String] = [], summaries: SummaryAvailability? = nil) {
         self.identityKinds = identityKinds
+        self.summaries = summaries
         self.destinationNames = destinations.sorted()
         self.syncNames = syncs.sorted()
         self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

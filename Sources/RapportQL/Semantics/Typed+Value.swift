@@ -7,6 +7,11 @@ public struct ValueSettings: Sendable, Equatable {
     public struct Flow: Sendable, Equatable, Hashable {
         public var event: String
         public var property: String
+
+        public init(event: String, property: String) {
+            self.event = event
+            self.property = property
+        }
     }
 
     public var revenue: [Flow]
@@ -21,6 +26,33 @@ public struct ValueSettings: Sendable, Equatable {
         cost: [], discount: "0", tiers: ["0.1", "0.16", "0.35", "0.2"])
 
     public static let tierNames = ["platinum", "gold", "silver", "bronze", "lead"]
+
+    public init(revenue: [Flow], cost: [Flow], discount: String, tiers: [String]) {
+        self.revenue = revenue
+        self.cost = cost
+        self.discount = discount
+        self.tiers = tiers
+    }
+}
+
+/// What a tenant's per-profile summaries (the `event_summaries` table) hold while they are
+/// ready: every event's count and first and last `ts`, per profile and track event name (or
+/// other event type), and the value of these revenue and cost flows. The compiler reads them
+/// for an aggregate they answer exactly, and the raw events otherwise.
+public struct SummaryAvailability: Sendable, Equatable {
+    public var revenue: [ValueSettings.Flow]
+    public var cost: [ValueSettings.Flow]
+    /// Which rebuild of the summaries these are (a query that read them checks it is still the one).
+    public var generation: Int64
+
+    public init(revenue: [ValueSettings.Flow], cost: [ValueSettings.Flow], generation: Int64 = 0) {
+        self.revenue = revenue
+        self.cost = cost
+        self.generation = generation
+    }
+
+    /// Whether the summaries' value flows are those of `settings`.
+    public func holds(_ settings: ValueSettings) -> Bool { revenue == settings.revenue && cost == settings.cost }
 }
 
 /// A built-in customer-value field (`stage` is checked into a `TypedExpr.stage`).

@@ -217,7 +217,10 @@ extension Store {
                     throw SyncError.busy(name)
                 }
                 guard let (id, destination, queryText, backfill, send, runs, every) = found else { throw SyncError.notFound(name) }
-                let catalog = try await Self.loadCatalog(on: connection, logger: logger)
+                var catalog = try await Self.loadCatalog(on: connection, logger: logger)
+                // From the events: a rebuild of the summaries that began between this run's
+                // statements would show it members who are not (and hide some who are).
+                catalog.summaries = nil
                 let (audience, fields, diagnostics) = RQL.audience(queryText, catalog: catalog)
                 guard let audience else { throw SyncError.broken(name, diagnostics: diagnostics) }
                 try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)

@@ -110,6 +110,8 @@ struct IngestBatch {
     var hasher: IdentifierHasher?
     /// The tenant's suppressed hashes, if this process knows them as of the epoch before this batch's.
     var suppressed: Set<String>?
+    /// The tenant's per-profile summaries: the flows they hold, and whether they are exact.
+    var summaries = SummaryState(flows: nil, ready: false, generation: 0, rebuiltUpto: 0)
 
     init(messages: [IngestMessage], connection: PostgresConnection, logger: Logger) {
         self.messages = messages
@@ -120,6 +122,7 @@ struct IngestBatch {
     mutating func run(lookUpReplays: Bool) async throws -> IngestResult {
         var clock = StepClock()
         let settings = try await Store.ingestSettings(on: connection, logger: logger)
+        summaries = try await Store.summaryState(on: connection, logger: logger)
         try await dropReplays(lookUp: lookUpReplays)
         clock.lap("dedupe")
         try await dropSuppressed(rules: settings.rules)
@@ -169,6 +172,14 @@ struct IngestBatch {
         try await upsertGroups(live: live)
         try await copyEvents(origins: origins, live: live)
         clock.lap("copy_events")
+        try await summarise(live: live)
+        if !summaries.ready, !plan.merges.isEmpty {
+            // Mid-rebuild, a loser's summaries may be of other flows: the survivors' are
+            // recomputed from their events, this batch's included.
+            let losers = plan.merges.map { map($0.loser) }
+            try await Store.recomputeSummaries(of: losers + losers.map { plan.live($0) }, flows: summaries.flows, on: connection, logger: logger)
+        }
+        clock.lap("summaries")
         try await recordCatalogue()
         clock.lap("catalogue")
 
@@ -384,6 +395,19 @@ struct IngestBatch {
                 WHERE t.profile_id = ANY(\(losers)) AND t.profile_id = m.loser
                 """, logger: logger)
         }
+        // Summaries combine into the survivor's (mid-rebuild they are recomputed after the
+        // events are in: see `run`).
+        if summaries.ready {
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH moved AS (DELETE FROM event_summaries WHERE profile_id = ANY($1::bigint[]) RETURNING *)
+                INSERT INTO event_summaries (\(Store.summaryColumns))
+                SELECT m.root, s.type, s.name, sum(s.events), min(s.first_ts), max(s.last_ts), sum(s.revenue), sum(s.orders),
+                       min(s.first_order), max(s.last_order), sum(s.cost)
+                FROM moved s JOIN unnest($1::bigint[], $2::bigint[]) AS m(loser, root) ON s.profile_id = m.loser
+                GROUP BY 1, 2, 3
+                \(Store.summaryCombine)
+                """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
+        }
         // Memberships move in one statement: deleted from the losers, merged into the survivors.
         try await connection.query("""
             WITH moved AS (DELETE FROM group_members WHERE profile_id = ANY(\(losers)) RETURNING *)
@@ -567,6 +591,63 @@ struct IngestBatch {
         }
         try await copy(rows, into: "events",
                        columns: ["message_id", "profile_id", "origin_profile_id", "type", "name", "ts", "received_at", "source", "props", "context"])
+    }
+
+    /// Adds the batch's events to their profiles' summaries, in one statement: per profile
+    /// and event, the count and first and last `ts` (gathered here), and each revenue or cost
+    /// event's value (the numbers of its flow properties, summed by the database, exactly).
+    func summarise(live: [Int64]) async throws {
+        struct Key: Hashable { var profile: Int64; var type: String; var name: String }
+        var groups: [Key: (events: Int64, first: Int64, last: Int64)] = [:]
+        var rows: (profile: [Int64], type: [String], name: [String], events: [Int64], first: [String], last: [String],
+                   revenue: [String], cost: [String]) = ([], [], [], [], [], [], [], [])
+        let revenue = Dictionary(SummaryFlows.byEvent(summaries.flows?.revenue ?? []).map { ($0.event, $0.properties) }, uniquingKeysWith: { a, _ in a })
+        let cost = Dictionary(SummaryFlows.byEvent(summaries.flows?.cost ?? []).map { ($0.event, $0.properties) }, uniquingKeysWith: { a, _ in a })
+        func text(_ micros: Int64) -> String {
+            var bytes: [UInt8] = []
+            Timestamp.write(micros, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        /// The numbers among `properties` of the event, as a JSON array (nil: none is a number).
+        func numbers(_ properties: [String]?, of message: IngestMessage) -> String? {
+            guard let properties else { return nil }
+            let found = properties.compactMap { property -> String? in
+                if case .number(let n)? = message.payload[property] { return n }
+                return nil
+            }
+            return found.isEmpty ? nil : "[" + found.joined(separator: ",") + "]"
+        }
+        for (index, message) in messages.enumerated() {
+            let isTrack = message.type == .track
+            let key = Key(profile: live[index], type: message.type.rawValue, name: isTrack ? message.name ?? "" : "")
+            let (r, c) = isTrack ? (numbers(revenue[key.name], of: message), numbers(cost[key.name], of: message)) : (nil, nil)
+            if r == nil && c == nil {
+                let seen = groups[key]
+                groups[key] = ((seen?.events ?? 0) + 1, min(seen?.first ?? .max, message.timestamp), max(seen?.last ?? .min, message.timestamp))
+            } else {
+                // A value event is a row of its own: whether it counts as an order depends on its value.
+                rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name); rows.events.append(1)
+                rows.first.append(text(message.timestamp)); rows.last.append(text(message.timestamp)); rows.revenue.append(r ?? ""); rows.cost.append(c ?? "")
+            }
+        }
+        for (key, group) in groups {
+            rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name); rows.events.append(group.events)
+            rows.first.append(text(group.first)); rows.last.append(text(group.last)); rows.revenue.append(""); rows.cost.append("")
+        }
+        guard !rows.profile.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
+            SELECT p, t, n, sum(c), min(f), max(l), sum(rv), count(*) FILTER (WHERE rv > 0), min(f) FILTER (WHERE rv > 0),
+                   max(l) FILTER (WHERE rv > 0), sum(cv)
+            FROM (SELECT p, t, n, c, f, l,
+                         (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
+                         (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
+                  FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.events)::bigint[],
+                              \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[], \(rows.cost)::text[])
+                       AS u(p, t, n, c, f, l, r, k)) x
+            GROUP BY 1, 2, 3
+            \(unescaped: Store.summaryCombine)
+            """, logger: logger)
     }
 
     /// COPYs `rows` into `table` of the tenant's schema (the search path of the transaction).

@@ -267,8 +267,15 @@ extension Store {
             counts["identifiers_suppressed"] = try await Self.insertSuppressions(
                 reach.identifiers, hasher: hasher, request: request.id, on: connection, logger: logger)
             let (ids, kinds, keys) = (reach.profiles, reach.identifiers.map(\.kind), reach.identifiers.map(\.value))
+            // Profiles that keep events of the subject's (merged in, then unmerged) lose them:
+            // their summaries are recomputed once those are gone.
+            var touched: [Int64] = []
+            for try await id in try await connection.query("""
+                SELECT DISTINCT profile_id FROM events WHERE origin_profile_id = ANY(\(ids)) AND NOT profile_id = ANY(\(ids))
+                """, logger: logger).decode(Int64.self) { touched.append(id) }
             let statements: [(String, PostgresQuery)] = [
                 ("events", "DELETE FROM events WHERE profile_id = ANY(\(ids)) OR origin_profile_id = ANY(\(ids))"),
+                ("event_summaries", "DELETE FROM event_summaries WHERE profile_id = ANY(\(ids))"),
                 ("identities", "DELETE FROM identities WHERE profile_id = ANY(\(ids))"),
                 ("identity_conflicts", """
                     DELETE FROM identity_conflicts WHERE profile_id = ANY(\(ids)) OR other_profile_id = ANY(\(ids))
@@ -288,6 +295,10 @@ extension Store {
                 for try await n in try await connection.query(deleting, logger: logger).decode(Int64.self) {
                     counts["\(table)_deleted"] = n
                 }
+            }
+            if !touched.isEmpty {
+                let summaries = try await Self.summaryState(on: connection, logger: logger)
+                try await Self.recomputeSummaries(of: touched, flows: summaries.flows, on: connection, logger: logger)
             }
             // The control schema's part, in the same transaction: the subject's earlier exports
             // go, open requests naming the subject are cancelled, and what was deleted is recorded.
@@ -403,7 +414,7 @@ extension Store {
         return 0
     }
 
-    static let erasedTables = ["events", "identities", "identity_conflicts", "merges", "merge_blocks", "group_members", "profiles"]
+    static let erasedTables = ["events", "event_summaries", "identities", "identity_conflicts", "merges", "merge_blocks", "group_members", "profiles"]
 
     /// VACUUM (ANALYZE) of the tables an erasure deletes from, as the tenant's role (their
     /// owner), so the deleted rows' space is reclaimed and the planner's statistics (which

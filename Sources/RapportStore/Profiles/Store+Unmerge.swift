@@ -66,6 +66,9 @@ extension Store {
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
             try await Self.rebuildFromEvents([survivor, merged], on: connection, logger: logger)
+            // The summaries of both, from the events each now has.
+            let summaries = try await Self.summaryState(on: connection, logger: logger)
+            try await Self.recomputeSummaries(of: [survivor, merged], flows: summaries.flows, on: connection, logger: logger)
             return UnmergeResult(restoredProfileID: merged, survivorID: survivor, restoredMembers: restored,
                                  identitiesMoved: identitiesMoved, eventsMoved: eventsMoved)
         }

@@ -104,9 +104,13 @@ public struct QueryResult: Sendable, Encodable {
     /// For `explain`: the SQL and its binds.
     public var sql: String?
     public var binds: [String]?
+    /// For `explain`: what the statement reads of the events (the per-profile summaries, the
+    /// raw events), and why not the summaries when they are not ready.
+    public var reads: String?
 
     public init(columns: [ResultColumn], rows: [[QueryValue]], truncated: Bool = false, elapsedMilliseconds: Double = 0,
-                sql: String? = nil, binds: [String]? = nil) {
+                sql: String? = nil, binds: [String]? = nil, reads: String? = nil) {
+        self.reads = reads
         self.columns = columns
         self.rows = rows
         self.truncated = truncated
@@ -121,7 +125,7 @@ public struct QueryResult: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case columns, rows, truncated, sql, binds
+        case columns, rows, truncated, sql, binds, reads
         case elapsedMilliseconds = "elapsed_ms"
     }
 
@@ -133,6 +137,7 @@ public struct QueryResult: Sendable, Encodable {
         try container.encode((elapsedMilliseconds * 1000).rounded() / 1000, forKey: .elapsedMilliseconds)
         try container.encodeIfPresent(sql, forKey: .sql)
         try container.encodeIfPresent(binds, forKey: .binds)
+        try container.encodeIfPresent(reads, forKey: .reads)
     }
 }
 

@@ -35,7 +35,9 @@ extension Store {
         }
         var syncs: [String] = []
         for try await name in try await connection.query("SELECT name FROM syncs", logger: logger).decode(String.self) { syncs.append(name) }
-        return CatalogSnapshot(entries: entries, identityKinds: kinds, definitions: definitions, destinations: destinations, syncs: syncs)
+        let summaries = try await Self.summaryState(on: connection, logger: logger)
+        return CatalogSnapshot(entries: entries, identityKinds: kinds, definitions: definitions, destinations: destinations, syncs: syncs,
+                               summaries: summaries.availability)
     }
 
     /// Parses and checks `text` against the tenant's catalogue without running it.
@@ -55,8 +57,31 @@ extension Store {
     /// tenant, read-only unless the script saves or drops definitions, with the statement
     /// timeout, so a failure leaves nothing half-done.
     public func query(_ text: String, tenant: Tenant, options: QueryOptions = QueryOptions()) async throws -> [QueryResult] {
-        let compilation = try await compile(text, tenant: tenant, options: options)
+        do {
+            return try await query(text, tenant: tenant, options: options, summaries: true)
+        } catch is SummariesRebuilt {
+            // A rebuild of the summaries began while the query read them: again, from the events.
+            return try await query(text, tenant: tenant, options: options, summaries: false)
+        }
+    }
+
+    /// Thrown inside a query's transaction when the summaries it read are no longer the ready
+    /// ones it was compiled for.
+    struct SummariesRebuilt: Error {}
+
+    func query(_ text: String, tenant: Tenant, options: QueryOptions, summaries useSummaries: Bool) async throws -> [QueryResult] {
+        var catalog = try await catalog(tenant: tenant)
+        if !useSummaries { catalog.summaries = nil }
+        let compilation = RQL.compile(text, catalog: catalog, options: SQLCompiler.Options(rowLimit: options.rowCap + 1))
+        let compiledFor = catalog.summaries
         guard compilation.succeeded else { throw QueryError.diagnostics(compilation.diagnostics, source: text) }
+        let settingsChanged = compilation.statements.contains {
+            switch $0 {
+            case .define(let definition, _): definition.kind == .setting
+            case .drop(.setting, _): true
+            default: false
+            }
+        }
         let writes = compilation.statements.contains {
             switch $0 {
             case .define, .drop, .defineSync: true
@@ -97,6 +122,13 @@ extension Store {
                     for statement in compilation.statements {
                         results.append(try await Self.run(statement, now: now, options: options, budget: &budget, on: connection, logger: logger))
                     }
+                    // Each statement read summaries and events of one snapshot; none began a
+                    // rebuild between them unless the generation moved.
+                    if let compiledFor {
+                        let state = try await Self.summaryState(on: connection, logger: logger)
+                        if !state.ready || state.generation != compiledFor.generation { throw SummariesRebuilt() }
+                    }
+                    if settingsChanged { try await Self.refreshSummaryFlows(on: connection, logger: logger) }
                     // Released before the connection goes back to the pool: a cancel by this id
                     // must never reach the backend's next query, which may be another tenant's.
                     if let registration { await running.finish(registration.id, tenant: tenant.id, token: registration.token) }
@@ -175,9 +207,10 @@ extension Store {
                                elapsedMilliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
         case .explain(let query, let analyze):
             let binds = query.binds.map(\.description)
+            let reads = try await Self.summaryReads(query, on: connection, logger: logger)
             guard analyze else {
                 return QueryResult(columns: [ResultColumn(name: "sql", type: .text), ResultColumn(name: "binds", type: .text)],
-                                   rows: [[.text(query.sql), .text(binds.joined(separator: "\n"))]], sql: query.sql, binds: binds)
+                                   rows: [[.text(query.sql), .text(binds.joined(separator: "\n"))]], sql: query.sql, binds: binds, reads: reads)
             }
             var plan = query
             plan.sql = "EXPLAIN (ANALYZE, BUFFERS) " + query.sql
@@ -188,6 +221,7 @@ extension Store {
             var result = QueryResult.lines("plan", lines)
             result.sql = query.sql
             result.binds = binds
+            result.reads = reads
             return result
         case .define(let definition, let uses):
             // Every query of the tenant reads its definitions: their number is bounded.

@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RapportQL
+
+/// The revenue and cost flows the per-profile summaries hold, as `summary_state.flows` keeps
+/// them: `{"revenue": [["Order Completed", "revenue"]], "cost": []}`.
+struct SummaryFlows: Codable, Equatable, Sendable {
+    var revenue: [[String]]
+    var cost: [[String]]
+
+    init(_ settings: ValueSettings) {
+        revenue = settings.revenue.map { [$0.event, $0.property] }
+        cost = settings.cost.map { [$0.event, $0.property] }
+    }
+
+    static func flows(_ pairs: [[String]]) -> [ValueSettings.Flow] {
+        pairs.compactMap { $0.count == 2 ? ValueSettings.Flow(event: $0[0], property: $0[1]) : nil }
+    }
+
+    /// Each flow event's properties, in the order the settings name them.
+    static func byEvent(_ pairs: [[String]]) -> [(event: String, properties: [String])] {
+        var out: [(event: String, properties: [String])] = []
+        for flow in flows(pairs) {
+            if let index = out.firstIndex(where: { $0.event == flow.event }) {
+                out[index].properties.append(flow.property)
+            } else {
+                out.append((flow.event, [flow.property]))
+            }
+        }
+        return out
+    }
+
+    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+}
+
+/// `summary_state`'s row.
+struct SummaryState: Sendable {
+    var flows: SummaryFlows?
+    var ready: Bool
+    var generation: Int64
+    var rebuiltUpto: Int64
+
+    /// What the compiler may read: the summaries and their flows, while they are ready.
+    var availability: SummaryAvailability? {
+        guard ready, let flows else { return nil }
+        return SummaryAvailability(revenue: SummaryFlows.flows(flows.revenue), cost: SummaryFlows.flows(flows.cost), generation: generation)
+    }
+}
+
+/// How far a tenant's summaries are: ready, or rebuilt up to a share of the profiles.
+public struct SummaryStatus: Sendable, Encodable, Equatable {
+    public var ready: Bool
+    public var generation: Int64
+    /// Of the profiles, those whose summaries are rebuilt (all of them when ready).
+    public var profilesDone: Int64
+    public var profiles: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case ready, generation, profiles
+        case profilesDone = "profiles_done"
+    }
+}
+
+extension Store {
+    /// The columns a summary row has, in the order the statements below write them.
+    static let summaryColumns = "profile_id, type, name, events, first_ts, last_ts, revenue, orders, first_order, last_order, cost"
+
+    /// How a summary row takes in another of the same profile and event: counts and sums added
+    /// (a sum that is null, no value seen, adds nothing), the earliest first, the latest last.
+    static let summaryCombine = """
+        ON CONFLICT (profile_id, type, name) DO UPDATE SET
+            events = event_summaries.events + excluded.events,
+            first_ts = least(event_summaries.first_ts, excluded.first_ts),
+            last_ts = greatest(event_summaries.last_ts, excluded.last_ts),
+            revenue = coalesce(event_summaries.revenue + excluded.revenue, event_summaries.revenue, excluded.revenue),
+            orders = event_summaries.orders + excluded.orders,
+            first_order = least(event_summaries.first_order, excluded.first_order),
+            last_order = greatest(event_summaries.last_order, excluded.last_order),
+            cost = coalesce(event_summaries.cost + excluded.cost, event_summaries.cost, excluded.cost)
+        """
+
+    static func summaryState(on connection: PostgresConnection, logger: Logger) async throws -> SummaryState {
+        for try await (flows, ready, generation, upto) in try await connection.query(
+            "SELECT flows::text, ready, generation, rebuilt_upto FROM summary_state", logger: logger
+        ).decode((String?, Bool, Int64, Int64).self) {
+            let decoded = flows.flatMap { try? JSONDecoder().decode(SummaryFlows.self, from: Data($0.utf8)) }
+            return SummaryState(flows: decoded, ready: ready && decoded != nil, generation: generation, rebuiltUpto: upto)
+        }
+        throw StoreError.invalidInput("The tenant's summary_state row is missing.")
+    }
+
+    /// `explain`'s account of what `query` reads of the events.
+    static func summaryReads(_ query: CompiledQuery, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        let sources = query.eventSources
+        guard !sources.isEmpty else { return "no events" }
+        var text = sources.joined(separator: " and ")
+        if !sources.contains(where: { $0.hasPrefix("per-profile") }) {
+            let state = try await summaryState(on: connection, logger: logger)
+            text += state.ready ? " (the summaries do not answer this exactly)" : " (the summaries are being rebuilt)"
+        }
+        return text
+    }
+
+    /// The SQL that computes the summary rows of the events `condition` selects (a condition on
+    /// `e`), with `flows`' revenue and cost values; binds are appended to `binds`.
+    static func summarySelect(where condition: String, flows: SummaryFlows?, binds: inout PostgresBindings) -> String {
+        func value(_ pairs: [[String]]) -> String {
+            let events = SummaryFlows.byEvent(pairs)
+            guard !events.isEmpty else { return "NULL::numeric" }
+            let cases = events.map { event, properties -> String in
+                binds.append(event)
+                let name = "$\(binds.count)"
+                let numbers = properties.map { property -> String in
+                    binds.append(property)
+                    let key = "$\(binds.count)::text"
+                    return "(CASE WHEN jsonb_typeof(e.props -> \(key)) = 'number' THEN (e.props ->> \(key))::numeric END)"
+                }
+                let sum = numbers.count == 1 ? numbers[0]
+                    : "(CASE WHEN " + numbers.map { "\($0) IS NULL" }.joined(separator: " AND ") + " THEN NULL ELSE "
+                        + numbers.map { "COALESCE(\($0), 0)" }.joined(separator: " + ") + " END)"
+                return "WHEN e.name = \(name)::text THEN \(sum)"
+            }
+            return "(CASE WHEN e.type = 'track' THEN CASE " + cases.joined(separator: " ") + " END END)"
+        }
+        let revenue = value(flows?.revenue ?? []), cost = value(flows?.cost ?? [])
+        return """
+            SELECT profile_id, type, name, count(*), min(ts), max(ts), sum(rv), count(*) FILTER (WHERE rv > 0),
+                   min(ts) FILTER (WHERE rv > 0), max(ts) FILTER (WHERE rv > 0), sum(cv)
+            FROM (SELECT e.profile_id, e.type, CASE WHEN e.type = 'track' THEN coalesce(e.name, '') ELSE '' END AS name, e.ts,
+                         \(revenue) AS rv, \(cost) AS cv
+                  FROM events e WHERE \(condition)) x
+            GROUP BY 1, 2, 3
+            """
+    }
+
+    /// Recomputes from their events the summaries of `profiles` (an unmerge's two, a merge's
+    /// survivors while a rebuild is under way, those an erasure took events from).
+    static func recomputeSummaries(of profiles: [Int64], flows: SummaryFlows?, on connection: PostgresConnection, logger: Logger) async throws {
+        guard !profiles.isEmpty else { return }
+        try await connection.query("DELETE FROM event_summaries WHERE profile_id = ANY(\(profiles))", logger: logger)
+        var binds = PostgresBindings()
+        binds.append(profiles)
+        let select = summarySelect(where: "e.profile_id = ANY($1::bigint[])", flows: flows, binds: &binds)
+        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO event_summaries (\(summaryColumns))\n" + select, binds: binds), logger: logger)
+    }
+
+    /// After a script that saved or dropped a value setting: if the revenue or cost flows
+    /// changed, the summaries are no longer exact, and a rebuild begins (queries read the raw
+    /// events until it is done).
+    static func refreshSummaryFlows(on connection: PostgresConnection, logger: Logger) async throws {
+        let catalog = try await loadCatalog(on: connection, logger: logger)
+        let flows = SummaryFlows(RQL.valueSettings(catalog))
+        let state = try await summaryState(on: connection, logger: logger)
+        guard state.flows != flows else { return }
+        try await connection.query("""
+            UPDATE summary_state SET flows = \(flows.json)::jsonb, ready = false, rebuilt_upto = 0, generation = generation + 1,
+                started_at = now(), finished_at = NULL
+            """, logger: logger)
+    }
+
+    /// One step of a tenant's rebuild (or first backfill) of its summaries: the next `chunk`
+    /// profiles by id, recomputed from their events, in a transaction that holds the tenant's
+    /// ingestion lock (so no batch, merge, unmerge or erasure is half seen). Resumable: the
+    /// progress is `summary_state.rebuilt_upto`, committed with each step.
+    /// - Returns: whether the summaries are ready.
+    @discardableResult
+    public func advanceSummaries(tenant: Tenant, chunk: Int = 20_000) async throws -> Bool {
+        try await withTenant(tenant) { connection in
+            // Most tenants are ready: that is known without waiting for their ingestion lock.
+            if try await Self.summaryState(on: connection, logger: logger).ready { return true }
+            try await connection.query("SET LOCAL statement_timeout = '10min'", logger: logger)
+            try await Self.lockIngestion(on: connection, logger: logger)
+            var state = try await Self.summaryState(on: connection, logger: logger)
+            if state.ready { return true }
+            if state.flows == nil || state.rebuiltUpto == 0 {
+                // The first step settles which flows this rebuild keeps.
+                let catalog = try await Self.loadCatalog(on: connection, logger: logger)
+                let flows = SummaryFlows(RQL.valueSettings(catalog))
+                state.flows = flows
+                try await connection.query("""
+                    UPDATE summary_state SET flows = \(flows.json)::jsonb, started_at = coalesce(started_at, now())
+                    """, logger: logger)
+            }
+            var next: Int64?
+            for try await last in try await connection.query("""
+                SELECT max(id) FROM (SELECT id FROM profiles WHERE id > \(state.rebuiltUpto) ORDER BY id LIMIT \(chunk)) c
+                """, logger: logger).decode(Int64?.self) { next = last }
+            guard let next else {
+                try await connection.query("DELETE FROM event_summaries WHERE profile_id > \(state.rebuiltUpto)", logger: logger)
+                try await connection.query("UPDATE summary_state SET ready = true, finished_at = now()", logger: logger)
+                logger.info("summaries ready", metadata: ["tenant": "\(tenant.slug)", "generation": "\(state.generation)"])
+                return true
+            }
+            try await connection.query("""
+                DELETE FROM event_summaries WHERE profile_id > \(state.rebuiltUpto) AND profile_id <= \(next)
+                """, logger: logger)
+            var binds = PostgresBindings()
+            binds.append(state.rebuiltUpto)
+            binds.append(next)
+            let select = Self.summarySelect(where: "e.profile_id > $1::bigint AND e.profile_id <= $2::bigint", flows: state.flows, binds: &binds)
+            try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO event_summaries (\(Self.summaryColumns))\n" + select, binds: binds),
+                                       logger: logger)
+            try await connection.query("UPDATE summary_state SET rebuilt_upto = \(next)", logger: logger)
+            return false
+        }
+    }
+
+    /// Rebuilds `tenant`'s summaries to the end (what the worker does a step at a time).
+    public func rebuildSummaries(tenant: Tenant, chunk: Int = 20_000) async throws {
+        while try await !advanceSummaries(tenant: tenant, chunk: chunk) {}
+    }
+
+    /// Where `tenant`'s summaries stand.
+    public func summaryStatus(tenant: Tenant) async throws -> SummaryStatus {
+        try await withTenant(tenant, readOnly: true) { connection in
+            let state = try await Self.summaryState(on: connection, logger: logger)
+            var done: Int64 = 0, all: Int64 = 0
+            for try await (d, a) in try await connection.query("""
+                SELECT count(*) FILTER (WHERE id <= \(state.rebuiltUpto)), count(*) FROM profiles
+                """, logger: logger).decode((Int64, Int64).self) { (done, all) = (d, a) }
+            return SummaryStatus(ready: state.ready, generation: state.generation, profilesDone: state.ready ? all : done, profiles: all)
+        }
+    }
+
+    /// Advances every tenant's rebuild whose summaries are not ready, a step each in turn; the
+    /// server's summary worker calls it. Returns how many tenants still have work.
+    public func advanceSummaryRebuilds() async throws -> Int {
+        var pending = 0
+        for tenant in try await listTenants() {
+            do {
+                if try await !advanceSummaries(tenant: tenant) { pending += 1 }
+            } catch where !Task.isCancelled {
+                // One tenant that cannot be rebuilt must not hold up the others.
+                logger.error("summaries could not be rebuilt", metadata: ["tenant": "\(tenant.slug)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        return pending
+    }
+}

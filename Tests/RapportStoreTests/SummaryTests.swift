@@ -1,0 +1,235 @@
+import Foundation
+import PostgresNIO
+import RapportQL
+import RapportTestSupport
+import Testing
+@testable import RapportStore
+
+/// The per-profile summaries (issue 18): after every kind of change to history (batches with
+/// late and out-of-order events, merges, unmerges, erasures, a change of the value settings and
+/// the rebuild it starts, a backfill from nothing with batches arriving between its steps), the
+/// summaries equal what the raw events give, row for row; and every question the compiler
+/// answers from them gives the answer it gives from the raw events.
+@Suite struct SummaryTests {
+    /// Questions whose summary-backed SQL must read `event_summaries` (so that the comparison
+    /// is not raw against raw), then questions that read both or neither.
+    static let summarised = [
+        "profiles | select id, n = count(`Order Completed`), p = count(purchase), v = count(page), a = count(any), f = first(purchase), l = last(any) | order by id",
+        "profiles | select id, revenue, orders, first_order, last_order, cost, clv, recency | order by id",
+        "profiles | select id, s = sum(`Order Completed`.revenue) | order by id",
+        "profiles | select id, tier, rfm | order by id",
+        "count profiles where did purchase and not did Refund",
+        "show tiers",
+        "show pareto",
+    ]
+    static let others = [
+        // A condition on an aggregate joins the events to the profiles (not yet the summaries).
+        "profiles | where count(any) >= 3 | select id | order by id",
+        // Summarised while `purchase.amount` is purchase's whole revenue; not once `tax` is added.
+        "profiles | select id, s = sum(purchase.amount) | order by id",
+        "show lifecycle",
+        "show retention by month",
+        "show value chain",
+        "profiles | select id, big = count(purchase where amount > 50), m = max(purchase.amount) | order by id",
+    ]
+
+    @Test(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+    func summariesStayExactThroughEverythingThatChangesHistory() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug("sm"), name: nil, actor: "test")
+            var histories = SummaryHistories(seed: 20_261_206)
+            #expect(try await store.summaryStatus(tenant: tenant).ready, "a new tenant's summaries are ready at once")
+
+            // Batches of every size, events late and out of order, merges on the way.
+            for batch in histories.batches(count: 14) { try await Self.ingest(batch, store, tenant) }
+            try await Self.expectExact(store, tenant, "after ingestion")
+            let merges = try await Self.identifierMerges(store, tenant)
+            #expect(merges.count >= 5, "the histories merge profiles (\(merges.count))")
+            try await Self.expectSameAnswers(store, tenant, "after ingestion")
+            let explained = try await store.query("explain count profiles where did purchase", tenant: tenant)
+            #expect(explained.last?.reads == "per-profile summaries (event_summaries)")
+            let windowed = try await store.query("explain count profiles where did purchase within 7 days", tenant: tenant)
+            #expect(windowed.last?.reads == "raw events (the summaries do not answer this exactly)")
+
+            // Unmerges, then more events for the same people (some merge again? blocked: they stay apart).
+            for (survivor, merged) in merges.prefix(4) {
+                _ = try await store.unmerge(survivor: survivor, merged: merged, tenant: tenant, actor: "test")
+            }
+            for batch in histories.batches(count: 4) { try await Self.ingest(batch, store, tenant) }
+            try await Self.expectExact(store, tenant, "after unmerges")
+
+            // Erasures: gone with the profile, and nothing else changed.
+            for user in histories.erasable(3) {
+                let filed = try await store.fileRequest(.erasure, subject: PrivacySubject(kind: "user_id", value: user), tenant: tenant, actor: "test")
+                let done = try #require(try await store.runPrivacyRequest(filed.id))
+                #expect(done.status == .completed, "\(done.error ?? "")")
+            }
+            try await Self.expectExact(store, tenant, "after erasures")
+            try await Self.expectSameAnswers(store, tenant, "after erasures")
+
+            // New value settings: raw answers until the rebuild is done, with batches between its steps.
+            _ = try await store.query("set value revenue = purchase.amount, purchase.tax, `Order Completed`.revenue; set value cost = Refund.amount",
+                                      tenant: tenant)
+            #expect(try await !store.summaryStatus(tenant: tenant).ready, "a change of the flows starts a rebuild")
+            for question in Self.summarised {
+                let reads = try await Self.reads(question, store, tenant)
+                #expect(!reads.contains("summaries ("), "\(question) reads the raw events mid-rebuild: \(reads)")
+            }
+            var steps = 0
+            var pending = histories.batches(count: 6)
+            while try await !store.advanceSummaries(tenant: tenant, chunk: 9) {
+                steps += 1
+                if !pending.isEmpty { try await Self.ingest(pending.removeFirst(), store, tenant) }
+            }
+            #expect(steps >= 3, "the rebuild went in steps (\(steps))")
+            for batch in pending { try await Self.ingest(batch, store, tenant) }
+            try await Self.expectExact(store, tenant, "after the rebuild")
+            try await Self.expectSameAnswers(store, tenant, "after the rebuild")
+
+            // A tenant from before the summaries: a backfill from nothing, merges between its steps.
+            try await store.withTenant(tenant) { connection in
+                try await connection.query("DELETE FROM event_summaries", logger: store.logger)
+                try await connection.query("UPDATE summary_state SET ready = false, flows = NULL, rebuilt_upto = 0, generation = generation + 1",
+                                           logger: store.logger)
+            }
+            pending = histories.batches(count: 5)
+            while try await !store.advanceSummaries(tenant: tenant, chunk: 13) {
+                if !pending.isEmpty { try await Self.ingest(pending.removeFirst(), store, tenant) }
+            }
+            try await Self.expectExact(store, tenant, "after a backfill")
+            try await Self.expectSameAnswers(store, tenant, "after a backfill")
+        }
+    }
+
+    static func ingest(_ lines: [String], _ store: Store, _ tenant: Tenant) async throws {
+        let receivedAt = Timestamp.now()
+        let messages = try lines.map { try MessageReader.line(Array($0.utf8), receivedAt: receivedAt) }
+        let result = try await store.ingest(messages, tenant: tenant)
+        guard result.accepted + result.suppressed == messages.count else {
+            throw TestSetupError("a generated batch stored \(result.accepted) of \(messages.count) messages")
+        }
+    }
+
+    static func identifierMerges(_ store: Store, _ tenant: Tenant) async throws -> [(Int64, Int64)] {
+        try await store.withTenant(tenant, readOnly: true) { connection in
+            var pairs: [(Int64, Int64)] = []
+            for try await pair in try await connection.query("""
+                SELECT m.survivor_id, m.merged_id FROM merges m JOIN profiles p ON p.id = m.merged_id
+                WHERE m.reason = 'identifier' AND m.undone_at IS NULL AND p.merged_into = m.survivor_id ORDER BY m.id
+                """, logger: store.logger).decode((Int64, Int64).self) { pairs.append(pair) }
+            return pairs
+        }
+    }
+
+    /// The summaries, row for row, against the same rows computed from the raw events with the
+    /// flows the summaries hold.
+    static func expectExact(_ store: Store, _ tenant: Tenant, _ when: String) async throws {
+        let (missing, extra, rows) = try await store.withTenant(tenant, readOnly: true) { connection in
+            let state = try await Store.summaryState(on: connection, logger: store.logger)
+            #expect(state.ready, "the summaries are ready \(when)")
+            var binds = PostgresBindings()
+            let truth = Store.summarySelect(where: "true", flows: state.flows, binds: &binds)
+            let columns = Store.summaryColumns
+            var counts: (Int64, Int64, Int64) = (0, 0, 0)
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH truth (\(columns)) AS (\(truth)), kept AS (SELECT \(columns) FROM event_summaries)
+                SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a),
+                       (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b),
+                       (SELECT count(*) FROM kept)
+                """, binds: binds), logger: store.logger).decode((Int64, Int64, Int64).self) { counts = row }
+            return counts
+        }
+        #expect(missing == 0 && extra == 0, "\(when): \(missing) rows of the raw events' summaries missing, \(extra) kept that they do not give")
+        #expect(rows > 50, "\(when): the summaries hold rows (\(rows))")
+    }
+
+    /// What `question`'s compiled SQL reads of the events (as `explain` says it).
+    static func reads(_ question: String, _ store: Store, _ tenant: Tenant) async throws -> String {
+        let compilation = try await store.compile(question, tenant: tenant)
+        guard case .query(let query)? = compilation.statements.last else { return "" }
+        return query.eventSources.joined(separator: " and ")
+    }
+
+    /// Each question with the summaries and from the raw events alone: the same rows.
+    static func expectSameAnswers(_ store: Store, _ tenant: Tenant, _ when: String) async throws {
+        #expect(try await store.summaryStatus(tenant: tenant).ready)
+        for question in summarised + others {
+            if summarised.contains(question) {
+                let reads = try await reads(question, store, tenant)
+                #expect(reads.hasPrefix("per-profile summaries"), "\(question) reads \(reads)")
+            }
+            let options = QueryOptions(now: Date(timeIntervalSince1970: 1_735_000_000))
+            let summarisedAnswer = try await store.query(question, tenant: tenant, options: options, summaries: true)
+            let raw = try await store.query(question, tenant: tenant, options: options, summaries: false)
+            let a = summarisedAnswer.map { $0.rows.map { $0.map(\.display) } }, b = raw.map { $0.rows.map { $0.map(\.display) } }
+            #expect(a == b, "\(when): \(question)")
+            #expect(!(b.last ?? []).isEmpty, "\(when): \(question) has rows")
+        }
+    }
+}
+
+/// Shopping histories for the summaries: each person has an anonymous id and a user id, whose
+/// profiles merge when a message first carries both; events come in batches of random size,
+/// with timestamps out of order and some weeks late. Values are numbers, strings (not a
+/// value), missing, zero and negative.
+struct SummaryHistories {
+    var random: SplitMix
+    var people: [(user: String, anonymous: String, linked: Bool)] = []
+    var sent = 0
+
+    init(seed: UInt64) {
+        random = SplitMix(seed: seed)
+        people = (0..<40).map { ("su\($0)", "sa\($0)", false) }
+    }
+
+    /// People to erase: linked ones, from the end of the list.
+    func erasable(_ n: Int) -> [String] { people.filter(\.linked).suffix(n).map(\.user) }
+
+    mutating func batches(count: Int) -> [[String]] {
+        (0..<count).map { _ in
+            (0..<Int(1 + random.next() % 40)).map { _ in message() }
+        }
+    }
+
+    mutating func message() -> String {
+        sent += 1
+        let index = Int(random.next() % UInt64(people.count))
+        var person = people[index]
+        // Who the message names: the anonymous id, the user id, or (once, then at times) both.
+        let both = random.next() % 6 == 0
+        var ids: [String] = []
+        switch random.next() % 3 {
+        case 0 where !both: ids.append("\"anonymousId\": \"\(person.anonymous)\"")
+        case 1 where !both: ids.append("\"userId\": \"\(person.user)\"")
+        default:
+            ids.append("\"anonymousId\": \"\(person.anonymous)\"")
+            ids.append("\"userId\": \"\(person.user)\"")
+            person.linked = true
+        }
+        people[index] = person
+        // Over 2024, out of order: any day, any second.
+        let day = Int(random.next() % 300), second = Int(random.next() % 86_400)
+        let date = Date(timeIntervalSince1970: 1_704_067_200 + Double(day * 86_400 + second))
+        let stamp = ISO8601DateFormatter().string(from: date)
+        func amount() -> String {
+            switch random.next() % 7 {
+            case 0: return "\"n/a\""
+            case 1: return "0"
+            case 2: return "-\(random.next() % 50).5"
+            default: return "\(random.next() % 300).\(random.next() % 100)"
+            }
+        }
+        let body: String
+        switch random.next() % 8 {
+        case 0: body = "\"type\": \"page\", \"name\": \"p\(random.next() % 4)\", \"properties\": {\"path\": \"/\"}"
+        case 1: body = "\"type\": \"track\", \"event\": \"Product Viewed\", \"properties\": {\"sku\": \"s\(random.next() % 9)\"}"
+        case 2: body = "\"type\": \"track\", \"event\": \"Order Completed\", \"properties\": {\"revenue\": \(amount())}"
+        case 3: body = "\"type\": \"track\", \"event\": \"purchase\", \"properties\": {\"amount\": \(amount()), \"tax\": \(amount())}"
+        case 4: body = "\"type\": \"track\", \"event\": \"purchase\", \"properties\": {\"amount\": \(amount())}"
+        case 5: body = "\"type\": \"track\", \"event\": \"Refund\", \"properties\": {\"amount\": \(amount())}"
+        case 6: body = "\"type\": \"identify\", \"traits\": {\"plan\": \"p\(random.next() % 3)\"}"
+        default: body = "\"type\": \"track\", \"event\": \"Signed In\""
+        }
+        return "{\(body), \(ids.joined(separator: ", ")), \"messageId\": \"sm-\(sent)\", \"timestamp\": \"\(stamp)\"}"
+    }
+}
