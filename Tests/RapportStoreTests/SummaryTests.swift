@@ -75,6 +75,8 @@ import Testing
                 let reads = try await Self.reads(question, store, tenant)
                 #expect(!reads.contains("summaries ("), "\(question) reads the raw events mid-rebuild: \(reads)")
             }
+            let midway = try await store.query("explain count profiles where did purchase", tenant: tenant)
+            #expect(midway.last?.reads?.hasPrefix("raw events (the summaries are being rebuilt: 0 of ") == true, "\(midway.last?.reads ?? "")")
             var steps = 0
             var pending = histories.batches(count: 6)
             while try await !store.advanceSummaries(tenant: tenant, chunk: 9) {

@@ -97,7 +97,15 @@ extension Store {
         var text = sources.joined(separator: " and ")
         if !sources.contains(where: { $0.hasPrefix("per-profile") }) {
             let state = try await summaryState(on: connection, logger: logger)
-            text += state.ready ? " (the summaries do not answer this exactly)" : " (the summaries are being rebuilt)"
+            if state.ready {
+                text += " (the summaries do not answer this exactly)"
+            } else {
+                var done: Int64 = 0, all: Int64 = 0
+                for try await (d, a) in try await connection.query("""
+                    SELECT count(*) FILTER (WHERE id <= \(state.rebuiltUpto)), count(*) FROM profiles
+                    """, logger: logger).decode((Int64, Int64).self) { (done, all) = (d, a) }
+                text += " (the summaries are being rebuilt: \(done) of \(all) profiles done)"
+            }
         }
         return text
     }
