@@ -21,10 +21,12 @@ import Testing
         "count profiles where did purchase and not did Refund",
         "show tiers",
         "show pareto",
+        // A grouped join of profiles and the summaries.
+        "profiles | where count(any) >= 3 and orders >= 1 | select id, n = count(page), f = first(any) | order by id",
     ]
     static let others = [
-        // A condition on an aggregate joins the events to the profiles (not yet the summaries).
-        "profiles | where count(any) >= 3 | select id | order by id",
+        // A grouped join of profiles and events: over the events as soon as one aggregate needs them.
+        "profiles | where count(purchase) >= 2 and count(page since 2024-06-01) >= 1 | select id, n = count(any) | order by id",
         // Summarised while `purchase.amount` is purchase's whole revenue; not once `tax` is added.
         "profiles | select id, s = sum(purchase.amount) | order by id",
         "show lifecycle",

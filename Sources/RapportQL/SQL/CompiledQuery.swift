@@ -10,7 +10,7 @@ public struct CompiledQuery: Sendable {
     /// or neither (for `explain`).
     public var eventSources: [String] {
         var sources: [String] = []
-        if sql.contains("FROM event_summaries ") { sources.append("per-profile summaries (event_summaries)") }
+        if sql.range(of: #"(FROM|JOIN) event_summaries "#, options: .regularExpression) != nil { sources.append("per-profile summaries (event_summaries)") }
         if sql.range(of: #"(FROM|JOIN) events "#, options: .regularExpression) != nil { sources.append("raw events") }
         return sources
     }

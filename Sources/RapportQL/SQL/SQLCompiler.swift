@@ -49,6 +49,10 @@ struct SQLWriter {
     /// aggregate over `event_summaries` where the summaries answer it exactly.
     var aggregates: [(sql: String, column: String)] = []
     var summaryForms: [String?] = []
+    /// Whether aggregates written in place read `event_summaries` (the level's grouped join is
+    /// over them), and whether one could not.
+    var inlineSummaries = false
+    var inlineMissed = false
     /// Each aggregate's event condition (nil: every event), for the pass's pre-filter.
     var conditions: [String?] = []
     /// Whether aggregates are written in place (`count(*) FILTER (…)`) for a grouped join
@@ -97,6 +101,25 @@ struct SQLWriter {
     /// inherits through hidden columns `t1…` when it orders nothing itself.
     mutating func level(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
                         first: Bool) -> (String, [(String, String)]) {
+        // A grouped join of profiles and events writes its aggregates in place, before it knows
+        // whether the summaries answer all of them: it is written over the summaries first, and
+        // again over the events (from the writer as it was) if one aggregate needs them.
+        guard summaries != nil else {
+            return written(level, from: from, inherited: inherited, final: final, rowLimit: rowLimit, first: first)
+        }
+        let before = self
+        defer { (inlineSummaries, inlineMissed) = (before.inlineSummaries, before.inlineMissed) }
+        inlineSummaries = true
+        let attempt = written(level, from: from, inherited: inherited, final: final, rowLimit: rowLimit, first: first)
+        guard inlineMissed else { return attempt }
+        self = before
+        inlineSummaries = false
+        return written(level, from: from, inherited: inherited, final: final, rowLimit: rowLimit, first: first)
+    }
+
+    mutating func written(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
+                          first: Bool) -> (String, [(String, String)]) {
+        inlineMissed = false
         aggregates = []
         summaryForms = []
         conditions = []
@@ -174,7 +197,7 @@ struct SQLWriter {
         case .previous: sql += "\nFROM (" + (from ?? "") + ") q"
         }
         if groupedJoin {
-            sql += "\nJOIN events e ON e.profile_id = p.id" + (eventsNeeded().map { " AND (\($0))" } ?? "")
+            sql += "\nJOIN \(inlineSummaries ? "event_summaries" : "events") e ON e.profile_id = p.id" + (eventsNeeded().map { " AND (\($0))" } ?? "")
             groupBy = ["p.id"]
         } else if !aggregates.isEmpty {
             // A question about a few named profiles reads just their events, by index; any

@@ -155,6 +155,18 @@ extension SQLWriter {
     mutating func registerRaw(_ sql: String, condition: String?, summary: String? = nil) -> String {
         touchedAggregate = true
         if inlineAggregates {
+            if inlineSummaries {
+                guard let summary, summaries != nil else {
+                    inlineMissed = true
+                    return "(\(sql))"
+                }
+                if !aggregates.contains(where: { $0.sql == summary }) {
+                    aggregates.append((summary, "a\(aggregates.count + 1)"))
+                    summaryForms.append(summary)
+                    conditions.append(condition)
+                }
+                return "(\(summary))"
+            }
             if !aggregates.contains(where: { $0.sql == sql }) {
                 aggregates.append((sql, "a\(aggregates.count + 1)"))
                 summaryForms.append(nil)
