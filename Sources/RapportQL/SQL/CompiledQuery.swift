@@ -8,9 +8,12 @@ public struct CompiledQuery: Sendable {
 
     /// What the statement reads of the events: the per-profile summaries, the raw events, both
     /// or neither (for `explain`).
+    /// Whether the statement reads the per-profile summaries.
+    public var readsSummaries: Bool { sql.range(of: #"(FROM|JOIN) event_summaries "#, options: .regularExpression) != nil }
+
     public var eventSources: [String] {
         var sources: [String] = []
-        if sql.range(of: #"(FROM|JOIN) event_summaries "#, options: .regularExpression) != nil { sources.append("per-profile summaries (event_summaries)") }
+        if readsSummaries { sources.append("per-profile summaries (event_summaries)") }
         if sql.range(of: #"(FROM|JOIN) events "#, options: .regularExpression) != nil { sources.append("raw events") }
         return sources
     }

@@ -238,8 +238,8 @@ extension SQLWriter {
         }
         guard aggregate.function == .sum, property.type == .number, case .track(let event) = aggregate.events else { return nil }
         let flow = [ValueSettings.Flow(event: event, property: property.name)]
-        if summaries.revenue.filter({ $0.event == event }) == flow { return "sum(e.revenue)\(filterClause)" }
-        if summaries.cost.filter({ $0.event == event }) == flow { return "sum(e.cost)\(filterClause)" }
+        if summaries.revenue.filter({ $0.event.sameBytes(as: event) }) == flow { return "sum(e.revenue)\(filterClause)" }
+        if summaries.cost.filter({ $0.event.sameBytes(as: event) }) == flow { return "sum(e.cost)\(filterClause)" }
         return nil
     }
 }

@@ -3,14 +3,25 @@
 
 /// A tenant's value settings, defaults filled in.
 public struct ValueSettings: Sendable, Equatable {
-    /// A revenue or cost event and the property holding its value.
-    public struct Flow: Sendable, Equatable, Hashable {
+    /// A revenue or cost event and the property holding its value. Two flows are the same when
+    /// their names are the same bytes, as PostgreSQL compares them (Swift's `==` on strings
+    /// would also take "é" composed for "é" decomposed, which the database does not).
+    public struct Flow: Sendable, Hashable {
         public var event: String
         public var property: String
 
         public init(event: String, property: String) {
             self.event = event
             self.property = property
+        }
+
+        public static func == (a: Flow, b: Flow) -> Bool {
+            a.event.sameBytes(as: b.event) && a.property.sameBytes(as: b.property)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(Array(event.utf8))
+            hasher.combine(Array(property.utf8))
         }
     }
 
@@ -167,4 +178,10 @@ public enum TypedReport: Sendable {
             return columns(["setting": .text, "value": .text, "default": .boolean])
         }
     }
+}
+
+extension String {
+    /// Whether the two are the same UTF-8 bytes: equality as the database sees names, where
+    /// Swift's `==` also equates canonically equivalent strings.
+    public func sameBytes(as other: String) -> Bool { utf8.elementsEqual(other.utf8) }
 }

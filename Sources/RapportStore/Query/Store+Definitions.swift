@@ -107,12 +107,22 @@ extension Store {
             facts = [("name", name), ("kind", "event")]
             facts += catalog.propertyNames(event: name).map { ("property \($0)", catalog.propertyType(event: name, name: $0)?.rawValue ?? "") }
         } else if facts.count > 1, facts[1].1 == "segment" {
-            let compiled = RQL.compile("count segment `\(name)`", catalog: catalog)
-            if case .query(let count)? = compiled.statements.first {
+            // Counted from the summaries if they were ready when the catalogue was read and no
+            // rebuild began before the count ended; from the raw events otherwise.
+            var members: String?
+            for summaries in [catalog.summaries, nil] where members == nil {
+                var counting = catalog
+                counting.summaries = summaries
+                guard case .query(let count)? = RQL.compile("count segment `\(name)`", catalog: counting).statements.first else { break }
                 var budget = 1 << 10
                 let counted = try await rows(of: count, now: now, cap: 1, budget: &budget, on: connection, logger: logger)
-                facts.append(("members", counted.rows.first?.first?.display ?? "0"))
+                if count.readsSummaries, let summaries {
+                    let state = try await summaryState(on: connection, logger: logger)
+                    guard state.ready, state.generation == summaries.generation else { continue }
+                }
+                members = counted.rows.first?.first?.display ?? "0"
             }
+            if let members { facts.append(("members", members)) }
         } else if facts.count > 1, facts[1].1 == "metric" {
             if case .query(let typed)? = RQL.check("profiles | select x = \(name)", catalog: catalog).statements.first, let column = typed.columns.first {
                 facts.append(("type", column.type.rawValue))

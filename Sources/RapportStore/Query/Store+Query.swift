@@ -124,7 +124,13 @@ extension Store {
                     }
                     // Each statement read summaries and events of one snapshot; none began a
                     // rebuild between them unless the generation moved.
-                    if let compiledFor {
+                    let readSummaries = compilation.statements.contains {
+                        switch $0 {
+                        case .query(let query), .explain(let query, analyze: true): query.readsSummaries
+                        default: false
+                        }
+                    }
+                    if readSummaries, let compiledFor {
                         let state = try await Self.summaryState(on: connection, logger: logger)
                         if !state.ready || state.generation != compiledFor.generation { throw SummariesRebuilt() }
                     }

@@ -9,6 +9,14 @@ struct SummaryFlows: Codable, Equatable, Sendable {
     var revenue: [[String]]
     var cost: [[String]]
 
+    /// The same flows: names compared byte for byte, as the database compares them.
+    static func == (a: SummaryFlows, b: SummaryFlows) -> Bool {
+        func same(_ x: [[String]], _ y: [[String]]) -> Bool {
+            x.count == y.count && zip(x, y).allSatisfy { p, q in p.count == q.count && zip(p, q).allSatisfy { $0.sameBytes(as: $1) } }
+        }
+        return same(a.revenue, b.revenue) && same(a.cost, b.cost)
+    }
+
     init(_ settings: ValueSettings) {
         revenue = settings.revenue.map { [$0.event, $0.property] }
         cost = settings.cost.map { [$0.event, $0.property] }
@@ -22,7 +30,7 @@ struct SummaryFlows: Codable, Equatable, Sendable {
     static func byEvent(_ pairs: [[String]]) -> [(event: String, properties: [String])] {
         var out: [(event: String, properties: [String])] = []
         for flow in flows(pairs) {
-            if let index = out.firstIndex(where: { $0.event == flow.event }) {
+            if let index = out.firstIndex(where: { $0.event.sameBytes(as: flow.event) }) {
                 out[index].properties.append(flow.property)
             } else {
                 out.append((flow.event, [flow.property]))
@@ -80,9 +88,11 @@ extension Store {
             cost = coalesce(event_summaries.cost + excluded.cost, event_summaries.cost, excluded.cost)
         """
 
-    static func summaryState(on connection: PostgresConnection, logger: Logger) async throws -> SummaryState {
-        for try await (flows, ready, generation, upto) in try await connection.query(
-            "SELECT flows::text, ready, generation, rebuilt_upto FROM summary_state", logger: logger
+    /// `summary_state`'s row; `locking` it until the transaction ends, for a step of a rebuild
+    /// or a change of the flows, so that neither writes over the other.
+    static func summaryState(on connection: PostgresConnection, locking: Bool = false, logger: Logger) async throws -> SummaryState {
+        for try await (flows, ready, generation, upto) in try await connection.query(PostgresQuery(
+            unsafeSQL: "SELECT flows::text, ready, generation, rebuilt_upto FROM summary_state" + (locking ? " FOR UPDATE" : "")), logger: logger
         ).decode((String?, Bool, Int64, Int64).self) {
             let decoded = flows.flatMap { try? JSONDecoder().decode(SummaryFlows.self, from: Data($0.utf8)) }
             return SummaryState(flows: decoded, ready: ready && decoded != nil, generation: generation, rebuiltUpto: upto)
@@ -159,7 +169,8 @@ extension Store {
     static func refreshSummaryFlows(on connection: PostgresConnection, logger: Logger) async throws {
         let catalog = try await loadCatalog(on: connection, logger: logger)
         let flows = SummaryFlows(RQL.valueSettings(catalog))
-        let state = try await summaryState(on: connection, logger: logger)
+        // Locked: a rebuild step under way finishes first, and this then starts the rebuild over.
+        let state = try await summaryState(on: connection, locking: true, logger: logger)
         guard state.flows != flows else { return }
         try await connection.query("""
             UPDATE summary_state SET flows = \(flows.json)::jsonb, ready = false, rebuilt_upto = 0, generation = generation + 1,
@@ -179,10 +190,14 @@ extension Store {
             if try await Self.summaryState(on: connection, logger: logger).ready { return true }
             try await connection.query("SET LOCAL statement_timeout = '10min'", logger: logger)
             try await Self.lockIngestion(on: connection, logger: logger)
-            var state = try await Self.summaryState(on: connection, logger: logger)
+            // The row stays locked to the end of the step: a change of the value settings that
+            // commits meanwhile waits, then starts the rebuild again, never the other way round
+            // (this step's progress written over a restart).
+            var state = try await Self.summaryState(on: connection, locking: true, logger: logger)
             if state.ready { return true }
             if state.flows == nil || state.rebuiltUpto == 0 {
-                // The first step settles which flows this rebuild keeps.
+                // The first step settles which flows this rebuild keeps, from the settings as
+                // committed now (a script changing them locks the row above before it commits).
                 let catalog = try await Self.loadCatalog(on: connection, logger: logger)
                 let flows = SummaryFlows(RQL.valueSettings(catalog))
                 state.flows = flows
