@@ -245,19 +245,4 @@ extension Store {
             return SummaryStatus(ready: state.ready, generation: state.generation, profilesDone: state.ready ? all : done, profiles: all)
         }
     }
-
-    /// Advances every tenant's rebuild whose summaries are not ready, a step each in turn; the
-    /// server's summary worker calls it. Returns how many tenants still have work.
-    public func advanceSummaryRebuilds() async throws -> Int {
-        var pending = 0
-        for tenant in try await listTenants() {
-            do {
-                if try await !advanceSummaries(tenant: tenant) { pending += 1 }
-            } catch where !Task.isCancelled {
-                // One tenant that cannot be rebuilt must not hold up the others.
-                logger.error("summaries could not be rebuilt", metadata: ["tenant": "\(tenant.slug)", "error": "\(String(reflecting: error))"])
-            }
-        }
-        return pending
-    }
 }
