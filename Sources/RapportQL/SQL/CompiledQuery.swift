@@ -6,11 +6,11 @@ public struct CompiledQuery: Sendable {
     public var binds: [SQLBind]
     public var columns: [ResultColumn]
 
-    /// What the statement reads of the events: the per-profile summaries, the raw events, both
-    /// or neither (for `explain`).
     /// Whether the statement reads the per-profile summaries.
     public var readsSummaries: Bool { sql.range(of: #"(FROM|JOIN) event_summaries "#, options: .regularExpression) != nil }
 
+    /// What the statement reads of the events: the per-profile summaries, the raw events, both
+    /// or neither (for `explain`).
     public var eventSources: [String] {
         var sources: [String] = []
         if readsSummaries { sources.append("per-profile summaries (event_summaries)") }

@@ -20,8 +20,8 @@ public struct ValueSettings: Sendable, Equatable {
         }
 
         public func hash(into hasher: inout Hasher) {
-            hasher.combine(Array(event.utf8))
-            hasher.combine(Array(property.utf8))
+            event.hashBytes(into: &hasher)
+            property.hashBytes(into: &hasher)
         }
     }
 
@@ -184,4 +184,12 @@ extension String {
     /// Whether the two are the same UTF-8 bytes: equality as the database sees names, where
     /// Swift's `==` also equates canonically equivalent strings.
     public func sameBytes(as other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+
+    /// Hashes the UTF-8 bytes (and their count), without copying them: the hash that goes with
+    /// ``sameBytes(as:)``.
+    public func hashBytes(into hasher: inout Hasher) {
+        var text = self
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(utf8.count)
+    }
 }

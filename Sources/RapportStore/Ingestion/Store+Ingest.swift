@@ -599,13 +599,18 @@ struct IngestBatch {
     func summarise(live: [Int64]) async throws {
         // Names are keyed by their bytes: the database tells "é" composed from "é" decomposed,
         // where Swift's string equality does not.
-        struct Key: Hashable { var profile: Int64; var type: String; var name: [UInt8] }
+        struct Name: Hashable {
+            var text: String
+            static func == (a: Name, b: Name) -> Bool { a.text.sameBytes(as: b.text) }
+            func hash(into hasher: inout Hasher) { text.hashBytes(into: &hasher) }
+        }
+        struct Key: Hashable { var profile: Int64; var type: String; var name: Name }
         var groups: [Key: (events: Int64, first: Int64, last: Int64)] = [:]
         var rows: (profile: [Int64], type: [String], name: [String], events: [Int64], first: [String], last: [String],
                    revenue: [String], cost: [String]) = ([], [], [], [], [], [], [], [])
-        let revenue = Dictionary(SummaryFlows.byEvent(summaries.flows?.revenue ?? []).map { (Array($0.event.utf8), $0.properties) },
+        let revenue = Dictionary(SummaryFlows.byEvent(summaries.flows?.revenue ?? []).map { (Name(text: $0.event), $0.properties) },
                                  uniquingKeysWith: { a, _ in a })
-        let cost = Dictionary(SummaryFlows.byEvent(summaries.flows?.cost ?? []).map { (Array($0.event.utf8), $0.properties) },
+        let cost = Dictionary(SummaryFlows.byEvent(summaries.flows?.cost ?? []).map { (Name(text: $0.event), $0.properties) },
                               uniquingKeysWith: { a, _ in a })
         func text(_ micros: Int64) -> String {
             var bytes: [UInt8] = []
@@ -626,19 +631,19 @@ struct IngestBatch {
         }
         for (index, message) in messages.enumerated() {
             let isTrack = message.type == .track
-            let key = Key(profile: live[index], type: message.type.rawValue, name: isTrack ? Array((message.name ?? "").utf8) : [])
+            let key = Key(profile: live[index], type: message.type.rawValue, name: Name(text: isTrack ? message.name ?? "" : ""))
             let (r, c) = isTrack ? (numbers(revenue[key.name], of: message), numbers(cost[key.name], of: message)) : (nil, nil)
             if r == nil && c == nil {
                 let seen = groups[key]
                 groups[key] = ((seen?.events ?? 0) + 1, min(seen?.first ?? .max, message.timestamp), max(seen?.last ?? .min, message.timestamp))
             } else {
                 // A value event is a row of its own: whether it counts as an order depends on its value.
-                rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(String(decoding: key.name, as: UTF8.self)); rows.events.append(1)
+                rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.events.append(1)
                 rows.first.append(text(message.timestamp)); rows.last.append(text(message.timestamp)); rows.revenue.append(r ?? ""); rows.cost.append(c ?? "")
             }
         }
         for (key, group) in groups {
-            rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(String(decoding: key.name, as: UTF8.self)); rows.events.append(group.events)
+            rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.events.append(group.events)
             rows.first.append(text(group.first)); rows.last.append(text(group.last)); rows.revenue.append(""); rows.cost.append("")
         }
         guard !rows.profile.isEmpty else { return }
