@@ -248,26 +248,55 @@ struct SQLWriter {
 
     /// The pass over the events for this level's aggregates: grouped by profile, or (lateral)
     /// for the one profile of the outer row.
+    ///
+    /// With the summaries ready, the aggregates they answer read `event_summaries` (as `e`,
+    /// whose `type` and `name` the event conditions test as they would an event's): all of
+    /// them when every aggregate has a summary form; otherwise, when each of the others reads
+    /// only some events (a property filter, a window), those few events are read in a pass of
+    /// their own beside the summaries, joined by profile. A profile missing from one side has
+    /// null there, as it has in the whole pass when it has no events: counts and sums are read
+    /// through `COALESCE`, and the others are null without events anyway.
     func eventsPass(lateral: Bool) -> String {
+        let raw = zip(aggregates, conditions).map { (sql: $0.0.sql, column: $0.0.column, condition: $0.1) }
+        let forms = summaryForms
+        guard summaries != nil, !forms.isEmpty, forms.contains(where: { $0 != nil }) else {
+            return Self.pass(raw, table: "events", lateral: lateral)
+        }
+        if forms.allSatisfy({ $0 != nil }) {
+            return Self.pass(zip(forms, raw).map { ($0.0!, $0.1.column, $0.1.condition) }, table: "event_summaries", lateral: lateral)
+        }
+        // Split only where the events left to read are a few (no aggregate of all of them).
+        guard !lateral, zip(forms, raw).allSatisfy({ $0.0 != nil || $0.1.condition != nil }) else {
+            return Self.pass(raw, table: "events", lateral: lateral)
+        }
+        let held = zip(forms, raw).compactMap { form, item in form.map { (sql: $0, column: item.column, condition: item.condition) } }
+        let rest = zip(forms, raw).compactMap { form, item in form == nil ? item : nil }
+        let columns = held.map { "s.\($0.column) AS \($0.column)" } + rest.map { "r.\($0.column) AS \($0.column)" }
+        return "SELECT COALESCE(s.profile_id, r.profile_id) AS profile_id, " + columns.joined(separator: ", ")
+            + " FROM (" + Self.pass(held, table: "event_summaries", lateral: false) + ") s FULL JOIN ("
+            + Self.pass(rest, table: "events", lateral: false) + ") r ON r.profile_id = s.profile_id"
+    }
+
+    /// One grouped read of `table` for `columns` (SQL, column name, event condition).
+    static func pass(_ columns: [(sql: String, column: String, condition: String?)], table: String, lateral: Bool) -> String {
+        var items = columns.map { ($0.sql, $0.column) }
         // When every aggregate reads the same events, the pass's WHERE already says which:
         // the FILTERs would only test it again on every row.
-        // Every aggregate answered by the summaries: the pass reads them (as `e`, whose
-        // `type` and `name` the event conditions test as they would an event's).
-        let fromSummaries = summaries != nil && !summaryForms.isEmpty && summaryForms.allSatisfy { $0 != nil }
-        var columns = fromSummaries ? zip(summaryForms, aggregates).map { ($0.0!, $0.1.column) } : aggregates
-        if let shared = conditions.first ?? nil, conditions.allSatisfy({ $0 == shared }) {
-            columns = columns.map { ($0.0.replacingOccurrences(of: " FILTER (WHERE \(shared))", with: ""), $0.1) }
+        if let shared = columns.first?.condition, columns.allSatisfy({ $0.condition == shared }) {
+            items = items.map { ($0.0.replacingOccurrences(of: " FILTER (WHERE \(shared))", with: ""), $0.1) }
         }
-        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + columns.map { "\($0.0) AS \($0.1)" }.joined(separator: ", ")
-        sql += fromSummaries ? " FROM event_summaries e" : " FROM events e"
+        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + items.map { "\($0.0) AS \($0.1)" }.joined(separator: ", ")
+        sql += " FROM \(table) e"
         var filters = lateral ? ["e.profile_id = p.id"] : []
-        if let events = eventsNeeded() { filters.append(lateral ? "(\(events))" : events) }
+        if let events = eventsNeeded(columns.map(\.condition)) { filters.append(lateral ? "(\(events))" : events) }
         if !filters.isEmpty { sql += " WHERE " + filters.joined(separator: " AND ") }
         return lateral ? sql : sql + " GROUP BY e.profile_id"
     }
 
     /// The events any aggregate reads (nil: all of them), so the pass skips the others.
-    func eventsNeeded() -> String? {
+    func eventsNeeded() -> String? { Self.eventsNeeded(conditions) }
+
+    static func eventsNeeded(_ conditions: [String?]) -> String? {
         guard !conditions.contains(where: { $0 == nil }) else { return nil }
         var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         // `A AND window` adds nothing to an OR that has `A`.
