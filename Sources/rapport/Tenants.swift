@@ -38,11 +38,18 @@ struct Tenants: AsyncParsableCommand {
             }
             var header = ["slug", "name", "state", "size"]
             if citus { header.append("node") }
-            print(TextTable.render(header: header + ["created_at"], rows: overview.map { entry in
+            print(TextTable.render(header: header + ["summaries", "created_at"], rows: overview.map { entry in
                 var row = [entry.tenant.slug, entry.tenant.name, entry.state.rawValue, entry.bytes.map(byteSize) ?? "-"]
                 if citus { row.append(entry.node ?? "coordinator (not distributed)") }
-                return row + [iso8601(entry.tenant.createdAt)]
+                return row + [entry.summaries.map(Self.describe) ?? "-", iso8601(entry.tenant.createdAt)]
             }))
+        }
+
+        /// `ready`, or how far a rebuild has come: `rebuilding: 41% (410000 of 1000000 profiles)`.
+        static func describe(_ status: SummaryStatus) -> String {
+            guard !status.ready else { return "ready" }
+            let share = status.profiles == 0 ? 0 : status.profilesDone * 100 / status.profiles
+            return "rebuilding: \(share)% (\(status.profilesDone) of \(status.profiles) profiles)"
         }
     }
 

@@ -45,6 +45,21 @@ struct CLITests {
         #expect(refuse.stderr.contains("--yes"))
         let tenants = try await RapportBinary.run(["tenants", "list"] + url)
         #expect(tenants.stdout.contains(slug))
+        // Where the tenant's summaries stand: ready; after a change of the value settings (no
+        // server runs here to rebuild them), how far the rebuild has come.
+        let listed = try await RapportBinary.run(["tenants", "list", "--json"] + url)
+        #expect(listed.stdout.contains("\"profiles_done\" : 0"), "\(listed.stdout)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(slug).ndjson").path
+        try Data(#"{"type": "track", "event": "purchase", "userId": "u1", "properties": {"amount": 5}}"#.utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let imported = try await RapportBinary.run(["import", "--tenant", slug, file] + url)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let change = try await RapportBinary.run(["query", "--tenant", slug, "set value revenue = purchase.amount"] + url)
+        #expect(change.status == 0, "\(change.stderr)")
+        let rebuilding = try await RapportBinary.run(["tenants", "list"] + url)
+        let row = rebuilding.stdout.split(separator: "\n").first { $0.contains(slug) } ?? ""
+        #expect(row.contains("rebuilding: 0% (0 of 1 profiles)"), "\(rebuilding.stdout)")
+        #expect(!tenants.stdout.contains("rebuilding"), "\(tenants.stdout)")
         let delete = try await RapportBinary.run(["tenants", "delete", slug, "--yes"] + url)
         #expect(delete.status == 0, "\(delete.stderr)")
         #expect(!(try await RapportBinary.run(["tenants", "list"] + url)).stdout.contains(slug))

@@ -115,6 +115,12 @@ struct QueryController {
                                metrics: catalog.definitionNames(.metric), funnels: catalog.definitionNames(.funnel),
                                destinations: catalog.destinationNames, syncs: catalog.syncNames)
         }
+        // Where the per-profile summaries stand: while a rebuild runs, queries read the raw
+        // events (the same answers, slower); this says how far it has come.
+        group.get("summaries") { _, context in
+            let key = try context.require(.query)
+            return try await store.summaryStatus(tenant: key.tenant)
+        }
         group.post("query/validate") { request, context in
             let key = try context.require(.query)
             let text = try await queryText(request, context: context)
@@ -199,3 +205,4 @@ extension Statement {
         }
     }
 }
+extension SummaryStatus: ResponseEncodable {}

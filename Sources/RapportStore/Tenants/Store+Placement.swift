@@ -11,17 +11,22 @@ public struct TenantOverview: Sendable, Encodable {
     /// Bytes of the tenant's tables with their indexes, on whichever node holds them; nil for
     /// a tenant that is not `ready`.
     public var bytes: Int64?
+    /// Where the tenant's per-profile summaries stand (ready, or a rebuild's progress); nil for
+    /// a tenant that is not `ready`.
+    public var summaries: SummaryStatus?
 
-    /// As a ``Tenant`` (the fields `tenants list --json` always had) with `state`, `node` and `bytes` beside.
+    /// As a ``Tenant`` (the fields `tenants list --json` always had) with `state`, `node`,
+    /// `bytes` and `summaries` beside.
     public func encode(to encoder: any Encoder) throws {
         try tenant.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)
         try container.encode(node, forKey: .node)
         try container.encode(bytes, forKey: .bytes)
+        try container.encode(summaries, forKey: .summaries)
     }
 
-    enum CodingKeys: String, CodingKey { case state, node, bytes }
+    enum CodingKeys: String, CodingKey { case state, node, bytes, summaries }
 }
 
 /// How far a move has got: bytes copied to the target of the bytes the tenant holds.
@@ -47,9 +52,10 @@ extension Store {
                 if citus { overview[index].node = try await node(of: tenant) }
                 do {
                     overview[index].bytes = try await size(of: tenant, distributed: overview[index].node != nil)
+                    overview[index].summaries = try await summaryStatus(tenant: tenant)
                 } catch {
-                    // One tenant's size out of reach (a worker down) leaves the others listed.
-                    logger.warning("a tenant's size could not be read", metadata: [
+                    // One tenant out of reach (a worker down) leaves the others listed.
+                    logger.warning("a tenant's size or summaries could not be read", metadata: [
                         "tenant": "\(tenant.slug)", "error": "\(StoreError.databaseCause(error))"])
                 }
             }

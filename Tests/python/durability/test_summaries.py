@@ -36,6 +36,14 @@ def call(server, key: str, path: str, body: dict, basic: bool = False):
         return error.code, error.read().decode()
 
 
+def summaries(server, key: str) -> dict:
+    """GET /v1/summaries: whether the summaries are ready, or how far their rebuild has come."""
+    request = urllib.request.Request(server.url + "/v1/summaries")
+    request.add_header("Authorization", "Bearer " + key)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read().decode())
+
+
 def send(server, key: str, messages: list[dict]) -> None:
     for start in range(0, len(messages), 50):
         status, answer = call(server, key, "/v1/batch", {"batch": messages[start:start + 50]}, basic=True)
@@ -105,6 +113,9 @@ def test_two_servers_rebuild_the_summaries_while_ingesting(database, tenant, ser
     assert reads(one, key).startswith("per-profile summaries"), reads(one, key)
     assert answered(two, key) == expected(sent, ["amount"])
 
+    status = summaries(one, key)
+    assert status["ready"] and status["profiles_done"] == status["profiles"] == len({m["userId"] for m in sent}), status
+
     # The settings change; ingestion goes on through the other server while the workers rebuild.
     ask(one, key, "set value revenue = purchase.amount, purchase.tip")
     more = purchases(rng, people, run, len(sent))
@@ -117,6 +128,9 @@ def test_two_servers_rebuild_the_summaries_while_ingesting(database, tenant, ser
     while not reads(one, key).startswith("per-profile summaries"):
         assert time.monotonic() < deadline, f"the summaries are not ready again: {reads(one, key)}\n{one.log_tail()}"
         time.sleep(0.5)
+    rebuilt = summaries(two, key)
+    assert rebuilt["ready"] and rebuilt["generation"] > status["generation"], (status, rebuilt)
+    assert rebuilt["profiles_done"] == rebuilt["profiles"] == len({m["userId"] for m in sent + more}), rebuilt
 
     truth = expected(sent + more, ["amount", "tip"])
     assert answered(one, key) == truth
