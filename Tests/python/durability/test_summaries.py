@@ -5,7 +5,12 @@ once the summaries are ready again, each person's revenue and number of orders o
 what the messages sent give (worked out here, from the README's value rules, not from the
 compiler), and `event_summaries` holds exactly the raw events' counts and times (checked in SQL).
 
-Sizes (environment): RAPPORT_SUMMARY_PEOPLE people (300).
+A second test kills a server in the middle of a rebuild (its step waiting on a lock the test
+holds) and starts it again: the killed step leaves nothing, the steps before it stay as they
+were, and the rebuild goes on from there to exact summaries.
+
+Sizes (environment): RAPPORT_SUMMARY_PEOPLE people (300); RAPPORT_SUMMARY_KILL_PEOPLE people
+for the killed rebuild (40000: enough for several steps).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import urllib.error
 import urllib.request
 from decimal import Decimal
 
-from durability_harness import env_int, iso, run_rapport
+import psycopg
+
+from durability_harness import env_int, iso, run_rapport, wait_for_no_sessions, with_database
 
 
 def call(server, key: str, path: str, body: dict, basic: bool = False):
@@ -154,3 +161,66 @@ def test_two_servers_rebuild_the_summaries_while_ingesting(database, tenant, ser
     assert differ == [["0", "0", str(len(truth))]], differ
     one.stop()
     two.stop()
+
+
+def test_a_server_killed_mid_rebuild_resumes_it(database, tenant, servers, tmp_path):
+    people = env_int("RAPPORT_SUMMARY_KILL_PEOPLE", 40_000)
+    rng = random.Random(people)
+    key = run_rapport(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", database.url]).stdout.strip()
+    sent = purchases(rng, people, "k", 0)[:people]
+    workload = tmp_path / "purchases.ndjson"
+    workload.write_text("".join(json.dumps(message) + "\n" for message in sent))
+    run_rapport(["import", "--tenant", tenant.slug, str(workload), "--database-url", database.url], timeout=600)
+    # The settings change with no server running: the summaries wait for a worker.
+    run_rapport(["query", "--tenant", tenant.slug, "set value revenue = purchase.amount, purchase.tip", "--database-url", database.url])
+    schema = tenant.schema
+    state = f"SELECT ready, rebuilt_upto, generation FROM {schema}.summary_state"
+    assert database.query(state)[0][:2] == ["f", "0"]
+    top = int(database.query(f"SELECT max(id) FROM {schema}.profiles")[0][0])
+
+    server = servers("killed")
+    url = with_database(database.pg.superuser_url, database.name)
+    with psycopg.connect(url, autocommit=True) as watcher, psycopg.connect(url) as holder:
+        server.start()
+        # Once a first step has committed, lock the summaries: the step after it waits, mid-rebuild.
+        deadline = time.monotonic() + 120
+        while watcher.execute(f"SELECT rebuilt_upto FROM {schema}.summary_state").fetchone()[0] == 0:
+            assert time.monotonic() < deadline, f"no step of the rebuild committed\n{server.log_tail()}"
+            time.sleep(0.01)
+        holder.execute(f"LOCK TABLE {schema}.event_summaries IN ACCESS EXCLUSIVE MODE")
+        ready, upto, generation = watcher.execute(f"SELECT ready, rebuilt_upto, generation FROM {schema}.summary_state").fetchone()
+        assert not ready and 0 < upto < top, (ready, upto, top)
+        kept = holder.execute(f"SELECT profile_id, xmin::text FROM {schema}.event_summaries WHERE profile_id <= %s ORDER BY 1, 2",
+                              (upto,)).fetchall()
+        assert kept, "the steps before the lock wrote summaries"
+        # The next step waits for the lock; the server dies under it.
+        deadline = time.monotonic() + 60
+        while not watcher.execute("""SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                                       AND wait_event_type = 'Lock' AND pid <> pg_backend_pid())""").fetchone()[0]:
+            assert time.monotonic() < deadline, f"no step waits for the lock\n{server.log_tail()}"
+            time.sleep(0.01)
+        server.kill()
+        holder.rollback()
+    assert wait_for_no_sessions(database.pg, database.name, timeout=30), "the killed server's sessions end"
+    assert database.query(state)[0] == ["f", str(upto), str(generation)], "the killed step left nothing"
+
+    server.start()
+    deadline = time.monotonic() + 300
+    while not summaries(server, key)["ready"]:
+        assert time.monotonic() < deadline, f"the rebuild did not finish after the restart\n{server.log_tail()}"
+        time.sleep(0.2)
+    # Resumed, not begun again: the same rebuild, and the profiles it had done untouched.
+    assert summaries(server, key)["generation"] == int(generation)
+    with psycopg.connect(url, autocommit=True) as watcher:
+        again = watcher.execute(f"SELECT profile_id, xmin::text FROM {schema}.event_summaries WHERE profile_id <= %s ORDER BY 1, 2",
+                                (upto,)).fetchall()
+    assert again == kept, "the steps before the kill were not done again"
+    truth = expected(sent, ["amount", "tip"])
+    # Every person's revenue and orders as the summaries hold them (all of them, in SQL), and as a
+    # query answers (the first 10,000 rows: the server's row cap).
+    held = database.query(f"""SELECT i.value, COALESCE(sum(s.revenue), 0), COALESCE(sum(s.orders), 0)
+                              FROM {schema}.event_summaries s JOIN {schema}.identities i ON i.profile_id = s.profile_id
+                              WHERE i.kind = 'user_id' GROUP BY i.value""")
+    assert {user: (Decimal(revenue), int(orders)) for user, revenue, orders in held} == truth
+    answers = answered(server, key)
+    assert len(answers) == min(10_000, len(truth)) and all(truth[user] == value for user, value in answers.items())
