@@ -31,13 +31,19 @@ import Testing
         "profiles | select id, n = count(purchase), big = count(purchase where amount > 50), o = orders, f = first(any) | order by id",
         "count profiles where count(purchase) >= 1 and count(nps where score >= 9) >= 1",
         "show lifecycle",
+        // Profiles on one side only (the browsers have no purchase; buyers may have no late page).
+        "count profiles where count(purchase) = 0 and count(page since 2024-06-01) >= 1",
+        "count profiles where count(purchase) >= 1 and count(page since 2024-06-01) = 0",
+        "profiles | where count(page since 2024-06-01) = 0 | select id, n = count(purchase), o = orders, l = last_order | order by id",
+        // Nulls from one side: an average, a first property, a text maximum, a window.
+        "profiles | select id, p = count(purchase), big = count(purchase where amount > 50), a = avg(purchase.amount), fa = first(purchase).amount, m = max(`Product Viewed`.sku), v = count(page since 2024-06-01) | order by id",
+        "profiles | select id, v = count(page), w = count(page where path = \"/\"), r = count(Refund) | order by id",
     ]
     static let others = [
         // A grouped join of profiles and events: over the events as soon as one aggregate needs them.
         "profiles | where count(purchase) >= 2 and count(page since 2024-06-01) >= 1 | select id, n = count(any) | order by id",
         // Summarised while `purchase.amount` is purchase's whole revenue; not once `tax` is added.
         "profiles | select id, s = sum(purchase.amount) | order by id",
-        "show lifecycle",
         "show retention by month",
         "show value chain",
         "profiles | select id, big = count(purchase where amount > 50), m = max(purchase.amount) | order by id",
@@ -229,7 +235,7 @@ struct SummaryHistories {
 
     init(seed: UInt64) {
         random = SplitMix(seed: seed)
-        people = (0..<40).map { ("su\($0)", "sa\($0)", false) }
+        people = (0..<46).map { ("su\($0)", "sa\($0)", false) }
     }
 
     /// People to erase: linked ones, from the end of the list.
@@ -270,7 +276,10 @@ struct SummaryHistories {
             }
         }
         let body: String
-        switch random.next() % 10 {
+        // The last six people only browse and answer surveys: no value events at all.
+        let browses = index >= 40
+        switch browses ? 9 + random.next() % 2 * 10 : random.next() % 10 {
+        case 19: body = "\"type\": \"page\", \"name\": \"p\(random.next() % 4)\", \"properties\": {\"path\": \"/\"}"
         // One name twice: "é" composed, then decomposed. The database tells them apart, and so
         // must the summaries (Swift's string equality does not).
         case 7: body = "\"type\": \"track\", \"event\": \"Caf\\u00e9\", \"properties\": {\"tip\": \(amount())}"
@@ -287,6 +296,7 @@ struct SummaryHistories {
             switch random.next() % 4 {
             case 0: body = "\"type\": \"track\", \"event\": \"referral\""
             case 1: body = "\"type\": \"track\", \"event\": \"nps\", \"properties\": {\"score\": \(random.next() % 11)}"
+            case 2 where browses: body = "\"type\": \"track\", \"event\": \"nps\", \"properties\": {\"score\": \(7 + random.next() % 4)}"
             default: body = "\"type\": \"track\", \"event\": \"Signed In\""
             }
         }

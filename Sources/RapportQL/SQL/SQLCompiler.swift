@@ -252,8 +252,8 @@ struct SQLWriter {
     /// With the summaries ready, the aggregates they answer read `event_summaries` (as `e`,
     /// whose `type` and `name` the event conditions test as they would an event's): all of
     /// them when every aggregate has a summary form; otherwise, when each of the others reads
-    /// only some events (a property filter, a window), those few events are read in a pass of
-    /// their own beside the summaries, joined by profile. A profile missing from one side has
+    /// only events of a name or type (with a property filter or a window), those are read in a
+    /// pass of their own beside the summaries, joined by profile. A profile missing from one side has
     /// null there, as it has in the whole pass when it has no events: counts and sums are read
     /// through `COALESCE`, and the others are null without events anyway.
     func eventsPass(lateral: Bool) -> String {
@@ -265,8 +265,10 @@ struct SQLWriter {
         if forms.allSatisfy({ $0 != nil }) {
             return Self.pass(zip(forms, raw).map { ($0.0!, $0.1.column, $0.1.condition) }, table: "event_summaries", lateral: lateral)
         }
-        // Split only where the events left to read are a few (no aggregate of all of them).
-        guard !lateral, zip(forms, raw).allSatisfy({ $0.0 != nil || $0.1.condition != nil }) else {
+        // Split only where the events left to read are some named ones (an aggregate of all
+        // events, even within a window, would read most of them anyway): `eventCondition` and
+        // the value flows write the event's type (and name) first.
+        guard !lateral, zip(forms, raw).allSatisfy({ $0.0 != nil || $0.1.condition?.hasPrefix("e.type = ") == true }) else {
             return Self.pass(raw, table: "events", lateral: lateral)
         }
         let held = zip(forms, raw).compactMap { form, item in form.map { (sql: $0, column: item.column, condition: item.condition) } }
