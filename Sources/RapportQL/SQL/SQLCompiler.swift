@@ -45,16 +45,13 @@ struct SQLWriter {
     var bindIndex: [SQLBind: Int] = [:]
     /// The tenant's per-profile summaries, if they are ready (nil: every aggregate reads events).
     let summaries: SummaryAvailability?
-    /// The events pass of the level being written: aggregate SQL -> column, and the same
-    /// aggregate over `event_summaries` where the summaries answer it exactly.
-    var aggregates: [(sql: String, column: String)] = []
-    var summaryForms: [String?] = []
+    /// The aggregates of the level being written, for its events pass (or, written in place,
+    /// for its grouped join's pre-filter).
+    var aggregates: [PassAggregate] = []
     /// Whether aggregates written in place read `event_summaries` (the level's grouped join is
     /// over them), and whether one could not.
     var inlineSummaries = false
     var inlineMissed = false
-    /// Each aggregate's event condition (nil: every event), for the pass's pre-filter.
-    var conditions: [String?] = []
     /// Whether aggregates are written in place (`count(*) FILTER (…)`) for a grouped join
     /// of profiles and events, rather than as columns of a separate pass.
     var inlineAggregates = false
@@ -121,8 +118,6 @@ struct SQLWriter {
                           first: Bool) -> (String, [(String, String)]) {
         inlineMissed = false
         aggregates = []
-        summaryForms = []
-        conditions = []
         ranking = nil
         ranked = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
@@ -257,26 +252,24 @@ struct SQLWriter {
     /// null there, as it has in the whole pass when it has no events: counts and sums are read
     /// through `COALESCE`, and the others are null without events anyway.
     func eventsPass(lateral: Bool) -> String {
-        let raw = zip(aggregates, conditions).map { (sql: $0.0.sql, column: $0.0.column, condition: $0.1) }
-        let forms = summaryForms
-        guard summaries != nil, !forms.isEmpty, forms.contains(where: { $0 != nil }) else {
+        let raw = aggregates.map { (sql: $0.sql, column: $0.column, condition: $0.condition) }
+        guard summaries != nil, aggregates.contains(where: { $0.summary != nil }) else {
             return Self.pass(raw, table: "events", lateral: lateral)
         }
-        if forms.allSatisfy({ $0 != nil }) {
-            return Self.pass(zip(forms, raw).map { ($0.0!, $0.1.column, $0.1.condition) }, table: "event_summaries", lateral: lateral)
+        if aggregates.allSatisfy({ $0.summary != nil }) {
+            return Self.pass(aggregates.map { ($0.summary!, $0.column, $0.condition) }, table: "event_summaries", lateral: lateral)
         }
-        // Split only where the events left to read are some named ones (an aggregate of all
-        // events, even within a window, would read most of them anyway): `eventCondition` and
-        // the value flows write the event's type (and name) first.
-        guard !lateral, zip(forms, raw).allSatisfy({ $0.0 != nil || $0.1.condition?.hasPrefix("e.type = ") == true }) else {
+        // Split only where the events left to read are those of some names or types (an
+        // aggregate of all events, even within a window, would read most of them anyway).
+        guard !lateral, aggregates.allSatisfy({ $0.summary != nil || $0.namesEvents }) else {
             return Self.pass(raw, table: "events", lateral: lateral)
         }
-        let held = zip(forms, raw).compactMap { form, item in form.map { (sql: $0, column: item.column, condition: item.condition) } }
-        let rest = zip(forms, raw).compactMap { form, item in form == nil ? item : nil }
+        let held = aggregates.compactMap { aggregate in aggregate.summary.map { (sql: $0, column: aggregate.column, condition: aggregate.condition) } }
+        let rest = aggregates.filter { $0.summary == nil }
         let columns = held.map { "s.\($0.column) AS \($0.column)" } + rest.map { "r.\($0.column) AS \($0.column)" }
         return "SELECT COALESCE(s.profile_id, r.profile_id) AS profile_id, " + columns.joined(separator: ", ")
             + " FROM (" + Self.pass(held, table: "event_summaries", lateral: false) + ") s FULL JOIN ("
-            + Self.pass(rest, table: "events", lateral: false) + ") r ON r.profile_id = s.profile_id"
+            + Self.pass(rest.map { ($0.sql, $0.column, $0.condition) }, table: "events", lateral: false) + ") r ON r.profile_id = s.profile_id"
     }
 
     /// One grouped read of `table` for `columns` (SQL, column name, event condition).
@@ -296,7 +289,7 @@ struct SQLWriter {
     }
 
     /// The events any aggregate reads (nil: all of them), so the pass skips the others.
-    func eventsNeeded() -> String? { Self.eventsNeeded(conditions) }
+    func eventsNeeded() -> String? { Self.eventsNeeded(aggregates.map(\.condition)) }
 
     static func eventsNeeded(_ conditions: [String?]) -> String? {
         guard !conditions.contains(where: { $0 == nil }) else { return nil }
@@ -471,4 +464,20 @@ struct SQLWriter {
         case .null: return "NULL::text"
         }
     }
+}
+
+/// One aggregate of a level's events pass.
+struct PassAggregate {
+    /// Over the raw events (`e`), its FILTER included; written in place over the summaries,
+    /// the summary form itself.
+    var sql: String
+    /// The pass's column (`a1` …).
+    var column: String
+    /// The same aggregate over `event_summaries`, where the summaries answer it exactly (nil:
+    /// only the events do).
+    var summary: String?
+    /// Which events it reads, as a condition on `e` (nil: every event), for the pass's pre-filter.
+    var condition: String?
+    /// Whether those are events of some names or types (not all events, within a window or not).
+    var namesEvents: Bool
 }

@@ -220,7 +220,8 @@ extension SQLWriter {
                 sql = (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause
             }
         }
-        return registerRaw(sql, condition: condition, summary: summaryForm(aggregate, condition: filterClause))
+        return registerRaw(sql, condition: condition, namesEvents: aggregate.events != .any,
+                           summary: summaryForm(aggregate, condition: filterClause))
     }
 
     /// The aggregate over `event_summaries`, where they answer it exactly: any time, no

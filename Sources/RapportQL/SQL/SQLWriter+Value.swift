@@ -36,17 +36,17 @@ extension SQLWriter {
         // when `held`: sums of sums, counts of counts, the least of the firsts.
         case .revenue, .monetary:
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::numeric" }
-            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition, summary: held(settings, "sum(e.revenue) FILTER (WHERE \(condition))"))), 0)"
+            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition, namesEvents: true, summary: held(settings, "sum(e.revenue) FILTER (WHERE \(condition))"))), 0)"
         case .cost:
             guard let (value, condition) = flowValue(settings.cost) else { return "0::numeric" }
-            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition, summary: held(settings, "sum(e.cost) FILTER (WHERE \(condition))"))), 0)"
+            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition, namesEvents: true, summary: held(settings, "sum(e.cost) FILTER (WHERE \(condition))"))), 0)"
         case .orders, .frequency:
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::bigint" }
-            return "COALESCE(\(registerRaw("count(*) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition, summary: held(settings, "(sum(e.orders) FILTER (WHERE \(condition)))::bigint"))), 0)"
+            return "COALESCE(\(registerRaw("count(*) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition, namesEvents: true, summary: held(settings, "(sum(e.orders) FILTER (WHERE \(condition)))::bigint"))), 0)"
         case .firstOrder, .lastOrder:
             guard let (value, condition) = flowValue(settings.revenue) else { return "NULL::timestamptz" }
             let function = field == .firstOrder ? "min" : "max"
-            return registerRaw("\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition,
+            return registerRaw("\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition, namesEvents: true,
                                summary: held(settings, "\(function)(e.\(field.rawValue)) FILTER (WHERE \(condition))"))
         case .recency:
             return "(\(bind(.now)) - \(valueField(.lastOrder, settings)))"
@@ -59,7 +59,7 @@ extension SQLWriter {
             var terms: [String] = []
             for (flows, sign) in [(settings.revenue, ""), (settings.cost, "- ")] {
                 guard let (value, condition) = flowValue(flows) else { continue }
-                let column = registerRaw("sum((\(value))::float8 * \(factor)) FILTER (WHERE \(condition))", condition: condition)
+                let column = registerRaw("sum((\(value))::float8 * \(factor)) FILTER (WHERE \(condition))", condition: condition, namesEvents: true)
                 terms.append(sign + "COALESCE(\(column), 0)")
             }
             guard !terms.isEmpty else { return "0::numeric" }
@@ -123,8 +123,8 @@ extension SQLWriter {
     /// A subquery of every live profile with columns `c1` (its id) and `c2…` (the
     /// expressions, in a profile's context), written as a level of its own.
     mutating func profileRows(_ columns: [TypedExpr]) -> String {
-        let saved = (aggregates, summaryForms, conditions, inlineAggregates, touchedAggregate, ranking, ranked)
-        defer { (aggregates, summaryForms, conditions, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
+        let saved = (aggregates, inlineAggregates, touchedAggregate, ranking, ranked)
+        defer { (aggregates, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
         inlineAggregates = false
         var level = Level()
         level.columns = ([TypedExpr(.profileColumn("id"), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
@@ -136,9 +136,9 @@ extension SQLWriter {
     /// columns `c1` (its id) and `c2…` (value fields, which depend on those events alone), from
     /// one pass over those events; a live profile without any is not a row.
     mutating func flowRows(_ columns: [TypedExpr]) -> String {
-        let saved = (aggregates, summaryForms, conditions, inlineAggregates, touchedAggregate, ranking, ranked)
-        defer { (aggregates, summaryForms, conditions, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
-        (aggregates, summaryForms, conditions, inlineAggregates, ranking, ranked) = ([], [], [], false, nil, [])
+        let saved = (aggregates, inlineAggregates, touchedAggregate, ranking, ranked)
+        defer { (aggregates, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
+        (aggregates, inlineAggregates, ranking, ranked) = ([], false, nil, [])
         let values = columns.map { expr($0, .profile) }
         guard !aggregates.isEmpty else {
             return "SELECT NULL::bigint AS c1, " + columns.enumerated().map { "NULL::\(Self.sqlType($0.element.type)) AS c\($0.offset + 2)" }
@@ -148,11 +148,11 @@ extension SQLWriter {
             + " FROM (\(eventsPass(lateral: false))) ea WHERE \(Self.live("ea.profile_id"))"
     }
 
-    /// Adds `sql`, an aggregate over the events `condition` selects, to the level's events
-    /// pass; returns its column.
+    /// Adds `sql`, an aggregate over the events `condition` selects (`namesEvents`: events of
+    /// some names or types), to the level's events pass; returns its column.
     /// `summary` is the same aggregate over `event_summaries`, where the summaries answer it
     /// exactly (nil: only the events do).
-    mutating func registerRaw(_ sql: String, condition: String?, summary: String? = nil) -> String {
+    mutating func registerRaw(_ sql: String, condition: String?, namesEvents: Bool, summary: String? = nil) -> String {
         touchedAggregate = true
         if inlineAggregates {
             if inlineSummaries {
@@ -161,25 +161,21 @@ extension SQLWriter {
                     return "(\(sql))"
                 }
                 if !aggregates.contains(where: { $0.sql == summary }) {
-                    aggregates.append((summary, "a\(aggregates.count + 1)"))
-                    summaryForms.append(summary)
-                    conditions.append(condition)
+                    aggregates.append(PassAggregate(sql: summary, column: "a\(aggregates.count + 1)", summary: summary,
+                                                    condition: condition, namesEvents: namesEvents))
                 }
                 return "(\(summary))"
             }
             if !aggregates.contains(where: { $0.sql == sql }) {
-                aggregates.append((sql, "a\(aggregates.count + 1)"))
-                summaryForms.append(nil)
-                conditions.append(condition)
+                aggregates.append(PassAggregate(sql: sql, column: "a\(aggregates.count + 1)", summary: nil, condition: condition,
+                                                namesEvents: namesEvents))
             }
             return "(\(sql))"
         }
         if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
         let column = "a\(aggregates.count + 1)"
-        aggregates.append((sql, column))
-        summaryForms.append(summaries == nil ? nil : summary)
-        conditions.append(condition)
+        aggregates.append(PassAggregate(sql: sql, column: column, summary: summaries == nil ? nil : summary, condition: condition,
+                                        namesEvents: namesEvents))
         return "ea.\(column)"
     }
 }
-
