@@ -28,6 +28,25 @@ import Testing
         #expect(committed == fresh, "\(example).\(stage.rawValue) changed; RECORD_SNAPSHOTS=1 re-records it")
     }
 
+    /// Every example's SQL with the per-profile summaries ready (for the default value
+    /// settings), compared with `Snapshots/<example>.summaries.sql`: which aggregates read
+    /// `event_summaries`, which the raw events, and how a pass that reads both is joined.
+    @Test(arguments: Fixtures.exampleNames)
+    func summariesSnapshot(_ example: String) throws {
+        let text = try Fixtures.example(example)
+        var catalog = Fixtures.catalog
+        catalog.summaries = SummaryAvailability(revenue: ValueSettings.defaults.revenue, cost: ValueSettings.defaults.cost)
+        let (output, diagnostics) = RQL.dump(text, stage: .sql, catalog: catalog)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        let fresh = output + "\n"
+        let file = Self.folder.appendingPathComponent("\(example).summaries.sql")
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try fresh.write(to: file, atomically: true, encoding: .utf8)
+        }
+        let committed = try? String(contentsOf: file, encoding: .utf8)
+        #expect(committed == fresh, "\(example).summaries.sql changed; RECORD_SNAPSHOTS=1 re-records it")
+    }
+
     /// Every example compiles against the fixture catalogue.
     @Test(arguments: Fixtures.exampleNames)
     func examplesCompile(_ example: String) throws {

@@ -91,6 +91,12 @@ struct SQLWriter {
         return !digits.isEmpty && digits.count <= 18 && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
     }
 
+    /// Whether the profile `id` (a column of a row that is not the profile's own) is live: not
+    /// merged into another. (A row of `profiles` itself says so as `merged_into IS NULL`.)
+    static func live(_ id: String) -> String {
+        "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(id) AND m.merged_into IS NOT NULL)"
+    }
+
     // MARK: Levels
 
     /// One level's SELECT; `from` is the previous level's SQL. Returns the SQL and the
@@ -122,7 +128,7 @@ struct SQLWriter {
         ranked = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
         if Self.countsFromEvents(level, first: first, source: source) {
-            var filters = ["NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)"]
+            var filters = [Self.live("ea.profile_id")]
             for filter in level.filters {
                 if Self.isNotDid(filter), case .not(let inner) = filter.kind, case .binary(_, let counted, _) = inner.kind {
                     filters.append("NOT " + exists(counted, profile: "ea.profile_id"))
@@ -273,14 +279,12 @@ struct SQLWriter {
     }
 
     /// One grouped read of `table` for `columns` (SQL, column name, event condition).
-    static func pass(_ columns: [(sql: String, column: String, condition: String?)], table: String, lateral: Bool) -> String {
-        var items = columns.map { ($0.sql, $0.column) }
+    static func pass(_ columns: [(sql: AggregateSQL, column: String, condition: String?)], table: String, lateral: Bool) -> String {
         // When every aggregate reads the same events, the pass's WHERE already says which:
         // the FILTERs would only test it again on every row.
-        if let shared = columns.first?.condition, columns.allSatisfy({ $0.condition == shared }) {
-            items = items.map { ($0.0.replacingOccurrences(of: " FILTER (WHERE \(shared))", with: ""), $0.1) }
-        }
-        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ") + items.map { "\($0.0) AS \($0.1)" }.joined(separator: ", ")
+        let shared = columns.first?.condition.flatMap { first in columns.allSatisfy { $0.condition == first } ? first : nil }
+        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ")
+            + columns.map { "\(shared == nil ? $0.sql.filtered : $0.sql.plain) AS \($0.column)" }.joined(separator: ", ")
         sql += " FROM \(table) e"
         var filters = lateral ? ["e.profile_id = p.id"] : []
         if let events = eventsNeeded(columns.map(\.condition)) { filters.append(lateral ? "(\(events))" : events) }
@@ -466,16 +470,29 @@ struct SQLWriter {
     }
 }
 
+/// An aggregate over `e` written two ways: with the FILTER that picks its events, and plain,
+/// for a pass whose WHERE already reads only those (the same when its FILTER says more).
+struct AggregateSQL: Equatable {
+    var filtered: String
+    var plain: String
+
+    init(filtered: String, plain: String) {
+        self.filtered = filtered
+        self.plain = plain
+    }
+
+    init(sameEitherWay sql: String) { self.init(filtered: sql, plain: sql) }
+}
+
 /// One aggregate of a level's events pass.
 struct PassAggregate {
-    /// Over the raw events (`e`), its FILTER included; written in place over the summaries,
-    /// the summary form itself.
-    var sql: String
+    /// Over the raw events (`e`); written in place over the summaries, the summary form itself.
+    var sql: AggregateSQL
     /// The pass's column (`a1` …).
     var column: String
     /// The same aggregate over `event_summaries`, where the summaries answer it exactly (nil:
     /// only the events do).
-    var summary: String?
+    var summary: AggregateSQL?
     /// Which events it reads, as a condition on `e` (nil: every event), for the pass's pre-filter.
     var condition: String?
     /// Whether those are events of some names or types (not all events, within a window or not).

@@ -206,22 +206,23 @@ extension SQLWriter {
         let condition = eventCondition(aggregate)
         let value = aggregate.property.map { typedJSON("e.props", key: bind(.text($0.name)), type: $0.type) }
         let filterClause = condition.map { " FILTER (WHERE \($0))" } ?? ""
-        let sql: String
-        switch aggregate.function {
-        case .count: sql = "count(\(value ?? "*"))" + filterClause
-        case .sum, .avg, .min, .max:
-            let collated = aggregate.property?.type == .text ? " COLLATE \"C\"" : ""
-            sql = "\(aggregate.function.rawValue)(\(value ?? "e.ts")\(collated))" + filterClause
-        case .first, .last:
-            if let value {
+        func written(_ filterClause: String) -> String {
+            switch aggregate.function {
+            case .count: return "count(\(value ?? "*"))" + filterClause
+            case .sum, .avg, .min, .max:
+                let collated = aggregate.property?.type == .text ? " COLLATE \"C\"" : ""
+                return "\(aggregate.function.rawValue)(\(value ?? "e.ts")\(collated))" + filterClause
+            case .first, .last:
+                guard let value else { return (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause }
                 let direction = aggregate.function == .first ? "" : " DESC"
-                sql = "(array_agg(\(value) ORDER BY e.ts\(direction), e.message_id)\(filterClause))[1]"
-            } else {
-                sql = (aggregate.function == .first ? "min(e.ts)" : "max(e.ts)") + filterClause
+                return "(array_agg(\(value) ORDER BY e.ts\(direction), e.message_id)\(filterClause))[1]"
             }
         }
-        return registerRaw(sql, condition: condition, namesEvents: aggregate.events != .any,
-                           summary: summaryForm(aggregate, condition: filterClause))
+        let summary = summaryForm(aggregate, condition: filterClause).map {
+            AggregateSQL(filtered: $0, plain: summaryForm(aggregate, condition: "") ?? $0)
+        }
+        return registerRaw(AggregateSQL(filtered: written(filterClause), plain: written("")), condition: condition,
+                           namesEvents: aggregate.events != .any, summary: summary)
     }
 
     /// The aggregate over `event_summaries`, where they answer it exactly: any time, no

@@ -128,11 +128,6 @@ extension SQLWriter {
         return sql
     }
 
-    /// Whether the profile `id` is live (not merged into another).
-    static func live(_ id: String) -> String {
-        "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(id) AND m.merged_into IS NOT NULL)"
-    }
-
     /// The exclusion bound: each entered profile's first excluded event at or after the entry.
     mutating func exclusion(_ funnel: TypedFunnel, entries: String, entryTime: String, attempts: Bool = false) -> String? {
         guard !funnel.excludes.isEmpty else { return nil }
@@ -155,14 +150,13 @@ extension SQLWriter {
     /// The first event in event order (after `bounds`, before `limits`) that matches a step,
     /// for profile `s1`'s row: a LATERAL probe, by the events' (name, profile, ts) index for a
     /// named step, so a step reads only the events of the profiles still in the funnel. When
-    /// only the time is needed, the probe is `min(ts)` (one index-only read) and `limits` (on
-    /// `t`) drop a match that comes too late.
-    mutating func probe(_ events: EventSelector, _ filter: TypedExpr?, bounds: [String], limits: [String], message: Bool,
+    /// only the time is needed, the probe is `min(ts)` (one index-only read) and `limits` (each
+    /// a condition on the match's time, given how to name it) drop a match that comes too late.
+    mutating func probe(_ events: EventSelector, _ filter: TypedExpr?, bounds: [String], limits: [(String) -> String], message: Bool,
                         breakdown: String?, alias: String) -> String {
         let conditions = ["e.profile_id = s1.profile_id", selectorCondition(events, filter)] + bounds
         guard message || breakdown != nil else {
-            let having = limits.isEmpty ? "" : " HAVING " + limits.map { $0.replacingOccurrences(of: "{t}", with: "min(e.ts)") }
-                .joined(separator: " AND ")
+            let having = limits.isEmpty ? "" : " HAVING " + limits.map { $0("min(e.ts)") }.joined(separator: " AND ")
             return "LEFT JOIN LATERAL (SELECT min(e.ts) AS t FROM events e WHERE " + conditions.joined(separator: " AND ")
                 + having + ") \(alias) ON TRUE"
         }
@@ -173,7 +167,7 @@ extension SQLWriter {
             + " ORDER BY \(Self.eventOrder) LIMIT 1"
         guard !limits.isEmpty else { return "LEFT JOIN LATERAL (\(inner)) \(alias) ON TRUE" }
         return "LEFT JOIN LATERAL (SELECT q.* FROM (\(inner)) q WHERE "
-            + limits.map { $0.replacingOccurrences(of: "{t}", with: "q.t") }.joined(separator: " AND ") + ") \(alias) ON TRUE"
+            + limits.map { $0("q.t") }.joined(separator: " AND ") + ") \(alias) ON TRUE"
     }
 
     /// Sequential: the entries (each live profile's first step-1 event, or each of its step-1
@@ -255,10 +249,16 @@ extension SQLWriter {
                 bounds.append("(e.ts > \(alias(earlier)).t OR e.message_id COLLATE \"C\" > \(alias(earlier)).m COLLATE \"C\")")
             }
             // A first match past a window, or not before the first excluded event, is no match.
-            var limits: [String] = []
-            if let within = funnel.within { limits.append("{t} <= s1.t + \(bind(.interval(within)))") }
-            if let within = step.within { limits.append("{t} <= \(alias(previous)).t + \(bind(.interval(within)))") }
-            if !funnel.excludes.isEmpty { limits.append("(s1.x IS NULL OR {t} < s1.x)") }
+            var limits: [(String) -> String] = []
+            if let within = funnel.within {
+                let span = bind(.interval(within))
+                limits.append { "\($0) <= s1.t + \(span)" }
+            }
+            if let within = step.within {
+                let (span, start) = (bind(.interval(within)), alias(previous))
+                limits.append { "\($0) <= \(start).t + \(span)" }
+            }
+            if !funnel.excludes.isEmpty { limits.append { "(s1.x IS NULL OR \($0) < s1.x)" } }
             from += "\n" + probe(step.events, step.filter, bounds: bounds, limits: limits, message: needsMessage[index],
                                  breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil, alias: alias(index))
         }

@@ -214,8 +214,6 @@ extension SQLWriter {
         let stages = profileRows([stage])
         let stageIndex = stageIndex("q.c2")
         let (stageAggregates, stageValues) = stageRows("q", grouped: false)
-        let live = "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = %.profile_id AND m.merged_into IS NOT NULL)"
-        func liveOf(_ alias: String) -> String { live.replacingOccurrences(of: "%", with: alias) }
         let campaign = "COALESCE(\(typedJSON("e.props", key: bind(.text("campaign")), type: .text)), "
             + "CASE WHEN jsonb_typeof(e.context -> 'campaign' -> 'name') = 'string' THEN e.context -> 'campaign' ->> 'name' END)"
         let revenue = flowValue(settings.revenue)
@@ -243,11 +241,11 @@ extension SQLWriter {
             """
             SELECT 2, x.o2, 0, NULL::text, \(names[1]), x.measure, x.value
             FROM a CROSS JOIN LATERAL (VALUES
-                (1, \(m("identifiers_per_profile")), (SELECT count(*) FROM identities i WHERE \(liveOf("i")))::numeric / NULLIF(a.n, 0)),
+                (1, \(m("identifiers_per_profile")), (SELECT count(*) FROM identities i WHERE \(Self.live("i.profile_id")))::numeric / NULLIF(a.n, 0)),
                 (2, \(m("traits_per_profile")), (SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END))), 0)
                                         FROM profiles p WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
                 (3, \(m("sources_per_profile")), (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e
-                                        WHERE e.source IS NOT NULL AND \(liveOf("e"))) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
+                                        WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
             """,
             // Network: by the source of each profile's first event.
             """
@@ -266,7 +264,7 @@ extension SQLWriter {
             SELECT 4, x.o2, 0, vp.campaign, \(names[3]), x.measure, x.value
             FROM (SELECT c.campaign, count(DISTINCT c.profile_id) AS profiles, count(*) AS events,
                          count(*) FILTER (WHERE c.value > 0) AS orders, COALESCE(sum(c.value), 0) AS revenue
-                  FROM (SELECT e.profile_id, \(campaign) AS campaign, \(revenueValue) AS value FROM events e WHERE \(liveOf("e"))) c
+                  FROM (SELECT e.profile_id, \(campaign) AS campaign, \(revenueValue) AS value FROM events e WHERE \(Self.live("e.profile_id"))) c
                   WHERE c.campaign IS NOT NULL GROUP BY c.campaign) vp
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), vp.profiles::numeric), (2, \(m("events")), vp.events::numeric),
                 (3, \(m("orders")), vp.orders::numeric), (4, \(m("revenue")), vp.revenue)) x(o2, measure, value)

@@ -36,18 +36,26 @@ extension SQLWriter {
         // when `held`: sums of sums, counts of counts, the least of the firsts.
         case .revenue, .monetary:
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::numeric" }
-            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition, namesEvents: true, summary: held(settings, "sum(e.revenue) FILTER (WHERE \(condition))"))), 0)"
+            let sum = AggregateSQL(filtered: "sum(\(value)) FILTER (WHERE \(condition))", plain: "sum(\(value))")
+            let held = held(settings, AggregateSQL(filtered: "sum(e.revenue) FILTER (WHERE \(condition))", plain: "sum(e.revenue)"))
+            return "COALESCE(\(registerRaw(sum, condition: condition, namesEvents: true, summary: held)), 0)"
         case .cost:
             guard let (value, condition) = flowValue(settings.cost) else { return "0::numeric" }
-            return "COALESCE(\(registerRaw("sum(\(value)) FILTER (WHERE \(condition))", condition: condition, namesEvents: true, summary: held(settings, "sum(e.cost) FILTER (WHERE \(condition))"))), 0)"
+            let sum = AggregateSQL(filtered: "sum(\(value)) FILTER (WHERE \(condition))", plain: "sum(\(value))")
+            let held = held(settings, AggregateSQL(filtered: "sum(e.cost) FILTER (WHERE \(condition))", plain: "sum(e.cost)"))
+            return "COALESCE(\(registerRaw(sum, condition: condition, namesEvents: true, summary: held)), 0)"
         case .orders, .frequency:
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::bigint" }
-            return "COALESCE(\(registerRaw("count(*) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition, namesEvents: true, summary: held(settings, "(sum(e.orders) FILTER (WHERE \(condition)))::bigint"))), 0)"
+            let count = AggregateSQL(sameEitherWay: "count(*) FILTER (WHERE \(condition) AND \(value) > 0)")
+            let held = held(settings, AggregateSQL(filtered: "(sum(e.orders) FILTER (WHERE \(condition)))::bigint", plain: "(sum(e.orders))::bigint"))
+            return "COALESCE(\(registerRaw(count, condition: condition, namesEvents: true, summary: held)), 0)"
         case .firstOrder, .lastOrder:
             guard let (value, condition) = flowValue(settings.revenue) else { return "NULL::timestamptz" }
             let function = field == .firstOrder ? "min" : "max"
-            return registerRaw("\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)", condition: condition, namesEvents: true,
-                               summary: held(settings, "\(function)(e.\(field.rawValue)) FILTER (WHERE \(condition))"))
+            let held = held(settings, AggregateSQL(filtered: "\(function)(e.\(field.rawValue)) FILTER (WHERE \(condition))",
+                                                   plain: "\(function)(e.\(field.rawValue))"))
+            return registerRaw(AggregateSQL(sameEitherWay: "\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)"),
+                               condition: condition, namesEvents: true, summary: held)
         case .recency:
             return "(\(bind(.now)) - \(valueField(.lastOrder, settings)))"
         case .clv:
@@ -59,7 +67,9 @@ extension SQLWriter {
             var terms: [String] = []
             for (flows, sign) in [(settings.revenue, ""), (settings.cost, "- ")] {
                 guard let (value, condition) = flowValue(flows) else { continue }
-                let column = registerRaw("sum((\(value))::float8 * \(factor)) FILTER (WHERE \(condition))", condition: condition, namesEvents: true)
+                let sum = AggregateSQL(filtered: "sum((\(value))::float8 * \(factor)) FILTER (WHERE \(condition))",
+                                       plain: "sum((\(value))::float8 * \(factor))")
+                let column = registerRaw(sum, condition: condition, namesEvents: true)
                 terms.append(sign + "COALESCE(\(column), 0)")
             }
             guard !terms.isEmpty else { return "0::numeric" }
@@ -72,7 +82,7 @@ extension SQLWriter {
     }
 
     /// `summary`, if the summaries hold the value flows of `settings`.
-    func held(_ settings: ValueSettings, _ summary: String) -> String? {
+    func held(_ settings: ValueSettings, _ summary: AggregateSQL) -> AggregateSQL? {
         summaries?.holds(settings) == true ? summary : nil
     }
 
@@ -152,25 +162,25 @@ extension SQLWriter {
     /// some names or types), to the level's events pass; returns its column.
     /// `summary` is the same aggregate over `event_summaries`, where the summaries answer it
     /// exactly (nil: only the events do).
-    mutating func registerRaw(_ sql: String, condition: String?, namesEvents: Bool, summary: String? = nil) -> String {
+    mutating func registerRaw(_ sql: AggregateSQL, condition: String?, namesEvents: Bool, summary: AggregateSQL? = nil) -> String {
         touchedAggregate = true
         if inlineAggregates {
             if inlineSummaries {
                 guard let summary, summaries != nil else {
                     inlineMissed = true
-                    return "(\(sql))"
+                    return "(\(sql.filtered))"
                 }
                 if !aggregates.contains(where: { $0.sql == summary }) {
                     aggregates.append(PassAggregate(sql: summary, column: "a\(aggregates.count + 1)", summary: summary,
                                                     condition: condition, namesEvents: namesEvents))
                 }
-                return "(\(summary))"
+                return "(\(summary.filtered))"
             }
             if !aggregates.contains(where: { $0.sql == sql }) {
                 aggregates.append(PassAggregate(sql: sql, column: "a\(aggregates.count + 1)", summary: nil, condition: condition,
                                                 namesEvents: namesEvents))
             }
-            return "(\(sql))"
+            return "(\(sql.filtered))"
         }
         if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
         let column = "a\(aggregates.count + 1)"

@@ -1,0 +1,190 @@
+-- save setting value.revenue = purchase.amount, `Order Completed`.amount
+
+-- save setting value.cost = coupon_applied.discount
+
+-- save setting value.discount = 12.5%
+
+-- save setting value.tiers = 10%, 16%, 35%, 20%
+
+-- columns: setting text, value text, default boolean
+-- $1 = text "revenue"
+-- $2 = text "purchase.amount, `Order Completed`.amount"
+-- $3 = text "cost"
+-- $4 = text "coupon_applied.discount"
+-- $5 = text "discount"
+-- $6 = text "12.5%"
+-- $7 = text "tiers"
+-- $8 = text "10%, 16%, 35%, 20%"
+SELECT s.setting, s.value, s.is_default::text FROM (VALUES ($1, $2, FALSE), ($3, $4, FALSE), ($5, $6, FALSE), ($7, $8, FALSE)) s(setting, value, is_default);
+
+-- columns: tier text, profiles number, share number, value number, value_share number, min_clv number, max_clv number
+-- $1 = numeric 0.125
+-- $2 = timestamptz now
+-- $3 = text "amount"
+-- $4 = text "purchase"
+-- $5 = text "Order Completed"
+-- $6 = text "discount"
+-- $7 = text "coupon_applied"
+-- $8 = numeric 0.1
+-- $9 = numeric 0.26
+-- $10 = numeric 0.61
+-- $11 = numeric 0.81
+WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+           count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+      FROM c, k WHERE c.c2 <> 0)
+SELECT tn.name, (COALESCE(g.n, 0) + zr.zeros)::text, ((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text,
+       COALESCE(g.value, 0)::text, (COALESCE(g.value, 0) / NULLIF(k.total, 0))::text,
+       (CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text,
+       (CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text
+FROM k CROSS JOIN LATERAL (VALUES (0, 'platinum', 0, ceil($8::numeric * k.n)), (1, 'gold', ceil($8::numeric * k.n), ceil($9::numeric * k.n)), (2, 'silver', ceil($9::numeric * k.n), ceil($10::numeric * k.n)), (3, 'bronze', ceil($10::numeric * k.n), ceil($11::numeric * k.n)), (4, 'lead', ceil($11::numeric * k.n), k.n)) tn(i, name, lo, hi)
+LEFT JOIN (SELECT CASE WHEN r.rn - 1 < $8::numeric * r.n THEN 0 WHEN r.rn - 1 < $9::numeric * r.n THEN 1 WHEN r.rn - 1 < $10::numeric * r.n THEN 2 WHEN r.rn - 1 < $11::numeric * r.n THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
+           FROM r GROUP BY 1) g ON g.i = tn.i
+CROSS JOIN LATERAL (SELECT greatest(0, least(tn.hi, k.p + k.z) - greatest(tn.lo, k.p)) AS zeros) zr
+ORDER BY tn.i;
+
+-- columns: top number, profiles number, value number, total number, share number
+-- $1 = numeric 0.125
+-- $2 = timestamptz now
+-- $3 = text "amount"
+-- $4 = text "purchase"
+-- $5 = text "Order Completed"
+-- $6 = text "discount"
+-- $7 = text "coupon_applied"
+-- $8 = numeric 0.2
+WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+           count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+      FROM c, k WHERE c.c2 <> 0)
+SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text,
+       (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
+FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
+
+-- columns: top number, profiles number, value number, total number, share number
+-- $1 = numeric 0.125
+-- $2 = timestamptz now
+-- $3 = text "amount"
+-- $4 = text "purchase"
+-- $5 = text "Order Completed"
+-- $6 = text "discount"
+-- $7 = text "coupon_applied"
+-- $8 = numeric 0.1
+WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+           count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+      FROM c, k WHERE c.c2 <> 0)
+SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text,
+       (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
+FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
+
+-- columns: stage text, measure text, key text, value number
+-- $1 = numeric 0.125
+-- $2 = timestamptz now
+-- $3 = text "amount"
+-- $4 = text "purchase"
+-- $5 = text "Order Completed"
+-- $6 = text "discount"
+-- $7 = text "coupon_applied"
+-- $8 = text "referral"
+-- $9 = bigint 0
+-- $10 = text "nps"
+-- $11 = text "score"
+-- $12 = bigint 9
+-- $13 = text "inspire"
+-- $14 = interval 90 days
+-- $15 = interval 180 days
+-- $16 = text "retention"
+-- $17 = bigint 2
+-- $18 = text "development"
+-- $19 = bigint 1
+-- $20 = text "acquisition"
+-- $21 = text "reach"
+-- $22 = text "campaign"
+-- $23 = numeric 0.2
+-- $24 = text "portfolio"
+-- $25 = text "intimacy"
+-- $26 = text "network"
+-- $27 = text "value proposition"
+-- $28 = text "lifecycle"
+-- $29 = text "profiles"
+-- $30 = text "customers"
+-- $31 = text "clv_total"
+-- $32 = text "clv_mean"
+-- $33 = text "top20_share"
+-- $34 = numeric 0.1
+-- $35 = numeric 0.26
+-- $36 = numeric 0.61
+-- $37 = numeric 0.81
+-- $38 = text "tier_profiles"
+-- $39 = text "tier_value"
+-- $40 = text "identifiers_per_profile"
+-- $41 = text "traits_per_profile"
+-- $42 = text "sources_per_profile"
+-- $43 = text "value"
+-- $44 = text "events"
+-- $45 = text "orders"
+-- $46 = text "revenue"
+-- $47 = text "conversion"
+WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2, COALESCE(ea.a3, 0) AS c3 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+           count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+      FROM c, k WHERE c.c2 <> 0),
+a AS (SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
+             COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil($23::numeric * r.n)), 0) AS top FROM k)
+SELECT u.stage, u.measure, u.key, u.value::text FROM (
+SELECT 1 AS o1, x.o2, 0 AS o3, NULL::text AS key, $24 AS stage, x.measure, x.value
+FROM a CROSS JOIN LATERAL (VALUES (1, $29, a.n::numeric), (2, $30, a.customers::numeric),
+    (3, $31, a.total), (4, $32, a.total / NULLIF(a.n, 0)),
+    (5, $33, a.top / NULLIF(a.total, 0))) x(o2, measure, value)
+UNION ALL
+SELECT 1, 1 + x.o, 1 + tn.i, tn.name, $24, x.measure, x.value
+FROM k CROSS JOIN LATERAL (VALUES (0, 'platinum', 0, ceil($34::numeric * k.n)), (1, 'gold', ceil($34::numeric * k.n), ceil($35::numeric * k.n)), (2, 'silver', ceil($35::numeric * k.n), ceil($36::numeric * k.n)), (3, 'bronze', ceil($36::numeric * k.n), ceil($37::numeric * k.n)), (4, 'lead', ceil($37::numeric * k.n), k.n)) tn(i, name, lo, hi)
+LEFT JOIN (SELECT CASE WHEN r.rn - 1 < $34::numeric * r.n THEN 0 WHEN r.rn - 1 < $35::numeric * r.n THEN 1 WHEN r.rn - 1 < $36::numeric * r.n THEN 2 WHEN r.rn - 1 < $37::numeric * r.n THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
+           FROM r GROUP BY 1) g ON g.i = tn.i
+CROSS JOIN LATERAL (SELECT greatest(0, least(tn.hi, k.p + k.z) - greatest(tn.lo, k.p)) AS zeros) zr
+CROSS JOIN LATERAL (VALUES (0, $38, (COALESCE(g.n, 0) + zr.zeros)::numeric),
+    (1, $39, COALESCE(g.value, 0))) x(o, measure, value)
+UNION ALL
+SELECT 2, x.o2, 0, NULL::text, $25, x.measure, x.value
+FROM a CROSS JOIN LATERAL (VALUES
+    (1, $40, (SELECT count(*) FROM identities i WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = i.profile_id AND m.merged_into IS NOT NULL))::numeric / NULLIF(a.n, 0)),
+    (2, $41, (SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END))), 0)
+                            FROM profiles p WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
+    (3, $42, (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e
+                            WHERE e.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
+UNION ALL
+SELECT 3, x.o2, 0, nw.source, $26, x.measure, x.value
+FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
+      FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e
+                        ORDER BY e.profile_id, e.ts, e.message_id COLLATE "C") acq ON acq.profile_id = p.id
+      LEFT JOIN c ON c.c1 = p.id
+      WHERE p.merged_into IS NULL
+      GROUP BY acq.source) nw
+CROSS JOIN LATERAL (VALUES (1, $29, nw.n::numeric), (2, $30, nw.customers::numeric),
+    (3, $43, nw.value)) x(o2, measure, value)
+UNION ALL
+SELECT 4, x.o2, 0, vp.campaign, $27, x.measure, x.value
+FROM (SELECT c.campaign, count(DISTINCT c.profile_id) AS profiles, count(*) AS events,
+             count(*) FILTER (WHERE c.value > 0) AS orders, COALESCE(sum(c.value), 0) AS revenue
+      FROM (SELECT e.profile_id, COALESCE((CASE WHEN jsonb_typeof(e.props -> $22) = 'string' THEN e.props ->> $22 END), CASE WHEN jsonb_typeof(e.context -> 'campaign' -> 'name') = 'string' THEN e.context -> 'campaign' ->> 'name' END) AS campaign, CASE WHEN e.type = 'track' AND e.name IN ($4, $5) THEN (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) END AS value FROM events e WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) c
+      WHERE c.campaign IS NOT NULL GROUP BY c.campaign) vp
+CROSS JOIN LATERAL (VALUES (1, $29, vp.profiles::numeric), (2, $44, vp.events::numeric),
+    (3, $45, vp.orders::numeric), (4, $46, vp.revenue)) x(o2, measure, value)
+UNION ALL
+SELECT 5, x.o2, v.i, v.stage, $28, x.measure, x.value
+FROM (SELECT count(*) FILTER (WHERE q.si = 1) AS p1, count(*) FILTER (WHERE q.si >= 1) AS r1, count(*) FILTER (WHERE q.si = 2) AS p2, count(*) FILTER (WHERE q.si >= 2) AS r2, count(*) FILTER (WHERE q.si = 3) AS p3, count(*) FILTER (WHERE q.si >= 3) AS r3, count(*) FILTER (WHERE q.si = 4) AS p4, count(*) FILTER (WHERE q.si >= 4) AS r4, count(*) FILTER (WHERE q.si = 5) AS p5, count(*) FILTER (WHERE q.si >= 5) AS r5 FROM (SELECT CASE q.c2 WHEN $21 THEN 1 WHEN $20 THEN 2 WHEN $18 THEN 3 WHEN $16 THEN 4 WHEN $13 THEN 5 END AS si FROM (SELECT p.id AS c1, (CASE WHEN ((COALESCE(ea.a1, 0) > $9::bigint) OR (COALESCE(ea.a2, 0) > $9::bigint)) THEN $13 WHEN ((ea.a3 >= ($2::timestamptz - $14::interval)) AND (ea.a4 < ($2::timestamptz - $15::interval))) THEN $16 WHEN (COALESCE(ea.a5, 0) >= $17::bigint) THEN $18 WHEN (COALESCE(ea.a5, 0) >= $19::bigint) THEN $20 WHEN EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id) THEN $21 END) AS c2, p.id AS t1
+FROM profiles p
+LEFT JOIN (SELECT COALESCE(s.profile_id, r.profile_id) AS profile_id, s.a1 AS a1, r.a2 AS a2, r.a3 AS a3, r.a4 AS a4, r.a5 AS a5 FROM (SELECT e.profile_id, coalesce(sum(e.events), 0)::bigint AS a1 FROM event_summaries e WHERE e.type = 'track' AND e.name = $8 GROUP BY e.profile_id) s FULL JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $10 AND ((CASE WHEN jsonb_typeof(e.props -> $11) = 'number' THEN (e.props ->> $11)::numeric END) >= $12::bigint)) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a4, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a5 FROM events e WHERE (e.type = 'track' AND e.name = $10 AND ((CASE WHEN jsonb_typeof(e.props -> $11) = 'number' THEN (e.props ->> $11)::numeric END) >= $12::bigint)) OR (e.type = 'track' AND e.name IN ($4, $5)) GROUP BY e.profile_id) r ON r.profile_id = s.profile_id) ea ON ea.profile_id = p.id
+WHERE p.merged_into IS NULL OFFSET 0) q WHERE q.c2 IS NOT NULL) q) g
+CROSS JOIN LATERAL (VALUES (1, $21, g.p1, g.r1, g.r2::numeric / NULLIF(g.r1, 0)), (2, $20, g.p2, g.r2, g.r3::numeric / NULLIF(g.r2, 0)), (3, $18, g.p3, g.r3, g.r4::numeric / NULLIF(g.r3, 0)), (4, $16, g.p4, g.r4, g.r5::numeric / NULLIF(g.r4, 0)), (5, $13, g.p5, g.r5, NULL::numeric)) v(i, stage, profiles, reached, conversion)
+CROSS JOIN LATERAL (VALUES (1, $29, v.profiles::numeric), (2, $47, v.conversion)) x(o2, measure, value)
+) u(o1, o2, o3, key, stage, measure, value)
+ORDER BY u.o1, u.o3, u.key COLLATE "C" NULLS LAST, u.o2;
