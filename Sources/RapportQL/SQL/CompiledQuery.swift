@@ -51,6 +51,30 @@ public enum SQLBind: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Binds are the same when their values are the same bytes, as PostgreSQL compares them
+    /// (the writer shares one bind between equal values: Swift's `==` would give "é" composed
+    /// and "é" decomposed one bind, and a question about both names would ask about one twice).
+    public static func == (a: SQLBind, b: SQLBind) -> Bool {
+        switch (a, b) {
+        case (.text(let x), .text(let y)), (.numeric(let x), .numeric(let y)), (.timestamp(let x), .timestamp(let y)),
+             (.interval(let x), .interval(let y)), (.json(let x), .json(let y)):
+            x.sameBytes(as: y)
+        case (.now, .now): true
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .text(let value): hasher.combine(0); value.hashBytes(into: &hasher)
+        case .numeric(let value): hasher.combine(1); value.hashBytes(into: &hasher)
+        case .timestamp(let value): hasher.combine(2); value.hashBytes(into: &hasher)
+        case .interval(let value): hasher.combine(3); value.hashBytes(into: &hasher)
+        case .json(let value): hasher.combine(4); value.hashBytes(into: &hasher)
+        case .now: hasher.combine(5)
+        }
+    }
+
     public var description: String {
         switch self {
         case .text(let value): "text " + Literal.string(value).description

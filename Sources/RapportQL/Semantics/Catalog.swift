@@ -102,10 +102,11 @@ public struct CatalogSnapshot: Catalog {
         }
     }
 
-    var traits: [String: FieldType] = [:]
-    var events: Set<String> = []
+    // Names as the database tells them apart (byte for byte).
+    var traits: [ExactName: FieldType] = [:]
+    var events: Set<ExactName> = []
     /// Event name -> property -> type; "" collects every event's properties.
-    var properties: [String: [String: FieldType]] = [:]
+    var properties: [ExactName: [ExactName: FieldType]] = [:]
     public var identityKinds: [IdentityKindInfo]
     var definitions: [String: Definition]
     public var destinationNames: [String]
@@ -119,20 +120,20 @@ public struct CatalogSnapshot: Catalog {
         self.destinationNames = destinations.sorted()
         self.syncNames = syncs.sorted()
         self.definitions = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var traitTypes: [String: Set<String>] = [:]
-        var propertyTypes: [String: [String: Set<String>]] = [:]
+        var traitTypes: [ExactName: Set<String>] = [:]
+        var propertyTypes: [ExactName: [ExactName: Set<String>]] = [:]
         for entry in entries {
             switch entry.kind {
             case "trait":
-                traitTypes[entry.name, default: []].insert(entry.type)
+                traitTypes[ExactName(entry.name), default: []].insert(entry.type)
             case "event":
-                events.insert(entry.name)
+                events.insert(ExactName(entry.name))
             case "property":
                 // `Order Completed.revenue`: the event name may hold dots, the property not.
                 guard let dot = entry.name.lastIndex(of: ".") else { continue }
-                let event = String(entry.name[..<dot]), property = String(entry.name[entry.name.index(after: dot)...])
+                let event = ExactName(String(entry.name[..<dot])), property = ExactName(String(entry.name[entry.name.index(after: dot)...]))
                 propertyTypes[event, default: [:]][property, default: []].insert(entry.type)
-                propertyTypes["", default: [:]][property, default: []].insert(entry.type)
+                propertyTypes[ExactName(""), default: [:]][property, default: []].insert(entry.type)
             default:
                 continue
             }
@@ -147,17 +148,17 @@ public struct CatalogSnapshot: Catalog {
         return nil
     }
 
-    public func traitType(_ name: String) -> FieldType? { traits[name] }
-    public var traitNames: [String] { traits.keys.sorted() }
-    public func hasEvent(_ name: String) -> Bool { events.contains(name) }
-    public var eventNames: [String] { events.sorted() }
+    public func traitType(_ name: String) -> FieldType? { traits[ExactName(name)] }
+    public var traitNames: [String] { traits.keys.sorted().map(\.text) }
+    public func hasEvent(_ name: String) -> Bool { events.contains(ExactName(name)) }
+    public var eventNames: [String] { events.sorted().map(\.text) }
 
     public func propertyType(event: String?, name: String) -> FieldType? {
-        properties[event ?? ""]?[name]
+        properties[ExactName(event ?? "")]?[ExactName(name)]
     }
 
     public func propertyNames(event: String?) -> [String] {
-        (properties[event ?? ""] ?? [:]).keys.sorted()
+        (properties[ExactName(event ?? "")] ?? [:]).keys.sorted().map(\.text)
     }
 
     public func definition(_ name: String) -> Definition? { definitions[name] }

@@ -193,3 +193,21 @@ extension String {
         hasher.combine(utf8.count)
     }
 }
+
+/// A name compared as PostgreSQL compares it, byte for byte: as a set member or a dictionary
+/// key, "é" composed and "é" decomposed are two names (Swift's `String` would make them one).
+public struct ExactName: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+
+    public static func == (a: ExactName, b: ExactName) -> Bool { a.text.sameBytes(as: b.text) }
+    public func hash(into hasher: inout Hasher) { text.hashBytes(into: &hasher) }
+
+    /// In `String` order; canonically equivalent names by their bytes.
+    public static func < (a: ExactName, b: ExactName) -> Bool {
+        a.text != b.text ? a.text < b.text : a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
+    }
+
+    public var description: String { text }
+}

@@ -108,14 +108,14 @@ public final class IdentityCache: @unchecked Sendable {
 /// idempotent, so a stale entry can only mean one redundant insert, never a missing one.
 final class CatalogueCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var known: [Int64: Set<[String]>] = [:]
+    private var known: [Int64: Set<CatalogueEntry>] = [:]
 
     /// The entries of `entries` not known to be recorded.
-    func unknown(_ entries: Set<[String]>, tenant: Int64) -> Set<[String]> {
+    func unknown(_ entries: Set<CatalogueEntry>, tenant: Int64) -> Set<CatalogueEntry> {
         lock.withLock { entries.subtracting(known[tenant] ?? []) }
     }
 
-    func remember(_ entries: Set<[String]>, tenant: Int64) {
+    func remember(_ entries: Set<CatalogueEntry>, tenant: Int64) {
         lock.withLock {
             guard (known[tenant]?.count ?? 0) < 100_000 else { return }
             known[tenant, default: []].formUnion(entries)

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import PostgresNIO
+import RapportQL
 
 /// What one ingestion did.
 public struct IngestResult: Sendable, Equatable, Codable {
@@ -105,7 +106,7 @@ struct IngestBatch {
     /// Catalogue entries this process knows are recorded.
     var catalogue: (cache: CatalogueCache, tenant: Int64)?
     /// Catalogue entries this batch recorded (remembered once it commits).
-    var recordedCatalogue = Set<[String]>()
+    var recordedCatalogue = Set<CatalogueEntry>()
     /// The tenant's keyed hash of identifiers, to recognise suppressed ones.
     var hasher: IdentifierHasher?
     /// The tenant's suppressed hashes, if this process knows them as of the epoch before this batch's.
@@ -670,24 +671,26 @@ struct IngestBatch {
 
     /// Records every event name, and each trait and property name with its observed type.
     mutating func recordCatalogue() async throws {
-        var entries = Set<[String]>()
+        var entries = Set<CatalogueEntry>()
         for message in messages {
             switch message.type {
             case .track:
                 let event = message.name ?? ""
-                entries.insert(["event", event, "event"])
-                for (key, value) in message.payload { entries.insert(["property", "\(event).\(key)", value.typeName]) }
+                entries.insert(CatalogueEntry("event", event, "event"))
+                for (key, value) in message.payload { entries.insert(CatalogueEntry("property", "\(event).\(key)", value.typeName)) }
             case .identify:
-                for (key, value) in message.payload { entries.insert(["trait", key, value.typeName]) }
+                for (key, value) in message.payload { entries.insert(CatalogueEntry("trait", key, value.typeName)) }
             case .page, .screen:
-                entries.insert(["event", message.type.rawValue, "event"])
-                for (key, value) in message.payload { entries.insert(["property", "\(message.type.rawValue).\(key)", value.typeName]) }
+                entries.insert(CatalogueEntry("event", message.type.rawValue, "event"))
+                for (key, value) in message.payload {
+                    entries.insert(CatalogueEntry("property", "\(message.type.rawValue).\(key)", value.typeName))
+                }
             case .group, .alias:
                 break
             }
         }
         // Names past 500 bytes would not fit the catalogue's index; the events keep them all the same.
-        entries = entries.filter { $0[1].utf8.count <= 500 }
+        entries = entries.filter { $0.name.text.utf8.count <= 500 }
         if let catalogue { entries = catalogue.cache.unknown(entries, tenant: catalogue.tenant) }
         guard !entries.isEmpty else { return }
         // Every query reads the catalogue: past its bound, new names are kept in the events but
@@ -698,15 +701,33 @@ struct IngestBatch {
         for try await n in try await connection.query("SELECT count(*) FROM catalogue", logger: logger).decode(Int64.self) {
             held = Int(n)
         }
-        let list = Array(entries.sorted { $0.lexicographicallyPrecedes($1) }.prefix(max(0, Store.maxCatalogueEntries - held)))
+        let list = Array(entries.sorted().prefix(max(0, Store.maxCatalogueEntries - held)))
         if !list.isEmpty {
             try await connection.query("""
                 INSERT INTO catalogue (kind, name, type)
-                SELECT * FROM unnest(\(list.map { $0[0] })::text[], \(list.map { $0[1] })::text[], \(list.map { $0[2] })::text[])
+                SELECT * FROM unnest(\(list.map(\.kind))::text[], \(list.map(\.name.text))::text[], \(list.map(\.type))::text[])
                 ON CONFLICT (kind, name, type) DO NOTHING
                 """, logger: logger)
         }
         recordedCatalogue = entries
+    }
+}
+
+/// A row of the tenant's catalogue: its name compared byte for byte, as the table's unique
+/// index compares it (two spellings of "é" are two names).
+struct CatalogueEntry: Hashable, Comparable, Sendable {
+    var kind: String
+    var name: ExactName
+    var type: String
+
+    init(_ kind: String, _ name: String, _ type: String) {
+        self.kind = kind
+        self.name = ExactName(name)
+        self.type = type
+    }
+
+    static func < (a: CatalogueEntry, b: CatalogueEntry) -> Bool {
+        (a.kind, a.name, a.type) < (b.kind, b.name, b.type)
     }
 }
 
