@@ -29,8 +29,10 @@ import Testing
     }
 
     /// Every example's SQL with the per-profile summaries ready (for the default value
-    /// settings), compared with `Snapshots/<example>.summaries.sql`: which aggregates read
-    /// `event_summaries`, which the raw events, and how a pass that reads both is joined.
+    /// settings): the statements whose SQL differs from `<example>.sql`, numbered, compared with
+    /// `Snapshots/<example>.summaries.sql` (none, and no file, when every statement reads the
+    /// same): which aggregates read `event_summaries`, which the raw events, and how a pass
+    /// that reads both is joined.
     @Test(arguments: Fixtures.exampleNames)
     func summariesSnapshot(_ example: String) throws {
         let text = try Fixtures.example(example)
@@ -38,13 +40,18 @@ import Testing
         catalog.summaries = SummaryAvailability(revenue: ValueSettings.defaults.revenue, cost: ValueSettings.defaults.cost)
         let (output, diagnostics) = RQL.dump(text, stage: .sql, catalog: catalog)
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
-        let fresh = output + "\n"
+        // Statements are separated by a blank line (their SQL holds none).
+        let statements = output.components(separatedBy: "\n\n")
+        let raw = RQL.dump(text, stage: .sql, catalog: Fixtures.catalog).0.components(separatedBy: "\n\n")
+        #expect(statements.count == raw.count)
+        let differing = statements.indices.filter { $0 >= raw.count || statements[$0] != raw[$0] }
+        let fresh = differing.map { "-- statement \($0 + 1)\n" + statements[$0] }.joined(separator: "\n\n")
         let file = Self.folder.appendingPathComponent("\(example).summaries.sql")
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            try fresh.write(to: file, atomically: true, encoding: .utf8)
+            if differing.isEmpty { try? FileManager.default.removeItem(at: file) } else { try (fresh + "\n").write(to: file, atomically: true, encoding: .utf8) }
         }
         let committed = try? String(contentsOf: file, encoding: .utf8)
-        #expect(committed == fresh, "\(example).summaries.sql changed; RECORD_SNAPSHOTS=1 re-records it")
+        #expect(committed == (differing.isEmpty ? nil : fresh + "\n"), "\(example).summaries.sql changed; RECORD_SNAPSHOTS=1 re-records it")
     }
 
     /// Every example compiles against the fixture catalogue.

@@ -1,19 +1,4 @@
--- show traits
-
--- show events
-
--- save segment pros = profiles | where plan = "pro"
-
--- save metric lifetime_spend = sum(purchase.amount)
-
--- show segments
-
--- show metrics
-
--- describe pros
-
--- describe lifetime_spend
-
+-- statement 9
 -- explain
 -- columns: email text, lifetime_spend number
 -- $1 = jsonb {"plan":"pro"}
@@ -30,16 +15,3 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
 ORDER BY COALESCE(ea.a1, 0) DESC NULLS LAST, p.id
 LIMIT 10;
-
--- explain analyze
--- columns: count number
--- $1 = text "login"
--- $2 = timestamptz now
--- $3 = interval 7 days
-SELECT count(*)::text AS c1
-FROM events e
-WHERE ((e.name = $1) AND (e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz));
-
--- drop segment pros
-
--- drop metric lifetime_spend

@@ -1,3 +1,4 @@
+-- statement 1
 -- columns: id number, email text, signed_up timestamp
 -- $1 = text "signup"
 -- $2 = text "purchase"
@@ -10,6 +11,7 @@ WHERE p.merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2)
 ORDER BY ea.a1 NULLS LAST, p.id;
 
+-- statement 2
 -- columns: id number, email text, last_login timestamp
 -- $1 = text "purchase"
 -- $2 = text "login"
@@ -24,6 +26,7 @@ WHERE p.merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2 AND e.ts >= ($3::timestamptz - $4::interval) AND e.ts <= $3::timestamptz)
 ORDER BY ea.a1 DESC NULLS LAST, p.id;
 
+-- statement 3
 -- columns: id number, email text, best_score number, referrals number
 -- $1 = text "nps"
 -- $2 = text "score"
@@ -38,17 +41,7 @@ WHERE p.merged_into IS NULL
   AND ((COALESCE(ea.a1, 0) > $4::bigint) OR (COALESCE(ea.a2, 0) > $4::bigint))
 ORDER BY p.id;
 
--- columns: count number
--- $1 = text "added_to_cart"
--- $2 = timestamptz now
--- $3 = interval 3 months
--- $4 = text "order_completed"
-SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz);
-
+-- statement 5
 -- columns: id number, user_id text, last_seen timestamp
 -- $1 = timestamptz now
 -- $2 = interval 180 days
@@ -61,6 +54,7 @@ WHERE p.merged_into IS NULL
 ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id
 LIMIT 15;
 
+-- statement 6
 -- columns: id number, email text
 -- $1 = text "Order Completed"
 -- $2 = text "order_completed"
@@ -72,16 +66,7 @@ WHERE p.merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $2)
 ORDER BY p.id;
 
--- columns: count number
--- $1 = text "purchase"
--- $2 = timestamptz now
--- $3 = interval 90 days
--- $4 = bigint 0
-SELECT count(*)::text AS c1
-FROM (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea
-WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)
-  AND (COALESCE(ea.a1, 0) > $4::bigint);
-
+-- statement 8
 -- columns: id number, refunds number, refunded number
 -- $1 = text "refund"
 -- $2 = timestamptz 2024-01-01T00:00:00Z

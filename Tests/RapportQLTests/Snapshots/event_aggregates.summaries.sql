@@ -1,18 +1,4 @@
--- columns: id number, email text, purchases number, spent number
--- $1 = text "purchase"
--- $2 = timestamptz now
--- $3 = interval 90 days
--- $4 = bigint 2
--- $5 = text "email"
--- $6 = text "amount"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0))::text AS c3, (COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0))::text AS c4
-FROM profiles p
-JOIN events e ON e.profile_id = p.id AND (e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-WHERE p.merged_into IS NULL
-GROUP BY p.id
-HAVING (COALESCE((count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0) >= $4::bigint)
-ORDER BY COALESCE((sum((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)), 0) DESC NULLS LAST, p.id;
-
+-- statement 2
 -- columns: id number, avg_amount number, smallest number, largest number, priced number, purchases number
 -- $1 = text "purchase"
 -- $2 = text "amount"
@@ -24,6 +10,7 @@ WHERE p.merged_into IS NULL
 ORDER BY ea.a1 DESC NULLS LAST, p.id
 LIMIT 20;
 
+-- statement 3
 -- columns: id number, first_purchase timestamp, first_amount number, first_items number
 -- $1 = jsonb {"plan":"pro"}
 -- $2 = jsonb {"plan":"enterprise"}
@@ -38,19 +25,7 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $3)
 ORDER BY ea.a1 NULLS LAST, p.id;
 
--- columns: id number, big_eur number, last_amount number
--- $1 = text "purchase"
--- $2 = text "EUR"
--- $3 = text "currency"
--- $4 = text "amount"
--- $5 = bigint 100
-SELECT (p.id)::text AS c1, (COALESCE(ea.a1, 0))::text AS c2, (ea.a2)::text AS c3
-FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $1 AND ((CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint))) AS a1, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a2 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND ((CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) AND ((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) > $5::bigint)))
-ORDER BY p.id;
-
+-- statement 5
 -- columns: id number, signed_up timestamp, last_active timestamp
 -- $1 = text "signup"
 -- $2 = timestamptz 2024-01-01T00:00:00Z
@@ -62,20 +37,7 @@ WHERE p.merged_into IS NULL) q
 WHERE (q.c2 < $2::timestamptz)
 ORDER BY q.c3 DESC NULLS LAST, q.t1;
 
--- columns: id number, best_h1 number, avg_h2 number, latest number
--- $1 = text "nps"
--- $2 = timestamptz 2024-01-01T00:00:00Z
--- $3 = timestamptz 2024-06-30T00:00:00Z
--- $4 = text "score"
--- $5 = timestamptz 2024-07-01T00:00:00Z
-SELECT (q.c1)::text AS c1, (q.c2)::text AS c2, (q.c3)::text AS c3, (q.c4)::text AS c4
-FROM (SELECT p.id AS c1, ea.a1 AS c2, ea.a2 AS c3, ea.a3 AS c4, p.id AS t1
-FROM profiles p
-LEFT JOIN (SELECT e.profile_id, max((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $2::timestamptz AND e.ts < $3::timestamptz + interval '1 day') AS a1, avg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END)) FILTER (WHERE e.type = 'track' AND e.name = $1 AND e.ts >= $5::timestamptz) AS a2, (array_agg((CASE WHEN jsonb_typeof(e.props -> $4) = 'number' THEN (e.props ->> $4)::numeric END) ORDER BY e.ts DESC, e.message_id) FILTER (WHERE e.type = 'track' AND e.name = $1))[1] AS a3 FROM events e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) ea ON ea.profile_id = p.id
-WHERE p.merged_into IS NULL) q
-WHERE ((q.c2 IS NOT NULL) OR (q.c3 IS NOT NULL))
-ORDER BY q.t1;
-
+-- statement 7
 -- columns: id number, email text, last_purchase timestamp, total number
 -- $1 = text "purchase"
 -- $2 = timestamptz 2024-10-01T00:00:00Z
@@ -90,22 +52,7 @@ WHERE p.merged_into IS NULL
   AND (COALESCE(ea.a1, 0) = $4::bigint)
 ORDER BY p.id;
 
--- columns: id number, pages number, screens number, views number, recent number
--- $1 = text "page"
--- $2 = text "screen"
--- $3 = text "product_viewed"
--- $4 = timestamptz now
--- $5 = interval 30 days
--- $6 = bigint 5
-SELECT (q.c1)::text AS c1, (q.c2)::text AS c2, (q.c3)::text AS c3, (q.c4)::text AS c4, (q.c5)::text AS c5
-FROM (SELECT p.id AS c1, COALESCE(ea.a1, 0) AS c2, COALESCE(ea.a2, 0) AS c3, COALESCE(ea.a3, 0) AS c4, COALESCE(ea.a4, 0) AS c5, p.id AS t1
-FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = $1) AS a1, count(*) FILTER (WHERE e.type = $2) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name = $3) AS a3, count(*) FILTER (WHERE e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) AS a4 FROM events e WHERE (e.type = $1) OR (e.type = $2) OR (e.type = 'track' AND e.name = $3) OR (e.ts >= ($4::timestamptz - $5::interval) AND e.ts <= $4::timestamptz) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
-WHERE p.merged_into IS NULL) q
-WHERE (((q.c2)::numeric + q.c3) >= $6::bigint)
-ORDER BY q.c2 DESC NULLS LAST, q.t1
-LIMIT 10;
-
+-- statement 9
 -- columns: id number, legacy_orders number, legacy_revenue number, first_legacy timestamp
 -- $1 = text "Order Completed"
 -- $2 = text "amount"
@@ -116,19 +63,7 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY p.id;
 
--- columns: id number, user_id text, google_logins number
--- $1 = text "login"
--- $2 = text "google"
--- $3 = text "method"
--- $4 = timestamptz 2024-12-01T00:00:00Z
--- $5 = text "user_id"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $5 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (COALESCE(ea.a1, 0))::text AS c3
-FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND (CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND ((CASE WHEN e.props ->> $3 = $2 THEN jsonb_typeof(e.props -> $3) = 'string' END) AND (e.ts >= $4::timestamptz)))
-ORDER BY p.id;
-
+-- statement 11
 -- columns: email text, count_refund number, sum_refund_amount number
 -- $1 = text "refund"
 -- $2 = text "email"

@@ -1,22 +1,4 @@
--- columns: plan text, count number
--- $1 = text "plan"
-SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c1, (count(*))::text AS c2
-FROM profiles p
-WHERE p.merged_into IS NULL
-GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" NULLS LAST;
-
--- columns: country text, plan text, n number, with_age number, avg_age number, seats number
--- $1 = text "country"
--- $2 = text "plan"
--- $3 = text "age"
--- $4 = text "seats"
-SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c1, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c2, (count(*))::text AS c3, (count((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END)))::text AS c4, (avg((CASE WHEN jsonb_typeof(p.traits -> $3) = 'number' THEN (p.traits ->> $3)::numeric END)))::text AS c5, (COALESCE(sum((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END)), 0))::text AS c6
-FROM profiles p
-WHERE p.merged_into IS NULL
-GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END), (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) COLLATE "C" NULLS LAST;
-
+-- statement 3
 -- columns: plan text, customers number, revenue number, best number, avg_orders number
 -- $1 = text "plan"
 -- $2 = text "purchase"
@@ -29,6 +11,7 @@ WHERE p.merged_into IS NULL) q
 GROUP BY q.c1
 ORDER BY COALESCE(sum(q.c2), 0) DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST;
 
+-- statement 4
 -- columns: newsletter boolean, n number, youngest number, oldest number
 -- $1 = text "purchase"
 -- $2 = text "newsletter"
@@ -39,14 +22,3 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'boolean' THEN (p.traits ->> $2)::boolean END)
 ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'boolean' THEN (p.traits ->> $2)::boolean END) NULLS LAST;
-
--- columns: country text, n number
--- $1 = text "country"
--- $2 = bigint 10
-SELECT q.c1 AS c1, (q.c2)::text AS c2
-FROM (SELECT (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c1, count(*) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" AS t1
-FROM profiles p
-WHERE p.merged_into IS NULL
-GROUP BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END)) q
-WHERE (q.c2 >= $2::bigint)
-ORDER BY q.c2 DESC NULLS LAST, q.c1 COLLATE "C" NULLS LAST, q.t1 NULLS LAST;

@@ -1,44 +1,4 @@
--- columns: id number, country text, plan text
--- $1 = jsonb {"country":"DE"}
--- $2 = jsonb {"country":"FR"}
--- $3 = jsonb {"country":"ES"}
--- $4 = text "free"
--- $5 = text "plan"
--- $6 = text "country"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) AS c3
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND (p.traits @> $1::jsonb OR p.traits @> $2::jsonb OR p.traits @> $3::jsonb)
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) NOT IN ($4))
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $6) = 'string' THEN p.traits ->> $6 END) COLLATE "C" NULLS LAST, (CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) COLLATE "C" NULLS LAST, p.id;
-
--- columns: id number, company text
--- $1 = text "company"
--- $2 = text "; DROP"
--- $3 = text "$1"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c2
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND ((strpos((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END), $2) > 0) OR (strpos((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END), $3) > 0))
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" NULLS LAST, p.id;
-
--- columns: id number, first name text
--- $1 = text "first name"
--- $2 = text "J"
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c2
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND starts_with((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END), $2)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) COLLATE "C" NULLS LAST, p.id;
-
--- columns: count number
--- $1 = text "first name"
--- $2 = text "^[A-Z][a-z]+$"
-SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) ~ $2);
-
+-- statement 5
 -- columns: id number, seats number, yearly number, per_seat number, next_age number
 -- $1 = text "seats"
 -- $2 = bigint 12
@@ -55,6 +15,7 @@ WHERE p.merged_into IS NULL
 ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $1) = 'number' THEN (p.traits ->> $1)::numeric END) NULLS LAST, p.id
 LIMIT 10;
 
+-- statement 6
 -- columns: id number, coupons number, orders number
 -- $1 = text "order_completed"
 -- $2 = text "coupon_applied"
@@ -67,6 +28,7 @@ WHERE p.merged_into IS NULL
   AND (((COALESCE(ea.a1, 0))::numeric / NULLIF(COALESCE(ea.a2, 0), 0)) >= $3::numeric)
 ORDER BY p.id;
 
+-- statement 7
 -- columns: id number, email text, last_seen timestamp
 -- $1 = timestamptz now
 -- $2 = interval 90 days
@@ -81,6 +43,7 @@ HAVING ((max(e.last_ts)) < ($1::timestamptz - $2::interval))
   AND (COALESCE((min(e.first_ts)), p.created_at) >= (date_trunc('day', $1::timestamptz, 'UTC') - $3::interval))
 ORDER BY COALESCE((max(e.last_ts)), p.created_at) NULLS LAST, p.id;
 
+-- statement 8
 -- columns: id number, signed_up timestamp, trial_end timestamp
 -- $1 = text "login"
 -- $2 = text "signup"
@@ -94,6 +57,7 @@ WHERE p.merged_into IS NULL
 ORDER BY (ea.a2 + $4::interval) DESC NULLS LAST, p.id
 LIMIT 10;
 
+-- statement 9
 -- columns: id number, net number, refunded number
 -- $1 = text "refund"
 -- $2 = text "purchase"
@@ -104,24 +68,3 @@ LEFT JOIN (SELECT COALESCE(s.profile_id, r.profile_id) AS profile_id, s.a1 AS a1
 WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
 ORDER BY ((COALESCE(ea.a1, 0))::numeric - COALESCE(ea.a2, 0)) DESC NULLS LAST, p.id;
-
--- columns: id number, plan text, seats number
--- $1 = text "plan"
--- $2 = text "pro"
--- $3 = text "enterprise"
--- $4 = text "seats"
--- $5 = bigint 2
--- $6 = bigint 10
-SELECT (p.id)::text AS c1, (CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) AS c2, ((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END))::text AS c3
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND (((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $2) OR ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = $3))
-  AND ((((((CASE WHEN jsonb_typeof(p.traits -> $4) = 'number' THEN (p.traits ->> $4)::numeric END))::numeric + $5::bigint))::numeric * $5::bigint) <= $6::bigint)
-ORDER BY p.id;
-
--- columns: count number
--- $1 = text "country"
-SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND (((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) = NULL::text) OR (NOT ((CASE WHEN jsonb_typeof(p.traits -> $1) = 'string' THEN p.traits ->> $1 END) <> NULL::text)));

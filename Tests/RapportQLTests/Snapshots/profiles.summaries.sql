@@ -1,24 +1,4 @@
--- columns: id number, user_id text, email text
--- $1 = text "user_id"
--- $2 = text "email"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $1 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c3
-FROM profiles p
-WHERE p.merged_into IS NULL
-ORDER BY p.id;
-
--- columns: id number, email text, plan text, seats number
--- $1 = jsonb {"country":"DE"}
--- $2 = text "plan"
--- $3 = text "free"
--- $4 = text "email"
--- $5 = text "seats"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $5) = 'number' THEN (p.traits ->> $5)::numeric END))::text AS c4
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND p.traits @> $1::jsonb
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) <> $3)
-ORDER BY (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) COLLATE "C" NULLS LAST, p.id;
-
+-- statement 3
 -- columns: id number, user_id text, first_seen timestamp, last_seen timestamp
 -- $1 = timestamptz 2024-01-01T00:00:00Z
 -- $2 = timestamptz 2024-10-01T00:00:00Z
@@ -32,20 +12,7 @@ WHERE p.merged_into IS NULL
 ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id
 LIMIT 10 OFFSET 10;
 
--- columns: id number, email text, company text, seats number
--- $1 = jsonb {"plan":"enterprise"}
--- $2 = text "seats"
--- $3 = bigint 10
--- $4 = text "email"
--- $5 = text "company"
-SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $4 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, (CASE WHEN jsonb_typeof(p.traits -> $5) = 'string' THEN p.traits ->> $5 END) AS c3, ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'number' THEN (p.traits ->> $2)::numeric END))::text AS c4
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND p.traits @> $1::jsonb
-  AND ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'number' THEN (p.traits ->> $2)::numeric END) >= $3::bigint)
-ORDER BY (CASE WHEN jsonb_typeof(p.traits -> $2) = 'number' THEN (p.traits ->> $2)::numeric END) DESC NULLS LAST, p.id NULLS LAST, p.id
-LIMIT 5;
-
+-- statement 5
 -- columns: id number, created_at timestamp, updated_at timestamp, first_seen timestamp, last_seen timestamp
 SELECT (p.id)::text AS c1, extract(epoch FROM (p.created_at))::text AS c2, extract(epoch FROM (p.updated_at))::text AS c3, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c4, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c5
 FROM profiles p
@@ -54,6 +21,7 @@ WHERE p.merged_into IS NULL
 ORDER BY p.id DESC NULLS LAST, p.id
 LIMIT 5;
 
+-- statement 6
 -- columns: id number, email text, first_seen timestamp, last_seen timestamp
 -- $1 = interval 365 days
 -- $2 = text "email"

@@ -1,13 +1,4 @@
--- save segment buyers = profiles | where did purchase
-
--- save segment recent_buyers = profiles | where in buyers and did purchase within 90 days
--- uses buyers
-
--- save segment lapsed = segment buyers | where not did purchase within 90 days | where not did login within 60 days
--- uses buyers
-
--- save segment german = profiles | where country = "DE"
-
+-- statement 5
 -- columns: id number, user_id text, email text
 -- $1 = text "purchase"
 -- $2 = timestamptz now
@@ -21,6 +12,7 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
 ORDER BY p.id;
 
+-- statement 6
 -- columns: id number, email text, last_purchase timestamp
 -- $1 = text "purchase"
 -- $2 = timestamptz now
@@ -37,6 +29,7 @@ WHERE p.merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz)
 ORDER BY ea.a1 NULLS LAST, p.id;
 
+-- statement 7
 -- columns: count number
 -- $1 = text "purchase"
 -- $2 = text "country"
@@ -47,6 +40,7 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
   AND (NOT COALESCE(((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) = $3), FALSE));
 
+-- statement 8
 -- columns: count number
 -- $1 = text "purchase"
 -- $2 = text "country"
@@ -57,6 +51,7 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
   AND (NOT ((CASE WHEN jsonb_typeof(p.traits -> $2) = 'string' THEN p.traits ->> $2 END) = $3));
 
+-- statement 9
 -- columns: count number
 -- $1 = text "purchase"
 -- $2 = timestamptz now
@@ -68,9 +63,3 @@ WHERE p.merged_into IS NULL
   AND EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1)
   AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
   AND p.traits @> $4::jsonb;
-
--- show segments
-
--- describe lapsed
-
--- drop segment lapsed
