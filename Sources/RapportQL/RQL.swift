@@ -76,6 +76,7 @@ public enum RQL {
             switch statement {
             case .query(let query): .query(SQLCompiler.compile(query, options: options))
             case .explain(let query, let analyze): .explain(SQLCompiler.compile(query, options: SQLCompiler.Options(summaries: summaries)), analyze: analyze)
+            case .explainReport(let report, let analyze): .explain(SQLCompiler.compile(report, summaries: summaries), analyze: analyze)
             case .define(let definition, let uses): .define(definition, uses: uses)
             case .report(let report): .query(SQLCompiler.compile(report, rowLimit: options.rowLimit, summaries: summaries))
             case .show(let what): .show(what)

@@ -108,7 +108,7 @@ struct QueryAnswerTests {
                         #expect(matches, "row \(index + 1) of `\(source)`: rapport \(row.map(\.display)) oracle \(oracleRow.map { $0 ?? "null" })")
                         if !matches { break }
                     }
-                case .segment, .metric, .drop, .show, .describe, .explain:
+                case .segment, .metric, .drop, .show, .describe, .explain, .explainReport:
                     do {
                         _ = try await store.query(source, tenant: tenant, options: options)
                     } catch {

@@ -68,6 +68,13 @@ import Testing
             #expect(explained.last?.reads == "per-profile summaries (event_summaries)")
             let windowed = try await store.query("explain count profiles where did purchase within 7 days", tenant: tenant)
             #expect(windowed.last?.reads == "raw events (the summaries do not answer this exactly)")
+            // A report is explained too: what it reads, with its SQL.
+            let tiers = try await store.query("explain show tiers", tenant: tenant)
+            #expect(tiers.last?.reads == "per-profile summaries (event_summaries)", "\(tiers.last?.reads ?? "")")
+            let lifecycle = try await store.query("explain show lifecycle", tenant: tenant)
+            #expect(lifecycle.last?.reads == "per-profile summaries (event_summaries) and raw events", "\(lifecycle.last?.reads ?? "")")
+            let notAReport = try await store.validate("explain show segments", tenant: tenant)
+            #expect(notAReport.first?.message.contains("a query or a report") == true, "\(notAReport.map(\.message))")
 
             // Unmerges, then more events for the same people (some merge again? blocked: they stay apart).
             for (survivor, merged) in merges.prefix(4) {

@@ -50,6 +50,9 @@ public struct Checker {
             return checkQuery(query).map(TypedStatement.query)
         case .explain(let analyze, let query):
             return checkQuery(query).map { TypedStatement.explain($0, analyze: analyze) }
+        case .explainReport(let analyze, let report):
+            guard case .report(let typed)? = checkReport(report) else { return nil }
+            return .explainReport(typed, analyze: analyze)
         case .segment(let name, let query):
             guard checkNewDefinition(name, kind: .segment) else { return nil }
             expanding = [name.text]

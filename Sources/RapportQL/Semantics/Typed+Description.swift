@@ -4,6 +4,7 @@ extension TypedStatement: CustomStringConvertible {
         switch self {
         case .query(let query): return query.description
         case .explain(let query, let analyze): return "(explain\(analyze ? "-analyze" : "") \(query))"
+        case .explainReport(let report, let analyze): return "(explain\(analyze ? "-analyze" : "") \(TypedStatement.report(report)))"
         case .define(let definition, let uses):
             return "(define \(definition.kind.rawValue) \(definition.name)" + (uses.isEmpty ? "" : " (uses \(uses.joined(separator: " "))))") + ")"
         case .show(let what): return "(show \(what))"

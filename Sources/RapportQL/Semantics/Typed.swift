@@ -12,6 +12,7 @@ public enum TypedStatement: Sendable {
     /// A sync to save.
     case defineSync(SyncDefinition)
     case explain(TypedQuery, analyze: Bool)
+    case explainReport(TypedReport, analyze: Bool)
     /// `show tiers`, `show funnel NAME`, …
     case report(TypedReport)
 }

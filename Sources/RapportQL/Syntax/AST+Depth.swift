@@ -65,7 +65,7 @@ extension Statement {
                 if case .exclude(_, let filter) = option { return filter }
                 return nil
             }
-        case .setValue, .report, .show, .describe, .drop: return []
+        case .setValue, .report, .explainReport, .show, .describe, .drop: return []
         }
     }
 }

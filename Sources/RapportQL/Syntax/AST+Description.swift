@@ -48,6 +48,7 @@ extension Statement: CustomStringConvertible {
         case .describe(let name): return "(describe \(name))"
         case .drop(let kind, let name): return "(drop \(kind.text) \(name))"
         case .explain(let analyze, let query): return "(explain\(analyze ? "-analyze" : "") \(query))"
+        case .explainReport(let analyze, let report): return "(explain\(analyze ? "-analyze" : "") \(Statement(kind: .report(report), range: range)))"
         }
     }
 }

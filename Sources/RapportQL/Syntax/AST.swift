@@ -44,6 +44,8 @@ public struct Statement: Sendable {
         /// `sync NAME to DEST = QUERY [options]`.
         case sync(SyncStatement)
         case explain(analyze: Bool, Query)
+        /// `explain [analyze] show REPORT`.
+        case explainReport(analyze: Bool, Report)
     }
 
     public var kind: Kind

@@ -187,6 +187,13 @@ public struct Parser {
         case "explain":
             advance()
             let analyze = accept(keyword: "analyze") != nil
+            if current.isKeyword("show") {
+                let start = current
+                guard case .report(let report) = try parseShow() else {
+                    throw fail(.expected("a query or a report (`show tiers`, `show lifecycle`, `show funnel NAME` …)", found: start))
+                }
+                return .explainReport(analyze: analyze, report)
+            }
             return .explain(analyze: analyze, current.isKeyword("count") ? try parseCountShorthand() : try parseQuery())
         default:
             throw fail(.unknownStatement(current))
