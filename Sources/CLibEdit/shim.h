@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <unistd.h>
 #include <editline/readline.h>
 
 static inline void rapport_rl_setup(const char *name, rl_completion_func_t *complete, const char *word_breaks) {
@@ -47,3 +48,25 @@ static inline void rapport_rl_bind_interrupt(rl_command_func_t *handler) {
 
 /// Makes readline return (NULL) after the key being handled.
 static inline void rapport_rl_end_line(void) { rl_done = 1; }
+
+/// The write end of the REPL's interrupt pipe (-1 before `rapport_catch_sigint`).
+static int rapport_sigint_fd = -1;
+
+static void rapport_sigint_handler(int signo) {
+    (void)signo;
+    char byte = 1;
+    if (rapport_sigint_fd >= 0) { (void)!write(rapport_sigint_fd, &byte, 1); }
+}
+
+/// SIGINT writes a byte to `fd` (a pipe's write end), whichever thread the kernel hands it to:
+/// the REPL reads the pipe and cancels the running query. (Ignoring SIGINT and watching it with
+/// a dispatch source lost it when it went to a thread that did not block it.)
+static inline int rapport_catch_sigint(int fd) {
+    rapport_sigint_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = rapport_sigint_handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(SIGINT, &action, NULL);
+}

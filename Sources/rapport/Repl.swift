@@ -217,21 +217,46 @@ final class Terminal: @unchecked Sendable {
     }
 
     /// SIGINT while a query runs cancels it (on the server or the database). At the prompt
-    /// ^C is a key (`Completion.interrupt`), and a stray SIGINT is ignored.
-    func interruptSource() -> any DispatchSourceSignal {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    /// ^C is a key (`Completion.interrupt`), and a stray SIGINT is ignored. The signal handler
+    /// writes a byte to a pipe; a thread of its own reads it.
+    func interruptSource() -> InterruptPipe {
         let backend = session.backend
         let running = running
-        source.setEventHandler {
+        return InterruptPipe {
             Task {
                 guard let id = await running.get() else { return }
                 FileHandle.standardError.write(Data("\ncancelling …\n".utf8))
                 await backend.cancel(id)
             }
         }
-        source.resume()
-        return source
+    }
+}
+
+/// SIGINT, delivered through a pipe to `handler` on a thread of its own.
+final class InterruptPipe: @unchecked Sendable {
+    private let read: Int32, write: Int32
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { fatalError("no pipe for Ctrl-C: \(String(cString: strerror(errno)))") }
+        (read, write) = (ends[0], ends[1])
+        rapport_catch_sigint(write)
+        let read = read
+        Thread {
+            var byte: UInt8 = 0
+            while true {
+                let n = Foundation.read(read, &byte, 1)
+                if n == 1 { handler(); continue }
+                if n < 0, errno == EINTR { continue }
+                return
+            }
+        }.start()
+    }
+
+    /// SIGINT is ignored again, and the reading thread ends.
+    func cancel() {
+        signal(SIGINT, SIG_IGN)
+        close(write)
     }
 }
 
