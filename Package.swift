@@ -75,6 +75,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // The web console's stylesheet and scripts, compiled in: the console works offline.
+            resources: [
+                .embedInCode("Console/Assets/console.css"),
+                .embedInCode("Console/Assets/console.js"),
+                .embedInCode("Console/Assets/ask.js"),
+                .embedInCode("Console/Assets/privacy.js"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// The HTTP routes:
 /// - `/healthz`, `/readyz`: no key; `/metrics`: the operator key when one is set;
 /// - `/admin/v1/…`: the operator key (`RAPPORT_ADMIN_KEY`);
-/// - `/v1/…`: a tenant's API key, each route checking its scope.
+/// - `/v1/…`: a tenant's API key, each route checking its scope (or a console session's cookie
+///   with its CSRF token);
+/// - `/`, `/sign-in`, `/profiles`, `/ask`, `/console/assets/…`: the web console (``ConsoleController``).
 public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil,
                         activationWorker: ActivationWorker? = nil) -> Router<RapportRequestContext> {
     let router = Router(context: RapportRequestContext.self)
@@ -32,6 +34,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration, privac
     ActivationController(store: store, settings: configuration.activation, worker: activationWorker).addRoutes(to: tenant)
     IdentityConfigController(store: store).addRoutes(
         to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
+    ConsoleController(store: store, privacyWorker: privacyWorker).addRoutes(to: router)
     return router
 }
 

@@ -1,17 +1,40 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import RapportStore
 
 /// Authenticates tenant routes with an API key, sent as `Authorization: Bearer KEY` or as
 /// HTTP Basic with the key as user name (how Segment's and RudderStack's libraries send a
 /// write key). A missing, unknown or revoked key is a 401; scopes are checked by each route.
+///
+/// Without an `Authorization` header, the web console's session cookie stands for the key
+/// that signed in; a request that is not a GET must then carry the session's CSRF token in
+/// `X-CSRF-Token`, or it is refused (403).
 struct KeyAuthMiddleware: RouterMiddleware {
     typealias Context = RapportRequestContext
     let store: Store
 
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let presented = Self.credential(from: request) else { throw APIError.unauthenticated }
-        guard let key = try await store.authenticate(key: presented) else { throw APIError.invalidKey }
+        let key: AuthenticatedKey
+        if let presented = Self.credential(from: request) {
+            guard let found = try await store.authenticate(key: presented) else { throw APIError.invalidKey }
+            key = found
+        } else if let token = request.cookies[ConsoleController.sessionCookie]?.value, !token.isEmpty {
+            guard let session = try await store.consoleSession(token: token) else {
+                throw APIError(.unauthorized, code: "session-ended", message: "The console session has ended (signed out or expired): sign in again.")
+            }
+            if request.method != .get && request.method != .head {
+                guard let sent = request.headers[Self.csrfHeader], ConsoleController.same(sent, session.csrf) else {
+                    throw APIError(.forbidden, code: "csrf-token-missing",
+                                   message: "A request from the console must carry its session's CSRF token in X-CSRF-Token; nothing was done.")
+                }
+            }
+            key = session.key
+        } else {
+            throw APIError.unauthenticated
+        }
         var context = context
         context.key = key
         context.logger[metadataKey: "tenant"] = .string(key.tenant.slug)

@@ -143,12 +143,13 @@ extension Store {
         }
     }
 
-    /// The tenant's privacy audit log, oldest first, after entry `after`.
-    public func privacyAudit(tenant: Tenant, after: Int64 = 0, limit: Int = 1000) async throws -> [AuditEntry] {
+    /// The tenant's privacy audit log, oldest first, after entry `after`; or, with `newestFirst`,
+    /// the newest `limit` entries, newest first (the console's view).
+    public func privacyAudit(tenant: Tenant, after: Int64 = 0, limit: Int = 1000, newestFirst: Bool = false) async throws -> [AuditEntry] {
         let rows = try await client.query("""
             SELECT id, at, actor, action, details::text FROM rapport.audit_log
             WHERE tenant_id = \(tenant.id) AND action LIKE 'privacy.%' AND id > \(after)
-            ORDER BY id LIMIT \(min(max(limit, 1), 10_000))
+            ORDER BY id \(unescaped: newestFirst ? "DESC" : "ASC") LIMIT \(min(max(limit, 1), 10_000))
             """, logger: logger)
         var entries: [AuditEntry] = []
         for try await (id, at, actor, action, details) in rows.decode((Int64, Date, String, String, String).self) {

@@ -62,8 +62,10 @@ extension Store {
     }
 
     /// The profile's events, newest first, `limit` at a time.
-    /// - Parameter cursor: the `nextCursor` of the previous page.
-    public func timeline(of id: Int64, tenant: Tenant, cursor: String?, limit: Int) async throws -> TimelinePage {
+    /// - Parameters:
+    ///   - cursor: the `nextCursor` of the previous page.
+    ///   - name: only the events of this name (a track's event, a page's or screen's name).
+    public func timeline(of id: Int64, tenant: Tenant, cursor: String?, limit: Int, name: String? = nil) async throws -> TimelinePage {
         guard (1...1000).contains(limit) else { throw StoreError.invalidInput("`limit` must be between 1 and 1000.") }
         var afterTS = Date.distantFuture, afterID = ""
         if let cursor {
@@ -75,10 +77,12 @@ extension Store {
             afterID = String(text[text.index(after: bar)...])
         }
         let unbounded = cursor == nil
+        let anyName = name == nil
         return try await withTenant(tenant, readOnly: true) { [afterTS, afterID] connection in
             let rows = try await connection.query("""
                 SELECT message_id, type, name, ts, received_at, source, props::text, context::text FROM events
                 WHERE profile_id = \(id) AND (\(unbounded) OR (ts, message_id) < (\(afterTS), \(afterID)))
+                  AND (\(anyName) OR name = \(name ?? ""))
                 ORDER BY ts DESC, message_id DESC LIMIT \(limit + 1)
                 """, logger: logger)
             var events: [TimelineEvent] = []
@@ -94,6 +98,16 @@ extension Store {
                 next = Data("\(Timestamp.micros(last.ts))|\(last.messageID)".utf8).base64EncodedString()
             }
             return TimelinePage(events: events, nextCursor: next)
+        }
+    }
+
+    /// How many events profile `id` holds (what an erasure of it would delete of them).
+    public func eventCount(of id: Int64, tenant: Tenant) async throws -> Int {
+        try await withTenant(tenant, readOnly: true) { connection in
+            for try await count in try await connection.query("SELECT count(*) FROM events WHERE profile_id = \(id)", logger: logger).decode(Int64.self) {
+                return Int(count)
+            }
+            return 0
         }
     }
 
