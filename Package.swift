@@ -81,6 +81,7 @@ let package = Package(
                 .embedInCode("Console/Assets/console.js"),
                 .embedInCode("Console/Assets/ask.js"),
                 .embedInCode("Console/Assets/privacy.js"),
+                .embedInCode("Console/Assets/data.js"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -24,7 +24,9 @@ public func buildRouter(store: Store, configuration: ServerConfiguration, privac
     let admin = router.group("admin/v1").add(middleware: AdminAuthMiddleware(adminKey: configuration.adminKey))
     AdminController(store: store).addRoutes(to: admin)
 
-    IngestController(store: store, queue: IngestQueue(store: store), tenantLabels: configuration.metricsTenantLabels).addRoutes(to: router)
+    let tally = IngestTally()
+    IngestController(store: store, queue: IngestQueue(store: store), tenantLabels: configuration.metricsTenantLabels, tally: tally)
+        .addRoutes(to: router)
 
     let tenant = router.group("v1").add(middleware: KeyAuthMiddleware(store: store))
     KeysController(store: store).addRoutes(to: tenant)
@@ -34,7 +36,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration, privac
     ActivationController(store: store, settings: configuration.activation, worker: activationWorker).addRoutes(to: tenant)
     IdentityConfigController(store: store).addRoutes(
         to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
-    ConsoleController(store: store, privacyWorker: privacyWorker).addRoutes(to: router)
+    ConsoleController(store: store, privacyWorker: privacyWorker, tally: tally).addRoutes(to: router)
     return router
 }
 

@@ -37,6 +37,8 @@ enum DemoTenant {
         Its key (all scopes) is printed above on standard output; it is shown only once.
         Keys printed by earlier runs stay valid (`rapport keys list --tenant demo` lists them).
 
+        The web console: \(url)/ (sign in with the key).
+
         Try:
           curl -s \(url)/readyz
           curl -s -u '\(key):' \(url)/v1/whoami

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import RapportStore
 
@@ -18,6 +19,7 @@ import RapportStore
 struct ConsoleController {
     let store: Store
     var privacyWorker: PrivacyWorker?
+    var tally: IngestTally?
 
     static let sessionCookie = "rapport_session"
     static let signInCookie = "rapport_sign_in"
@@ -146,6 +148,48 @@ struct ConsoleController {
         }
         router.get("ask") { request, _ in
             try await page(request, scope: .query) { session in Self.page(ConsolePages.ask(session: session)) }
+        }
+        router.get("segments") { request, _ in
+            try await page(request, scope: .query) { session in
+                let tenant = session.key.tenant
+                let definitions = try await store.definitionList(tenant: tenant)
+                var syncs: [SyncInfo]?, destinations: [DestinationStatus]?, letters: [DeadLetter]?
+                // Syncs and destinations are the admin scope's, as over the API.
+                if session.key.scopes.contains(.admin) {
+                    syncs = try await store.syncs(tenant: tenant)
+                    var statuses: [DestinationStatus] = []
+                    for destination in try await store.destinations(tenant: tenant) {
+                        statuses.append(try await store.destinationStatus(destination.name, tenant: tenant))
+                    }
+                    destinations = statuses
+                    letters = try await store.deadLetters(destination: nil, tenant: tenant, limit: 20)
+                }
+                return Self.page(ConsolePages.segments(session: session, definitions: definitions, syncs: syncs,
+                                                       destinations: destinations, deadLetters: letters))
+            }
+        }
+        router.get("segments/{name}") { request, context in
+            try await page(request, scope: .query) { session in
+                let name = try context.parameters.require("name")
+                let cursor = Self.query(request)["cursor"].flatMap { Int64($0) }
+                guard let info = try await store.segment(name, tenant: session.key.tenant) else {
+                    return Self.page(ConsolePages.problem(session: session, title: "No such segment",
+                                                          message: "There is no saved segment named “\(name)”."), status: .notFound)
+                }
+                let (members, next) = try await store.segmentMembers(name, tenant: session.key.tenant, after: cursor, limit: 50)
+                return Self.page(ConsolePages.segment(session: session, info: info, members: members, next: next, cursor: cursor))
+            }
+        }
+        router.get("data") { request, _ in
+            try await page(request, scope: .query) { session in
+                let tenant = session.key.tenant
+                let counts = tally?.counts(tenant: tenant.id) ?? IngestTally.Counts()
+                let ingest = ConsolePages.IngestCounts(since: tally?.since ?? Date(), accepted: counts.accepted, rejected: counts.rejected,
+                                                       lastRejection: counts.lastRejection, lastRejectionAt: counts.lastRejectionAt)
+                return Self.page(ConsolePages.data(session: session, volume: try await store.volume(tenant: tenant), ingest: ingest,
+                                                   catalogue: try await store.catalogueNames(tenant: tenant),
+                                                   recent: try await store.arrivedEvents(tenant: tenant, limit: 50)))
+            }
         }
         router.get("privacy") { request, _ in
             try await page(request, scope: .privacy) { session in
@@ -281,8 +325,13 @@ struct ConsoleController {
         }
     }
 
+    static let logger = Logger(label: "rapport.console")
+
     static func failure(_ error: any Error, session: ConsoleSession?) -> Response {
         let api = APIError(from: error, requestID: "")
+        if api.status.code >= 500 {
+            logger.error("a console page failed", metadata: ["error": "\(String(reflecting: error))", "tenant": "\(session?.key.tenant.slug ?? "-")"])
+        }
         let title = api.status.code >= 500 ? "Something went wrong" : "That did not work"
         return page(ConsolePages.problem(session: session, title: title, message: api.message), status: api.status)
     }
@@ -353,6 +402,7 @@ enum ConsoleAssets {
         case "console.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.console_js)
         case "ask.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.ask_js)
         case "privacy.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.privacy_js)
+        case "data.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.data_js)
         default: nil
         }
     }

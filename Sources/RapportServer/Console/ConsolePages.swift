@@ -8,19 +8,21 @@ import RapportStore
 enum ConsolePages {
     /// The sections of the navigation, each shown only to a key with its scope.
     enum Section: String, CaseIterable, Sendable {
-        case profiles, ask, privacy
+        case profiles, ask, segments, data, privacy
 
         var title: String {
             switch self {
             case .profiles: "Profiles"
             case .ask: "Ask"
+            case .segments: "Segments"
+            case .data: "Data"
             case .privacy: "Privacy"
             }
         }
         var path: String { "/" + rawValue }
         var scope: Scope {
             switch self {
-            case .profiles, .ask: .query
+            case .profiles, .ask, .segments, .data: .query
             case .privacy: .privacy
             }
         }
@@ -231,6 +233,155 @@ enum ConsolePages {
             """)
     }
 
+    // MARK: - Segments and syncs
+
+    /// The saved definitions, and (for an admin key) the syncs and destinations with their
+    /// last runs, deliveries, failures and dead letters.
+    static func segments(session: ConsoleSession, definitions: [DefinitionInfo], syncs: [SyncInfo]?,
+                         destinations: [DestinationStatus]?, deadLetters: [DeadLetter]?) -> Markup {
+        let kinds = ["segment": "Segments", "funnel": "Funnels", "metric": "Metrics"]
+        var sections: [Markup] = []
+        for kind in ["segment", "funnel", "metric"] + Set(definitions.map(\.kind)).subtracting(kinds.keys).sorted() {
+            let list = definitions.filter { $0.kind == kind }
+            let title = kinds[kind] ?? kind.replacingOccurrences(of: "_", with: " ").capitalized
+            let rows = Markup.join(list.map { item -> Markup in
+                let name: Markup = kind == "segment" ? "<a href=\"/segments/\(url: item.name)\">\(item.name)</a>" : "\(item.name)"
+                return "<tr><td>\(name)</td><td><code class=\"rql\">\(item.source)</code></td><td>\(time(item.updatedAt))</td></tr>"
+            })
+            sections.append("""
+                <section aria-labelledby="\(kind)-h"><h2 id="\(kind)-h">\(title)</h2>
+                \(list.isEmpty ? "<p>None saved.</p>" as Markup : """
+                <div class="scroll"><table id="\(kind)s"><thead><tr><th>Name</th><th>Definition</th><th>Saved</th></tr></thead><tbody>\(rows)</tbody></table></div>
+                """)</section>
+                """)
+        }
+        if let syncs, let destinations {
+            let syncRows = Markup.join(syncs.map { sync -> Markup in
+                let last = ["entered", "changed", "exited"].map { "\($0) \(sync.lastRun[$0] ?? 0)" }.joined(separator: ", ")
+                return """
+                    <tr><td>\(sync.name)</td><td>\(sync.destination)</td><td><code class="rql">\(sync.query)</code></td>
+                    <td>\(sync.every.map { "every \($0) s" } ?? "manually")</td><td>\(sync.lastRunAt.map(time) ?? "never")</td>
+                    <td class="num">\(sync.members)</td><td>\(sync.lastRunAt == nil ? "—" : last)</td>
+                    <td class="num">\(sync.pending)</td><td class="num">\(sync.retrying)</td><td class="num">\(sync.deadLetters)</td>
+                    <td>\(sync.lastError ?? "")</td></tr>
+                    """
+            })
+            let destinationRows = Markup.join(destinations.map { status -> Markup in
+                let errors = status.lastErrors.prefix(3).map { failure in
+                    "\(failure.status.map { "HTTP \($0): " } ?? "")\(failure.error)"
+                }.joined(separator: " · ")
+                return """
+                    <tr><td>\(status.destination.name)</td><td>\(status.destination.kind.rawValue)</td><td>\(status.destination.paused ? "paused" : "on")</td>
+                    <td class="num">\(status.delivered)</td><td>\(status.lastDeliveredAt.map(time) ?? "—")</td><td class="num">\(status.pending)</td>
+                    <td class="num">\(status.retrying)</td><td class="num">\(status.deadLetters)</td><td>\(errors)</td></tr>
+                    """
+            })
+            let letters = Markup.join((deadLetters ?? []).map { letter -> Markup in
+                """
+                <tr><td>\(time(letter.deadAt))</td><td>\(letter.destination)</td><td>\(letter.sync)</td><td>\(letter.kind)</td>
+                <td><a href="/profiles/\(letter.profileID)">\(letter.profileID)</a></td><td class="num">\(letter.attempts)</td>
+                <td>\(letter.lastStatus.map { "HTTP \($0) " } ?? "")\(letter.lastError ?? "")</td></tr>
+                """
+            })
+            sections.append("""
+                <section aria-labelledby="syncs-h"><h2 id="syncs-h">Syncs</h2>
+                \(syncs.isEmpty ? "<p>No syncs.</p>" as Markup : """
+                <div class="scroll"><table id="syncs"><thead><tr><th>Sync</th><th>To</th><th>Audience</th><th>Runs</th><th>Last run</th><th>Members</th><th>Last run's changes</th><th>Waiting</th><th>Retrying</th><th>Dead letters</th><th>Last error</th></tr></thead><tbody>\(syncRows)</tbody></table></div>
+                """)</section>
+                <section aria-labelledby="destinations-h"><h2 id="destinations-h">Destinations</h2>
+                \(destinations.isEmpty ? "<p>No destinations.</p>" as Markup : """
+                <div class="scroll"><table id="destinations"><thead><tr><th>Destination</th><th>Kind</th><th>State</th><th>Delivered</th><th>Last delivery</th><th>Waiting</th><th>Retrying</th><th>Dead letters</th><th>Last errors</th></tr></thead><tbody>\(destinationRows)</tbody></table></div>
+                """)
+                \((deadLetters ?? []).isEmpty ? "" : """
+                <h3>Dead letters</h3><p>Replay them with <code>rapport destinations replay</code> or <code>POST /v1/destinations/NAME/dead-letters/replay</code>.</p>
+                <div class="scroll"><table id="dead-letters"><thead><tr><th>Dead since</th><th>Destination</th><th>Sync</th><th>Record</th><th>Profile</th><th>Attempts</th><th>Last error</th></tr></thead><tbody>\(letters)</tbody></table></div>
+                """ as Markup)
+                </section>
+                """)
+        }
+        return document(title: "Segments", session: session, section: .segments, content: """
+            <h1>Segments and syncs</h1>
+            <p>What is saved (define more on the <a href="/ask">Ask</a> page: <code>segment NAME = …</code>).</p>
+            \(Markup.join(sections))
+            """)
+    }
+
+    /// One segment: its definition, how many profiles it holds now, and its members page by page.
+    static func segment(session: ConsoleSession, info: SegmentInfo, members: QueryResult, next: Int64?, cursor: Int64?) -> Markup {
+        let header = Markup.join(members.columns.map { "<th>\($0.name)</th>" as Markup })
+        let rows = Markup.join(members.rows.map { row -> Markup in
+            let cells = Markup.join(zip(members.columns, row).map { column, value -> Markup in
+                if column.name == "id", case .number(let id) = value { return "<td><a href=\"/profiles/\(url: id)\">\(id)</a></td>" }
+                return "<td>\(value.display)</td>"
+            })
+            return "<tr>\(cells)</tr>"
+        })
+        var pager: [Markup] = []
+        if cursor != nil { pager.append("<a href=\"/segments/\(url: info.name)\">First members</a>") }
+        if let next { pager.append("<a id=\"next-members\" href=\"/segments/\(url: info.name)?cursor=\(next)\">Next members</a>") }
+        return document(title: "Segment \(info.name)", session: session, section: .segments, content: """
+            <p><a href="/segments">← Segments</a></p>
+            <h1>Segment \(info.name)</h1>
+            <p><code class="rql" id="definition">\(info.definition)</code></p>
+            <p id="member-count">\(info.members.map { "\($0) member\($0 == 1 ? "" : "s") now." } ?? "")</p>
+            <div class="scroll"><table id="members"><thead><tr>\(header)</tr></thead><tbody>\(rows)</tbody></table></div>
+            <p class="pager">\(Markup.join(pager, separator: " · "))</p>
+            """)
+    }
+
+    // MARK: - Data
+
+    struct IngestCounts: Sendable {
+        var since: Date
+        var accepted: Int64
+        var rejected: Int64
+        var lastRejection: String?
+        var lastRejectionAt: Date?
+    }
+
+    /// What the tenant holds and takes in: counts, the catalogue, and the newest events as
+    /// they arrive (data.js adds them without a reload).
+    static func data(session: ConsoleSession, volume: TenantVolume, ingest: IngestCounts, catalogue: [CatalogueName],
+                     recent: [ArrivedEvent]) -> Markup {
+        func count(_ c: TenantVolume.Count) -> String { c.exact ? "\(c.value)" : "about \(c.value)" }
+        let names = Markup.join(catalogue.map { entry -> Markup in
+            "<tr><td>\(entry.kind)</td><td>\(entry.name)</td><td>\(entry.type)</td><td>\(time(entry.firstSeen))</td><td>\(time(entry.lastSeen))</td></tr>"
+        })
+        let rows = Markup.join(recent.map(arrivedRow))
+        let rejection: Markup = ingest.lastRejection.map { reason in
+            "<p id=\"last-rejection\">The last refusal\(ingest.lastRejectionAt.map { " (\(time($0)))" as Markup } ?? ""): \(reason)</p>"
+        } ?? ""
+        return document(title: "Data", session: session, section: .data, scripts: ["data.js"], content: """
+            <h1>Data</h1>
+            <section aria-labelledby="counts-h"><h2 id="counts-h">What the tenant holds</h2>
+            <table id="counts" class="narrow"><tbody>
+            <tr><th scope="row">Profiles</th><td class="num">\(count(volume.profiles))</td></tr>
+            <tr><th scope="row">Events</th><td class="num">\(count(volume.events))</td></tr>
+            <tr><th scope="row">Identifiers</th><td class="num">\(count(volume.identities))</td></tr>
+            <tr><th scope="row">Suppressed identifiers</th><td class="num" id="suppressed">\(volume.suppressedIdentifiers)</td></tr>
+            <tr><th scope="row">Messages dropped as suppressed</th><td class="num" id="dropped">\(volume.droppedMessages)</td></tr>
+            <tr><th scope="row">Messages stored by this server since \(time(ingest.since))</th><td class="num" id="accepted">\(ingest.accepted)</td></tr>
+            <tr><th scope="row">Requests refused since then</th><td class="num" id="rejected">\(ingest.rejected)</td></tr>
+            </tbody></table>
+            \(rejection)</section>
+            <section aria-labelledby="live-h"><h2 id="live-h">Arriving events</h2>
+            <p>The newest first; new ones appear as they arrive. <span id="live-status" role="status"></span></p>
+            <div class="scroll"><table id="live"><thead><tr><th>Arrived</th><th>Time</th><th>Type</th><th>Name</th><th>Profile</th><th>Source</th><th>Properties</th></tr></thead>
+            <tbody>\(rows)</tbody></table></div></section>
+            <section aria-labelledby="catalogue-h"><h2 id="catalogue-h">Catalogue</h2>
+            <p>Every trait, event and property name the data has used, with its types.</p>
+            <div class="scroll"><table id="catalogue"><thead><tr><th>Kind</th><th>Name</th><th>Type</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>\(names)</tbody></table></div>
+            </section>
+            """)
+    }
+
+    static func arrivedRow(_ event: ArrivedEvent) -> Markup {
+        """
+        <tr data-message="\(event.messageID)" data-received="\(isoTime(event.receivedAt))"><td>\(time(event.receivedAt))</td><td>\(time(event.ts))</td><td>\(event.type)</td><td>\(event.name ?? "—")</td>
+        <td><a href="/profiles/\(event.profileID)">\(event.profileID)</a></td><td>\(event.source ?? "—")</td><td><code class="json">\(event.properties)</code></td></tr>
+        """
+    }
+
     // MARK: - Privacy
 
     /// What an erasure filed now would reach: the profile holding the identifier (if any),
@@ -335,6 +486,12 @@ enum ConsolePages {
     }
 
     // MARK: - Formatting
+
+    /// ISO 8601 in UTC with microseconds, as data.js reads it back.
+    static func isoTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter.withFractions
+        return formatter.string(from: date)
+    }
 
     static func time(_ date: Date) -> Markup {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))

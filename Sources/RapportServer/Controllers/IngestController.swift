@@ -14,6 +14,8 @@ struct IngestController {
     /// which names every tenant and its volume to whoever reads `/metrics`): the operator's
     /// choice, off by default.
     var tenantLabels = false
+    /// Per-tenant counts for the console's Data page.
+    var tally: IngestTally? = nil
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         let group = router.group("v1")
@@ -47,8 +49,14 @@ struct IngestController {
         // valid ingest key cannot make the server unpack and parse 500 KB.
         var key: AuthenticatedKey?
         if let header = KeyAuthMiddleware.credential(from: request) { key = try await authenticate(header) }
-        let body = try await Self.body(of: request)
-        let (messages, writeKey) = try read(body, receivedAt)
+        let messages: [IngestMessage], writeKey: String?
+        do {
+            let body = try await Self.body(of: request)
+            (messages, writeKey) = try read(body, receivedAt)
+        } catch {
+            if let key { tally?.rejected(tenant: key.tenant.id, reason: APIError(from: error, requestID: "").message) }
+            throw error
+        }
         if key == nil {
             guard let writeKey else { throw APIError.unauthenticated }
             key = try await authenticate(writeKey)
@@ -59,7 +67,14 @@ struct IngestController {
             message.source = key.source
             return message
         }
-        _ = try await queue.submit(tagged, tenant: key.tenant)
+        do {
+            _ = try await queue.submit(tagged, tenant: key.tenant)
+        } catch {
+            let refusal = APIError(from: error, requestID: "")
+            if refusal.status.code < 500 { tally?.rejected(tenant: key.tenant.id, reason: refusal.message) }
+            throw error
+        }
+        tally?.accepted(tagged.count, tenant: key.tenant.id)
         // (Replays are counted by the queue, `rapport_duplicate_messages_total`.)
         Counter(label: "rapport_ingested_messages_total").increment(by: tagged.count)
         if tenantLabels {

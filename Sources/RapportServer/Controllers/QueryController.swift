@@ -51,6 +51,10 @@ struct QueryController {
         var diagnostics: [DiagnosticBody]
     }
 
+    struct ArrivedEvents: ResponseEncodable {
+        var events: [ArrivedEvent]
+    }
+
     struct Segments: ResponseEncodable {
         var segments: [SegmentInfo]
     }
@@ -120,6 +124,24 @@ struct QueryController {
         group.get("summaries") { _, context in
             let key = try context.require(.query)
             return try await store.summaryStatus(tenant: key.tenant)
+        }
+        // The newest events to arrive (the console's live view of the data).
+        group.get("events") { request, context in
+            let key = try context.require(.query)
+            let query = request.uri.queryParameters
+            let since = try query["since"].map { text -> Date in
+                guard let date = ISO8601DateFormatter.withFractions.date(from: String(text)) ?? ISO8601DateFormatter().date(from: String(text)) else {
+                    throw APIError(.badRequest, code: "invalid-request", message: "`since` must be a time such as 2026-12-07T10:00:00Z.")
+                }
+                return date
+            }
+            let limit = try query["limit"].map { text -> Int in
+                guard let n = Int(text), (1...100).contains(n) else {
+                    throw APIError(.badRequest, code: "invalid-request", message: "`limit` must be a whole number from 1 to 100.")
+                }
+                return n
+            } ?? 50
+            return ArrivedEvents(events: try await store.arrivedEvents(tenant: key.tenant, since: since, limit: limit))
         }
         group.post("query/validate") { request, context in
             let key = try context.require(.query)
@@ -206,3 +228,12 @@ extension Statement {
     }
 }
 extension SummaryStatus: ResponseEncodable {}
+
+extension ISO8601DateFormatter {
+    /// ISO 8601 with fractional seconds, as the API writes times.
+    nonisolated(unsafe) static let withFractions: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+}

@@ -62,3 +62,134 @@ extension Store {
         try await client.query("DELETE FROM rapport.console_sessions WHERE hash = \(Self.sessionHash(token))", logger: logger)
     }
 }
+
+/// A name the tenant's data has used, with its type and when it was first and last seen.
+public struct CatalogueName: Sendable, Equatable {
+    public var kind: String
+    public var name: String
+    public var type: String
+    public var firstSeen: Date
+    public var lastSeen: Date
+}
+
+/// How much a tenant holds: counted exactly up to ``exactUpTo``, beyond which the planner's
+/// estimate is given (a count of ten million events would cost seconds).
+public struct TenantVolume: Sendable, Equatable {
+    public static let exactUpTo: Int64 = 100_000
+    public struct Count: Sendable, Equatable {
+        public var value: Int64
+        public var exact: Bool
+    }
+    public var profiles: Count
+    public var events: Count
+    public var identities: Count
+    public var suppressedIdentifiers: Int64
+    /// Messages dropped because they carried a suppressed identifier.
+    public var droppedMessages: Int64
+}
+
+/// An event as it arrived, for the console's live view.
+public struct ArrivedEvent: Sendable, Encodable, Equatable {
+    public var messageID: String
+    public var profileID: Int64
+    public var type: String
+    public var name: String?
+    public var ts: Date
+    public var receivedAt: Date
+    public var source: String?
+    /// The properties as JSON text, cut at 300 characters.
+    public var properties: String
+
+    enum CodingKeys: String, CodingKey {
+        case type, name, ts, source, properties
+        case messageID = "message_id"
+        case profileID = "profile_id"
+        case receivedAt = "received_at"
+    }
+}
+
+extension Store {
+    /// The tenant's catalogue: every trait, event and property name with its types.
+    public func catalogueNames(tenant: Tenant) async throws -> [CatalogueName] {
+        try await withTenant(tenant, readOnly: true) { connection in
+            var names: [CatalogueName] = []
+            for try await (kind, name, type, first, last) in try await connection.query(
+                "SELECT kind, name, type, first_seen, last_seen FROM catalogue ORDER BY kind DESC, name, type LIMIT 5000", logger: logger)
+                .decode((String, String, String, Date, Date).self) {
+                names.append(CatalogueName(kind: kind, name: name, type: type, firstSeen: first, lastSeen: last))
+            }
+            return names
+        }
+    }
+
+    public func volume(tenant: Tenant) async throws -> TenantVolume {
+        try await withTenant(tenant, readOnly: true) { connection in
+            func count(_ table: String, where condition: String = "true") async throws -> TenantVolume.Count {
+                let cap = TenantVolume.exactUpTo
+                var exact: Int64 = 0
+                for try await n in try await connection.query(PostgresQuery(unsafeSQL:
+                    "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE \(condition) LIMIT \(cap + 1)) x"), logger: logger).decode(Int64.self) { exact = n }
+                if exact <= cap { return .init(value: exact, exact: true) }
+                var estimate: Int64 = 0
+                for try await n in try await connection.query(PostgresQuery(unsafeSQL:
+                    "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '\(table)'::regclass"), logger: logger).decode(Int64.self) { estimate = n }
+                return .init(value: max(estimate, cap + 1), exact: false)
+            }
+            let profiles = try await count("profiles", where: "merged_into IS NULL")
+            let events = try await count("events")
+            let identities = try await count("identities")
+            var suppressed: Int64 = 0, dropped: Int64 = 0
+            for try await (n, d) in try await connection.query(
+                "SELECT count(*), coalesce(sum(dropped), 0)::bigint FROM suppressions", logger: logger).decode((Int64, Int64).self) {
+                (suppressed, dropped) = (n, d)
+            }
+            return TenantVolume(profiles: profiles, events: events, identities: identities, suppressedIdentifiers: suppressed, droppedMessages: dropped)
+        }
+    }
+
+    /// The newest events to arrive, newest first, at most `limit` (up to 100): those received
+    /// since `since` when given, else those of the last minute, hour, day or 30 days, the first
+    /// of these that has any (each read through the BRIN index on received_at, so a tenant that
+    /// imported millions of events an hour ago does not sort them all).
+    public func arrivedEvents(tenant: Tenant, since: Date? = nil, limit: Int = 50, now: Date = Date()) async throws -> [ArrivedEvent] {
+        let limit = min(max(limit, 1), 100)
+        let windows: [Date] = since.map { [$0] } ?? [60, 3600, 86400, 30 * 86400].map { now.addingTimeInterval(-$0) }
+        return try await withTenant(tenant, readOnly: true) { connection in
+            for start in windows {
+                var events: [ArrivedEvent] = []
+                for try await (message, profile, type, name, ts, received, source, props) in try await connection.query("""
+                    SELECT message_id, profile_id, type, name, ts, received_at, source, left(props::text, 300) FROM events
+                    WHERE received_at >= \(start) ORDER BY received_at DESC, message_id DESC LIMIT \(limit)
+                    """, logger: logger).decode((String, Int64, String, String?, Date, Date, String?, String).self) {
+                    events.append(ArrivedEvent(messageID: message, profileID: profile, type: type, name: name, ts: ts, receivedAt: received,
+                                               source: source, properties: props))
+                }
+                if !events.isEmpty || since != nil { return events }
+            }
+            return []
+        }
+    }
+}
+
+/// A saved definition as the console lists it.
+public struct DefinitionInfo: Sendable, Equatable {
+    public var kind: String
+    public var name: String
+    public var source: String
+    public var updatedAt: Date
+}
+
+extension Store {
+    /// Every saved definition (segments, metrics, funnels, stage rules, value settings, …), by kind and name.
+    public func definitionList(tenant: Tenant) async throws -> [DefinitionInfo] {
+        try await withTenant(tenant, readOnly: true) { connection in
+            var list: [DefinitionInfo] = []
+            for try await (kind, name, source, updated) in try await connection.query(
+                "SELECT kind, name, source, updated_at FROM definitions ORDER BY kind, name LIMIT 2000", logger: logger)
+                .decode((String, String, String, Date).self) {
+                list.append(DefinitionInfo(kind: kind, name: name, source: source, updatedAt: updated))
+            }
+            return list
+        }
+    }
+}
