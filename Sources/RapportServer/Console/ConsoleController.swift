@@ -137,6 +137,18 @@ struct ConsoleController {
                 }
             }
         }
+        // What the profile page fills in after it is shown: a query over every saved segment.
+        router.get("profiles/{id}/membership") { request, context in
+            guard let session = try await session(request) else { throw APIError.unauthenticated }
+            guard session.key.scopes.contains(.query) else { throw APIError.missingScope(.query) }
+            guard let id = context.parameters.get("id", as: Int64.self) else {
+                throw APIError(.badRequest, code: "invalid-request", message: "A profile id is a whole number.")
+            }
+            let (segments, syncs) = try await store.membership(of: id, tenant: session.key.tenant)
+            var response = try JSONAnswer().encode(Membership(segments: segments, syncs: syncs), from: request, context: context)
+            for field in Self.securityHeaders where field.name != .contentType { response.headers[field.name] = field.value }
+            return response
+        }
         router.post("profiles/{id}/unmerge") { request, context in
             try await action(request, scope: .admin) { session, form in
                 guard let id = context.parameters.get("id", as: Int64.self), let merged = form["merged_id"].flatMap({ Int64($0) }) else {
@@ -390,6 +402,11 @@ struct ConsoleController {
         headers[.location] = location
         return Response(status: .seeOther, headers: headers)
     }
+}
+
+struct Membership: Encodable, Sendable {
+    var segments: [String]
+    var syncs: [String]
 }
 
 /// The console's stylesheet and scripts, compiled into the binary (it must work offline).

@@ -186,6 +186,8 @@ enum ConsolePages {
             <section aria-labelledby="identities-h"><h2 id="identities-h">Identities</h2>
             <div class="scroll"><table id="identities"><thead><tr><th>Kind</th><th>Value</th><th>Source</th><th>Brought by message</th><th>First seen</th><th>Last seen</th></tr></thead>
             <tbody>\(identities)</tbody></table></div></section>
+            <section aria-labelledby="membership-h" id="membership" data-profile="\(id)"><h2 id="membership-h">Segments and syncs</h2>
+            <p id="membership-status" role="status">Working out which saved segments hold this profile…</p></section>
             <section aria-labelledby="traits-h"><h2 id="traits-h">Traits</h2>
             \(profile.traits.isEmpty ? "<p>No traits.</p>" as Markup : """
             <div class="scroll"><table id="traits"><thead><tr><th>Trait</th><th>Value</th><th>Source</th><th>Set at</th></tr></thead><tbody>\(traits)</tbody></table></div>

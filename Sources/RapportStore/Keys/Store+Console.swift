@@ -193,3 +193,34 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// The saved segments profile `id` is in now (of the first 100 by name), and the syncs
+    /// that delivered it and have not sent its exit: the console's profile page asks for these
+    /// after it has shown the rest. One RQL statement answers the segments (`in NAME` of each);
+    /// it has `timeout` to do so.
+    public func membership(of id: Int64, tenant: Tenant, timeout: Duration = .seconds(10)) async throws -> (segments: [String], syncs: [String]) {
+        let names = try await segments(tenant: tenant).prefix(100).map(\.name)
+        var inSegments: [String] = []
+        if !names.isEmpty {
+            let columns = names.enumerated().map { index, name in
+                "s\(index) = in `\(name.replacingOccurrences(of: "`", with: "``"))`"
+            }.joined(separator: ", ")
+            let results = try await query("profiles | where id = \(id) | select \(columns)", tenant: tenant,
+                                          options: QueryOptions(timeout: timeout, rowCap: 1))
+            if let row = results.last?.rows.first {
+                for (index, value) in row.enumerated() where index < names.count {
+                    if case .boolean(true) = value { inSegments.append(names[index]) }
+                }
+            }
+        }
+        let syncs = try await withTenant(tenant, readOnly: true) { connection in
+            var list: [String] = []
+            for try await name in try await connection.query("""
+                SELECT s.name FROM sync_state t JOIN syncs s ON s.id = t.sync_id WHERE t.profile_id = \(id) ORDER BY s.name
+                """, logger: logger).decode(String.self) { list.append(name) }
+            return list
+        }
+        return (inSegments, syncs)
+    }
+}

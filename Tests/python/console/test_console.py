@@ -141,6 +141,14 @@ def test_ask_marks_a_typo_where_it_is(console):
     cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#result-table tbody td")]
     assert "ann@example.com" in cells and "carol@example.com" not in cells, cells
     assert "row" in driver.find_element(By.ID, "status").text
+    # Saved under a name, it is there after a reload.
+    driver.find_element(By.ID, "save").click()
+    prompt = wait(driver).until(EC.alert_is_present())
+    prompt.send_keys("pro emails")
+    prompt.accept()
+    driver.refresh()
+    wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#saved button[data-name='pro emails']"))).click()
+    assert driver.find_element(By.ID, "rql").get_attribute("value") == 'profiles | where plan = "pro" | select email, plan'
     # The query is kept among the recent ones.
     kept = [button.get_attribute("title") for button in driver.find_elements(By.CSS_SELECTOR, "#recent button")]
     assert kept[0] == 'profiles | where plan = "pro" | select email, plan', kept
@@ -401,6 +409,14 @@ def test_segments_page_lists_definitions_and_members(console):
     assert driver.find_element(By.ID, "member-count").text == "1 member now."
     assert "ann@example.com" in driver.find_element(By.ID, "members").text
     console.shoot(driver, "09-segment")
+    # A profile page says which saved segments hold the profile (asked after it is shown).
+    driver.get(f"{console.base}/profiles/{console.profiles['ann@example.com']}")
+    held = wait(driver).until(EC.presence_of_element_located((By.ID, "in-segments")))
+    assert [a.text for a in held.find_elements(By.TAG_NAME, "a")] == ["pros"], held.text
+    assert "no sync" in driver.find_element(By.ID, "in-syncs").text
+    driver.get(f"{console.base}/profiles/{console.profiles['bob@example.com']}")
+    held = wait(driver).until(EC.presence_of_element_located((By.ID, "in-segments")))
+    assert "none of the saved segments" in held.text
     admin = console.browser()
     console.sign_in(admin, console.a.keys["all"])
     admin.get(console.base + "/segments")

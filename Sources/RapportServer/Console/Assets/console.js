@@ -5,3 +5,45 @@ document.querySelectorAll("form.confirm").forEach(function (form) {
     if (!window.confirm(form.dataset.confirm || "Are you sure?")) event.preventDefault();
   });
 });
+
+// The profile page: which saved segments and syncs hold this profile, asked after the page
+// is shown (it runs a query over every saved segment).
+(function () {
+  var section = document.getElementById("membership");
+  if (!section) return;
+  var status = document.getElementById("membership-status");
+  function list(title, names, id, none) {
+    var p = document.createElement("p");
+    p.id = id;
+    var label = document.createElement("strong");
+    label.textContent = title + ": ";
+    p.appendChild(label);
+    if (names.length === 0) p.appendChild(document.createTextNode(none));
+    names.forEach(function (name, index) {
+      if (index > 0) p.appendChild(document.createTextNode(", "));
+      if (id === "in-segments") {
+        var link = document.createElement("a");
+        link.href = "/segments/" + encodeURIComponent(name);
+        link.textContent = name;
+        p.appendChild(link);
+      } else {
+        p.appendChild(document.createTextNode(name));
+      }
+    });
+    section.appendChild(p);
+  }
+  fetch("/profiles/" + encodeURIComponent(section.dataset.profile) + "/membership", { credentials: "same-origin" })
+    .then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body && body.error ? body.error.message : "The server answered " + response.status + ".");
+        return body;
+      });
+    }, function () { throw new Error("The server could not be reached."); })
+    .then(function (answer) {
+      status.remove();
+      list("Segments", answer.segments, "in-segments", "none of the saved segments");
+      list("Syncs", answer.syncs, "in-syncs", "no sync has delivered this profile");
+    }, function (error) {
+      status.textContent = "Which segments hold this profile could not be worked out: " + error.message;
+    });
+})();
