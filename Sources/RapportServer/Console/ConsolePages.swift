@@ -401,7 +401,9 @@ enum ConsolePages {
                         settings: String, notice: String? = nil) -> Markup {
         let csrf = session.csrf
         let typeOptions = Markup.join(PrivacyRequest.Kind.allCases.map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" as Markup })
-        let kindOptions = Markup.join(kinds.map { "<option value=\"\($0)\">\($0)</option>" as Markup })
+        let kindOptions = Markup.join(kinds.map { kind -> Markup in
+            kind == "email" ? "<option value=\"\(kind)\" selected>\(kind)</option>" : "<option value=\"\(kind)\">\(kind)</option>"
+        })
         let rows = Markup.join(requests.map { request -> Markup in
             let counts = request.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             var actions: [Markup] = []

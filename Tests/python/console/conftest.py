@@ -18,8 +18,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
 
-from hardening_support import REPO, Client, Server, _cli_tenant, run_cli, url_user, with_database  # noqa: E402
+from hardening_support import REPO, SCOPES, Client, Server, Tenant, key_id, run_cli, url_user, with_database  # noqa: E402
 from console_support import Console, seed  # noqa: E402
+
+
+def tenant(binary: str, url: str, slug: str, name: str) -> Tenant:
+    """A tenant made with the CLI, with one key per scope."""
+    run_cli(binary, "tenants", "create", slug, "--name", name, "--database-url", url)
+    made = Tenant(slug)
+    for scope in SCOPES:
+        key = run_cli(binary, "keys", "create", "--tenant", slug, "--scopes", scope, "--source", made.source,
+                      "--name", f"console-{scope}", "--database-url", url).strip().splitlines()[-1].strip()
+        made.keys[scope] = key
+        made.key_ids[scope] = key_id(key)
+    return made
 
 
 @pytest.fixture(scope="session")
@@ -38,12 +50,12 @@ def console(tmp_path_factory: pytest.TempPathFactory):
         admin.execute(f'CREATE DATABASE "{name}" OWNER "{url_user(app_url)}"')
     database_url = with_database(app_url, name)
     run_cli(binary, "migrate", "--database-url", database_url)
-    a = _cli_tenant(binary, database_url, f"ca_{run_id}")
-    b = _cli_tenant(binary, database_url, f"cb_{run_id}")
+    a = tenant(binary, database_url, f"ca_{run_id}", "Acme Shop")
+    b = tenant(binary, database_url, f"cb_{run_id}", "Other Company")
     # A key for a person who does everything: query, privacy and admin.
-    for tenant in (a, b):
-        tenant.keys["all"] = run_cli(
-            binary, "keys", "create", "--tenant", tenant.slug, "--scopes", "query,privacy,admin",
+    for made in (a, b):
+        made.keys["all"] = run_cli(
+            binary, "keys", "create", "--tenant", made.slug, "--scopes", "query,privacy,admin",
             "--name", "console-all", "--database-url", database_url,
         ).strip().splitlines()[-1].strip()
 
