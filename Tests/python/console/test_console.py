@@ -455,3 +455,29 @@ def test_data_page_counts_lists_the_catalogue_and_follows_arrivals(console):
     assert received == sorted(received, reverse=True), "newest first"
     assert_inert(driver)
     console.shoot(driver, "10-data")
+
+
+def test_a_lost_server_is_said_in_words_and_the_session_survives_a_restart(console):
+    driver = console.browser()
+    console.sign_in(driver, console.a.keys["query"])
+    driver.get(console.base + "/ask")
+    editor = driver.find_element(By.ID, "rql")
+    editor.clear()
+    editor.send_keys("profiles | count")
+    console.server.stop()
+    try:
+        driver.find_element(By.ID, "run").click()
+        error = wait(driver).until(EC.presence_of_element_located((By.ID, "run-error")))
+        assert "could not be reached" in error.text, error.text
+        assert driver.find_element(By.ID, "run").is_enabled(), "the page can run again"
+    finally:
+        console.server.start()
+    # Sessions live in the database: the same page works again once the server is back.
+    driver.find_element(By.ID, "run").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "result-table")))
+    # A 403 is said in words too: a query-only key may not save a sync.
+    editor.clear()
+    editor.send_keys("sync x to nowhere = profiles | select email manually")
+    driver.find_element(By.ID, "run").click()
+    error = wait(driver).until(EC.presence_of_element_located((By.ID, "run-error")))
+    assert "admin" in error.text, error.text
