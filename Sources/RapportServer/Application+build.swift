@@ -36,7 +36,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration, privac
     ActivationController(store: store, settings: configuration.activation, worker: activationWorker).addRoutes(to: tenant)
     IdentityConfigController(store: store).addRoutes(
         to: tenant, tenant: { try $0.require(.admin).tenant }, actor: { "key:" + (try $0.require(.admin)).id })
-    ConsoleController(store: store, privacyWorker: privacyWorker, tally: tally).addRoutes(to: router)
+    ConsoleController(store: store, privacyWorker: privacyWorker, tally: tally, options: configuration.query).addRoutes(to: router)
     return router
 }
 

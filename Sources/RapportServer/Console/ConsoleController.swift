@@ -20,10 +20,13 @@ struct ConsoleController {
     let store: Store
     var privacyWorker: PrivacyWorker?
     var tally: IngestTally?
+    /// The operator's query limits (timeout, row cap), as for `/v1/query`.
+    var options = QueryOptions()
 
     static let sessionCookie = "rapport_session"
     static let signInCookie = "rapport_sign_in"
-    static let formLimit = 16 * 1024
+    /// A form's size limit: the Art. 15 settings (64 kB of JSON over the API) grow when URL-encoded.
+    static let formLimit = 256 * 1024
 
     static let securityHeaders: HTTPFields = [
         HTTPField.Name("Content-Security-Policy")!:
@@ -62,10 +65,20 @@ struct ConsoleController {
                 return response
             }
             let key = (form["key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let session = try await store.startConsoleSession(key: key) else {
+            let started: ConsoleSession?
+            do {
+                started = try await store.startConsoleSession(key: key)
+            } catch ConsoleSignInError.noConsoleScope {
+                return Self.page(ConsolePages.signIn(csrf: expected,
+                    problem: "That key only sends data (the ingest or admin scope alone): the console needs a key with the query or privacy scope."),
+                    status: .forbidden)
+            }
+            guard let session = started else {
                 return Self.page(ConsolePages.signIn(csrf: expected,
                     problem: "That API key is not valid: it is unknown, revoked, or its tenant is not ready."), status: .unauthorized)
             }
+            // A session this browser held before ends.
+            if let old = request.cookies[Self.sessionCookie]?.value, !old.isEmpty { try await store.endConsoleSession(token: old) }
             var response = Self.redirect("/")
             response.setCookie(Self.cookie(Self.sessionCookie, session.token, maxAge: Int(Store.consoleSessionLifetime), request: request))
             response.setCookie(Self.cookie(Self.signInCookie, "", maxAge: 0, request: request))
@@ -144,8 +157,8 @@ struct ConsoleController {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw APIError(.badRequest, code: "invalid-request", message: "A profile id is a whole number.")
             }
-            let (segments, syncs) = try await store.membership(of: id, tenant: session.key.tenant)
-            var response = try JSONAnswer().encode(Membership(segments: segments, syncs: syncs), from: request, context: context)
+            let (segments, syncs, asked, saved) = try await store.membership(of: id, tenant: session.key.tenant, timeout: min(options.timeout, .seconds(10)))
+            var response = try JSONAnswer().encode(Membership(segments: segments, syncs: syncs, asked: asked, saved: saved), from: request, context: context)
             for field in Self.securityHeaders where field.name != .contentType { response.headers[field.name] = field.value }
             return response
         }
@@ -182,13 +195,15 @@ struct ConsoleController {
         }
         router.get("segments/{name}") { request, context in
             try await page(request, scope: .query) { session in
-                let name = try context.parameters.require("name")
+                // Hummingbird hands the path's parameter over as it was sent: percent-encoded.
+                let raw = try context.parameters.require("name")
+                let name = raw.removingPercentEncoding ?? raw
                 let cursor = Self.query(request)["cursor"].flatMap { Int64($0) }
-                guard let info = try await store.segment(name, tenant: session.key.tenant) else {
+                guard let info = try await store.segment(name, tenant: session.key.tenant, options: options) else {
                     return Self.page(ConsolePages.problem(session: session, title: "No such segment",
                                                           message: "There is no saved segment named “\(name)”."), status: .notFound)
                 }
-                let (members, next) = try await store.segmentMembers(name, tenant: session.key.tenant, after: cursor, limit: 50)
+                let (members, next) = try await store.segmentMembers(name, tenant: session.key.tenant, after: cursor, limit: 50, options: options)
                 return Self.page(ConsolePages.segment(session: session, info: info, members: members, next: next, cursor: cursor))
             }
         }
@@ -340,9 +355,12 @@ struct ConsoleController {
     static let logger = Logger(label: "rapport.console")
 
     static func failure(_ error: any Error, session: ConsoleSession?) -> Response {
-        let api = APIError(from: error, requestID: "")
+        // An id for the page and the log line alike, so that a report can be matched to the log.
+        let id = "console-" + Store.randomToken().prefix(12)
+        let api = APIError(from: error, requestID: id)
         if api.status.code >= 500 {
-            logger.error("a console page failed", metadata: ["error": "\(String(reflecting: error))", "tenant": "\(session?.key.tenant.slug ?? "-")"])
+            logger.error("a console page failed", metadata: ["request_id": "\(id)", "error": "\(String(reflecting: error))",
+                                                             "tenant": "\(session?.key.tenant.slug ?? "-")"])
         }
         let title = api.status.code >= 500 ? "Something went wrong" : "That did not work"
         return page(ConsolePages.problem(session: session, title: title, message: api.message), status: api.status)
@@ -354,7 +372,7 @@ struct ConsoleController {
         do {
             buffer = try await request.body.collect(upTo: formLimit)
         } catch {
-            throw APIError(.contentTooLarge, code: "too-large", message: "The form is larger than 16 kB.")
+            throw APIError(.contentTooLarge, code: "too-large", message: "The form is larger than 256 kB.")
         }
         return parseForm(String(buffer: buffer))
     }
@@ -407,6 +425,9 @@ struct ConsoleController {
 struct Membership: Encodable, Sendable {
     var segments: [String]
     var syncs: [String]
+    /// The segments asked about (the first 100 by name) of those saved.
+    var asked: Int
+    var saved: Int
 }
 
 /// The console's stylesheet and scripts, compiled into the binary (it must work offline).

@@ -491,10 +491,9 @@ enum ConsolePages {
 
     // MARK: - Formatting
 
-    /// ISO 8601 in UTC with microseconds, as data.js reads it back.
+    /// ISO 8601 in UTC to the second, as the API writes times (data.js compares the two).
     static func isoTime(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter.withFractions
-        return formatter.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle())
     }
 
     static func time(_ date: Date) -> Markup {

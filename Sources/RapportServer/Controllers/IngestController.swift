@@ -67,14 +67,15 @@ struct IngestController {
             message.source = key.source
             return message
         }
+        let result: IngestResult
         do {
-            _ = try await queue.submit(tagged, tenant: key.tenant)
+            result = try await queue.submit(tagged, tenant: key.tenant)
         } catch {
             let refusal = APIError(from: error, requestID: "")
             if refusal.status.code < 500 { tally?.rejected(tenant: key.tenant.id, reason: refusal.message) }
             throw error
         }
-        tally?.accepted(tagged.count, tenant: key.tenant.id)
+        tally?.accepted(result.accepted, tenant: key.tenant.id)
         // (Replays are counted by the queue, `rapport_duplicate_messages_total`.)
         Counter(label: "rapport_ingested_messages_total").increment(by: tagged.count)
         if tenantLabels {

@@ -130,7 +130,9 @@ struct QueryController {
             let key = try context.require(.query)
             let query = request.uri.queryParameters
             let since = try query["since"].map { text -> Date in
-                guard let date = ISO8601DateFormatter.withFractions.date(from: String(text)) ?? ISO8601DateFormatter().date(from: String(text)) else {
+                let text = String(text)
+                guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                        ?? (try? Date.ISO8601FormatStyle().parse(text)) else {
                     throw APIError(.badRequest, code: "invalid-request", message: "`since` must be a time such as 2026-12-07T10:00:00Z.")
                 }
                 return date
@@ -228,12 +230,3 @@ extension Statement {
     }
 }
 extension SummaryStatus: ResponseEncodable {}
-
-extension ISO8601DateFormatter {
-    /// ISO 8601 with fractional seconds, as the API writes times.
-    nonisolated(unsafe) static let withFractions: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
-}

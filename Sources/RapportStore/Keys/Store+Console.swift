@@ -2,6 +2,12 @@ import Crypto
 import Foundation
 import PostgresNIO
 
+/// Why a valid key may not sign in to the console.
+public enum ConsoleSignInError: Error, Sendable {
+    /// Only the `query` and `privacy` scopes open pages.
+    case noConsoleScope
+}
+
 /// A web console session: the browser keeps `token` in a cookie, the pages put `csrf` in
 /// every form and every request that changes something.
 public struct ConsoleSession: Sendable, Equatable {
@@ -14,6 +20,8 @@ public struct ConsoleSession: Sendable, Equatable {
 extension Store {
     /// How long a console session lasts from sign-in.
     public static let consoleSessionLifetime: TimeInterval = 8 * 3600
+    /// Sessions one key may hold at once; signing in again ends the oldest beyond it.
+    public static let consoleSessionsPerKey = 20
 
     /// A random token of 256 bits, URL- and cookie-safe.
     public static func randomToken() -> String {
@@ -29,12 +37,19 @@ extension Store {
     /// that is not ready. Expired sessions of every key are removed on the way.
     public func startConsoleSession(key: String, now: Date = Date()) async throws -> ConsoleSession? {
         guard let authenticated = try await authenticate(key: key) else { return nil }
+        // An ingest key is public by design (a browser's Segment library holds it): it opens no page.
+        guard !authenticated.scopes.isDisjoint(with: [.query, .privacy]) else { throw ConsoleSignInError.noConsoleScope }
         let token = Self.randomToken(), csrf = Self.randomToken()
         let expires = now.addingTimeInterval(Self.consoleSessionLifetime)
         try await client.query("DELETE FROM rapport.console_sessions WHERE expires_at < \(now)", logger: logger)
         try await client.query("""
             INSERT INTO rapport.console_sessions (hash, key_id, csrf, expires_at)
             VALUES (\(Self.sessionHash(token)), \(authenticated.id), \(csrf), \(expires))
+            """, logger: logger)
+        // At most 20 sessions a key: the oldest go.
+        try await client.query("""
+            DELETE FROM rapport.console_sessions WHERE key_id = \(authenticated.id) AND hash NOT IN (
+                SELECT hash FROM rapport.console_sessions WHERE key_id = \(authenticated.id) ORDER BY created_at DESC, hash LIMIT \(Self.consoleSessionsPerKey))
             """, logger: logger)
         return ConsoleSession(token: token, csrf: csrf, key: authenticated, expiresAt: expires)
     }
@@ -147,14 +162,21 @@ extension Store {
         }
     }
 
+    /// How far back the live view looks: reading the newest events sorts what arrived in the
+    /// window (the BRIN index on received_at finds it, but cannot give it in order).
+    public static let arrivalHorizon: TimeInterval = 3600
+
     /// The newest events to arrive, newest first, at most `limit` (up to 100): those received
-    /// since `since` when given, else those of the last minute, hour, day or 30 days, the first
-    /// of these that has any (each read through the BRIN index on received_at, so a tenant that
-    /// imported millions of events an hour ago does not sort them all).
+    /// since `since` (no earlier than an hour ago) when given, else those of the last 10
+    /// seconds, minute, 10 minutes or hour, the first of these that has any, so that what is
+    /// sorted stays small where events arrive steadily. A statement over 3 seconds (a burst of
+    /// millions in the window) is cancelled and says so.
     public func arrivedEvents(tenant: Tenant, since: Date? = nil, limit: Int = 50, now: Date = Date()) async throws -> [ArrivedEvent] {
         let limit = min(max(limit, 1), 100)
-        let windows: [Date] = since.map { [$0] } ?? [60, 3600, 86400, 30 * 86400].map { now.addingTimeInterval(-$0) }
+        let horizon = now.addingTimeInterval(-Self.arrivalHorizon)
+        let windows: [Date] = since.map { [max($0, horizon)] } ?? [10, 60, 600, Self.arrivalHorizon].map { now.addingTimeInterval(-$0) }
         return try await withTenant(tenant, readOnly: true) { connection in
+            try await connection.query("SET LOCAL statement_timeout = '3s'", logger: logger)
             for start in windows {
                 var events: [ArrivedEvent] = []
                 for try await (message, profile, type, name, ts, received, source, props) in try await connection.query("""
@@ -199,8 +221,9 @@ extension Store {
     /// that delivered it and have not sent its exit: the console's profile page asks for these
     /// after it has shown the rest. One RQL statement answers the segments (`in NAME` of each);
     /// it has `timeout` to do so.
-    public func membership(of id: Int64, tenant: Tenant, timeout: Duration = .seconds(10)) async throws -> (segments: [String], syncs: [String]) {
-        let names = try await segments(tenant: tenant).prefix(100).map(\.name)
+    public func membership(of id: Int64, tenant: Tenant, timeout: Duration = .seconds(10)) async throws -> (segments: [String], syncs: [String], asked: Int, saved: Int) {
+        let all = try await segments(tenant: tenant)
+        let names = all.prefix(100).map(\.name)
         var inSegments: [String] = []
         if !names.isEmpty {
             let columns = names.enumerated().map { index, name in
@@ -221,6 +244,6 @@ extension Store {
                 """, logger: logger).decode(String.self) { list.append(name) }
             return list
         }
-        return (inSegments, syncs)
+        return (inSegments, syncs, names.count, all.count)
     }
 }

@@ -94,6 +94,14 @@ def assert_inert(driver: webdriver.Chrome) -> None:
         pass
     assert not driver.find_elements(By.CSS_SELECTOR, 'img[src="x"]'), "a hostile <img> became an element"
     assert not driver.find_elements(By.CSS_SELECTOR, "b[onmouseover]"), "a hostile <b> became an element"
+    # No element of the page has an event-handler attribute: the console writes none, so any
+    # would have come from the data (and CSP would only stop it running, not from being there).
+    handlers = driver.execute_script("""
+        return Array.prototype.concat.apply([], Array.prototype.map.call(document.querySelectorAll('*'), function (el) {
+          return Array.prototype.filter.call(el.attributes, function (a) { return /^on/i.test(a.name); })
+            .map(function (a) { return el.tagName + ' ' + a.name; });
+        }));""")
+    assert not handlers, handlers
     violations = [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
     assert not violations, violations
 

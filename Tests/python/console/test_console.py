@@ -270,6 +270,16 @@ def test_csrf_is_required_and_headers_protect_the_pages(console):
     assert http.post(console.base + "/v1/query", json={"q": "profiles | count"}, headers={"X-CSRF-Token": csrf}).status_code == 401
 
 
+def test_an_ingest_key_opens_no_console(console):
+    """An ingest key is public by design (a browser's Segment library holds one)."""
+    driver = console.browser()
+    driver.get(console.base + "/sign-in")
+    driver.find_element(By.ID, "key").send_keys(console.a.keys["ingest"])
+    driver.find_element(By.ID, "sign-in").click()
+    assert "query or privacy scope" in driver.find_element(By.ID, "problem").text
+    assert all(c["name"] != "rapport_session" for c in driver.get_cookies())
+
+
 def test_a_wrong_key_is_refused_in_words(console):
     driver = console.browser()
     driver.get(console.base + "/sign-in")
@@ -451,7 +461,8 @@ def test_data_page_counts_lists_the_catalogue_and_follows_arrivals(console):
     rows = driver.find_elements(By.CSS_SELECTOR, "#live tbody tr")
     messages = [tr.get_attribute("data-message") for tr in rows]
     assert messages[0] == "live-1" and len(messages) == len(set(messages)) and len(messages) > before, (len(messages), before)
-    received = [tr.get_attribute("data-received") for tr in rows]
+    from datetime import datetime
+    received = [datetime.fromisoformat(tr.get_attribute("data-received").replace("Z", "+00:00")) for tr in rows]
     assert received == sorted(received, reverse=True), "newest first"
     assert_inert(driver)
     console.shoot(driver, "10-data")

@@ -140,41 +140,6 @@
     list.unshift(text);
     try { localStorage.setItem("rapport.recent", JSON.stringify(list.slice(0, 10))); } catch (e) {}
     showRecent();
-
-  // Saved queries: named, kept in this browser; saving a name again replaces it.
-  var savedBox = el("div", { "class": "recent", id: "saved" });
-  recentBox.after(savedBox);
-  var saveButton = el("button", { type: "button", id: "save" }, "Save…");
-  document.querySelector(".actions").insertBefore(saveButton, status);
-  function saved() { try { return JSON.parse(localStorage.getItem("rapport.saved") || "{}"); } catch (e) { return {}; } }
-  function showSaved() {
-    clear(savedBox);
-    var all = saved(), names = Object.keys(all).sort();
-    if (names.length === 0) return;
-    savedBox.appendChild(document.createTextNode("Saved: "));
-    names.forEach(function (name) {
-      var open = el("button", { type: "button", title: all[name], "data-name": name }, name);
-      open.addEventListener("click", function () { editor.value = all[name]; validateSoon(); editor.focus(); });
-      var forget = el("button", { type: "button", title: "Forget " + name, "aria-label": "Forget " + name }, "×");
-      forget.addEventListener("click", function () {
-        var now = saved(); delete now[name];
-        try { localStorage.setItem("rapport.saved", JSON.stringify(now)); } catch (e) {}
-        showSaved();
-      });
-      savedBox.appendChild(open); savedBox.appendChild(forget);
-    });
-  }
-  saveButton.addEventListener("click", function () {
-    var text = editor.value.trim();
-    if (!text) { status.textContent = "Write a query first."; return; }
-    var name = window.prompt("Save this query as:", "");
-    if (!name || !name.trim()) return;
-    var all = saved(); all[name.trim().slice(0, 60)] = text;
-    try { localStorage.setItem("rapport.saved", JSON.stringify(all)); status.textContent = "Saved."; }
-    catch (e) { status.textContent = "This browser would not keep it (storage is full or off)."; }
-    showSaved();
-  });
-  showSaved();
   }
   function showRecent() {
     clear(recentBox);
@@ -332,8 +297,8 @@
   function download(columns, rows) {
     function quote(value) {
       var text = cellText(value);
-      // A cell a spreadsheet would run as a formula is kept as text.
-      if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+      // A text cell a spreadsheet would run as a formula is kept as text (numbers stay numbers).
+      if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = "'" + text;
       return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
     }
     var lines = [columns.map(function (c) { return quote(c.name); }).join(",")];

@@ -42,6 +42,11 @@ document.querySelectorAll("form.confirm").forEach(function (form) {
     .then(function (answer) {
       status.remove();
       list("Segments", answer.segments, "in-segments", "none of the saved segments");
+      if (answer.asked < answer.saved) {
+        var note = document.createElement("p");
+        note.textContent = "(Of the first " + answer.asked + " of the " + answer.saved + " saved segments, by name.)";
+        section.appendChild(note);
+      }
       list("Syncs", answer.syncs, "in-syncs", "no sync has delivered this profile");
     }, function (error) {
       status.textContent = "Which segments hold this profile could not be worked out: " + error.message;

@@ -11,7 +11,7 @@
   var seen = {}, newest = null, shown = 200;
   Array.prototype.forEach.call(body.rows, function (tr) {
     seen[tr.dataset.message] = true;
-    if (!newest || tr.dataset.received > newest) newest = tr.dataset.received;
+    if (!newest || Date.parse(tr.dataset.received) > Date.parse(newest)) newest = tr.dataset.received;
   });
   function cell(text, className) {
     var td = document.createElement("td");
@@ -57,16 +57,21 @@
         if (seen[event.message_id]) return;
         seen[event.message_id] = true;
         // In its place, newest first: one received earlier than some shown goes below them.
-        var before = Array.prototype.find.call(body.rows, function (tr) { return tr.dataset.received < event.received_at; });
+        var at = Date.parse(event.received_at);
+        var before = Array.prototype.find.call(body.rows, function (tr) { return Date.parse(tr.dataset.received) < at; });
         body.insertBefore(row(event), before || null);
-        if (!newest || event.received_at > newest) newest = event.received_at;
+        if (!newest || at > Date.parse(newest)) newest = event.received_at;
       });
-      while (body.rows.length > shown) body.deleteRow(body.rows.length - 1);
+      while (body.rows.length > shown) {
+        delete seen[body.rows[body.rows.length - 1].dataset.message];
+        body.deleteRow(body.rows.length - 1);
+      }
       status.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
       setTimeout(poll, 2000);
     }, function (error) {
-      status.textContent = error.message.indexOf("session") >= 0 || error.message.indexOf("key") >= 0 ? error.message
-        : "The server could not be reached; trying again.";
+      // A session that ended or a key that may not read stays so: stop asking.
+      if (error.message.indexOf("session") >= 0 || error.message.indexOf("key") >= 0) { status.textContent = error.message; return; }
+      status.textContent = "The server could not be reached; trying again.";
       setTimeout(poll, 5000);
     });
   }

@@ -31,8 +31,8 @@
       if (ended) { window.location.reload(); return; }
       setTimeout(poll, 1500);
     }, function (error) {
-      status.textContent = error.message && error.message.indexOf("session") >= 0 ? error.message
-        : "The server could not be reached; trying again.";
+      if (error.message && error.message.indexOf("session") >= 0) { status.textContent = error.message; return; }
+      status.textContent = "The server could not be reached; trying again.";
       setTimeout(poll, 5000);
     });
   }
