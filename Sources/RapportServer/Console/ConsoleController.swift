@@ -213,9 +213,9 @@ struct ConsoleController {
                 let counts = tally?.counts(tenant: tenant.id) ?? IngestTally.Counts()
                 let ingest = ConsolePages.IngestCounts(since: tally?.since ?? Date(), accepted: counts.accepted, rejected: counts.rejected,
                                                        lastRejection: counts.lastRejection, lastRejectionAt: counts.lastRejectionAt)
+                let (recent, busy) = try await store.arrivedEvents(tenant: tenant, limit: 50)
                 return Self.page(ConsolePages.data(session: session, volume: try await store.volume(tenant: tenant), ingest: ingest,
-                                                   catalogue: try await store.catalogueNames(tenant: tenant),
-                                                   recent: try await store.arrivedEvents(tenant: tenant, limit: 50)))
+                                                   catalogue: try await store.catalogueNames(tenant: tenant), recent: recent, busy: busy))
             }
         }
         router.get("privacy") { request, _ in

@@ -344,7 +344,7 @@ enum ConsolePages {
     /// What the tenant holds and takes in: counts, the catalogue, and the newest events as
     /// they arrive (data.js adds them without a reload).
     static func data(session: ConsoleSession, volume: TenantVolume, ingest: IngestCounts, catalogue: [CatalogueName],
-                     recent: [ArrivedEvent]) -> Markup {
+                     recent: [ArrivedEvent], busy: Bool = false) -> Markup {
         func count(_ c: TenantVolume.Count) -> String { c.exact ? "\(c.value)" : "about \(c.value)" }
         let names = Markup.join(catalogue.map { entry -> Markup in
             "<tr><td>\(entry.kind)</td><td>\(entry.name)</td><td>\(entry.type)</td><td>\(time(entry.firstSeen))</td><td>\(time(entry.lastSeen))</td></tr>"
@@ -367,7 +367,9 @@ enum ConsolePages {
             </tbody></table>
             \(rejection)</section>
             <section aria-labelledby="live-h"><h2 id="live-h">Arriving events</h2>
-            <p>The newest first; new ones appear as they arrive. <span id="live-status" role="status"></span></p>
+            <p>The newest first (of the last hour); new ones appear as they arrive. <span id="live-status" role="status">\(busy
+                ? "So many events arrived in the last hour (an import?) that listing the newest took too long; new arrivals will show here."
+                : recent.isEmpty ? "No events arrived in the last hour." : "")</span></p>
             <div class="scroll"><table id="live"><thead><tr><th>Arrived</th><th>Time</th><th>Type</th><th>Name</th><th>Profile</th><th>Source</th><th>Properties</th></tr></thead>
             <tbody>\(rows)</tbody></table></div></section>
             <section aria-labelledby="catalogue-h"><h2 id="catalogue-h">Catalogue</h2>

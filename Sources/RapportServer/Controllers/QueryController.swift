@@ -53,6 +53,8 @@ struct QueryController {
 
     struct ArrivedEvents: ResponseEncodable {
         var events: [ArrivedEvent]
+        /// Too many events arrived in the window to sort them in 3 s: none are listed.
+        var busy: Bool
     }
 
     struct Segments: ResponseEncodable {
@@ -143,7 +145,8 @@ struct QueryController {
                 }
                 return n
             } ?? 50
-            return ArrivedEvents(events: try await store.arrivedEvents(tenant: key.tenant, since: since, limit: limit))
+            let (events, busy) = try await store.arrivedEvents(tenant: key.tenant, since: since, limit: limit)
+            return ArrivedEvents(events: events, busy: busy)
         }
         group.post("query/validate") { request, context in
             let key = try context.require(.query)

@@ -169,9 +169,18 @@ extension Store {
     /// The newest events to arrive, newest first, at most `limit` (up to 100): those received
     /// since `since` (no earlier than an hour ago) when given, else those of the last 10
     /// seconds, minute, 10 minutes or hour, the first of these that has any, so that what is
-    /// sorted stays small where events arrive steadily. A statement over 3 seconds (a burst of
-    /// millions in the window) is cancelled and says so.
-    public func arrivedEvents(tenant: Tenant, since: Date? = nil, limit: Int = 50, now: Date = Date()) async throws -> [ArrivedEvent] {
+    /// sorted stays small where events arrive steadily. A read over 3 seconds (a burst of
+    /// millions in the window, as after an import) is cancelled: the answer is then empty and
+    /// `busy`, and the next window (a poller's last seconds) is read as usual.
+    public func arrivedEvents(tenant: Tenant, since: Date? = nil, limit: Int = 50, now: Date = Date()) async throws -> (events: [ArrivedEvent], busy: Bool) {
+        do {
+            return (try await arrivals(tenant: tenant, since: since, limit: limit, now: now), false)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "57014" {
+            return ([], true)
+        }
+    }
+
+    func arrivals(tenant: Tenant, since: Date?, limit: Int, now: Date) async throws -> [ArrivedEvent] {
         let limit = min(max(limit, 1), 100)
         let horizon = now.addingTimeInterval(-Self.arrivalHorizon)
         let windows: [Date] = since.map { [max($0, horizon)] } ?? [10, 60, 600, Self.arrivalHorizon].map { now.addingTimeInterval(-$0) }

@@ -66,7 +66,8 @@
         delete seen[body.rows[body.rows.length - 1].dataset.message];
         body.deleteRow(body.rows.length - 1);
       }
-      status.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
+      status.textContent = answer.busy ? "Events are arriving faster than they can be listed; trying again."
+        : "Updated " + new Date().toLocaleTimeString() + ".";
       setTimeout(poll, 2000);
     }, function (error) {
       // A session that ended or a key that may not read stays so: stop asking.
