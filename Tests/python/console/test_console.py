@@ -492,3 +492,22 @@ def test_a_lost_server_is_said_in_words_and_the_session_survives_a_restart(conso
     driver.find_element(By.ID, "run").click()
     error = wait(driver).until(EC.presence_of_element_located((By.ID, "run-error")))
     assert "admin" in error.text, error.text
+
+
+def test_ask_completes_names_and_shows_explain(console):
+    driver = console.browser()
+    console.sign_in(driver, console.a.keys["query"])
+    driver.get(console.base + "/ask")
+    editor = driver.find_element(By.ID, "rql")
+    editor.clear()
+    # The catalogue is fetched once the page is up; wait for a completion to be offered.
+    editor.send_keys("profiles | where pla")
+    offered = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#completions button")))
+    assert offered.text == "plan"
+    editor.send_keys(Keys.TAB)
+    assert editor.get_attribute("value") == "profiles | where plan"
+    editor.clear()
+    editor.send_keys('explain profiles | where plan = "pro" | count')
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    sql = wait(driver).until(EC.presence_of_element_located((By.ID, "sql"))).text
+    assert "SELECT" in sql.upper() and "profiles" in sql
