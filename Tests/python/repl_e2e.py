@@ -110,7 +110,9 @@ expect(r"unknown field `contry`", "the diagnostic")
 expect(r"\^\^\^\^\^\^", "the caret under the wrong name")
 expect(prompt, "the prompt after a problem")
 
-# Ctrl-D leaves.
+# Ctrl-D leaves. (After a short wait: libedit writes the prompt before it puts the terminal
+# in its editing mode, and a key typed in that moment can be lost, as no person types.)
+time.sleep(0.3)
 repl.sendeof()
 ends_with(0, "Ctrl-D ends the REPL")
 with open(history) as f:
@@ -149,6 +151,8 @@ shell.send("fg\r")
 time.sleep(0.5)
 shell.send("count profiles;\r")
 expect(r"\(1 row", "the REPL answers after fg")
+expect(prompt, "the prompt after fg's count")
+time.sleep(0.3)
 shell.sendeof()
 expect(r"SHELL\$ ", "the shell after the REPL")
 shell.send("exit\r")
