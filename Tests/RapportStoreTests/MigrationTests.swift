@@ -17,7 +17,7 @@ struct MigrationTests {
             let ledger = try await database.superuserRows("SELECT scope, version, checksum FROM rapport.migrations ORDER BY version")
             #expect(ledger.map { $0[2] } == store.migrations.control.map(\.checksum))
             let tables = try await database.superuserRows("SELECT tablename FROM pg_tables WHERE schemaname = 'rapport' ORDER BY 1")
-            #expect(tables.compactMap { $0[0] } == ["api_keys", "audit_log", "migrations", "privacy_exports", "privacy_requests", "tenants"])
+            #expect(tables.compactMap { $0[0] } == ["api_keys", "audit_log", "console_sessions", "migrations", "privacy_exports", "privacy_requests", "tenants"])
         }
     }
 
