@@ -66,7 +66,7 @@ def console(tmp_path_factory: pytest.TempPathFactory):
     shots = Path(os.environ.get("RAPPORT_CONSOLE_SCREENSHOTS") or REPO / ".build-console-screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     handle = Console(server=server, client=Client(server.base_url), a=a, b=b, screenshots=shots,
-                     database_url=database_url, binary=binary)
+                     database_url=database_url, binary=binary, superuser_url=with_database(super_url, name))
     seed(handle)
     try:
         yield handle

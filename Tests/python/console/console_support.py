@@ -35,6 +35,7 @@ class Console:
     screenshots: Path
     database_url: str
     binary: str
+    superuser_url: str = ""
     browsers: list = field(default_factory=list)
     profiles: dict = field(default_factory=dict)
 

@@ -511,3 +511,47 @@ def test_ask_completes_names_and_shows_explain(console):
     editor.send_keys(Keys.CONTROL, Keys.ENTER)
     sql = wait(driver).until(EC.presence_of_element_located((By.ID, "sql"))).text
     assert "SELECT" in sql.upper() and "profiles" in sql
+
+
+def test_ask_cancels_a_running_query(console):
+    """A query held up by a lock another session keeps is cancelled from the page: the page
+    says so, and the database no longer runs it."""
+    import psycopg
+    driver = console.browser()
+    console.sign_in(driver, console.a.keys["query"])
+    driver.get(console.base + "/ask")
+    editor = driver.find_element(By.ID, "rql")
+    editor.clear()
+    editor.send_keys('profiles | where plan = "pro" | count')
+    with psycopg.connect(console.superuser_url) as holder:
+        holder.execute(f'LOCK TABLE "t_{console.a.slug}".profiles IN ACCESS EXCLUSIVE MODE')
+        driver.find_element(By.ID, "run").click()
+        wait(driver).until(lambda d: d.find_element(By.ID, "cancel").is_enabled())
+        with psycopg.connect(console.superuser_url, autocommit=True) as watcher:
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%profiles%'").fetchone()[0]:
+                time.sleep(0.1)
+            assert watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").fetchone()[0] >= 1, \
+                "the query waits on the lock"
+            driver.find_element(By.ID, "cancel").click()
+            wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "Cancelled"))
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%profiles%'").fetchone()[0]:
+                time.sleep(0.1)
+            assert watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%profiles%'").fetchone()[0] == 0, \
+                "the database stopped the query"
+        holder.rollback()
+    assert driver.find_element(By.ID, "run").is_enabled()
+
+
+def test_every_page_fits_a_phone(console):
+    driver = console.browser(width=390, height=844)
+    console.sign_in(driver, console.a.keys["all"])
+    for path in ("/profiles", "/ask", "/segments", "/data", "/privacy", f"/profiles/{console.profiles['bob@example.com']}"):
+        driver.get(console.base + path)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{path} is {overflow}px wider than a phone's screen"
+    console.shoot(driver, "11-privacy-phone")
