@@ -249,12 +249,14 @@ enum ConsolePages {
             let title = kinds[kind] ?? kind.replacingOccurrences(of: "_", with: " ").capitalized
             let rows = Markup.join(list.map { item -> Markup in
                 let name: Markup = kind == "segment" ? "<a href=\"/segments/\(url: item.name)\">\(item.name)</a>" : "\(item.name)"
-                return "<tr><td>\(name)</td><td><code class=\"rql\">\(item.source)</code></td><td>\(time(item.updatedAt))</td></tr>"
+                // A segment's member count is asked for after the page shows (console.js), one at a time.
+                let members: Markup = kind == "segment" ? "<td class=\"num\" data-count=\"\(item.name)\">…</td>" : ""
+                return "<tr><td>\(name)</td><td><code class=\"rql\">\(item.source)</code></td><td>\(time(item.updatedAt))</td>\(members)</tr>"
             })
             sections.append("""
                 <section aria-labelledby="\(kind)-h"><h2 id="\(kind)-h">\(title)</h2>
                 \(list.isEmpty ? "<p>None saved.</p>" as Markup : """
-                <div class="scroll"><table id="\(kind)s"><thead><tr><th>Name</th><th>Definition</th><th>Saved</th></tr></thead><tbody>\(rows)</tbody></table></div>
+                <div class="scroll"><table id="\(kind)s"><thead><tr><th>Name</th><th>Definition</th><th>Saved</th>\(kind == "segment" ? "<th>Members</th>" as Markup : "")</tr></thead><tbody>\(rows)</tbody></table></div>
                 """)</section>
                 """)
         }
@@ -302,7 +304,7 @@ enum ConsolePages {
                 </section>
                 """)
         }
-        return document(title: "Segments", session: session, section: .segments, content: """
+        return document(title: "Segments", session: session, section: .segments, scripts: ["console.js"], content: """
             <h1>Segments and syncs</h1>
             <p>What is saved (define more on the <a href="/ask">Ask</a> page: <code>segment NAME = …</code>).</p>
             \(Markup.join(sections))

@@ -413,6 +413,9 @@ def test_segments_page_lists_definitions_and_members(console):
     assert "pros" in driver.find_element(By.ID, "segments").text
     assert 'where plan = "pro"' in driver.find_element(By.ID, "segments").text
     assert "spend" in driver.find_element(By.ID, "metrics").text
+    count = driver.find_element(By.CSS_SELECTOR, "#segments td[data-count='pros']")
+    wait(driver).until(lambda d: count.text != "…")
+    assert count.text == "1", count.text
     assert not driver.find_elements(By.ID, "syncs-h"), "syncs are the admin scope's"
     driver.find_element(By.LINK_TEXT, "pros").click()
     wait(driver).until(EC.presence_of_element_located((By.ID, "members")))

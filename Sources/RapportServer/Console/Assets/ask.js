@@ -206,7 +206,7 @@
         " in " + answer.elapsed_ms + " ms";
       showResult(answer);
     }, function (error) {
-      if (error.name === "AbortError") { status.textContent = "Cancelled."; return; }
+      if (error.name === "AbortError" || (running && running.cancelled)) { status.textContent = "Cancelled."; return; }
       status.textContent = "";
       clear(resultBox); clear(chartBox);
       if (error.data && error.data.error && error.data.error.diagnostics) showDiagnostics(text, error.data.error.diagnostics);
@@ -216,11 +216,14 @@
       void (Date.now() - started);
     });
   }
+  // The page stops waiting at once (whatever the server answers then, the run shows as
+  // cancelled), and asks the server to stop the query.
   function cancel() {
     if (!running) return;
     var current = running;
-    status.textContent = "Cancelling…";
-    api("/v1/query/cancel", { id: current.id }).catch(function () {}).then(function () { current.controller.abort(); });
+    current.cancelled = true;
+    current.controller.abort();
+    api("/v1/query/cancel", { id: current.id }).catch(function () {});
   }
   runButton.addEventListener("click", run);
   cancelButton.addEventListener("click", cancel);

@@ -52,3 +52,18 @@ document.querySelectorAll("form.confirm").forEach(function (form) {
       status.textContent = "Which segments hold this profile could not be worked out: " + error.message;
     });
 })();
+
+// The segments page: each segment's member count, asked one at a time after the page shows.
+(function () {
+  var cells = Array.prototype.slice.call(document.querySelectorAll("td[data-count]"));
+  function next() {
+    var cell = cells.shift();
+    if (!cell) return;
+    fetch("/v1/segments/" + encodeURIComponent(cell.dataset.count), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(new Error(String(response.status))); })
+      .then(function (segment) { cell.textContent = String(segment.members); },
+            function () { cell.textContent = "—"; cell.title = "The count could not be worked out."; })
+      .then(next);
+  }
+  next();
+})();
