@@ -17,6 +17,18 @@ from selenium.webdriver.support.ui import Select
 from console_support import HOSTILE_EVENT, HOSTILE_IMG, HOSTILE_QUOTES, HOSTILE_TRAIT, assert_inert, wait
 
 
+def ask_page(console, scope: str, downloads=None):
+    """A browser signed in with the key of `scope`, on the Ask page, its editor emptied."""
+    driver = console.browser()
+    if downloads is not None:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    console.sign_in(driver, console.a.keys[scope])
+    driver.get(console.base + "/ask")
+    editor = driver.find_element(By.ID, "rql")
+    editor.clear()
+    return driver, editor
+
+
 def test_sign_in_find_a_profile_and_read_it(console):
     driver = console.browser()
     driver.get(console.base + "/")
@@ -121,11 +133,7 @@ def test_a_search_that_finds_nothing_says_so(console):
 
 
 def test_ask_marks_a_typo_where_it_is(console):
-    driver = console.browser()
-    console.sign_in(driver, console.a.keys["query"])
-    driver.get(console.base + "/ask")
-    editor = driver.find_element(By.ID, "rql")
-    editor.clear()
+    driver, editor = ask_page(console, "query")
     editor.send_keys('profiles | wher plan = "pro"')
     item = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#diagnostics li")))
     assert "line 1, column 12" in item.text, item.text
@@ -156,11 +164,7 @@ def test_ask_marks_a_typo_where_it_is(console):
 
 
 def test_ask_draws_a_funnel(console):
-    driver = console.browser()
-    console.sign_in(driver, console.a.keys["query"])
-    driver.get(console.base + "/ask")
-    editor = driver.find_element(By.ID, "rql")
-    editor.clear()
+    driver, editor = ask_page(console, "query")
     editor.send_keys("funnel shop = `Product Viewed` -> `Added to Cart` -> `Order Completed`; show funnel shop")
     driver.find_element(By.ID, "run").click()
     chart = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "svg[data-chart='funnel']")))
@@ -175,12 +179,7 @@ def test_ask_draws_a_funnel(console):
 
 
 def test_ask_sorts_pages_and_downloads_csv(console, tmp_path):
-    driver = console.browser()
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-    console.sign_in(driver, console.a.keys["query"])
-    driver.get(console.base + "/ask")
-    editor = driver.find_element(By.ID, "rql")
-    editor.clear()
+    driver, editor = ask_page(console, "query", downloads=tmp_path)
     editor.send_keys("profiles | select email, plan")
     editor.send_keys(Keys.CONTROL, Keys.ENTER)
     wait(driver).until(EC.presence_of_element_located((By.ID, "result-table")))
@@ -472,11 +471,7 @@ def test_data_page_counts_lists_the_catalogue_and_follows_arrivals(console):
 
 
 def test_a_lost_server_is_said_in_words_and_the_session_survives_a_restart(console):
-    driver = console.browser()
-    console.sign_in(driver, console.a.keys["query"])
-    driver.get(console.base + "/ask")
-    editor = driver.find_element(By.ID, "rql")
-    editor.clear()
+    driver, editor = ask_page(console, "query")
     editor.send_keys("profiles | count")
     console.server.stop()
     try:
@@ -498,11 +493,7 @@ def test_a_lost_server_is_said_in_words_and_the_session_survives_a_restart(conso
 
 
 def test_ask_completes_names_and_shows_explain(console):
-    driver = console.browser()
-    console.sign_in(driver, console.a.keys["query"])
-    driver.get(console.base + "/ask")
-    editor = driver.find_element(By.ID, "rql")
-    editor.clear()
+    driver, editor = ask_page(console, "query")
     # The catalogue is fetched once the page is up; wait for a completion to be offered.
     editor.send_keys("profiles | where pla")
     offered = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#completions button")))
@@ -520,11 +511,7 @@ def test_ask_cancels_a_running_query(console):
     """A query held up by a lock another session keeps is cancelled from the page: the page
     says so, and the database no longer runs it."""
     import psycopg
-    driver = console.browser()
-    console.sign_in(driver, console.a.keys["query"])
-    driver.get(console.base + "/ask")
-    editor = driver.find_element(By.ID, "rql")
-    editor.clear()
+    driver, editor = ask_page(console, "query")
     editor.send_keys('profiles | where plan = "pro" | count')
     with psycopg.connect(console.superuser_url) as holder:
         holder.execute(f'LOCK TABLE "t_{console.a.slug}".profiles IN ACCESS EXCLUSIVE MODE')
