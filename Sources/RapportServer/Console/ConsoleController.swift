@@ -222,9 +222,15 @@ struct ConsoleController {
             try await page(request, scope: .privacy) { session in
                 let query = Self.query(request)
                 var notice: String?
-                if let filed = query["filed"] { notice = "Request \(filed) was filed; it is carried out in the background (this page follows it)." }
+                // Only a request id is echoed (a link cannot make the page say anything else).
+                func requestID(_ text: String?) -> String? {
+                    guard let text, text.hasPrefix("pr_"), text.utf8.count <= 40,
+                          text.dropFirst(3).allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber) }) else { return nil }
+                    return text
+                }
+                if let filed = requestID(query["filed"]) { notice = "Request \(filed) was filed; it is carried out in the background (this page follows it)." }
                 if query["saved"] != nil { notice = "The settings were saved." }
-                if let cancelled = query["cancelled"] { notice = "Request \(cancelled) was cancelled." }
+                if let cancelled = requestID(query["cancelled"]) { notice = "Request \(cancelled) was cancelled." }
                 return try await privacyPage(session, notice: notice)
             }
         }

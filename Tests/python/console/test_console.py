@@ -545,3 +545,24 @@ def test_every_page_fits_a_phone(console):
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a phone's screen"
     console.shoot(driver, "11-privacy-phone")
+
+
+def test_the_keyboard_alone_sorts_a_result_and_a_link_cannot_put_words_on_a_page(console):
+    driver, editor = ask_page(console, "all")
+    editor.send_keys("profiles | select email, plan")
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait(driver).until(EC.presence_of_element_located((By.ID, "result-table")))
+    # Tab from the editor's area to the table's first header, then Enter sorts by it.
+    header = driver.find_elements(By.CSS_SELECTOR, "#result-table th")[0]
+    for _ in range(40):
+        if driver.switch_to.active_element == header:
+            break
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element == header, "the header is reachable with Tab"
+    header.send_keys(Keys.ENTER)
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.send_keys(" ")
+    assert header.get_attribute("aria-sort") == "descending"
+    # The privacy page echoes only request ids.
+    driver.get(console.base + "/privacy?filed=" + "Your%20account%20is%20closed")
+    assert not driver.find_elements(By.ID, "outcome")
