@@ -10,3 +10,5 @@ CREATE TABLE rapport.console_sessions (
     expires_at  timestamptz NOT NULL
 );
 CREATE INDEX console_sessions_expires ON rapport.console_sessions (expires_at);
+-- A key's sessions: capped at sign-in, and removed with the key.
+CREATE INDEX console_sessions_key ON rapport.console_sessions (key_id);

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// - `/admin/v1/…`: the operator key (`RAPPORT_ADMIN_KEY`);
 /// - `/v1/…`: a tenant's API key, each route checking its scope (or a console session's cookie
 ///   with its CSRF token);
-/// - `/`, `/sign-in`, `/profiles`, `/ask`, `/console/assets/…`: the web console (``ConsoleController``).
+/// - `/`, `/sign-in`, `/profiles`, `/ask`, `/segments`, `/data`, `/privacy`, `/console/assets/…`:
+///   the web console's pages (``ConsoleController``).
 public func buildRouter(store: Store, configuration: ServerConfiguration, privacyWorker: PrivacyWorker? = nil,
                         activationWorker: ActivationWorker? = nil) -> Router<RapportRequestContext> {
     let router = Router(context: RapportRequestContext.self)

@@ -136,7 +136,7 @@ struct ConsolePagesTests {
                                       identities: .init(value: 2, exact: true), suppressedIdentifiers: 1, droppedMessages: 2)
             let arrived = ArrivedEvent(messageID: value, profileID: 8, type: value, name: value, ts: at, receivedAt: at, source: value, properties: value)
             let data = ConsolePages.data(session: admin, volume: volume,
-                                         ingest: .init(since: at, accepted: 3, rejected: 1, lastRejection: value, lastRejectionAt: at),
+                                         ingest: .init(accepted: 3, rejected: 1, lastRejection: value, lastRejectionAt: at), since: at,
                                          catalogue: [CatalogueName(kind: "trait", name: value, type: value, firstSeen: at, lastSeen: at)],
                                          recent: [arrived]).html
             Self.checkInert(data)

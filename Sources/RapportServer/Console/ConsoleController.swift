@@ -38,7 +38,7 @@ struct ConsoleController {
     ]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
-        router.get("/") { request, _ in
+        router.get("/") { request, _ in await Self.guarded {
             guard let session = try await session(request) else { return Self.redirect("/sign-in") }
             let first = ConsolePages.Section.allCases.first { session.key.scopes.contains($0.scope) }
             guard let first else {
@@ -46,15 +46,15 @@ struct ConsoleController {
                     message: "This key has neither the query nor the privacy scope, which the console's pages need."), status: .forbidden)
             }
             return Self.redirect(first.path)
-        }
-        router.get("sign-in") { request, _ in
+        } }
+        router.get("sign-in") { request, _ in await Self.guarded {
             if try await session(request) != nil { return Self.redirect("/") }
             let token = Store.randomToken()
             var response = Self.page(ConsolePages.signIn(csrf: token))
             response.setCookie(Self.cookie(Self.signInCookie, token, maxAge: 3600, request: request))
             return response
-        }
-        router.post("sign-in") { request, _ in
+        } }
+        router.post("sign-in") { request, _ in await Self.guarded {
             let form = try await Self.form(request)
             let expected = request.cookies[Self.signInCookie]?.value
             guard let expected, let sent = form["csrf"], Self.same(expected, sent) else {
@@ -83,7 +83,7 @@ struct ConsoleController {
             response.setCookie(Self.cookie(Self.sessionCookie, session.token, maxAge: Int(Store.consoleSessionLifetime), request: request))
             response.setCookie(Self.cookie(Self.signInCookie, "", maxAge: 0, request: request))
             return response
-        }
+        } }
         router.post("sign-out") { request, _ in
             try await action(request, scope: nil) { session, _ in
                 try await store.endConsoleSession(token: session.token)
@@ -210,11 +210,9 @@ struct ConsoleController {
         router.get("data") { request, _ in
             try await page(request, scope: .query) { session in
                 let tenant = session.key.tenant
-                let counts = tally?.counts(tenant: tenant.id) ?? IngestTally.Counts()
-                let ingest = ConsolePages.IngestCounts(since: tally?.since ?? Date(), accepted: counts.accepted, rejected: counts.rejected,
-                                                       lastRejection: counts.lastRejection, lastRejectionAt: counts.lastRejectionAt)
                 let (recent, busy) = try await store.arrivedEvents(tenant: tenant, limit: 50)
-                return Self.page(ConsolePages.data(session: session, volume: try await store.volume(tenant: tenant), ingest: ingest,
+                return Self.page(ConsolePages.data(session: session, volume: try await store.volume(tenant: tenant),
+                                                   ingest: tally?.counts(tenant: tenant.id) ?? IngestTally.Counts(), since: tally?.since ?? Date(),
                                                    catalogue: try await store.catalogueNames(tenant: tenant), recent: recent, busy: busy))
             }
         }
@@ -360,6 +358,11 @@ struct ConsoleController {
 
     static let logger = Logger(label: "rapport.console")
 
+    /// A route outside ``page(_:scope:_:)`` and ``action(_:scope:_:)``: what goes wrong is said on a page too.
+    static func guarded(_ body: () async throws -> Response) async -> Response {
+        do { return try await body() } catch { return failure(error, session: nil) }
+    }
+
     static func failure(_ error: any Error, session: ConsoleSession?) -> Response {
         // An id for the page and the log line alike, so that a report can be matched to the log.
         let id = "console-" + Store.randomToken().prefix(12)
@@ -372,7 +375,7 @@ struct ConsoleController {
         return page(ConsolePages.problem(session: session, title: title, message: api.message), status: api.status)
     }
 
-    /// The fields of a form (`application/x-www-form-urlencoded`), at most 16 kB.
+    /// The fields of a form (`application/x-www-form-urlencoded`), at most ``formLimit``.
     static func form(_ request: Request) async throws -> [String: String] {
         let buffer: ByteBuffer
         do {

@@ -336,17 +336,9 @@ enum ConsolePages {
 
     // MARK: - Data
 
-    struct IngestCounts: Sendable {
-        var since: Date
-        var accepted: Int64
-        var rejected: Int64
-        var lastRejection: String?
-        var lastRejectionAt: Date?
-    }
-
     /// What the tenant holds and takes in: counts, the catalogue, and the newest events as
     /// they arrive (data.js adds them without a reload).
-    static func data(session: ConsoleSession, volume: TenantVolume, ingest: IngestCounts, catalogue: [CatalogueName],
+    static func data(session: ConsoleSession, volume: TenantVolume, ingest: IngestTally.Counts, since: Date, catalogue: [CatalogueName],
                      recent: [ArrivedEvent], busy: Bool = false) -> Markup {
         func count(_ c: TenantVolume.Count) -> String { c.exact ? "\(c.value)" : "about \(c.value)" }
         let names = Markup.join(catalogue.map { entry -> Markup in
@@ -365,7 +357,7 @@ enum ConsolePages {
             <tr><th scope="row">Identifiers</th><td class="num">\(count(volume.identities))</td></tr>
             <tr><th scope="row">Suppressed identifiers</th><td class="num" id="suppressed">\(volume.suppressedIdentifiers)</td></tr>
             <tr><th scope="row">Messages dropped as suppressed</th><td class="num" id="dropped">\(volume.droppedMessages)</td></tr>
-            <tr><th scope="row">Messages stored by this server since \(time(ingest.since))</th><td class="num" id="accepted">\(ingest.accepted)</td></tr>
+            <tr><th scope="row">Messages stored by this server since \(time(since))</th><td class="num" id="accepted">\(ingest.accepted)</td></tr>
             <tr><th scope="row">Requests refused since then</th><td class="num" id="rejected">\(ingest.rejected)</td></tr>
             </tbody></table>
             \(rejection)</section>

@@ -235,9 +235,8 @@ extension Store {
         let names = all.prefix(100).map(\.name)
         var inSegments: [String] = []
         if !names.isEmpty {
-            let columns = names.enumerated().map { index, name in
-                "s\(index) = in `\(name.replacingOccurrences(of: "`", with: "``"))`"
-            }.joined(separator: ", ")
+            // Definition names are letters, digits and `_`; the backticks keep a keyword a name.
+            let columns = names.enumerated().map { index, name in "s\(index) = in `\(name)`" }.joined(separator: ", ")
             let results = try await query("profiles | where id = \(id) | select \(columns)", tenant: tenant,
                                           options: QueryOptions(timeout: timeout, rowCap: 1))
             if let row = results.last?.rows.first {

@@ -245,6 +245,9 @@ def test_csrf_is_required_and_headers_protect_the_pages(console):
     http = requests.Session()
     refused = http.post(console.base + "/sign-in", data={"key": console.a.keys["query"]}, allow_redirects=False)
     assert refused.status_code == 403 and "security token" in refused.text
+    # A form past its limit is refused on a page, in words.
+    huge = http.post(console.base + "/sign-in", data={"key": "x" * 300_000}, allow_redirects=False)
+    assert huge.status_code == 413 and huge.headers["content-type"].startswith("text/html") and "larger than" in huge.text
     http, csrf = session_for(console, console.a.keys["all"])
     page = http.get(console.base + "/profiles")
     policy = page.headers["content-security-policy"]
@@ -301,13 +304,13 @@ def test_one_tenant_never_sees_another(console):
     assert [row[0] for row in answer["rows"]] == ["carol@example.com"]
 
 
-def test_pages_fit_a_phone(console):
-    driver = console.browser(width=390, height=844)
-    console.sign_in(driver, console.a.keys["all"])
-    driver.get(f"{console.base}/profiles/{console.profiles['ann@example.com']}")
-    overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 1, f"the page is {overflow}px wider than a phone's screen"
-    console.shoot(driver, "06-profile-phone")
+def file_request(console, driver, kind: str, email: str) -> None:
+    """Fills the privacy centre's form for `email` and submits it."""
+    driver.get(console.base + "/privacy")
+    Select(driver.find_element(By.ID, "type")).select_by_value(kind)
+    Select(driver.find_element(By.ID, "subject-kind")).select_by_value("email")
+    driver.find_element(By.ID, "subject-value").send_keys(email)
+    driver.find_element(By.ID, "file-request").click()
 
 
 def wait_for_request(driver, console, request_id: str, seconds: float = 90) -> None:
@@ -328,11 +331,7 @@ def test_privacy_centre_files_an_export_and_downloads_it(console, tmp_path):
     driver = console.browser()
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
     console.sign_in(driver, console.a.keys["all"])
-    driver.get(console.base + "/privacy")
-    Select(driver.find_element(By.ID, "type")).select_by_value("export")
-    Select(driver.find_element(By.ID, "subject-kind")).select_by_value("email")
-    driver.find_element(By.ID, "subject-value").send_keys("ann@example.com")
-    driver.find_element(By.ID, "file-request").click()
+    file_request(console, driver, "export", "ann@example.com")
     notice = wait(driver).until(EC.presence_of_element_located((By.ID, "outcome"))).text
     request_id = re.search(r"Request (pr_\w+) was filed", notice).group(1)
     wait_for_request(driver, console, request_id)
@@ -355,11 +354,7 @@ def test_privacy_centre_files_an_export_and_downloads_it(console, tmp_path):
 def test_an_erasure_says_what_it_reaches_then_completes(console):
     driver = console.browser()
     console.sign_in(driver, console.a.keys["all"])
-    driver.get(console.base + "/privacy")
-    Select(driver.find_element(By.ID, "type")).select_by_value("erasure")
-    Select(driver.find_element(By.ID, "subject-kind")).select_by_value("email")
-    driver.find_element(By.ID, "subject-value").send_keys("shopper3@example.com")
-    driver.find_element(By.ID, "file-request").click()
+    file_request(console, driver, "erasure", "shopper3@example.com")
     # Nothing is filed before the confirmation, which says what the erasure reaches.
     wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Confirm the erasure"))
     assert driver.find_element(By.ID, "reach-profiles").text == "1 profile"
@@ -540,11 +535,12 @@ def test_ask_cancels_a_running_query(console):
 def test_every_page_fits_a_phone(console):
     driver = console.browser(width=390, height=844)
     console.sign_in(driver, console.a.keys["all"])
-    for path in ("/profiles", "/ask", "/segments", "/data", "/privacy", f"/profiles/{console.profiles['bob@example.com']}"):
+    for path in ("/profiles", "/ask", "/segments", "/data", "/privacy", f"/profiles/{console.profiles['bob@example.com']}",
+                 f"/profiles/{console.profiles['ann@example.com']}"):
         driver.get(console.base + path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a phone's screen"
-    console.shoot(driver, "11-privacy-phone")
+    console.shoot(driver, "06-profile-phone")
 
 
 def test_the_keyboard_alone_sorts_a_result_and_a_link_cannot_put_words_on_a_page(console):

@@ -199,7 +199,6 @@
     running = { id: id, controller: controller };
     runButton.disabled = true; cancelButton.disabled = false;
     status.textContent = "Running…";
-    var started = Date.now();
     api("/v1/query", { q: text, id: id }, controller.signal).then(function (answer) {
       remember(text);
       status.textContent = answer.rows.length + " row" + (answer.rows.length === 1 ? "" : "s") + (answer.truncated ? " (cut at the row cap)" : "") +
@@ -213,7 +212,6 @@
       resultBox.appendChild(el("p", { "class": "error", role: "alert", id: "run-error" }, error.message));
     }).then(function () {
       running = null; runButton.disabled = false; cancelButton.disabled = true;
-      void (Date.now() - started);
     });
   }
   // The page stops waiting at once (whatever the server answers then, the run shows as
