@@ -65,14 +65,19 @@ struct SyncBenchmark: Measurement {
                 say("first run \(round + 1): \(ran.entered) entered in \(ms(elapsed)); bare diff \(ms(bare))")
                 firstRuns.append(elapsed); firstBare.append(bare); firstRatios.append(elapsed / bare)
             }
-            // Delivery of the first sync's records; the second sync's wait under a destination
-            // that does not exist (for the delivery to a slow receiver), the others are deleted.
+            // Delivery of the first sync's records (its entries, kept in its state until the
+            // takes move them to the outbox). The second sync's wait, their mark set aside (for
+            // the delivery to a slow receiver); the others' are dropped, as if delivered.
             let (first, second) = (names[0], names.count > 1 ? names[1] : names[0])
-            try await store.withTenant(tenant) { connection in
+            let parked = try await store.withTenant(tenant) { connection in
+                var parked: (Int64, String, Int64)?
+                for try await row in try await connection.query("""
+                    SELECT pending_run, pending_at, pending_from FROM syncs WHERE name = \(second) AND name <> \(first) AND pending_run IS NOT NULL
+                    """, logger: store.logger).decode((Int64, String, Int64).self) { parked = row }
                 try await connection.query("""
-                    UPDATE sync_outbox SET destination = 'bench_parked' WHERE sync_name = \(second) AND sync_name <> \(first)
+                    UPDATE syncs SET pending_run = NULL, pending_at = NULL, pending_from = NULL WHERE destination = \(hook) AND name <> \(first)
                     """, logger: store.logger)
-                try await connection.query("DELETE FROM sync_outbox WHERE destination = \(hook) AND sync_name <> \(first)", logger: store.logger)
+                return parked
             }
             let worker = ActivationWorker(store: store, settings: ActivationSettings(worker: false, allowPrivate: true))
             let info = try await store.destination(hook, tenant: tenant)
@@ -86,8 +91,12 @@ struct SyncBenchmark: Measurement {
             var slow: (records: Int, seconds: Double, alone: Double)?
             if names.count > 1, slowMilliseconds > 0 {
                 try await receiver.delay(milliseconds: slowMilliseconds)
-                try await store.withTenant(tenant) { connection in
-                    try await connection.query("UPDATE sync_outbox SET destination = \(hook) WHERE destination = 'bench_parked'", logger: store.logger)
+                if let (run, at, from) = parked {
+                    try await store.withTenant(tenant) { connection in
+                        try await connection.query("""
+                            UPDATE syncs SET pending_run = \(run), pending_at = \(at), pending_from = \(from) WHERE name = \(second)
+                            """, logger: store.logger)
+                    }
                 }
                 let (records, seconds) = try await Self.deliver(worker, info, secret: created.secret, receiver: receiver, store: store,
                                                                 tenant: tenant)

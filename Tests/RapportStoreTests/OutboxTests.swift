@@ -226,4 +226,69 @@ struct OutboxTests {
             #expect(try await Self.count("sync_outbox", store, tenant) == 0)
         }
     }
+
+    /// A run's entries stay in its state (Grammar/README.md, "Syncs", step 6): a take moves as
+    /// many as it is missing, in profile id order, reading them as a range of S's key; the next
+    /// run moves the rest before its own records.
+    @Test func keptEntriesAreMovedAsTakesNeedThemAndBeforeTheNextRun() async throws {
+        let database = try await TestDatabase.create()
+        try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            let tenant = try await store.createTenant(slug: uniqueSlug("kept"), name: "Kept", actor: "test")
+            _ = try await store.ingest((0..<30).map { Self.identify("k\($0)", #"{"email":"k\#($0)@example.com","plan":"pro"}"#, at: Int64($0)) },
+                                       tenant: tenant)
+            _ = try await store.addDestination(name: "hook", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
+                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
+            _ = try await store.query(#"sync pros to hook = profiles | where plan = "pro" | select email manually"#, tenant: tenant)
+            let first = try await store.runSync("pros", tenant: tenant)
+            #expect(first.entered == 30 && first.queued == 30)
+            #expect(try await Self.count("sync_outbox", store, tenant) == 0)
+            #expect(try await Self.count("sync_state WHERE entry_run = 1", store, tenant) == 30)
+            #expect(try await store.sync("pros", tenant: tenant).pending == 30)
+            #expect(try await store.destinationsWithWork(tenant: tenant).map(\.0.name) == ["hook"])
+
+            // The move's read, on a state the statistics have not seen: S's key from where it ended.
+            let plan = try await store.withTenant(tenant) { connection in
+                for setting in Store.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: store.logger) }
+                let kept = try #require(try await Store.keptEntries(decoding: connection.query(
+                    "SELECT \(unescaped: Store.keptColumns) FROM syncs", logger: store.logger)).first)
+                var explain = Store.releaseQuery(kept, limit: 10)
+                explain.sql = "EXPLAIN " + explain.sql
+                var lines: [String] = []
+                for try await line in try await connection.query(explain, logger: store.logger).decode(String.self) { lines.append(line) }
+                return lines.joined(separator: "\n")
+            }
+            #expect(plan.contains("Index Scan using sync_state_pkey") && !plan.contains("Seq Scan"), "\(plan)")
+
+            // A take of 10 moves 10, the lowest profile ids, and sends them.
+            let batch = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
+            #expect(batch.records.count == 10 && Self.kinds(batch) == Array(repeating: "entered", count: 10))
+            #expect(try await Self.count("sync_outbox", store, tenant) == 10)
+            let moved = try await store.withTenant(tenant) { connection in
+                var rows: [(Int64, Int64)] = []
+                for try await row in try await connection.query("""
+                    SELECT (SELECT max(profile_id) FROM sync_outbox), (SELECT min(profile_id) FROM sync_state t JOIN syncs s ON s.id = t.sync_id
+                                                                       WHERE t.entry_run = s.pending_run AND t.profile_id >= s.pending_from)
+                    """, logger: store.logger).decode((Int64, Int64).self) { rows.append(row) }
+                return rows
+            }
+            #expect(moved.count == 1 && moved[0].0 < moved[0].1)
+            #expect(try await store.sync("pros", tenant: tenant).pending == 30)
+            try await store.finish(batch, outcome: .delivered(status: 200, rejected: []), ms: 1, retryWindow: 60, tenant: tenant)
+            #expect(try await store.sync("pros", tenant: tenant).pending == 20)
+
+            // The next run moves the other 20 first (its own change comes after them), and keeps nothing.
+            _ = try await store.ingest([Self.identify("k29", #"{"email":"k29@new.example.com"}"#, at: 100)], tenant: tenant)
+            let second = try await store.runSync("pros", tenant: tenant)
+            #expect(second.changed == 1 && second.entered == 0 && second.queued == 1)
+            let kinds = try await store.withTenant(tenant) { connection in
+                var kinds: [String] = []
+                for try await kind in try await connection.query("SELECT kind || ' ' || run FROM sync_outbox ORDER BY id", logger: store.logger)
+                    .decode(String.self) { kinds.append(kind) }
+                return kinds
+            }
+            #expect(kinds == Array(repeating: "entered 1", count: 20) + ["changed 2"])
+            #expect(try await Self.count("syncs WHERE pending_run IS NULL", store, tenant) == 1)
+            #expect(try await store.sync("pros", tenant: tenant).pending == 21)
+        }
+    }
 }

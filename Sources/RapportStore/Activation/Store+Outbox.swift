@@ -90,6 +90,12 @@ extension Store {
                     due = due || ready
                 }
                 if !due {
+                    // Entries a run kept in its state, to be moved to the outbox by a take.
+                    for try await kept in try await connection.query(
+                        "SELECT EXISTS (SELECT 1 FROM syncs WHERE destination = \(info.name) AND pending_run IS NOT NULL)", logger: logger
+                    ).decode(Bool.self) { due = kept }
+                }
+                if !due {
                     var binds = PostgresBindings(capacity: 2)
                     binds.append(info.name)
                     binds.append(taken)
@@ -205,6 +211,7 @@ extension Store {
             var picked: [Int64] = []
             var profiles: [Int64] = []
             var first: Int64?
+            var released = false
             while true {
                 var binds = PostgresBindings(capacity: 5)
                 binds.append(destination)
@@ -216,8 +223,17 @@ extension Store {
                 for try await (n, ids, owners, lowest) in try await connection.query(PostgresQuery(unsafeSQL: Self.pickSQL, binds: binds), logger: logger)
                     .decode((Int64, [Int64], [Int64], Int64?).self) { (read, picked, profiles, first) = (n, ids, owners, lowest) }
                 // Enough, or all of the destination's records were read; else read further (records
-                // of profiles with one in flight are between).
-                if picked.count == wanted || read < page { break }
+                // of profiles with one in flight are between). Too few: the entries its syncs'
+                // runs kept in their state are moved here (as many as are missing), and picked.
+                if picked.count == wanted { break }
+                if read < page {
+                    if released { break }
+                    released = true
+                    if try await Self.releaseEntries(destination: destination, limit: wanted - picked.count, on: connection, logger: logger) == 0 {
+                        break
+                    }
+                    continue
+                }
                 page *= 4
             }
             guard !picked.isEmpty else { return (batches, first) }
@@ -458,7 +474,9 @@ extension Store {
             var status = DestinationStatus(destination: info, pending: 0, retrying: 0, deadLetters: 0, delivered: 0, lastDeliveredAt: nil,
                                            lastErrors: [], syncs: [])
             for try await (pending, retrying, dead, delivered, last) in try await connection.query("""
-                SELECT (SELECT count(*) FROM sync_outbox WHERE destination = \(name)),
+                SELECT (SELECT count(*) FROM sync_outbox WHERE destination = \(name))
+                       + (SELECT count(*) FROM syncs s JOIN sync_state t ON t.sync_id = s.id
+                          WHERE s.destination = \(name) AND s.pending_run IS NOT NULL AND \(unescaped: Self.keptEntry())),
                        (SELECT count(*) FROM sync_outbox WHERE destination = \(name) AND id = ANY(ARRAY(
                            SELECT unnest(ids) FROM sync_batches WHERE destination = \(name) AND last_error IS NOT NULL))),
                        (SELECT count(*) FROM sync_dead_letters WHERE destination = \(name)),

@@ -248,7 +248,8 @@ extension Store {
         let syncs = try await withTenant(tenant, readOnly: true) { connection in
             var list: [String] = []
             for try await name in try await connection.query("""
-                SELECT s.name FROM sync_state t JOIN syncs s ON s.id = t.sync_id WHERE t.profile_id = \(id) ORDER BY s.name
+                SELECT s.name FROM syncs s WHERE EXISTS (SELECT 1 FROM sync_state t WHERE t.sync_id = s.id AND t.profile_id = \(id))
+                ORDER BY s.name
                 """, logger: logger).decode(String.self) { list.append(name) }
             return list
         }

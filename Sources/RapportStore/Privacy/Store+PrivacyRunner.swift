@@ -554,9 +554,10 @@ extension Store {
             "SELECT pg_advisory_xact_lock(hashtextextended('rapport.privacy.' || current_schema(), 0))", logger: logger)
     }
 
-    /// Queues an exit for every sync that delivered one of `profiles` (so that its destination
-    /// can remove the person), then removes everything else of theirs from the syncs' state,
-    /// outbox and dead letters. Returns the exits queued per destination.
+    /// Queues an exit for every sync that delivered one of `profiles` or queued its entry (so
+    /// that its destination can remove the person; an entry still kept in S was never sent),
+    /// then removes everything else of theirs from the syncs' state, outbox and dead letters.
+    /// Returns the exits queued per destination.
     static func queueErasureExits(of profiles: [Int64], request: String, on connection: PostgresConnection,
                                   logger: Logger) async throws -> [String: Int64] {
         var told: [String: Int64] = [:]
@@ -572,15 +573,20 @@ extension Store {
                            'reason', 'erasure',
                            'message_id', md5(s.id::text || '/erasure/' || \(request) || '/' || t.profile_id::text)::uuid),
                        \(request)
-                FROM sync_state t JOIN syncs s ON s.id = t.sync_id
-                WHERE t.profile_id = ANY(\(profiles))
+                -- S is read by its key, sync by sync (it has no index on the profile alone: that
+                -- index cost a first run of 200,000 members a tenth of its time).
+                FROM syncs s JOIN LATERAL (
+                    SELECT * FROM sync_state t WHERE t.sync_id = s.id AND t.profile_id = ANY(\(profiles))) t ON true
+                -- An entry still kept in S was never sent: the destination has nothing to remove.
+                WHERE NOT \(unescaped: Self.keptEntry())
                 ORDER BY t.profile_id
                 RETURNING destination)
             SELECT destination, count(*) FROM exits GROUP BY destination
             """, logger: logger).decode((String, Int64).self) {
             told[destination] = n
         }
-        try await connection.query("DELETE FROM sync_state WHERE profile_id = ANY(\(profiles))", logger: logger)
+        try await connection.query(
+            "DELETE FROM sync_state WHERE sync_id = ANY(ARRAY(SELECT id FROM syncs)) AND profile_id = ANY(\(profiles))", logger: logger)
         try await connection.query(
             "DELETE FROM sync_outbox WHERE profile_id = ANY(\(profiles)) AND erasure IS DISTINCT FROM \(request)", logger: logger)
         try await connection.query("DELETE FROM sync_dead_letters WHERE profile_id = ANY(\(profiles))", logger: logger)

@@ -321,6 +321,74 @@ def test_an_erasure_sends_an_exit_then_nothing(api, make_tenant, receivers, data
     assert (again["entered"], again["exited"], again["changed"]) == (0, 0, 0)
 
 
+def test_entries_wait_in_the_state_until_delivery_moves_them(api, make_tenant, receivers, database):
+    """Grammar/README.md, "Syncs", step 6: a run's entries are kept in S until a take moves
+    them to the outbox; the next run moves what is left first, so a profile's records keep
+    their order; an erasure tells a destination nothing of an entry it was never sent."""
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    api.ok("PATCH", "/v1/destinations/hook", tenant.key, {"paused": True})
+    schema = "t_" + tenant.slug
+    api.batch(tenant.key, [identify("k1", plan="pro", seats=1), identify("k2", plan="pro", seats=1), identify("k3", plan="pro", seats=1)])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" | select seats manually')
+    first = run(api, tenant, "pros")
+    assert (first["entered"], first["queued"]) == (3, 3)
+    assert database.query(f"SELECT count(*) FROM {schema}.sync_outbox") == [["0"]]
+    assert api.ok("GET", "/v1/syncs/pros", tenant.key)["pending"] == 3
+    assert api.ok("GET", "/v1/destinations/hook", tenant.key)["pending"] == 3
+
+    # k1 changes, k2 leaves, k4 joins: the second run first moves run 1's entries.
+    api.batch(tenant.key, [identify("k1", seats=2), identify("k2", plan="free"), identify("k4", plan="pro", seats=1)])
+    second = run(api, tenant, "pros")
+    assert (second["entered"], second["changed"], second["exited"], second["queued"]) == (1, 1, 1, 3)
+    outbox = database.query(f"SELECT run, kind, payload->>'user_id' FROM {schema}.sync_outbox ORDER BY id")
+    assert outbox == [["1", "entered", "k1"], ["1", "entered", "k2"], ["1", "entered", "k3"],
+                      ["2", "changed", "k1"], ["2", "exited", "k2"]], outbox
+    assert api.ok("GET", "/v1/syncs/pros", tenant.key)["pending"] == 6
+
+    # k4's entry is still kept: erased now, no destination is told.
+    filed = api.ok("POST", "/v1/privacy/requests", tenant.key, {"type": "erasure", "subject": {"email": "k4@example.com"}})
+    done = wait_request(api, tenant, filed["id"])
+    assert done["status"] == "completed", (done.get("error"), done)
+    assert "exits_queued.hook" not in done["counts"], done["counts"]
+    assert api.ok("GET", "/v1/syncs/pros", tenant.key)["pending"] == 5
+
+    api.ok("PATCH", "/v1/destinations/hook", tenant.key, {"paused": False})
+    hook.wait_for(lambda: len(hook.delivered()) == 5)
+    time.sleep(0.5)
+    records = hook.delivered()
+    assert len(records) == 5 and not any(r["user_id"] == "k4" for r in records), records
+    order = [(r["user_id"], r["kind"]) for r in records]
+    assert order.index(("k1", "entered")) < order.index(("k1", "changed"))
+    assert order.index(("k2", "entered")) < order.index(("k2", "exited"))
+    entered = by_user(records)[("k1", "entered")]
+    # The record run 1 would have queued: its fields and its T, not the later run's.
+    assert entered["fields"] == {"seats": 1} and entered["at"] != by_user(records)[("k1", "changed")]["at"]
+    assert len({r["message_id"] for r in records}) == 5
+    assert api.ok("GET", "/v1/syncs/pros", tenant.key)["pending"] == 0
+
+
+def test_a_first_run_of_many_is_delivered_whole_and_in_order(api, make_tenant, receivers, database):
+    """Kept entries moved by many takes (batches of 50, 3 in flight): every member arrives
+    once, and the takes move them in profile id order."""
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook, batch_size=50, concurrency=3)
+    api.batch(tenant.key, [identify(f"n{i:04}", plan="pro") for i in range(1200)])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" manually')
+    assert run(api, tenant, "pros")["entered"] == 1200
+    hook.wait_for(lambda: len(hook.delivered()) >= 1200, timeout=60)
+    records = hook.delivered()
+    assert sorted(r["user_id"] for r in records) == [f"n{i:04}" for i in range(1200)]
+    # Each request at most 50 records, in profile id order (they were moved in that order).
+    batches = [hook.records_of(a.body) for a in hook.arrivals if 200 <= a.status < 300]
+    assert len(batches) >= 24 and all(0 < len(b) <= 50 for b in batches)
+    assert all([r["profile_id"] for r in b] == sorted(r["profile_id"] for r in b) for b in batches)
+    schema = "t_" + tenant.slug
+    assert database.query(f"SELECT count(*), count(*) FILTER (WHERE pending_run IS NULL) FROM {schema}.syncs") == [["1", "1"]]
+
+
 def test_a_suppressed_person_exits_and_is_not_sent_again(api, make_tenant, receivers):
     tenant = make_tenant()
     hook = receivers()

@@ -70,7 +70,15 @@ def test_runs_match_the_model(api, make_tenant, receivers, database, seed, send,
             seen[record["kind"]] += 1
         ran = api.ok("POST", "/v1/syncs/pros/run", tenant.key)
         assert ran["run"] == model.run_number
-        queued = database.query(f"SELECT profile_id, kind, payload->>'fields' FROM {schema}.sync_outbox WHERE run = {ran['run']} ORDER BY id")
+        # What the run queued: its records in the outbox, and its entries kept in S until a
+        # take moves them there (the destination is paused: none has).
+        queued = database.query(f"""
+            SELECT profile_id, kind, fields FROM (
+                SELECT profile_id, kind, payload->>'fields' AS fields FROM {schema}.sync_outbox WHERE run = {ran['run']}
+                UNION ALL
+                SELECT t.profile_id, 'entered', t.fields::text FROM {schema}.sync_state t JOIN {schema}.syncs s ON s.id = t.sync_id
+                WHERE t.entry_run = {ran['run']} AND t.entry_run = s.pending_run AND t.profile_id >= s.pending_from) r
+            ORDER BY profile_id""")
         actual = [{"profile": int(p), "kind": k, "fields": json.loads(f)} for p, k, f in queued]
         context = f"seed {seed}, step {step}, merges {merges}"
         assert [(r["profile"], r["kind"]) for r in actual] == [(r["profile"], r["kind"]) for r in expected], context
