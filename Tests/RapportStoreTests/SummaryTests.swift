@@ -161,6 +161,71 @@ import Testing
         }
     }
 
+    /// A sync's audience reads the summaries where they answer it exactly, as a query does, and
+    /// its members are the raw answer's: when the summaries are ready, and while a rebuild runs
+    /// (then from the events).
+    @Test(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+    func aSyncsAudienceReadsTheSummariesAndHasTheRawAnswersMembers() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug("ss"), name: nil, actor: "test")
+            var histories = SummaryHistories(seed: 20_261_207)
+            for batch in histories.batches(count: 10) { try await Self.ingest(batch, store, tenant) }
+            _ = try await store.addDestination(name: "hook", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
+                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
+            let audience = "profiles | where count(purchase) >= 1 and count(any) >= 3 | select n = count(purchase), revenue, l = last(any)"
+            _ = try await store.query("sync buyers to hook = \(audience) manually", tenant: tenant)
+            let compiled = try #require(RQL.audience(audience, catalog: try await store.catalog(tenant: tenant)).0)
+            #expect(compiled.readsSummaries, "the audience reads the summaries: \(compiled.sql)")
+
+            // S after a run, against the raw answer of the same question (fields as JSON values).
+            func expectMembersAreTheRawAnswer(_ when: String) async throws {
+                let state = try await store.withTenant(tenant) { connection in
+                    var rows: [Int64: String] = [:]
+                    for try await (id, fields) in try await connection.query("""
+                        SELECT t.profile_id, (t.fields->>'n') || ' ' || (t.fields->>'revenue')::numeric::text || ' ' || (t.fields->>'l')
+                        FROM sync_state t
+                        """, logger: store.logger).decode((Int64, String).self) { rows[id] = fields }
+                    return rows
+                }
+                let raw = try await store.query(audience.replacingOccurrences(of: "select n", with: "select id, n"), tenant: tenant,
+                                                options: QueryOptions(), summaries: false)
+                var expected: [Int64: String] = [:]
+                for row in try #require(raw.last).rows {
+                    let cells = row.map(\.display)
+                    let stamp = cells[3].replacingOccurrences(of: " ", with: "T")
+                    expected[Int64(cells[0])!] = "\(cells[1]) \(Decimal(string: cells[2])!) \(stamp)"
+                }
+                #expect(!expected.isEmpty, "\(when): the audience has members")
+                #expect(Set(state.keys) == Set(expected.keys), "\(when): members")
+                for (id, fields) in state where expected[id] != nil {
+                    let parts = fields.split(separator: " ").map(String.init)
+                    let want = expected[id]!.split(separator: " ").map(String.init)
+                    #expect(parts[0] == want[0] && Decimal(string: parts[1]) == Decimal(string: want[1]) && parts[2].hasPrefix(String(want[2].prefix(19))),
+                            "\(when): profile \(id): \(fields) against \(expected[id]!)")
+                }
+            }
+            #expect(try await store.runSync("buyers", tenant: tenant).entered > 0)
+            try await expectMembersAreTheRawAnswer("with the summaries ready")
+
+            // Merges and new events, then a run: still the raw answer.
+            for batch in histories.batches(count: 4) { try await Self.ingest(batch, store, tenant) }
+            _ = try await store.runSync("buyers", tenant: tenant)
+            try await expectMembersAreTheRawAnswer("after more events")
+
+            // New value settings start a rebuild: the run reads the events meanwhile.
+            _ = try await store.query("set value revenue = purchase.amount, purchase.tax, `Order Completed`.revenue", tenant: tenant)
+            #expect(try await !store.summaryStatus(tenant: tenant).ready)
+            let midway = try #require(RQL.audience(audience, catalog: try await store.catalog(tenant: tenant)).0)
+            #expect(!midway.readsSummaries)
+            for batch in histories.batches(count: 2) { try await Self.ingest(batch, store, tenant) }
+            _ = try await store.runSync("buyers", tenant: tenant)
+            try await expectMembersAreTheRawAnswer("during a rebuild")
+            try await store.rebuildSummaries(tenant: tenant, chunk: 7)
+            _ = try await store.runSync("buyers", tenant: tenant)
+            try await expectMembersAreTheRawAnswer("after the rebuild")
+        }
+    }
+
     static func ingest(_ lines: [String], _ store: Store, _ tenant: Tenant) async throws {
         let receivedAt = Timestamp.now()
         let messages = try lines.map { try MessageReader.line(Array($0.utf8), receivedAt: receivedAt) }

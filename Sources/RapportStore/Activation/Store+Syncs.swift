@@ -200,8 +200,20 @@ extension Store {
     /// carries its state through merges, and writes the records to the outbox in the same
     /// transaction that records the new state. A run that fails changes nothing but the
     /// sync's last error. Runs of one sync wait for each other; an erasure waits for a run.
+    ///
+    /// The audience reads the per-profile summaries where they answer it exactly, as a query
+    /// does; should a rebuild of them begin while the run reads them, the run changes nothing
+    /// and is done again from the events.
     @discardableResult
     public func runSync(_ name: String, tenant: Tenant, now: Date = Date()) async throws -> SyncRun {
+        do {
+            return try await runSync(name, tenant: tenant, now: now, summaries: true)
+        } catch is SummariesRebuilt {
+            return try await runSync(name, tenant: tenant, now: now, summaries: false)
+        }
+    }
+
+    func runSync(_ name: String, tenant: Tenant, now: Date, summaries useSummaries: Bool) async throws -> SyncRun {
         let started = ContinuousClock.now
         do {
             return try await withTenant(tenant) { connection in
@@ -225,9 +237,8 @@ extension Store {
                     try await Self.releaseEntries(kept, limit: nil, on: connection, logger: logger)
                 }
                 var catalog = try await Self.loadCatalog(on: connection, logger: logger)
-                // From the events: a rebuild of the summaries that began between this run's
-                // statements would show it members who are not (and hide some who are).
-                catalog.summaries = nil
+                if !useSummaries { catalog.summaries = nil }
+                let compiledFor = catalog.summaries
                 let (audience, fields, diagnostics) = RQL.audience(queryText, catalog: catalog)
                 guard let audience else { throw SyncError.broken(name, diagnostics: diagnostics) }
                 try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
@@ -238,6 +249,13 @@ extension Store {
                 let stamp = Self.iso(now)
                 var counts = try await Self.diff(sync: id, name: name, destination: destination, run: run, audience: audience,
                                                  fields: fields, kinds: kinds, send: send, queue: queue, now: stamp, on: connection, logger: logger)
+                // The diff read the summaries and the events of one snapshot; a rebuild that
+                // began after the catalogue was read would have shown it members who are not
+                // (and hidden some who are).
+                if audience.readsSummaries, let compiledFor {
+                    let state = try await Self.summaryState(on: connection, logger: logger)
+                    if !state.ready || state.generation != compiledFor.generation { throw SummariesRebuilt() }
+                }
                 let elapsed = ContinuousClock.now - started
                 let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
                 counts["ms"] = ms
