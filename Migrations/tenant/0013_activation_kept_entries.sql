@@ -6,10 +6,12 @@
 -- one run whose entries are kept: the next run first moves the rest of them to the outbox.
 --   pending_run   the run whose entries are kept (NULL: none);
 --   pending_at    that run's T, as its records carry it;
---   pending_from  the least profile id of those not yet moved (they are moved in id order).
+--   pending_from  the least profile id of those not yet moved (they are moved in id order);
+--   pending_send  that run's send mode (the sync may be saved again with another meanwhile).
 -- A row of S is a kept entry when entry_run = pending_run AND profile_id >= pending_from.
 ALTER TABLE sync_state ADD COLUMN entry_run bigint;
-ALTER TABLE syncs ADD COLUMN pending_run bigint, ADD COLUMN pending_at text, ADD COLUMN pending_from bigint;
+ALTER TABLE syncs ADD COLUMN pending_run bigint, ADD COLUMN pending_at text, ADD COLUMN pending_from bigint,
+    ADD COLUMN pending_send text;
 
 -- S is read by profile only sync by sync, through its key (an erasure, the console's
 -- membership): the index on the profile alone cost a first run a tenth of its time.

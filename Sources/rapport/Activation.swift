@@ -224,7 +224,7 @@ struct Syncs: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a sync now: its records go to the outbox, which a running server delivers.")
+            abstract: "Run a sync now: its records are queued, and a running server delivers them.")
         @OptionGroup var options: Destinations.TenantOptions
         @Argument(help: "The sync.") var name: String
         @Flag(help: "Print JSON.") var json = false

@@ -251,7 +251,7 @@ struct OutboxTests {
                 for setting in Store.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: store.logger) }
                 let kept = try #require(try await Store.keptEntries(decoding: connection.query(
                     "SELECT \(unescaped: Store.keptColumns) FROM syncs", logger: store.logger)).first)
-                var explain = Store.releaseQuery(kept, limit: 10)
+                var explain = Store.releasePickQuery(kept, limit: 10)
                 explain.sql = "EXPLAIN " + explain.sql
                 var lines: [String] = []
                 for try await line in try await connection.query(explain, logger: store.logger).decode(String.self) { lines.append(line) }

@@ -22,7 +22,8 @@ public struct SyncInfo: Sendable, Encodable {
     public var lastError: String?
     /// Members now (this sync's state): profiles it delivered and has not exited.
     public var members: Int64
-    /// Records waiting in the outbox, retrying (tried at least once), and dead letters.
+    /// Records waiting (in the outbox, or entries kept in S until delivery moves them),
+    /// retrying (tried at least once), and dead letters.
     public var pending: Int64
     public var retrying: Int64
     public var deadLetters: Int64
@@ -217,6 +218,9 @@ extension Store {
         let started = ContinuousClock.now
         do {
             return try await withTenant(tenant) { connection in
+                // Each statement sees what committed before it (a take's moves, an erasure it
+                // waited for), whatever the database's default.
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger)
                 try await Self.prepareForQueries(connection, logger: logger)
                 try await connection.query("SET LOCAL statement_timeout = '10min'", logger: logger)
                 try await connection.query("SET LOCAL lock_timeout = '2s'", logger: logger)
@@ -405,7 +409,7 @@ extension Store {
                        AND t.profile_id = ANY(ARRAY(SELECT profile_id FROM d WHERE kind = 'exited'))),
             queued AS (\(queued) RETURNING 1),
             kept AS (
-                UPDATE syncs SET pending_run = \(runNumber), pending_at = \(at), pending_from = e.first
+                UPDATE syncs SET pending_run = \(runNumber), pending_at = \(at), pending_from = e.first, pending_send = \(mode)
                 FROM (SELECT min(profile_id) AS first FROM d WHERE kind = 'entered') e
                 WHERE id = \(syncID) AND \(keepIt) AND e.first IS NOT NULL)
             SELECT (SELECT count(*) FROM a), count(*) FILTER (WHERE kind = 'entered'), count(*) FILTER (WHERE kind = 'changed'),
@@ -428,8 +432,17 @@ extension Store {
     /// records are put in profile order before the probes, which keep it: sorting them after,
     /// payloads and all, spilled 95 MB to disk on a first run of 200,000.
     static func queueRecords(from source: String, destination: String, sync: String, name: String, run: String, at: String,
-                             send: String) -> String {
+                             send: String, followMerges: Bool = false) -> String {
         let messageID = "md5(\(sync)::text || '/' || \(run)::text || '/' || d.profile_id::text)::uuid"
+        // The identities of the person now: a profile merged since (an entry moved after its
+        // run) has given them to the live one, at the end of its chain of merges.
+        let owner = followMerges ? """
+            (WITH RECURSIVE chain (id, depth) AS (
+                 SELECT d.profile_id, 0
+                 UNION ALL
+                 SELECT p.merged_into, c.depth + 1 FROM chain c JOIN profiles p ON p.id = c.id WHERE p.merged_into IS NOT NULL AND c.depth < 64)
+             SELECT id FROM chain ORDER BY depth DESC LIMIT 1)
+            """ : "d.profile_id"
         return """
             INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload)
             SELECT \(destination), \(sync), \(name), \(run), d.profile_id, d.kind, \(messageID),
@@ -440,7 +453,7 @@ extension Store {
             LEFT JOIN LATERAL (
                 SELECT (array_agg(i.value ORDER BY i.last_seen DESC, i.value) FILTER (WHERE i.kind = 'user_id'))[1] AS user_id,
                        (array_agg(i.value ORDER BY i.last_seen DESC, i.value) FILTER (WHERE i.kind = 'email'))[1] AS email
-                FROM identities i WHERE i.profile_id = d.profile_id) ids ON true
+                FROM identities i WHERE i.profile_id = \(owner)) ids ON true
             ORDER BY d.profile_id
             """
     }
@@ -448,23 +461,28 @@ extension Store {
     // MARK: Kept entries
 
     /// Whether the row `t` of S (of the sync `s`) is a kept entry: an entry of the sync's
-    /// pending run not yet moved to the outbox (migration tenant/0013).
+    /// pending run not yet moved to the outbox (migration tenant/0013). As a condition of a
+    /// WHERE (null is not true), so that `profile_id >= pending_from` bounds a read of S's key.
     static func keptEntry(_ t: String = "t", _ s: String = "s") -> String {
-        "coalesce(\(t).entry_run = \(s).pending_run AND \(t).profile_id >= \(s).pending_from, false)"
+        "(\(t).entry_run = \(s).pending_run AND \(t).profile_id >= \(s).pending_from)"
     }
+
+    /// ``keptEntry(_:_:)`` as a boolean that is never null (for `NOT`).
+    static func isKeptEntry(_ t: String = "t", _ s: String = "s") -> String { "coalesce(\(keptEntry(t, s)), false)" }
 
     /// A sync whose last run's entries are kept in S, and where the next one to move is.
     struct KeptEntries: Sendable {
         var sync: UUID
         var name: String
         var destination: String
+        /// The run's send mode (the sync may be saved again with another before they move).
         var send: String
         var run: Int64
         var at: String
         var from: Int64
     }
 
-    static let keptColumns = "id, name, destination, send, pending_run, pending_at, pending_from"
+    static let keptColumns = "id, name, destination, pending_send, pending_run, pending_at, pending_from"
 
     static func keptEntries(decoding rows: PostgresRowSequence) async throws -> [KeptEntries] {
         var found: [KeptEntries] = []
@@ -481,64 +499,97 @@ extension Store {
     }
 
     /// Moves up to `limit` (all when nil) of a sync's kept entries, in profile id order, to
-    /// the outbox as `entered` records with the run's number and T, exactly as the run would
-    /// have queued them (the newest identities are those of now). The caller holds the sync's
-    /// row, so no run changes S meanwhile, and the activation lock shared, so no erasure.
-    /// Returns how many were moved.
+    /// the outbox as `entered` records with the run's number, T and send mode, as the run would
+    /// have queued them; the user id and email are those of the person now (of the live profile,
+    /// should the entry's have merged since). An entry of a person suppressed since is dropped
+    /// from S instead (never sent, so nothing to take back). The caller holds the sync's row,
+    /// so no run changes S meanwhile, and the activation lock shared, so no erasure or
+    /// suppression. Returns how many were moved or dropped.
     @discardableResult
     static func releaseEntries(_ kept: KeptEntries, limit: Int?, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        var moved: Int64 = 0
-        for try await n in try await connection.query(releaseQuery(kept, limit: limit), logger: logger).decode(Int64.self) { moved = n }
-        return moved
+        // The entries first, then the moves by their ids: an INSERT … SELECT with a LIMIT is
+        // one that Citus sends to a worker malformed (README, "Scale-out").
+        var profiles: [Int64] = [], suppressed: [Int64] = []
+        for try await (id, gone) in try await connection.query(releasePickQuery(kept, limit: limit), logger: logger).decode((Int64, Bool).self) {
+            if gone { suppressed.append(id) } else { profiles.append(id) }
+        }
+        let last = max(profiles.last ?? .min, suppressed.last ?? .min)
+        if !suppressed.isEmpty {
+            try await connection.query("""
+                DELETE FROM sync_state WHERE sync_id = \(kept.sync) AND profile_id = ANY(\(suppressed))
+                """, logger: logger)
+        }
+        if !profiles.isEmpty { try await connection.query(releaseQuery(kept, profiles: profiles), logger: logger) }
+        let done = profiles.count + suppressed.count
+        let finished = limit.map { done < $0 } ?? true
+        try await connection.query("""
+            UPDATE syncs SET pending_from = CASE WHEN \(finished) THEN NULL ELSE \(last) + 1 END,
+                pending_run = CASE WHEN \(finished) THEN NULL ELSE pending_run END,
+                pending_at = CASE WHEN \(finished) THEN NULL ELSE pending_at END,
+                pending_send = CASE WHEN \(finished) THEN NULL ELSE pending_send END
+            WHERE id = \(kept.sync)
+            """, logger: logger)
+        return Int64(done)
     }
 
-    /// The statement of ``releaseEntries(_:limit:on:logger:)``: the entries are read as a range
-    /// of S's key (sync, profile) from where the last move ended.
-    static func releaseQuery(_ kept: KeptEntries, limit: Int?) -> PostgresQuery {
+    /// The first statement of a move: the next `limit` kept entries (all when nil), as a range
+    /// of S's key from where the last move ended, each with whether its person is suppressed.
+    static func releasePickQuery(_ kept: KeptEntries, limit: Int?) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 4)
+        binds.append(kept.sync)
+        binds.append(kept.from)
+        binds.append(kept.run)
+        binds.append(limit.map(Int64.init))
+        return PostgresQuery(unsafeSQL: """
+            SELECT t.profile_id, EXISTS (SELECT 1 FROM suppressed_profiles sp WHERE sp.profile_id = t.profile_id)
+            FROM sync_state t WHERE t.sync_id = $1 AND t.profile_id >= $2 AND t.entry_run = $3 ORDER BY t.profile_id LIMIT $4::bigint
+            """, binds: binds)
+    }
+
+    /// The second: the records of the entries of `profiles` (in profile id order) into the outbox.
+    static func releaseQuery(_ kept: KeptEntries, profiles: [Int64]) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 8)
         func param(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
             binds.append(value)
             return "$\(binds.count)"
         }
-        let (sync, name, destination, run, at, send, from) =
-            (param(kept.sync), param(kept.name), param(kept.destination), param(kept.run), param(kept.at), param(kept.send),
-             param(kept.from))
-        binds.append(limit.map(Int64.init))
-        let cap = "$\(binds.count)"
+        let (sync, name, destination, run, at, send, ids) =
+            (param(kept.sync), param(kept.name), param(kept.destination), param(kept.run), param(kept.at), param(kept.send), param(profiles))
         let queued = Self.queueRecords(
             from: """
                 SELECT t.profile_id, 'entered'::text AS kind, t.fields FROM sync_state t
-                WHERE t.sync_id = \(sync) AND t.profile_id >= \(from) AND t.entry_run = \(run) ORDER BY t.profile_id LIMIT \(cap)::bigint
+                WHERE t.sync_id = \(sync) AND t.profile_id = ANY(\(ids)::bigint[]) ORDER BY t.profile_id
                 """,
-            destination: destination, sync: sync, name: name, run: run, at: at, send: send)
-        return PostgresQuery(unsafeSQL: """
-            WITH queued AS (\(queued) RETURNING profile_id),
-            done AS (SELECT count(*) AS n, max(profile_id) AS last FROM queued)
-            UPDATE syncs s SET pending_from = done.last + 1,
-                pending_run = CASE WHEN \(cap)::bigint IS NULL OR done.n < \(cap)::bigint THEN NULL ELSE s.pending_run END
-            FROM done WHERE s.id = \(sync)
-            RETURNING done.n
-            """, binds: binds)
+            destination: destination, sync: sync, name: name, run: run, at: at, send: send, followMerges: true)
+        return PostgresQuery(unsafeSQL: queued, binds: binds)
     }
 
-    /// Moves up to `limit` kept entries of `destination`'s syncs to the outbox (a take's, when
-    /// the outbox has too few records for it), skipping a sync whose run is in progress (it
-    /// moves them itself) and doing nothing while an erasure or suppression runs. Returns how
-    /// many were moved.
+    /// Moves up to `limit` kept entries of `destination`'s syncs to the outbox (a take's),
+    /// skipping a sync whose run is in progress (it moves them itself) and doing nothing while
+    /// an erasure or suppression runs. Syncs are locked one at a time, and only while there is
+    /// still something to move: a run waits for a take's lock at most 2 s. Returns how many
+    /// were moved.
     static func releaseEntries(destination: String, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        // The lock only when there is something to move (a take's usual case has nothing).
+        var any = false
+        for try await found in try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM syncs WHERE destination = \(destination) AND pending_run IS NOT NULL)", logger: logger
+        ).decode(Bool.self) { any = found }
+        guard any else { return 0 }
+        // A statement of its own, reading no table: on Citus it must be taken on the
+        // coordinator, where runs and erasures take theirs.
         var free = false
-        for try await ok in try await connection.query("""
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM syncs WHERE destination = \(destination) AND pending_run IS NOT NULL)
-                        THEN pg_try_advisory_xact_lock_shared(hashtextextended('rapport.privacy.' || current_schema(), 0)) ELSE false END
-            """, logger: logger).decode(Bool.self) { free = ok }
+        for try await ok in try await connection.query(
+            "SELECT pg_try_advisory_xact_lock_shared(hashtextextended('rapport.privacy.' || current_schema(), 0))", logger: logger
+        ).decode(Bool.self) { free = ok }
         guard free else { return 0 }
-        let syncs = try await keptEntries(decoding: connection.query("""
-            SELECT \(unescaped: keptColumns) FROM syncs WHERE destination = \(destination) AND pending_run IS NOT NULL
-            ORDER BY pending_at, name FOR UPDATE SKIP LOCKED
-            """, logger: logger))
         var moved: Int64 = 0
-        for kept in syncs where moved < limit {
+        var seen: [UUID] = []
+        while moved < limit {
+            guard let kept = try await keptEntries(decoding: connection.query("""
+                SELECT \(unescaped: keptColumns) FROM syncs WHERE destination = \(destination) AND pending_run IS NOT NULL
+                  AND NOT (id = ANY(\(seen))) ORDER BY pending_at, name LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, logger: logger)).first else { break }
+            seen.append(kept.sync)
             moved += try await releaseEntries(kept, limit: limit - Int(moved), on: connection, logger: logger)
         }
         return moved

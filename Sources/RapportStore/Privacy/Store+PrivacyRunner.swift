@@ -187,9 +187,10 @@ extension Store {
                                _ body: (PostgresConnection) async throws -> R) async throws -> R {
         let logger = self.logger
         return try await Self.inTransaction(on: connection, logger: logger) { connection in
-            if snapshot {
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            }
+            // Otherwise each statement sees what committed before it, whatever the database's
+            // default: an erasure that waited for a delivery's take must see the records it moved.
+            try await connection.query(snapshot ? "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                                                : "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger)
             try await enterTenant(tenant, on: connection)
             try await connection.query("SET LOCAL TimeZone TO 'UTC'", logger: logger)
             return try await body(connection)
@@ -578,7 +579,7 @@ extension Store {
                 FROM syncs s JOIN LATERAL (
                     SELECT * FROM sync_state t WHERE t.sync_id = s.id AND t.profile_id = ANY(\(profiles))) t ON true
                 -- An entry still kept in S was never sent: the destination has nothing to remove.
-                WHERE NOT \(unescaped: Self.keptEntry())
+                WHERE NOT \(unescaped: Self.isKeptEntry())
                 ORDER BY t.profile_id
                 RETURNING destination)
             SELECT destination, count(*) FROM exits GROUP BY destination

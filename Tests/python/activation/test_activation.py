@@ -369,6 +369,39 @@ def test_entries_wait_in_the_state_until_delivery_moves_them(api, make_tenant, r
     assert api.ok("GET", "/v1/syncs/pros", tenant.key)["pending"] == 0
 
 
+def test_a_kept_entry_goes_as_its_run_queued_it_to_the_person_as_now(api, make_tenant, receivers, database):
+    """A kept entry moved after a merge carries the person's identities (the live profile's);
+    after a suppression it is dropped, never sent; after the sync is saved again with another
+    send mode it keeps its run's."""
+    tenant = make_tenant()
+    hook = receivers()
+    add_webhook(api, tenant, hook)
+    api.ok("PATCH", "/v1/destinations/hook", tenant.key, {"paused": True})
+    anonymous = {"type": "identify", "anonymousId": "anon-9", "messageId": str(uuid.uuid4()), "traits": {"plan": "pro"}}
+    api.batch(tenant.key, [anonymous, identify("m9", plan="pro"), identify("s9", plan="pro")])
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" manually send events and traits')
+    assert run(api, tenant, "pros")["entered"] == 3
+    # The visitor logs in as m9 (the profiles merge); s9 is suppressed; the sync's mode changes.
+    api.batch(tenant.key, [{"type": "identify", "anonymousId": "anon-9", "userId": "m9", "messageId": str(uuid.uuid4())}])
+    filed = api.ok("POST", "/v1/privacy/requests", tenant.key, {"type": "suppress", "subject": {"user_id": "s9"}})
+    assert wait_request(api, tenant, filed["id"])["status"] == "completed"
+    api.query(tenant.key, 'sync pros to hook = profiles | where plan = "pro" manually send events')
+    schema = "t_" + tenant.slug
+    assert database.query(f"SELECT count(*) FROM {schema}.sync_outbox") == [["0"]]
+
+    api.ok("PATCH", "/v1/destinations/hook", tenant.key, {"paused": False})
+    hook.wait_for(lambda: len(hook.delivered()) >= 2)
+    time.sleep(1)
+    records = hook.delivered()
+    assert [r["kind"] for r in records] == ["entered", "entered"], records
+    # Both of m9's profiles' entries go as m9, with the mode of the run that queued them.
+    assert [(r["user_id"], r["email"], r["send"]) for r in records] == [("m9", "m9@example.com", "events and traits")] * 2, records
+    # s9 was never sent: no entry, and no exit at the next run.
+    assert database.query(f"SELECT count(*) FROM {schema}.sync_state") == [["2"]]
+    after = run(api, tenant, "pros")
+    assert (after["entered"], after["exited"]) == (0, 0), after
+
+
 def test_a_first_run_of_many_is_delivered_whole_and_in_order(api, make_tenant, receivers, database):
     """Kept entries moved by many takes (batches of 50, 3 in flight): every member arrives
     once, and the takes move them in profile id order."""
