@@ -34,6 +34,16 @@ struct OutboxTests {
         return records.map { $0["kind"] as? String ?? "?" }
     }
 
+    static func column(_ sql: String, _ store: Store, _ tenant: Tenant) async throws -> [Int64] {
+        try await store.withTenant(tenant) { connection in
+            var values: [Int64] = []
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger).decode(Int64.self) {
+                values.append(value)
+            }
+            return values
+        }
+    }
+
     static func execute(_ sql: String, _ store: Store, _ tenant: Tenant) async throws {
         try await store.withTenant(tenant) { connection in
             for statement in sql.split(separator: ";") {
@@ -251,13 +261,18 @@ struct OutboxTests {
                 for setting in Store.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: store.logger) }
                 let kept = try #require(try await Store.keptEntries(decoding: connection.query(
                     "SELECT \(unescaped: Store.keptColumns) FROM syncs", logger: store.logger)).first)
-                var explain = Store.releasePickQuery(kept, limit: 10)
-                explain.sql = "EXPLAIN " + explain.sql
                 var lines: [String] = []
-                for try await line in try await connection.query(explain, logger: store.logger).decode(String.self) { lines.append(line) }
+                let ids = try await Self.column("SELECT profile_id FROM sync_state ORDER BY profile_id LIMIT 10", store, tenant)
+                for var explain in [Store.releasePickQuery(kept, limit: 10), Store.releaseQuery(kept, profiles: ids)] {
+                    explain.sql = "EXPLAIN " + explain.sql
+                    for try await line in try await connection.query(explain, logger: store.logger).decode(String.self) { lines.append(line) }
+                }
                 return lines.joined(separator: "\n")
             }
-            #expect(plan.contains("Index Scan using sync_state_pkey") && !plan.contains("Seq Scan"), "\(plan)")
+            // The pick and the move: each a range of S's key (the move's ids a condition within
+            // it: alone, they were planned as a filter over all of the sync's S).
+            #expect(plan.components(separatedBy: "Index Scan using sync_state_pkey").count == 3 && !plan.contains("Seq Scan"), "\(plan)")
+            #expect(plan.contains("(profile_id >= ") && plan.contains("(profile_id <= "), "\(plan)")
 
             // A take of 10 moves 10, the lowest profile ids, and sends them.
             let batch = try #require(try await store.takeBatch(destination: "hook", size: 10, timeout: 10, tenant: tenant))
