@@ -21,6 +21,9 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1.") }
+        // As for a key's source: an empty name would be no source at all (the summaries keep
+        // events without a source under '').
+        guard (1...100).contains(source.count) else { throw ValidationError("--source: a source name has 1 to 100 characters.") }
         let input: FileHandle
         var total: Int?
         if file == "-" {

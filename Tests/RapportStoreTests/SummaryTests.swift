@@ -38,6 +38,8 @@ import Testing
         // Nulls from one side: an average, a first property, a text maximum, a window.
         "profiles | select id, p = count(purchase), big = count(purchase where amount > 50), a = avg(purchase.amount), fa = first(purchase).amount, m = max(`Product Viewed`.sku), v = count(page since 2024-06-01) | order by id",
         "profiles | select id, v = count(page), w = count(page where path = \"/\"), r = count(Refund) | order by id",
+        // The network and the sources per profile from the summaries; the campaigns from the events.
+        "show value chain",
     ]
     static let others = [
         // A grouped join of profiles and events: over the events as soon as one aggregate needs them.
@@ -45,7 +47,6 @@ import Testing
         // Summarised while `purchase.amount` is purchase's whole revenue; not once `tax` is added.
         "profiles | select id, s = sum(purchase.amount) | order by id",
         "show retention by month",
-        "show value chain",
         "profiles | select id, big = count(purchase where amount > 50), m = max(purchase.amount) | order by id",
         // The cost flow names "é" composed; the decomposed event's tips are not its cost.
         "profiles | select id, s = sum(`Cafe\u{301}`.tip), t = sum(`Caf\u{e9}`.tip) | order by id",
@@ -228,7 +229,13 @@ import Testing
 
     static func ingest(_ lines: [String], _ store: Store, _ tenant: Tenant) async throws {
         let receivedAt = Timestamp.now()
-        let messages = try lines.map { try MessageReader.line(Array($0.utf8), receivedAt: receivedAt) }
+        // Several sources, and none: the value chain's acquiring source and sources per profile.
+        let sources: [String?] = ["web", "ios", nil, "crm", "web"]
+        let messages = try lines.enumerated().map { index, line in
+            var message = try MessageReader.line(Array(line.utf8), receivedAt: receivedAt)
+            message.source = sources[(index * 7 + lines.count) % sources.count]
+            return message
+        }
         let result = try await store.ingest(messages, tenant: tenant)
         guard result.accepted + result.suppressed == messages.count else {
             throw TestSetupError("a generated batch stored \(result.accepted) of \(messages.count) messages")
@@ -304,6 +311,8 @@ struct SummaryHistories {
     var random: SplitMix
     var people: [(user: String, anonymous: String, linked: Bool)] = []
     var sent = 0
+    var lastStamp = ""
+    var lastIndex = 0
 
     init(seed: UInt64) {
         random = SplitMix(seed: seed)
@@ -321,7 +330,11 @@ struct SummaryHistories {
 
     mutating func message() -> String {
         sent += 1
-        let index = Int(random.next() % UInt64(people.count))
+        // A fifth of the messages are of the person of the one before, at the same time: events
+        // that tie on ts come in event order by message id, in byte order ("sm-10" before "sm-9").
+        let tie = random.next() % 5 == 0 && !lastStamp.isEmpty
+        let index = tie ? lastIndex : Int(random.next() % UInt64(people.count))
+        lastIndex = index
         var person = people[index]
         // Who the message names: the anonymous id, the user id, or (once, then at times) both.
         let both = random.next() % 6 == 0
@@ -338,7 +351,8 @@ struct SummaryHistories {
         // Over 2024, out of order: any day, any second.
         let day = Int(random.next() % 300), second = Int(random.next() % 86_400)
         let date = Date(timeIntervalSince1970: 1_704_067_200 + Double(day * 86_400 + second))
-        let stamp = ISO8601DateFormatter().string(from: date)
+        let stamp = tie ? lastStamp : ISO8601DateFormatter().string(from: date)
+        lastStamp = stamp
         func amount() -> String {
             switch random.next() % 7 {
             case 0: return "\"n/a\""

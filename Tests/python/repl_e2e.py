@@ -1,6 +1,9 @@
 """Drives the real `rapport repl` binary in a pseudo-terminal, as a person would.
 
-Usage: repl_e2e.py RAPPORT_BINARY SERVER_URL KEY TENANT HISTORY_FILE
+Usage: repl_e2e.py RAPPORT_BINARY SERVER_URL KEY TENANT HISTORY_FILE PSQL SUPERUSER_URL SCHEMA
+
+The slow query is slow because the script first locks the tenant's profiles through psql
+(PSQL, as the superuser of SUPERUSER_URL's database), so that Ctrl-C lands while it waits.
 
 Types a multi-line query (with a tab completion in it), reads the table off the screen,
 recalls a statement from history with the up arrow, presses Ctrl-C at the prompt (which
@@ -15,7 +18,7 @@ import time
 
 import pexpect
 
-binary, url, key, tenant, history = sys.argv[1:6]
+binary, url, key, tenant, history, psql, superuser_url, schema = sys.argv[1:9]
 prompt = tenant + "=> "
 env = dict(os.environ, RAPPORT_KEY=key, RAPPORT_HISTORY=history, TERM="xterm", HOME=os.path.dirname(history))
 repl = pexpect.spawn(binary, ["repl", "--url", url], env=env, dimensions=(50, 220), encoding="utf-8", timeout=30)
@@ -94,12 +97,21 @@ time.sleep(0.3)
 repl.sendintr()
 expect(prompt, "Ctrl-C on an empty line gives the prompt again")
 
-# Ctrl-C during a slow query cancels it on the server and gives the prompt back.
+# Ctrl-C during a slow query cancels it on the server and gives the prompt back. The query
+# is slow because another session holds a lock on the profiles until the end of this step.
+locker = pexpect.spawn(psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", superuser_url], encoding="utf-8", timeout=30)
+locker.expect(r"=# ")
+# (The answer, not the echo of the line typed: the two halves are joined only in the answer.)
+locker.sendline("BEGIN; LOCK TABLE %s.profiles IN ACCESS EXCLUSIVE MODE; SELECT 'lo' || 'cked';" % schema)
+locker.expect("locked")
 repl.send("show value chain;\r")
 time.sleep(1.0)
 repl.sendintr()
 expect("cancel", "Ctrl-C says the query is cancelled", timeout=20)
 expect(prompt, "the prompt comes back after Ctrl-C", timeout=20)
+locker.sendline("ROLLBACK;")
+locker.sendline("\\q")
+locker.expect(pexpect.EOF)
 repl.send("count profiles;\r")
 expect(r"\(1 row", "the REPL still answers after a cancel")
 expect(prompt, "the prompt after the count")

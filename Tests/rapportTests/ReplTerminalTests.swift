@@ -15,16 +15,13 @@ struct ReplTerminalTests {
         let tenant = try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
             try await QuerySeed.seed(store)
         }
-        // Enough orders that `show value chain` runs for seconds: Ctrl-C lands while it runs.
+        // The slow query is made slow by a lock the script takes through psql before it asks
+        // (its data answers any question in milliseconds, and the summaries answer the value
+        // chain's slowest parts): Ctrl-C lands while the query waits, whatever the machine.
         let schema = "t_" + tenant.slug
-        _ = try await database.superuserRows("""
-            INSERT INTO \(schema).events (message_id, profile_id, type, name, ts, source, props)
-            SELECT 'bulk-' || g, p.ids[1 + g % array_length(p.ids, 1)], 'track', 'Order Completed',
-                   timestamptz '2024-01-01' + g * interval '1 minute', 'bulk', jsonb_build_object('revenue', g % 97)
-            FROM generate_series(1, 1500000) g,
-                 (SELECT array_agg(id) AS ids FROM \(schema).profiles WHERE merged_into IS NULL) p
-            """)
-        _ = try await database.superuserRows("ANALYZE \(schema).events")
+        let su = database.superuserURL
+        let lockURL = "postgres://\(su.username)@/\(su.database)?host=\(su.host)&port=\(su.port)"
+        let psql = (ProcessInfo.processInfo.environment["RAPPORT_TEST_PG_BINDIR"] ?? "/usr/bin") + "/psql"
         let key = try await RapportBinary.run(["keys", "create", "--tenant", tenant.slug, "--scopes", "query", "--database-url", url])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try RunningServer.start(["--database-url", url])
@@ -38,7 +35,7 @@ struct ReplTerminalTests {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
         let run = try await ChildProcess.run(python, [script, RapportBinary.path, server.url, key, tenant.slug,
-                                              home.appendingPathComponent(".rapport_history").path])
+                                              home.appendingPathComponent(".rapport_history").path, psql, lockURL, schema])
         #expect(run.succeeded, "\(run.output)\n\(server.log)")
         // The cancelled query was cancelled in PostgreSQL, not left running.
         let running = try await database.superuserRows(

@@ -221,6 +221,17 @@ extension SQLWriter {
         let top = bind(.numeric("0.2"))
         let names = ["portfolio", "intimacy", "network", "value proposition", "lifecycle"].map { bind(.text($0)) }
         func m(_ text: String) -> String { bind(.text(text)) }
+        // The sources per profile and each profile's acquiring source (the source of its first
+        // event in event order): from the summaries when they are ready (a row per profile,
+        // event and source, '' for none, with its first event's ts and message id), else from
+        // the events.
+        let profileSources = summaries != nil
+            ? "SELECT DISTINCT s.profile_id, s.source FROM event_summaries s WHERE s.source <> '' AND \(Self.live("s.profile_id"))"
+            : "SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))"
+        let acquiring = summaries != nil
+            ? "SELECT DISTINCT ON (s.profile_id) s.profile_id, NULLIF(s.source, '') AS source FROM event_summaries s "
+                + "ORDER BY s.profile_id, s.first_ts, s.first_message COLLATE \"C\""
+            : "SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, \(Self.eventOrder)"
         // Each part: (stage order, measure order, key order, key, stage, measure, value); rows
         // go by stage, then key (its order, else code point order, nulls last), then measure.
         let parts: [String] = [
@@ -244,15 +255,13 @@ extension SQLWriter {
                 (1, \(m("identifiers_per_profile")), (SELECT count(*) FROM identities i WHERE \(Self.live("i.profile_id")))::numeric / NULLIF(a.n, 0)),
                 (2, \(m("traits_per_profile")), (SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END))), 0)
                                         FROM profiles p WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
-                (3, \(m("sources_per_profile")), (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e
-                                        WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
+                (3, \(m("sources_per_profile")), (SELECT count(*) FROM (\(profileSources)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
             """,
             // Network: by the source of each profile's first event.
             """
             SELECT 3, x.o2, 0, nw.source, \(names[2]), x.measure, x.value
             FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
-                  FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e
-                                    ORDER BY e.profile_id, \(Self.eventOrder)) acq ON acq.profile_id = p.id
+                  FROM profiles p LEFT JOIN (\(acquiring)) acq ON acq.profile_id = p.id
                   LEFT JOIN c ON c.c1 = p.id
                   WHERE p.merged_into IS NULL
                   GROUP BY acq.source) nw

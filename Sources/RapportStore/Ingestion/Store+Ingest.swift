@@ -402,10 +402,11 @@ struct IngestBatch {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 WITH moved AS (DELETE FROM event_summaries WHERE profile_id = ANY($1::bigint[]) RETURNING *)
                 INSERT INTO event_summaries (\(Store.summaryColumns))
-                SELECT m.root, s.type, s.name, sum(s.events), min(s.first_ts), max(s.last_ts), sum(s.revenue), sum(s.orders),
-                       min(s.first_order), max(s.last_order), sum(s.cost)
+                SELECT m.root, s.type, s.name, s.source, sum(s.events), min(s.first_ts), max(s.last_ts), sum(s.revenue), sum(s.orders),
+                       min(s.first_order), max(s.last_order), sum(s.cost),
+                       (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1]
                 FROM moved s JOIN unnest($1::bigint[], $2::bigint[]) AS m(loser, root) ON s.profile_id = m.loser
-                GROUP BY 1, 2, 3
+                GROUP BY 1, 2, 3, 4
                 \(Store.summaryCombine)
                 """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
         }
@@ -605,10 +606,15 @@ struct IngestBatch {
             static func == (a: Name, b: Name) -> Bool { a.text.sameBytes(as: b.text) }
             func hash(into hasher: inout Hasher) { text.hashBytes(into: &hasher) }
         }
-        struct Key: Hashable { var profile: Int64; var type: String; var name: Name }
-        var groups: [Key: (events: Int64, first: Int64, last: Int64)] = [:]
-        var rows: (profile: [Int64], type: [String], name: [String], events: [Int64], first: [String], last: [String],
-                   revenue: [String], cost: [String]) = ([], [], [], [], [], [], [], [])
+        struct Key: Hashable { var profile: Int64; var type: String; var name: Name; var source: Name }
+        var groups: [Key: (events: Int64, first: Int64, last: Int64, message: String)] = [:]
+        var rows: (profile: [Int64], type: [String], name: [String], source: [String], events: [Int64], first: [String], last: [String],
+                   revenue: [String], cost: [String], message: [String]) = ([], [], [], [], [], [], [], [], [], [])
+        /// Whether the event (ts, message id) comes before another in event order (message ids
+        /// in byte order, as `COLLATE "C"`).
+        func before(_ a: (Int64, String), _ b: (Int64, String)) -> Bool {
+            a.0 < b.0 || (a.0 == b.0 && a.1.utf8.lexicographicallyPrecedes(b.1.utf8))
+        }
         let revenue = Dictionary(SummaryFlows.byEvent(summaries.flows?.revenue ?? []).map { (Name(text: $0.event), $0.properties) },
                                  uniquingKeysWith: { a, _ in a })
         let cost = Dictionary(SummaryFlows.byEvent(summaries.flows?.cost ?? []).map { (Name(text: $0.event), $0.properties) },
@@ -632,33 +638,42 @@ struct IngestBatch {
         }
         for (index, message) in messages.enumerated() {
             let isTrack = message.type == .track
-            let key = Key(profile: live[index], type: message.type.rawValue, name: Name(text: isTrack ? message.name ?? "" : ""))
+            let key = Key(profile: live[index], type: message.type.rawValue, name: Name(text: isTrack ? message.name ?? "" : ""),
+                          source: Name(text: message.source ?? ""))
             let (r, c) = isTrack ? (numbers(revenue[key.name], of: message), numbers(cost[key.name], of: message)) : (nil, nil)
             if r == nil && c == nil {
-                let seen = groups[key]
-                groups[key] = ((seen?.events ?? 0) + 1, min(seen?.first ?? .max, message.timestamp), max(seen?.last ?? .min, message.timestamp))
+                if let seen = groups[key] {
+                    let first = before((message.timestamp, message.messageID), (seen.first, seen.message))
+                    groups[key] = (seen.events + 1, first ? message.timestamp : seen.first, max(seen.last, message.timestamp),
+                                   first ? message.messageID : seen.message)
+                } else {
+                    groups[key] = (1, message.timestamp, message.timestamp, message.messageID)
+                }
             } else {
                 // A value event is a row of its own: whether it counts as an order depends on its value.
-                rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.events.append(1)
-                rows.first.append(text(message.timestamp)); rows.last.append(text(message.timestamp)); rows.revenue.append(r ?? ""); rows.cost.append(c ?? "")
+                rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.source.append(key.source.text)
+                rows.events.append(1); rows.first.append(text(message.timestamp)); rows.last.append(text(message.timestamp))
+                rows.revenue.append(r ?? ""); rows.cost.append(c ?? ""); rows.message.append(message.messageID)
             }
         }
         for (key, group) in groups {
-            rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.events.append(group.events)
-            rows.first.append(text(group.first)); rows.last.append(text(group.last)); rows.revenue.append(""); rows.cost.append("")
+            rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.source.append(key.source.text)
+            rows.events.append(group.events); rows.first.append(text(group.first)); rows.last.append(text(group.last))
+            rows.revenue.append(""); rows.cost.append(""); rows.message.append(group.message)
         }
         guard !rows.profile.isEmpty else { return }
         try await connection.query("""
             INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
-            SELECT p, t, n, sum(c), min(f), max(l), sum(rv), count(*) FILTER (WHERE rv > 0), min(f) FILTER (WHERE rv > 0),
-                   max(l) FILTER (WHERE rv > 0), sum(cv)
-            FROM (SELECT p, t, n, c, f, l,
+            SELECT p, t, n, s, sum(c), min(f), max(l), sum(rv), count(*) FILTER (WHERE rv > 0), min(f) FILTER (WHERE rv > 0),
+                   max(l) FILTER (WHERE rv > 0), sum(cv), (array_agg(m ORDER BY f, m COLLATE "C"))[1]
+            FROM (SELECT p, t, n, s, c, f, l, m,
                          (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
                          (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
-                  FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.events)::bigint[],
-                              \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[], \(rows.cost)::text[])
-                       AS u(p, t, n, c, f, l, r, k)) x
-            GROUP BY 1, 2, 3
+                  FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.source)::text[],
+                              \(rows.events)::bigint[], \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[],
+                              \(rows.cost)::text[], \(rows.message)::text[])
+                       AS u(p, t, n, s, c, f, l, r, k, m)) x
+            GROUP BY 1, 2, 3, 4
             \(unescaped: Store.summaryCombine)
             """, logger: logger)
     }

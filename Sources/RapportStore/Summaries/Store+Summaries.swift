@@ -72,12 +72,18 @@ public struct SummaryStatus: Sendable, Encodable, Equatable {
 
 extension Store {
     /// The columns a summary row has, in the order the statements below write them.
-    static let summaryColumns = "profile_id, type, name, events, first_ts, last_ts, revenue, orders, first_order, last_order, cost"
+    static let summaryColumns = "profile_id, type, name, source, events, first_ts, last_ts, revenue, orders, first_order, last_order, cost, first_message"
 
-    /// How a summary row takes in another of the same profile and event: counts and sums added
-    /// (a sum that is null, no value seen, adds nothing), the earliest first, the latest last.
+    /// How a summary row takes in another of the same profile, event and source: counts and
+    /// sums added (a sum that is null, no value seen, adds nothing), the earliest first, the
+    /// latest last; the first message is that of the earlier first event in event order (ts,
+    /// then message id in byte order).
     static let summaryCombine = """
-        ON CONFLICT (profile_id, type, name) DO UPDATE SET
+        ON CONFLICT (profile_id, type, name, source) DO UPDATE SET
+            first_message = CASE WHEN excluded.first_ts < event_summaries.first_ts
+                                   OR (excluded.first_ts = event_summaries.first_ts
+                                       AND excluded.first_message COLLATE "C" < event_summaries.first_message COLLATE "C")
+                                 THEN excluded.first_message ELSE event_summaries.first_message END,
             events = event_summaries.events + excluded.events,
             first_ts = least(event_summaries.first_ts, excluded.first_ts),
             last_ts = greatest(event_summaries.last_ts, excluded.last_ts),
@@ -143,12 +149,13 @@ extension Store {
         }
         let revenue = value(flows?.revenue ?? []), cost = value(flows?.cost ?? [])
         return """
-            SELECT profile_id, type, name, count(*), min(ts), max(ts), sum(rv), count(*) FILTER (WHERE rv > 0),
-                   min(ts) FILTER (WHERE rv > 0), max(ts) FILTER (WHERE rv > 0), sum(cv)
-            FROM (SELECT e.profile_id, e.type, CASE WHEN e.type = 'track' THEN coalesce(e.name, '') ELSE '' END AS name, e.ts,
-                         \(revenue) AS rv, \(cost) AS cv
+            SELECT profile_id, type, name, source, count(*), min(ts), max(ts), sum(rv), count(*) FILTER (WHERE rv > 0),
+                   min(ts) FILTER (WHERE rv > 0), max(ts) FILTER (WHERE rv > 0), sum(cv),
+                   (array_agg(message_id ORDER BY ts, message_id COLLATE "C"))[1]
+            FROM (SELECT e.profile_id, e.type, CASE WHEN e.type = 'track' THEN coalesce(e.name, '') ELSE '' END AS name,
+                         coalesce(e.source, '') AS source, e.ts, e.message_id, \(revenue) AS rv, \(cost) AS cv
                   FROM events e WHERE \(condition)) x
-            GROUP BY 1, 2, 3
+            GROUP BY 1, 2, 3, 4
             """
     }
 

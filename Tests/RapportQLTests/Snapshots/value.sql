@@ -158,13 +158,11 @@ FROM a CROSS JOIN LATERAL (VALUES
     (1, $40, (SELECT count(*) FROM identities i WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = i.profile_id AND m.merged_into IS NOT NULL))::numeric / NULLIF(a.n, 0)),
     (2, $41, (SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END))), 0)
                             FROM profiles p WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
-    (3, $42, (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e
-                            WHERE e.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
+    (3, $42, (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
 UNION ALL
 SELECT 3, x.o2, 0, nw.source, $26, x.measure, x.value
 FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
-      FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e
-                        ORDER BY e.profile_id, e.ts, e.message_id COLLATE "C") acq ON acq.profile_id = p.id
+      FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, e.ts, e.message_id COLLATE "C") acq ON acq.profile_id = p.id
       LEFT JOIN c ON c.c1 = p.id
       WHERE p.merged_into IS NULL
       GROUP BY acq.source) nw
