@@ -34,6 +34,19 @@ struct OutboxTests {
         return records.map { $0["kind"] as? String ?? "?" }
     }
 
+    /// A tenant with `count` pro users (`users`0 …, each with an email), a webhook destination
+    /// `hook` that nothing listens on, and a sync `pros` of them to it selecting `select`.
+    static func tenantWithSync(_ store: Store, users: String, count: Int, select: String) async throws -> Tenant {
+        let tenant = try await store.createTenant(slug: uniqueSlug("outbox"), name: "Outbox", actor: "test")
+        _ = try await store.ingest((0..<count).map {
+            Self.identify("\(users)\($0)", #"{"email":"\#(users)\#($0)@example.com","plan":"pro"}"#, at: Int64($0))
+        }, tenant: tenant)
+        _ = try await store.addDestination(name: "hook", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
+                                           settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
+        _ = try await store.query("sync pros to hook = profiles | where plan = \"pro\" | select \(select) manually", tenant: tenant)
+        return tenant
+    }
+
     static func column(_ sql: String, _ store: Store, _ tenant: Tenant) async throws -> [Int64] {
         try await store.withTenant(tenant) { connection in
             var values: [Int64] = []
@@ -55,12 +68,7 @@ struct OutboxTests {
     @Test func aProfilesRecordsGoOneAtATimeInOrderAndATakeReadsByIndex() async throws {
         let database = try await TestDatabase.create()
         try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
-            let tenant = try await store.createTenant(slug: uniqueSlug("outbox"), name: "Outbox", actor: "test")
-            _ = try await store.ingest((0..<40).map { Self.identify("u\($0)", #"{"email":"u\#($0)@example.com","plan":"pro"}"#, at: Int64($0)) },
-                                       tenant: tenant)
-            _ = try await store.addDestination(name: "hook", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
-                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
-            _ = try await store.query(#"sync pros to hook = profiles | where plan = "pro" | select email, plan manually"#, tenant: tenant)
+            let tenant = try await Self.tenantWithSync(store, users: "u", count: 40, select: "email, plan")
             let first = try await store.runSync("pros", tenant: tenant)
             #expect(first.entered == 40 && first.queued == 40)
             // u3 changes a selected field before anything is delivered: two records of one profile wait.
@@ -243,12 +251,7 @@ struct OutboxTests {
     @Test func keptEntriesAreMovedAsTakesNeedThemAndBeforeTheNextRun() async throws {
         let database = try await TestDatabase.create()
         try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
-            let tenant = try await store.createTenant(slug: uniqueSlug("kept"), name: "Kept", actor: "test")
-            _ = try await store.ingest((0..<30).map { Self.identify("k\($0)", #"{"email":"k\#($0)@example.com","plan":"pro"}"#, at: Int64($0)) },
-                                       tenant: tenant)
-            _ = try await store.addDestination(name: "hook", kind: .webhook, url: "http://127.0.0.1:9/hook", writeKey: nil,
-                                               settings: DestinationSettings(), allowPrivate: true, tenant: tenant, actor: "test")
-            _ = try await store.query(#"sync pros to hook = profiles | where plan = "pro" | select email manually"#, tenant: tenant)
+            let tenant = try await Self.tenantWithSync(store, users: "k", count: 30, select: "email")
             let first = try await store.runSync("pros", tenant: tenant)
             #expect(first.entered == 30 && first.queued == 30)
             #expect(try await Self.count("sync_outbox", store, tenant) == 0)
