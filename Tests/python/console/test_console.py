@@ -278,7 +278,8 @@ def test_an_ingest_key_opens_no_console(console):
     driver.get(console.base + "/sign-in")
     driver.find_element(By.ID, "key").send_keys(console.a.keys["ingest"])
     driver.find_element(By.ID, "sign-in").click()
-    assert "query or privacy scope" in driver.find_element(By.ID, "problem").text
+    # The answer is a new page: wait for it (the old one's elements may still be there).
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "problem"), "query or privacy scope"))
     assert all(c["name"] != "rapport_session" for c in driver.get_cookies())
 
 
@@ -287,7 +288,7 @@ def test_a_wrong_key_is_refused_in_words(console):
     driver.get(console.base + "/sign-in")
     driver.find_element(By.ID, "key").send_keys("rapport_notakey")
     driver.find_element(By.ID, "sign-in").click()
-    assert "not valid" in driver.find_element(By.ID, "problem").text
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "problem"), "not valid"))
     assert not driver.get_cookies() or all(c["name"] != "rapport_session" for c in driver.get_cookies())
 
 
