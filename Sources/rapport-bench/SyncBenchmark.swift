@@ -70,12 +70,14 @@ struct SyncBenchmark: Measurement {
             // the delivery to a slow receiver); the others' are dropped, as if delivered.
             let (first, second) = (names[0], names.count > 1 ? names[1] : names[0])
             let parked = try await store.withTenant(tenant) { connection in
-                var parked: (Int64, String, Int64)?
+                var parked: (Int64, String, Int64, String)?
                 for try await row in try await connection.query("""
-                    SELECT pending_run, pending_at, pending_from FROM syncs WHERE name = \(second) AND name <> \(first) AND pending_run IS NOT NULL
-                    """, logger: store.logger).decode((Int64, String, Int64).self) { parked = row }
+                    SELECT pending_run, pending_at, pending_from, pending_send FROM syncs
+                    WHERE name = \(second) AND name <> \(first) AND pending_run IS NOT NULL
+                    """, logger: store.logger).decode((Int64, String, Int64, String).self) { parked = row }
                 try await connection.query("""
-                    UPDATE syncs SET pending_run = NULL, pending_at = NULL, pending_from = NULL WHERE destination = \(hook) AND name <> \(first)
+                    UPDATE syncs SET pending_run = NULL, pending_at = NULL, pending_from = NULL, pending_send = NULL
+                    WHERE destination = \(hook) AND name <> \(first)
                     """, logger: store.logger)
                 return parked
             }
@@ -91,10 +93,11 @@ struct SyncBenchmark: Measurement {
             var slow: (records: Int, seconds: Double, alone: Double)?
             if names.count > 1, slowMilliseconds > 0 {
                 try await receiver.delay(milliseconds: slowMilliseconds)
-                if let (run, at, from) = parked {
+                if let (run, at, from, send) = parked {
                     try await store.withTenant(tenant) { connection in
                         try await connection.query("""
-                            UPDATE syncs SET pending_run = \(run), pending_at = \(at), pending_from = \(from) WHERE name = \(second)
+                            UPDATE syncs SET pending_run = \(run), pending_at = \(at), pending_from = \(from), pending_send = \(send)
+                            WHERE name = \(second)
                             """, logger: store.logger)
                     }
                 }

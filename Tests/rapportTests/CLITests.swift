@@ -106,6 +106,7 @@ struct CLITests {
          "unknown option '--emial' for 'rapport privacy erase' (did you mean '--email'?)"),
         (["query", "-x", "--tenant", "demo", "count profiles"], "unknown option '-x' for 'rapport query'"),
         (["query", "--tenant", "demo", "--json", "--format", "csv", "count profiles"], "--json and --format exclude each other"),
+        (["import", "--tenant", "demo", "--source", "", "/dev/null"], "--source: a source name has 1 to 100 characters."),
     ])
     func aMistypedCommandOrOptionIsNamed(arguments: [String], says: String) async throws {
         let run = try await RapportBinary.run(arguments + ["--database-url", "postgres://nobody@127.0.0.1:1/none"])

@@ -89,12 +89,8 @@ extension Store {
                     taken += ids
                     due = due || ready
                 }
-                if !due {
-                    // Entries a run kept in its state, to be moved to the outbox by a take.
-                    for try await kept in try await connection.query(
-                        "SELECT EXISTS (SELECT 1 FROM syncs WHERE destination = \(info.name) AND pending_run IS NOT NULL)", logger: logger
-                    ).decode(Bool.self) { due = kept }
-                }
+                // Entries a run kept in its state, to be moved to the outbox by a take.
+                if !due { due = try await Self.hasKeptEntries(destination: info.name, on: connection, logger: logger) }
                 if !due {
                     var binds = PostgresBindings(capacity: 2)
                     binds.append(info.name)

@@ -236,9 +236,9 @@ extension Store {
                 }
                 guard let (id, destination, queryText, backfill, send, runs, every) = found else { throw SyncError.notFound(name) }
                 // The entries of the run before that a take has not yet moved to the outbox go
-                // there first: this run's records of their profiles come after them.
-                if let kept = try await Self.keptEntries(sync: id, on: connection, logger: logger) {
-                    try await Self.releaseEntries(kept, limit: nil, on: connection, logger: logger)
+                // there first (in chunks): this run's records of their profiles come after them.
+                while let kept = try await Self.keptEntries(sync: id, on: connection, logger: logger) {
+                    try await Self.releaseEntries(kept, limit: 50_000, on: connection, logger: logger)
                 }
                 var catalog = try await Self.loadCatalog(on: connection, logger: logger)
                 if !useSummaries { catalog.summaries = nil }
@@ -495,7 +495,7 @@ extension Store {
             "SELECT \(unescaped: keptColumns) FROM syncs WHERE id = \(id) AND pending_run IS NOT NULL", logger: logger)).first
     }
 
-    /// Moves up to `limit` (all when nil) of a sync's kept entries, in profile id order, to
+    /// Moves up to `limit` of a sync's kept entries, in profile id order, to
     /// the outbox as `entered` records with the run's number, T and send mode, as the run would
     /// have queued them; the user id and email are those of the person now (of the live profile,
     /// should the entry's have merged since). An entry of a person suppressed since is dropped
@@ -503,7 +503,7 @@ extension Store {
     /// so no run changes S meanwhile, and the activation lock shared, so no erasure or
     /// suppression. Returns how many were moved or dropped.
     @discardableResult
-    static func releaseEntries(_ kept: KeptEntries, limit: Int?, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+    static func releaseEntries(_ kept: KeptEntries, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         // The entries first, then the moves by their ids: an INSERT … SELECT with a LIMIT is
         // one that Citus sends to a worker malformed (README, "Scale-out").
         var profiles: [Int64] = [], suppressed: [Int64] = []
@@ -518,25 +518,25 @@ extension Store {
         }
         if !profiles.isEmpty { try await connection.query(releaseQuery(kept, profiles: profiles), logger: logger) }
         let done = profiles.count + suppressed.count
-        let finished = limit.map { done < $0 } ?? true
-        try await connection.query("""
-            UPDATE syncs SET pending_from = CASE WHEN \(finished) THEN NULL ELSE \(last) + 1 END,
-                pending_run = CASE WHEN \(finished) THEN NULL ELSE pending_run END,
-                pending_at = CASE WHEN \(finished) THEN NULL ELSE pending_at END,
-                pending_send = CASE WHEN \(finished) THEN NULL ELSE pending_send END
-            WHERE id = \(kept.sync)
-            """, logger: logger)
+        if done < limit {
+            // None left: the sync keeps no entries.
+            try await connection.query("""
+                UPDATE syncs SET pending_run = NULL, pending_at = NULL, pending_from = NULL, pending_send = NULL WHERE id = \(kept.sync)
+                """, logger: logger)
+        } else {
+            try await connection.query("UPDATE syncs SET pending_from = \(last) + 1 WHERE id = \(kept.sync)", logger: logger)
+        }
         return Int64(done)
     }
 
-    /// The first statement of a move: the next `limit` kept entries (all when nil), as a range
-    /// of S's key from where the last move ended, each with whether its person is suppressed.
-    static func releasePickQuery(_ kept: KeptEntries, limit: Int?) -> PostgresQuery {
+    /// The first statement of a move: the next `limit` kept entries, as a range of S's key from
+    /// where the last move ended, each with whether its person is suppressed.
+    static func releasePickQuery(_ kept: KeptEntries, limit: Int) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 4)
         binds.append(kept.sync)
         binds.append(kept.from)
         binds.append(kept.run)
-        binds.append(limit.map(Int64.init))
+        binds.append(Int64(limit))
         return PostgresQuery(unsafeSQL: """
             SELECT t.profile_id, EXISTS (SELECT 1 FROM suppressed_profiles sp WHERE sp.profile_id = t.profile_id)
             FROM sync_state t WHERE t.sync_id = $1 AND t.profile_id >= $2 AND t.entry_run = $3 ORDER BY t.profile_id LIMIT $4::bigint
@@ -565,17 +565,21 @@ extension Store {
         return PostgresQuery(unsafeSQL: queued, binds: binds)
     }
 
+    /// Whether a sync of `destination` keeps entries for a take to move.
+    static func hasKeptEntries(destination: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        for try await found in try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM syncs WHERE destination = \(destination) AND pending_run IS NOT NULL)", logger: logger
+        ).decode(Bool.self) { return found }
+        return false
+    }
+
     /// Moves up to `limit` kept entries of `destination`'s syncs to the outbox (a take's),
     /// skipping a sync whose run is in progress (it moves them itself) and doing nothing while
     /// an erasure or suppression runs. Syncs are locked one at a time, and only while there is
     /// still something to move: a run waits for a take's lock at most 2 s. Returns how many
     /// were moved.
     static func releaseEntries(destination: String, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        var any = false
-        for try await found in try await connection.query(
-            "SELECT EXISTS (SELECT 1 FROM syncs WHERE destination = \(destination) AND pending_run IS NOT NULL)", logger: logger
-        ).decode(Bool.self) { any = found }
-        guard any else { return 0 }
+        guard try await hasKeptEntries(destination: destination, on: connection, logger: logger) else { return 0 }
         // A statement of its own, reading no table: on Citus it must be taken on the
         // coordinator, where runs and erasures take theirs.
         var free = false
