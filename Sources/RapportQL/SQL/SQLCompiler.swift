@@ -45,21 +45,9 @@ struct SQLWriter {
     var bindIndex: [SQLBind: Int] = [:]
     /// The tenant's per-profile summaries, if they are ready (nil: every aggregate reads events).
     let summaries: SummaryAvailability?
-    /// The aggregates of the level being written, for its events pass (or, written in place,
-    /// for its grouped join's pre-filter).
+    /// The event aggregates of the level being written, each once: its holes
+    /// (`SQLText.Part.aggregate`) index them.
     var aggregates: [PassAggregate] = []
-    /// Whether aggregates written in place read `event_summaries` (the level's grouped join is
-    /// over them), and whether one could not.
-    var inlineSummaries = false
-    var inlineMissed = false
-    /// Whether aggregates are written in place (`count(*) FILTER (…)`) for a grouped join
-    /// of profiles and events, rather than as columns of a separate pass.
-    var inlineAggregates = false
-    /// Set when an aggregate is written: which conditions go to HAVING.
-    var touchedAggregate = false
-    /// Set when the level reads `tier` or `rfm` (those in `ranked`): the ranking subquery is joined.
-    var ranking: ValueSettings?
-    var ranked: Set<ValueField> = []
 
     init(source: TypedQuery.Source, summaries: SummaryAvailability? = nil) {
         self.source = source
@@ -99,46 +87,57 @@ struct SQLWriter {
 
     // MARK: Levels
 
+    /// Where a level's event aggregates are read, which its plan decides once they are all written.
+    enum Placement: Equatable {
+        /// Columns `ea.a1…` of a pass over the events (or the summaries) joined by profile.
+        case pass
+        /// In place (`count(*) FILTER (…)`), over the grouped join's `e`: the summaries when
+        /// they answer every aggregate of the level, the events otherwise.
+        case inPlace(summaries: Bool)
+    }
+
+    /// `text` with its holes filled as `placement` says.
+    func printed(_ text: SQLText, _ placement: Placement) -> String {
+        text.printed { part in
+            switch part {
+            case .sql(let sql): return sql
+            case .aggregate(let index):
+                let aggregate = aggregates[index]
+                switch placement {
+                case .pass: return "ea.\(aggregate.column)"
+                case .inPlace(summaries: true): return "(\((aggregate.summary ?? aggregate.sql).filtered))"
+                case .inPlace(summaries: false): return "(\(aggregate.sql.filtered))"
+                }
+            case .ranked(let field, _): return "vr.\(field.rawValue)"
+            }
+        }
+    }
+
     /// One level's SELECT; `from` is the previous level's SQL. Returns the SQL and the
     /// level's full ordering (its `order by`, then the tie-breaks), which a next level
     /// inherits through hidden columns `t1…` when it orders nothing itself.
+    ///
+    /// The plan: the level's shape follows from the typed level alone (`countsFromEvents`,
+    /// `groupedJoin`, a few named profiles); its expressions are written once, with holes for
+    /// aggregates and ranked fields; then where the aggregates are read follows from what was
+    /// written (in place over the summaries only when they answer every one), and the level
+    /// is printed.
     mutating func level(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
-                        first: Bool) -> (String, [(String, String)]) {
-        // A grouped join of profiles and events writes its aggregates in place, before it knows
-        // whether the summaries answer all of them: it is written over the summaries first, and
-        // again over the events (from the writer as it was) if one aggregate needs them.
-        guard summaries != nil else {
-            return written(level, from: from, inherited: inherited, final: final, rowLimit: rowLimit, first: first)
-        }
-        let before = self
-        defer { (inlineSummaries, inlineMissed) = (before.inlineSummaries, before.inlineMissed) }
-        inlineSummaries = true
-        let attempt = written(level, from: from, inherited: inherited, final: final, rowLimit: rowLimit, first: first)
-        guard inlineMissed else { return attempt }
-        self = before
-        inlineSummaries = false
-        return written(level, from: from, inherited: inherited, final: final, rowLimit: rowLimit, first: first)
-    }
-
-    mutating func written(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
-                          first: Bool) -> (String, [(String, String)]) {
-        inlineMissed = false
+                        first: Bool) -> (sql: String, ordering: [(String, String)]) {
         aggregates = []
-        ranking = nil
-        ranked = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
         if Self.countsFromEvents(level, first: first, source: source) {
-            var filters = [Self.live("ea.profile_id")]
+            var filters: [SQLText] = ["\(Self.live("ea.profile_id"))"]
             for filter in level.filters {
                 if Self.isNotDid(filter), case .not(let inner) = filter.kind, case .binary(_, let counted, _) = inner.kind {
-                    filters.append("NOT " + exists(counted, profile: "ea.profile_id"))
+                    filters.append("NOT \(exists(counted, profile: "ea.profile_id"))")
                 } else {
                     filters.append(expr(filter, context))
                 }
             }
-            let sql = "SELECT count(*)\(final ? "::text" : "") AS c1\nFROM (" + eventsPass(lateral: false) + ") ea\nWHERE "
-                + filters.joined(separator: "\n  AND ")
-            return (sql, [])
+            let count = Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: "(" + eventsPass(lateral: false) + ") ea",
+                               conditions: filters.map { printed($0, .pass) })
+            return (count.printed(), [])
         }
         // A question that needs events and is about many profiles: join the events it needs
         // to the profiles that pass the other conditions, and group by profile, so that a
@@ -146,26 +145,24 @@ struct SQLWriter {
         let groupedJoin = first && source == .profiles && level.groupKeys == nil
             && !level.filters.contains(where: Self.picksFewProfiles)
             && level.filters.flatMap(Self.conjuncts).contains { Self.needsEvents($0) }
-        inlineAggregates = groupedJoin
-        defer { inlineAggregates = false }
-        var filters: [String] = []
-        var having: [String] = []
+        var filters: [SQLText] = []
+        var having: [SQLText] = []
         if first, source == .profiles { filters.append("p.merged_into IS NULL") }
         if groupedJoin {
+            // A condition on an aggregate is on the group.
             for conjunct in level.filters.flatMap(Self.conjuncts) {
-                touchedAggregate = false
-                let sql = topLevelFilter(conjunct, context)
-                if touchedAggregate { having.append(sql) } else { filters.append(sql) }
+                let condition = topLevelFilter(conjunct, context)
+                if condition.readsAggregate { having.append(condition) } else { filters.append(condition) }
             }
         } else {
             for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
         }
 
-        var selectList: [String]
-        var groupBy: [String] = []
-        var tiebreaks: [(String, String)]
+        var selectList: [SQLText]
+        var groupBy: [SQLText] = []
+        var tiebreaks: [(SQLText, String)]
         if level.isCount {
-            selectList = groupedJoin ? ["1"] : ["count(*)" + (final ? "::text" : "") + " AS c1"]
+            selectList = groupedJoin ? ["1"] : ["count(*)\(final ? "::text" : "") AS c1"]
             tiebreaks = []
         } else {
             if let keys = level.groupKeys {
@@ -183,7 +180,7 @@ struct SQLWriter {
                 return (final ? output(value, type: column.type) : value) + " AS c\(index + 1)"
             }
         }
-        let ordering: [(String, String)] = level.order.map { item in
+        let ordering: [(SQLText, String)] = level.order.map { item in
             (orderTerm(expr(item.expr, context), type: item.expr.type), item.descending ? " DESC NULLS LAST" : " NULLS LAST")
         } + tiebreaks
         if !final, !level.isCount {
@@ -191,42 +188,50 @@ struct SQLWriter {
             selectList += ordering.enumerated().map { "\($1.0) AS t\($0 + 1)" }
         }
 
-        var sql = "SELECT " + selectList.joined(separator: ", ")
+        let placement: Placement = groupedJoin ? .inPlace(summaries: summaries != nil && aggregates.allSatisfy { $0.summary != nil }) : .pass
+        let written = filters + having + selectList + groupBy + ordering.map(\.0)
+        let ranked = written.flatMap(\.ranked)
+        func print(_ text: SQLText) -> String { printed(text, placement) }
+
+        var select: Select
         switch context {
-        case .profile: sql += "\nFROM profiles p"
-        case .event: sql += "\nFROM events e"
-        case .previous: sql += "\nFROM (" + (from ?? "") + ") q"
+        case .profile: select = Select(columns: selectList.map(print), from: "profiles p")
+        case .event: select = Select(columns: selectList.map(print), from: "events e")
+        case .previous: select = Select(columns: selectList.map(print), from: "(" + (from ?? "") + ") q")
         }
+        select.groupBy = groupBy.map(print)
         if groupedJoin {
-            sql += "\nJOIN \(inlineSummaries ? "event_summaries" : "events") e ON e.profile_id = p.id" + (eventsNeeded().map { " AND (\($0))" } ?? "")
-            groupBy = ["p.id"]
+            select.joins.append("JOIN \(placement == .inPlace(summaries: true) ? "event_summaries" : "events") e ON e.profile_id = p.id"
+                                + (eventsNeeded().map { " AND (\($0))" } ?? ""))
+            select.groupBy = ["p.id"]
         } else if !aggregates.isEmpty {
             // A question about a few named profiles reads just their events, by index; any
             // other reads all the events it needs in one grouped pass.
             if level.filters.contains(where: Self.picksFewProfiles) {
-                sql += "\nLEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE"
+                select.joins.append("LEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE")
             } else {
                 let join = level.filters.contains { Self.needsEvents($0) } ? "JOIN" : "LEFT JOIN"
-                sql += "\n\(join) (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id"
+                select.joins.append("\(join) (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id")
             }
         }
-        if let settings = ranking {
-            sql += "\n" + rankingJoin(settings)
-            if groupedJoin { groupBy += ranked.map { "vr.\($0.rawValue)" }.sorted() }
+        if let settings = ranked.last?.settings {
+            let fields = Set(ranked.map(\.field))
+            select.joins.append(rankingJoin(settings, ranked: fields))
+            if groupedJoin { select.groupBy += fields.map { "vr.\($0.rawValue)" }.sorted() }
         }
-        if !filters.isEmpty { sql += "\nWHERE " + filters.joined(separator: "\n  AND ") }
-        if !groupBy.isEmpty { sql += "\nGROUP BY " + groupBy.joined(separator: ", ") }
-        if !having.isEmpty { sql += "\nHAVING " + having.joined(separator: "\n  AND ") }
+        select.conditions = filters.map(print)
+        select.having = having.map(print)
         if groupedJoin, level.isCount {
-            return ("SELECT count(*)\(final ? "::text" : "") AS c1\nFROM (" + sql + ") g", [])
+            let count = Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: "(" + select.printed() + ") g")
+            return (count.printed(), [])
         }
-        let limit = [level.limit, rowLimit].compactMap { $0 }.min()
+        let printedOrdering = ordering.map { (print($0.0), $0.1) }
         if !level.isCount, final || level.limit != nil, !ordering.isEmpty {
-            sql += "\nORDER BY " + ordering.map { $0.0 + $0.1 }.joined(separator: ", ")
+            select.orderBy = printedOrdering.map { $0.0 + $0.1 }
         }
-        if let limit { sql += "\nLIMIT \(limit)" }
-        if let offset = level.offset, offset > 0 { sql += " OFFSET \(offset)" }
-        return (sql, ordering)
+        select.limit = [level.limit, rowLimit].compactMap { $0 }.min()
+        select.offset = level.offset
+        return (select.printed(), printedOrdering)
     }
 
     /// Whether `filter` (a `where` of the first level) keeps only profiles named by an
@@ -279,28 +284,28 @@ struct SQLWriter {
     }
 
     /// One grouped read of `table` for `columns` (SQL, column name, event condition).
-    static func pass(_ columns: [(sql: AggregateSQL, column: String, condition: String?)], table: String, lateral: Bool) -> String {
+    static func pass(_ columns: [(sql: AggregateSQL, column: String, condition: EventFilter?)], table: String, lateral: Bool) -> String {
         // When every aggregate reads the same events, the pass's WHERE already says which:
         // the FILTERs would only test it again on every row.
         let shared = columns.first?.condition.flatMap { first in columns.allSatisfy { $0.condition == first } ? first : nil }
-        var sql = (lateral ? "SELECT " : "SELECT e.profile_id, ")
-            + columns.map { "\(shared == nil ? $0.sql.filtered : $0.sql.plain) AS \($0.column)" }.joined(separator: ", ")
-        sql += " FROM \(table) e"
-        var filters = lateral ? ["e.profile_id = p.id"] : []
-        if let events = eventsNeeded(columns.map(\.condition)) { filters.append(lateral ? "(\(events))" : events) }
-        if !filters.isEmpty { sql += " WHERE " + filters.joined(separator: " AND ") }
-        return lateral ? sql : sql + " GROUP BY e.profile_id"
+        var select = Select(columns: (lateral ? [] : ["e.profile_id"])
+                                + columns.map { "\(shared == nil ? $0.sql.filtered : $0.sql.plain) AS \($0.column)" },
+                            from: "\(table) e")
+        if lateral { select.conditions.append("e.profile_id = p.id") }
+        if let events = eventsNeeded(columns.map(\.condition)) { select.conditions.append(lateral ? "(\(events))" : events) }
+        if !lateral { select.groupBy = ["e.profile_id"] }
+        return select.printed(.oneLine)
     }
 
     /// The events any aggregate reads (nil: all of them), so the pass skips the others.
     func eventsNeeded() -> String? { Self.eventsNeeded(aggregates.map(\.condition)) }
 
-    static func eventsNeeded(_ conditions: [String?]) -> String? {
+    static func eventsNeeded(_ conditions: [EventFilter?]) -> String? {
         guard !conditions.contains(where: { $0 == nil }) else { return nil }
-        var distinct = conditions.compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        var distinct = conditions.compactMap { $0 }.reduce(into: [EventFilter]()) { if !$0.contains($1) { $0.append($1) } }
         // `A AND window` adds nothing to an OR that has `A`.
-        distinct = distinct.filter { condition in !distinct.contains { condition.hasPrefix($0 + " AND ") } }
-        return distinct.count == 1 ? distinct[0] : distinct.map { "(\($0))" }.joined(separator: " OR ")
+        distinct = distinct.filter { condition in !distinct.contains { $0.narrowed(to: condition) } }
+        return distinct.count == 1 ? distinct[0].sql : distinct.map { "(\($0.sql))" }.joined(separator: " OR ")
     }
 
     /// A `where` at the top of a level: an identity equality there becomes a semi-join on
@@ -309,12 +314,12 @@ struct SQLWriter {
     /// anti-join) on the events that match, and a trait equal to a literal as JSON
     /// containment; each is false where the general form would be null, which a `where`
     /// at the top treats alike.
-    mutating func topLevelFilter(_ filter: TypedExpr, _ context: Context) -> String {
+    mutating func topLevelFilter(_ filter: TypedExpr, _ context: Context) -> SQLText {
         guard context == .profile else { return expr(filter, context) }
         switch filter.kind {
         case .identityTest(let kind, .equal, let values):
             let list = values.map { expr($0, context) }
-            let match = list.count == 1 ? "= \(list[0])" : "IN (" + list.joined(separator: ", ") + ")"
+            let match: SQLText = list.count == 1 ? "= \(list[0])" : "IN (\(list.joined(separator: ", ")))"
             return "p.id IN (SELECT i.profile_id FROM identities i WHERE i.kind = \(bind(.text(kind))) AND i.value \(match))"
         case .binary(.and, let left, let right):
             return topLevelFilter(left, context) + "\n  AND " + topLevelFilter(right, context)
@@ -322,13 +327,13 @@ struct SQLWriter {
             // At the top, "false where null" changes nothing: the segment's own conditions.
             return topLevelFilter(predicate, context)
         case .binary(.greater, let counted, let zero) where Self.isDid(counted, zero):
-            return exists(counted)
+            return "\(exists(counted))"
         case .not(let inner):
-            if case .binary(.greater, let counted, let zero) = inner.kind, Self.isDid(counted, zero) { return "NOT " + exists(counted) }
+            if case .binary(.greater, let counted, let zero) = inner.kind, Self.isDid(counted, zero) { return "NOT \(exists(counted))" }
         case .binary(.equal, let trait, let value):
-            if let containment = traitContainment(trait, [value]) { return containment }
+            if let containment = traitContainment(trait, [value]) { return "\(containment)" }
         case .inList(let trait, let values, false):
-            if let containment = traitContainment(trait, values) { return containment }
+            if let containment = traitContainment(trait, values) { return "\(containment)" }
         default:
             break
         }
@@ -454,12 +459,12 @@ struct SQLWriter {
         }
     }
 
-    func orderTerm(_ sql: String, type: FieldType) -> String {
+    func orderTerm(_ sql: SQLText, type: FieldType) -> SQLText {
         type == .text ? "\(sql) COLLATE \"C\"" : sql
     }
 
     /// A final column as text.
-    func output(_ sql: String, type: FieldType) -> String {
+    func output(_ sql: SQLText, type: FieldType) -> SQLText {
         switch type {
         case .text: return sql
         case .number, .boolean: return "(\(sql))::text"
@@ -484,6 +489,20 @@ struct AggregateSQL: Equatable {
     init(sameEitherWay sql: String) { self.init(filtered: sql, plain: sql) }
 }
 
+/// Which events an aggregate reads: a condition on `e`, as its conjuncts (the events' name
+/// or type first, then a window, then a property filter).
+struct EventFilter: Equatable {
+    var conjuncts: [String]
+
+    var sql: String { conjuncts.joined(separator: " AND ") }
+
+    /// Whether `other` is this filter with more conjuncts after it (`A AND window` of `A`),
+    /// so reads only events this one reads.
+    func narrowed(to other: EventFilter) -> Bool {
+        other.conjuncts.count > conjuncts.count && other.conjuncts.starts(with: conjuncts)
+    }
+}
+
 /// One aggregate of a level's events pass.
 struct PassAggregate {
     /// Over the raw events (`e`); written in place over the summaries, the summary form itself.
@@ -493,8 +512,8 @@ struct PassAggregate {
     /// The same aggregate over `event_summaries`, where the summaries answer it exactly (nil:
     /// only the events do).
     var summary: AggregateSQL?
-    /// Which events it reads, as a condition on `e` (nil: every event), for the pass's pre-filter.
-    var condition: String?
+    /// Which events it reads (nil: every event), for the pass's pre-filter.
+    var condition: EventFilter?
     /// Whether those are events of some names or types (not all events, within a window or not).
     var namesEvents: Bool
 }

@@ -5,15 +5,15 @@ extension SQLWriter {
         case profile, event, previous
     }
 
-    mutating func expr(_ e: TypedExpr, _ context: Context) -> String {
+    mutating func expr(_ e: TypedExpr, _ context: Context) -> SQLText {
         switch e.kind {
-        case .text(let value): return bind(.text(value))
-        case .number(let value): return bind(.numeric(value))
+        case .text(let value): return "\(bind(.text(value)))"
+        case .number(let value): return "\(bind(.numeric(value)))"
         case .boolean(let value): return value ? "TRUE" : "FALSE"
-        case .timestamp(let value): return bind(.timestamp(value))
-        case .duration(let value): return bind(.interval(value))
-        case .null: return "NULL::" + Self.sqlType(e.type)
-        case .now: return bind(.now)
+        case .timestamp(let value): return "\(bind(.timestamp(value)))"
+        case .duration(let value): return "\(bind(.interval(value)))"
+        case .null: return "NULL::\(Self.sqlType(e.type))"
+        case .now: return "\(bind(.now))"
         case .today: return "date_trunc('day', \(bind(.now)), 'UTC')"
 
         case .profileColumn(let column):
@@ -23,10 +23,10 @@ extension SQLWriter {
             default: return "p.id"
             }
         case .trait(let name):
-            return typedJSON("p.traits", key: bind(.text(name)), type: e.type)
+            return "\(typedJSON("p.traits", key: bind(.text(name)), type: e.type))"
         case .identity(let kind):
             return "(SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = \(bind(.text(kind)))"
-                + " ORDER BY i.last_seen DESC, i.value COLLATE \"C\" LIMIT 1)"
+                + " ORDER BY i.last_seen DESC, i.value COLLATE \"C\" LIMIT 1)" as SQLText
         case .identityTest(let kind, let op, let values):
             let kindBind = bind(.text(kind))
             let condition = identityCondition(op, values.map { expr($0, context) })
@@ -40,13 +40,13 @@ extension SQLWriter {
 
         case .eventColumn(let column):
             let known = ["ts", "received_at", "name", "type", "source", "profile_id", "message_id"]
-            return "e." + (known.contains(column) ? column : "ts")
+            return "e.\(known.contains(column) ? column : "ts")"
         case .eventProperty(let name):
-            return typedJSON("e.props", key: bind(.text(name)), type: e.type)
+            return "\(typedJSON("e.props", key: bind(.text(name)), type: e.type))"
         case .eventContext(let path):
-            var sql = "e.context"
+            var sql: SQLText = "e.context"
             for (index, key) in path.enumerated() {
-                sql += (index == path.count - 1 ? " ->> " : " -> ") + bind(.text(key))
+                sql.append(.sql((index == path.count - 1 ? " ->> " : " -> ") + bind(.text(key))))
             }
             return "(\(sql))"
         case .previous(let index):
@@ -73,7 +73,7 @@ extension SQLWriter {
         case .isNull(let value, let negated):
             return "(\(expr(value, context)) IS\(negated ? " NOT" : "") NULL)"
         case .inWindow(let value, let window):
-            return "(" + windowCondition(expr(value, context), window, context).joined(separator: " AND ") + ")"
+            return "(\(windowCondition(expr(value, context), window, context).joined(separator: " AND ")))"
         case .inSegment(_, let predicate):
             return "COALESCE(\(expr(predicate, context)), FALSE)"
         case .value(let field, let settings):
@@ -85,7 +85,7 @@ extension SQLWriter {
         }
     }
 
-    mutating func binary(_ op: BinaryOperator, _ left: TypedExpr, _ right: TypedExpr, _ context: Context) -> String {
+    mutating func binary(_ op: BinaryOperator, _ left: TypedExpr, _ right: TypedExpr, _ context: Context) -> SQLText {
         let l = expr(left, context), r = expr(right, context)
         let text = left.type == .text || right.type == .text
         let numeric = left.type == .number && (right.type == .number || right.type == .null)
@@ -120,9 +120,9 @@ extension SQLWriter {
         }
     }
 
-    func identityCondition(_ op: BinaryOperator, _ values: [String]) -> String {
+    func identityCondition(_ op: BinaryOperator, _ values: [SQLText]) -> SQLText {
         switch op {
-        case .equal: return values.count == 1 ? "i.value = \(values[0])" : "i.value IN (" + values.joined(separator: ", ") + ")"
+        case .equal: return values.count == 1 ? "i.value = \(values[0])" : "i.value IN (\(values.joined(separator: ", ")))"
         case .less, .lessOrEqual, .greater, .greaterOrEqual: return "i.value COLLATE \"C\" \(op.rawValue) \(values[0])"
         case .contains: return "strpos(i.value, \(values[0])) > 0"
         case .startsWith: return "starts_with(i.value, \(values[0]))"
@@ -141,8 +141,8 @@ extension SQLWriter {
         }
     }
 
-    mutating func windowCondition(_ ts: String, _ window: TypedWindow, _ context: Context) -> [String] {
-        var parts: [String] = []
+    mutating func windowCondition(_ ts: SQLText, _ window: TypedWindow, _ context: Context) -> [SQLText] {
+        var parts: [SQLText] = []
         if let from = window.from { parts.append("\(ts) >= \(expr(from, context))") }
         if let to = window.to {
             let end = expr(to, context)
@@ -151,18 +151,23 @@ extension SQLWriter {
         return parts
     }
 
+    /// A window on an event's own time (no holes: its bounds are in an event's context).
+    mutating func windowCondition(_ ts: String, _ window: TypedWindow) -> [String] {
+        windowCondition(SQLText(stringLiteral: ts), window, .event).map(\.plain)
+    }
+
     /// `e` as a filter: true exactly where `e` is true, false or null elsewhere, for places
     /// that treat null as false (WHERE, FILTER, CASE WHEN). A text member equal to literals
     /// compares the member's text first and checks its JSON type only on a match, which
     /// spares a type check per row on the scans that filter events by a property.
-    mutating func truth(_ e: TypedExpr, _ context: Context) -> String {
+    mutating func truth(_ e: TypedExpr, _ context: Context) -> SQLText {
         switch e.kind {
         case .binary(.and, let left, let right): return "(\(truth(left, context)) AND \(truth(right, context)))"
         case .binary(.or, let left, let right): return "(\(truth(left, context)) OR \(truth(right, context)))"
         case .binary(.equal, let left, let right):
-            if let test = memberEquals(left, [right]) ?? memberEquals(right, [left]) { return test }
+            if let test = memberEquals(left, [right]) ?? memberEquals(right, [left]) { return "\(test)" }
         case .inList(let value, let items, false):
-            if let test = memberEquals(value, items) { return test }
+            if let test = memberEquals(value, items) { return "\(test)" }
         default: break
         }
         return expr(e, context)
@@ -188,22 +193,26 @@ extension SQLWriter {
         return "(CASE WHEN \(column) ->> \(key) \(test) THEN jsonb_typeof(\(column) -> \(key)) = 'string' END)"
     }
 
-    /// Adds an aggregate to the level's events pass; returns its column (`ea.a1`).
     /// Which events `aggregate` reads, as a condition on `e` (nil: every event).
-    mutating func eventCondition(_ aggregate: EventAggregate) -> String? {
+    mutating func eventCondition(_ aggregate: EventAggregate) -> String? { eventFilter(aggregate)?.sql }
+
+    /// Which events `aggregate` reads, as conjuncts (nil: every event).
+    mutating func eventFilter(_ aggregate: EventAggregate) -> EventFilter? {
         var parts: [String] = []
         switch aggregate.events {
         case .any: break
         case .track(let name): parts.append("e.type = 'track' AND e.name = \(bind(.text(name)))")
         case .type(let type): parts.append("e.type = \(bind(.text(type)))")
         }
-        if let window = aggregate.window { parts += windowCondition("e.ts", window, .event) }
-        if let filter = aggregate.filter { parts.append(truth(filter, .event)) }
-        return parts.isEmpty ? nil : parts.joined(separator: " AND ")
+        if let window = aggregate.window { parts += windowCondition("e.ts", window) }
+        if let filter = aggregate.filter { parts.append(truth(filter, .event).plain) }
+        return parts.isEmpty ? nil : EventFilter(conjuncts: parts)
     }
 
-    mutating func register(_ aggregate: EventAggregate) -> String {
-        let condition = eventCondition(aggregate)
+    /// Adds an aggregate to the level's; returns its hole.
+    mutating func register(_ aggregate: EventAggregate) -> SQLText {
+        let events = eventFilter(aggregate)
+        let condition = events?.sql
         let value = aggregate.property.map { typedJSON("e.props", key: bind(.text($0.name)), type: $0.type) }
         let filterClause = condition.map { " FILTER (WHERE \($0))" } ?? ""
         func written(_ filterClause: String) -> String {
@@ -221,7 +230,7 @@ extension SQLWriter {
         let summary = summaryForm(aggregate, condition: filterClause).map {
             AggregateSQL(filtered: $0, plain: summaryForm(aggregate, condition: "") ?? $0)
         }
-        return registerRaw(AggregateSQL(filtered: written(filterClause), plain: written("")), condition: condition,
+        return registerRaw(AggregateSQL(filtered: written(filterClause), plain: written("")), condition: events,
                            namesEvents: aggregate.events != .any, summary: summary)
     }
 

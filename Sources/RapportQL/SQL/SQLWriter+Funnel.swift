@@ -23,7 +23,7 @@ extension SQLWriter {
         case .track(let name): parts.append("e.type = 'track' AND e.name = \(bind(.text(name)))")
         case .type(let type): parts.append("e.type = \(bind(.text(type)))")
         }
-        if let filter { parts.append(truth(filter, .event)) }
+        if let filter { parts.append(truth(filter, .event).plain) }
         return parts.isEmpty ? "TRUE" : parts.joined(separator: " AND ")
     }
 
@@ -61,7 +61,7 @@ extension SQLWriter {
     /// The breakdown expression on an event `e`, if the breakdown reads the matches' events.
     mutating func eventBreakdown(_ funnel: TypedFunnel) -> String? {
         guard case .event(let expr, _)? = funnel.breakdown else { return nil }
-        return self.expr(expr, .event)
+        return self.expr(expr, .event).plain
     }
 
     /// Whether step `index`'s match must carry the breakdown value.
@@ -185,7 +185,7 @@ extension SQLWriter {
             }
         }
         var entry = [selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)]
-        if let range = funnel.range { entry += windowCondition("e.ts", range, .event) }
+        if let range = funnel.range { entry += windowCondition("e.ts", range) }
         let entryCondition = entry.joined(separator: " AND ")
         let entryBreakdown = Self.carriesBreakdown(funnel, 0) ? breakdown : nil
         var from: String
@@ -278,7 +278,7 @@ extension SQLWriter {
         let breakdown = eventBreakdown(funnel)
         var ctes: [String] = []
         var entryWhere = ["(" + funnel.steps.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ")"]
-        if let range = funnel.range { entryWhere += windowCondition("e.ts", range, .event) }
+        if let range = funnel.range { entryWhere += windowCondition("e.ts", range) }
         if attempts {
             ctes.append("s0 AS (SELECT DISTINCT e.profile_id, e.ts AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + ")")
         } else {
@@ -325,14 +325,14 @@ extension SQLWriter {
         let breakdown = eventBreakdown(funnel)
         var flags: [String] = []
         for (index, step) in funnel.steps.enumerated() { flags.append("(\(selectorCondition(step.events, step.filter))) AS c\(index + 1)") }
-        let inRange = funnel.range.map { windowCondition("e.ts", $0, .event).joined(separator: " AND ") } ?? "TRUE"
+        let inRange = funnel.range.map { windowCondition("e.ts", $0).joined(separator: " AND ") } ?? "TRUE"
         flags.append("(\(inRange)) AS in_range")
         if !funnel.excludes.isEmpty {
             flags.append("(" + funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ") AS cx")
         }
         if let breakdown { flags.append("\(breakdown) AS b") }
         let entryCondition = selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)
-            + (funnel.range.map { " AND " + windowCondition("e.ts", $0, .event).joined(separator: " AND ") } ?? "")
+            + (funnel.range.map { " AND " + windowCondition("e.ts", $0).joined(separator: " AND ") } ?? "")
         var ctes = [
             "ev AS (SELECT e.profile_id, e.ts, e.message_id, " + flags.joined(separator: ", ")
                 + ", row_number() OVER (PARTITION BY e.profile_id ORDER BY \(Self.eventOrder)) AS rn FROM events e"

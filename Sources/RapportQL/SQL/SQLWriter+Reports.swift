@@ -47,7 +47,7 @@ extension SQLWriter {
                         + "\(n)::numeric / NULLIF(g.n1, 0), \(median), \(p90))")
         }
         var columns: [String] = []
-        if let breakdown = funnel.breakdown { columns.append(output("g.b", type: breakdown.type) + " AS c0") }
+        if let breakdown = funnel.breakdown { columns.append(output("g.b", type: breakdown.type).plain + " AS c0") }
         columns += ["v.step::text", "v.event", "v.optional::text", "v.profiles::text", "v.from_previous::text", "v.from_first::text",
                     Self.seconds("v.median_time"), Self.seconds("v.p90_time")]
         var sql = "SELECT " + columns.joined(separator: ", ")
@@ -55,7 +55,7 @@ extension SQLWriter {
         sql += grouped ? " GROUP BY f.b) g" : ") g"
         sql += "\nCROSS JOIN LATERAL (VALUES " + rows.joined(separator: ", ")
             + ") v(step, event, optional, profiles, from_previous, from_first, median_time, p90_time)"
-        sql += "\nORDER BY " + (grouped ? orderTerm("g.b", type: funnel.breakdown!.type) + " NULLS LAST, " : "") + "v.step"
+        sql += "\nORDER BY " + (grouped ? orderTerm("g.b", type: funnel.breakdown!.type).plain + " NULLS LAST, " : "") + "v.step"
         return sql
     }
 
@@ -164,14 +164,14 @@ extension SQLWriter {
         let index = stageIndex("q.c2")
         let (aggregates, values) = stageRows("s", grouped: by != nil)
         var columns: [String] = []
-        if let by { columns.append(output("g.b", type: by.type)) }
+        if let by { columns.append(output("g.b", type: by.type).plain) }
         columns += ["v.stage", "v.profiles::text", "v.reached::text", "v.conversion::text"]
         // Materialized: each profile's stage is worked out once, not once per count below.
         var sql = "WITH s AS MATERIALIZED (SELECT \(by == nil ? "" : "q.c3 AS b, ")\(index) AS si FROM (\(rows) OFFSET 0) q WHERE q.c2 IS NOT NULL)\n"
         sql += "SELECT " + columns.joined(separator: ", ")
         sql += "\nFROM (SELECT \(by == nil ? "" : "s.b, ")\(aggregates) FROM s\(by == nil ? "" : " GROUP BY s.b")) g"
         sql += "\nCROSS JOIN LATERAL (VALUES \(values)) v(i, stage, profiles, reached, conversion)"
-        sql += "\nORDER BY " + (by.map { orderTerm("g.b", type: $0.type) + " NULLS LAST, " } ?? "") + "v.i"
+        sql += "\nORDER BY " + (by.map { orderTerm("g.b", type: $0.type).plain + " NULLS LAST, " } ?? "") + "v.i"
         return sql
     }
 
@@ -189,7 +189,7 @@ extension SQLWriter {
         let unit = period == "week" ? "week" : "month"
         let periods = orderPeriods(settings, unit: unit)
         let now = bind(.now)
-        let sinceFilter = since.map { " WHERE x.first >= \(expr($0, .event))" } ?? ""
+        let sinceFilter = since.map { " WHERE x.first >= \(expr($0, .event).plain)" } ?? ""
         // Each customer's cohort is its earliest period with an order (a window over its
         // periods), so one pass over the orders gives both the cohorts and the activity.
         return """

@@ -30,7 +30,7 @@ extension SQLWriter {
     }
 
     /// A value field of the profile `p` (in a profile level).
-    mutating func valueField(_ field: ValueField, _ settings: ValueSettings) -> String {
+    mutating func valueField(_ field: ValueField, _ settings: ValueSettings) -> SQLText {
         switch field {
         // The summaries hold each event's revenue and cost as these settings define them
         // when `held`: sums of sums, counts of counts, the least of the firsts.
@@ -38,24 +38,24 @@ extension SQLWriter {
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::numeric" }
             let sum = AggregateSQL(filtered: "sum(\(value)) FILTER (WHERE \(condition))", plain: "sum(\(value))")
             let held = held(settings, AggregateSQL(filtered: "sum(e.revenue) FILTER (WHERE \(condition))", plain: "sum(e.revenue)"))
-            return "COALESCE(\(registerRaw(sum, condition: condition, namesEvents: true, summary: held)), 0)"
+            return "COALESCE(\(registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)), 0)"
         case .cost:
             guard let (value, condition) = flowValue(settings.cost) else { return "0::numeric" }
             let sum = AggregateSQL(filtered: "sum(\(value)) FILTER (WHERE \(condition))", plain: "sum(\(value))")
             let held = held(settings, AggregateSQL(filtered: "sum(e.cost) FILTER (WHERE \(condition))", plain: "sum(e.cost)"))
-            return "COALESCE(\(registerRaw(sum, condition: condition, namesEvents: true, summary: held)), 0)"
+            return "COALESCE(\(registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)), 0)"
         case .orders, .frequency:
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::bigint" }
             let count = AggregateSQL(sameEitherWay: "count(*) FILTER (WHERE \(condition) AND \(value) > 0)")
             let held = held(settings, AggregateSQL(filtered: "(sum(e.orders) FILTER (WHERE \(condition)))::bigint", plain: "(sum(e.orders))::bigint"))
-            return "COALESCE(\(registerRaw(count, condition: condition, namesEvents: true, summary: held)), 0)"
+            return "COALESCE(\(registerRaw(count, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)), 0)"
         case .firstOrder, .lastOrder:
             guard let (value, condition) = flowValue(settings.revenue) else { return "NULL::timestamptz" }
             let function = field == .firstOrder ? "min" : "max"
             let held = held(settings, AggregateSQL(filtered: "\(function)(e.\(field.rawValue)) FILTER (WHERE \(condition))",
                                                    plain: "\(function)(e.\(field.rawValue))"))
             return registerRaw(AggregateSQL(sameEitherWay: "\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)"),
-                               condition: condition, namesEvents: true, summary: held)
+                               condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)
         case .recency:
             return "(\(bind(.now)) - \(valueField(.lastOrder, settings)))"
         case .clv:
@@ -64,20 +64,18 @@ extension SQLWriter {
             }
             // Each cash flow discounted to today: (1 + d) ^ -(|now - ts| in years of 365.25 days).
             let factor = "power(1 + \(bind(.numeric(settings.discount)))::float8, -(abs(extract(epoch FROM \(bind(.now)) - e.ts))::float8 / 31557600))"
-            var terms: [String] = []
+            var terms: [SQLText] = []
             for (flows, sign) in [(settings.revenue, ""), (settings.cost, "- ")] {
                 guard let (value, condition) = flowValue(flows) else { continue }
                 let sum = AggregateSQL(filtered: "sum((\(value))::float8 * \(factor)) FILTER (WHERE \(condition))",
                                        plain: "sum((\(value))::float8 * \(factor))")
-                let column = registerRaw(sum, condition: condition, namesEvents: true)
-                terms.append(sign + "COALESCE(\(column), 0)")
+                let column = registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true)
+                terms.append("\(sign)COALESCE(\(column), 0)")
             }
             guard !terms.isEmpty else { return "0::numeric" }
-            return "round((" + terms.joined(separator: " ") + ")::numeric, 2)"
+            return "round((\(terms.joined(separator: " ")))::numeric, 2)"
         case .tier, .rfm:
-            ranking = settings
-            ranked.insert(field)
-            return "vr.\(field.rawValue)"
+            return SQLText(.ranked(field, settings))
         }
     }
 
@@ -87,22 +85,22 @@ extension SQLWriter {
     }
 
     /// `stage`: the highest stage whose rule holds.
-    mutating func stage(_ rules: [(LifecycleStage, TypedExpr)], _ context: Context) -> String {
-        "(CASE " + rules.map { "WHEN \(stageCondition($0.1, context)) THEN \(bind(.text($0.0.rawValue)))" }.joined(separator: " ")
-            + " END)"
+    mutating func stage(_ rules: [(LifecycleStage, TypedExpr)], _ context: Context) -> SQLText {
+        let cases = rules.map { "WHEN \(stageCondition($0.1, context)) THEN \(bind(.text($0.0.rawValue)))" as SQLText }
+        return "(CASE \(cases.joined(separator: " ")) END)"
     }
 
     /// A stage rule as a CASE condition. `did` of every event (reach's default, `did any`) is
     /// a probe of the profile's events: as a column of the events pass it would make the pass
     /// read every event of every profile, where the other rules need a few named ones.
-    mutating func stageCondition(_ rule: TypedExpr, _ context: Context) -> String {
+    mutating func stageCondition(_ rule: TypedExpr, _ context: Context) -> SQLText {
         guard context == .profile else { return truth(rule, context) }
         switch rule.kind {
         case .binary(.and, let left, let right): return "(\(stageCondition(left, context)) AND \(stageCondition(right, context)))"
         case .binary(.or, let left, let right): return "(\(stageCondition(left, context)) OR \(stageCondition(right, context)))"
         case .binary(.greater, let counted, let zero) where Self.isDid(counted, zero):
             if case .eventAggregate(let aggregate) = counted.kind, aggregate.events == .any, aggregate.filter == nil {
-                return exists(counted)
+                return "\(exists(counted))"
             }
         default: break
         }
@@ -111,7 +109,7 @@ extension SQLWriter {
 
     /// The ranking of every live profile for the fields in `ranked`: `tier` by clv, `rfm`
     /// among customers (each a sort of every profile, so only those read are computed).
-    mutating func rankingJoin(_ settings: ValueSettings) -> String {
+    mutating func rankingJoin(_ settings: ValueSettings, ranked: Set<ValueField>) -> String {
         func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settings), field.type) }
         // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
@@ -130,62 +128,47 @@ extension SQLWriter {
             + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM (\(rows)) q) v) vr ON vr.profile_id = p.id"
     }
 
+    /// `body` with a level's aggregates of its own (a subquery written inside another level).
+    mutating func nested<T>(_ body: (inout SQLWriter) -> T) -> T {
+        let outer = aggregates
+        defer { aggregates = outer }
+        aggregates = []
+        return body(&self)
+    }
+
     /// A subquery of every live profile with columns `c1` (its id) and `c2…` (the
     /// expressions, in a profile's context), written as a level of its own.
     mutating func profileRows(_ columns: [TypedExpr]) -> String {
-        let saved = (aggregates, inlineAggregates, touchedAggregate, ranking, ranked)
-        defer { (aggregates, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
-        inlineAggregates = false
         var level = Level()
         level.columns = ([TypedExpr(.profileColumn("id"), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
-        let (sql, _) = self.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true)
-        return sql
+        return nested { $0.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true).sql }
     }
 
     /// Each live profile that has events of the value settings' flows (revenue or cost), with
     /// columns `c1` (its id) and `c2…` (value fields, which depend on those events alone), from
     /// one pass over those events; a live profile without any is not a row.
     mutating func flowRows(_ columns: [TypedExpr]) -> String {
-        let saved = (aggregates, inlineAggregates, touchedAggregate, ranking, ranked)
-        defer { (aggregates, inlineAggregates, touchedAggregate, ranking, ranked) = saved }
-        (aggregates, inlineAggregates, ranking, ranked) = ([], false, nil, [])
-        let values = columns.map { expr($0, .profile) }
-        guard !aggregates.isEmpty else {
-            return "SELECT NULL::bigint AS c1, " + columns.enumerated().map { "NULL::\(Self.sqlType($0.element.type)) AS c\($0.offset + 2)" }
-                .joined(separator: ", ") + " WHERE FALSE"
+        nested { writer in
+            let values = columns.map { writer.expr($0, .profile) }
+            guard !writer.aggregates.isEmpty else {
+                return "SELECT NULL::bigint AS c1, " + columns.enumerated().map { "NULL::\(Self.sqlType($0.element.type)) AS c\($0.offset + 2)" }
+                    .joined(separator: ", ") + " WHERE FALSE"
+            }
+            let placement = Placement.pass
+            return "SELECT ea.profile_id AS c1, " + values.enumerated().map { "\(writer.printed($0.element, placement)) AS c\($0.offset + 2)" }
+                .joined(separator: ", ") + " FROM (\(writer.eventsPass(lateral: false))) ea WHERE \(Self.live("ea.profile_id"))"
         }
-        return "SELECT ea.profile_id AS c1, " + values.enumerated().map { "\($0.element) AS c\($0.offset + 2)" }.joined(separator: ", ")
-            + " FROM (\(eventsPass(lateral: false))) ea WHERE \(Self.live("ea.profile_id"))"
     }
 
     /// Adds `sql`, an aggregate over the events `condition` selects (`namesEvents`: events of
-    /// some names or types), to the level's events pass; returns its column.
+    /// some names or types), to the level's aggregates (once); returns its hole, which the
+    /// level's plan fills with a column of its events pass or the aggregate written in place.
     /// `summary` is the same aggregate over `event_summaries`, where the summaries answer it
     /// exactly (nil: only the events do).
-    mutating func registerRaw(_ sql: AggregateSQL, condition: String?, namesEvents: Bool, summary: AggregateSQL? = nil) -> String {
-        touchedAggregate = true
-        if inlineAggregates {
-            if inlineSummaries {
-                guard let summary, summaries != nil else {
-                    inlineMissed = true
-                    return "(\(sql.filtered))"
-                }
-                if !aggregates.contains(where: { $0.sql == summary }) {
-                    aggregates.append(PassAggregate(sql: summary, column: "a\(aggregates.count + 1)", summary: summary,
-                                                    condition: condition, namesEvents: namesEvents))
-                }
-                return "(\(summary.filtered))"
-            }
-            if !aggregates.contains(where: { $0.sql == sql }) {
-                aggregates.append(PassAggregate(sql: sql, column: "a\(aggregates.count + 1)", summary: nil, condition: condition,
-                                                namesEvents: namesEvents))
-            }
-            return "(\(sql.filtered))"
-        }
-        if let existing = aggregates.first(where: { $0.sql == sql }) { return "ea.\(existing.column)" }
-        let column = "a\(aggregates.count + 1)"
-        aggregates.append(PassAggregate(sql: sql, column: column, summary: summaries == nil ? nil : summary, condition: condition,
+    mutating func registerRaw(_ sql: AggregateSQL, condition: EventFilter?, namesEvents: Bool, summary: AggregateSQL? = nil) -> SQLText {
+        if let existing = aggregates.firstIndex(where: { $0.sql == sql }) { return SQLText(.aggregate(existing)) }
+        aggregates.append(PassAggregate(sql: sql, column: "a\(aggregates.count + 1)", summary: summary, condition: condition,
                                         namesEvents: namesEvents))
-        return "ea.\(column)"
+        return SQLText(.aggregate(aggregates.count - 1))
     }
 }
