@@ -12,7 +12,7 @@ public enum RQL {
     public enum CompiledStatement: Sendable {
         case query(CompiledQuery)
         case define(Definition, uses: [String])
-        case show(String)
+        case show(ShowTarget)
         case describe(String)
         case drop(Definition.Kind, String)
         case explain(CompiledQuery, analyze: Bool)
@@ -173,7 +173,7 @@ extension RQL.CompiledStatement: CustomStringConvertible {
         case .define(let definition, let uses):
             return "-- save \(definition.kind.rawValue) \(definition.name) = \(definition.source)"
                 + (uses.isEmpty ? "" : "\n-- uses " + uses.joined(separator: ", "))
-        case .show(let what): return "-- show \(what)"
+        case .show(let what): return "-- show \(what.rawValue)"
         case .describe(let name): return "-- describe \(name)"
         case .drop(let kind, let name): return "-- drop \(kind.rawValue) \(name)"
         case .defineSync(let sync): return "-- save sync \(sync.name): \(sync.statement)"

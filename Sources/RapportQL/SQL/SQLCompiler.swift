@@ -242,11 +242,11 @@ struct SQLWriter {
         case .binary(.and, let left, let right): return picksFewProfiles(left) || picksFewProfiles(right)
         case .binary(.or, let left, let right): return picksFewProfiles(left) && picksFewProfiles(right)
         case .binary(.equal, let left, let right):
-            if case .profileColumn("id") = left.kind, case .number = right.kind { return true }
-            if case .profileColumn("id") = right.kind, case .number = left.kind { return true }
+            if case .profileColumn(.id) = left.kind, case .number = right.kind { return true }
+            if case .profileColumn(.id) = right.kind, case .number = left.kind { return true }
             return false
         case .inList(let value, let items, false):
-            guard case .profileColumn("id") = value.kind else { return false }
+            guard case .profileColumn(.id) = value.kind else { return false }
             return items.allSatisfy { if case .number = $0.kind { true } else { false } }
         default: return false
         }

@@ -17,11 +17,7 @@ extension SQLWriter {
         case .today: return "date_trunc('day', \(bind(.now)), 'UTC')"
 
         case .profileColumn(let column):
-            switch column {
-            case "created_at": return "p.created_at"
-            case "updated_at": return "p.updated_at"
-            default: return "p.id"
-            }
+            return "p.\(column.rawValue)"
         case .trait(let name):
             return "\(typedJSON("p.traits", key: bind(.text(name)), type: e.type))"
         case .identity(let kind):
@@ -39,8 +35,7 @@ extension SQLWriter {
             return "COALESCE(\(column), p.created_at)"
 
         case .eventColumn(let column):
-            let known = ["ts", "received_at", "name", "type", "source", "profile_id", "message_id"]
-            return "e.\(known.contains(column) ? column : "ts")"
+            return "e.\(column.rawValue)"
         case .eventProperty(let name):
             return "\(typedJSON("e.props", key: bind(.text(name)), type: e.type))"
         case .eventContext(let path):

@@ -185,8 +185,8 @@ extension SQLWriter {
             + " AND \(Self.live("e.profile_id")) GROUP BY 1, 2"
     }
 
-    mutating func retentionReport(period: String, since: TypedExpr?, _ settings: ValueSettings) -> String {
-        let unit = period == "week" ? "week" : "month"
+    mutating func retentionReport(period: RetentionPeriod, since: TypedExpr?, _ settings: ValueSettings) -> String {
+        let unit = period.rawValue
         let periods = orderPeriods(settings, unit: unit)
         let now = bind(.now)
         let sinceFilter = since.map { " WHERE x.first >= \(expr($0, .event).plain)" } ?? ""

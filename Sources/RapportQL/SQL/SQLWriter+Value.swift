@@ -140,7 +140,7 @@ extension SQLWriter {
     /// expressions, in a profile's context), written as a level of its own.
     mutating func profileRows(_ columns: [TypedExpr]) -> String {
         var level = Level()
-        level.columns = ([TypedExpr(.profileColumn("id"), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
+        level.columns = ([TypedExpr(.profileColumn(.id), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
         return nested { $0.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true).sql }
     }
 

@@ -1,16 +1,11 @@
 /// Names: profile fields, identity kinds, metrics, traits, event fields and properties, the
 /// columns of an earlier level; and event aggregates.
 extension Checker {
-    static let profileBuiltins: [String: FieldType] = [
-        "id": .number, "created_at": .timestamp, "updated_at": .timestamp, "first_seen": .timestamp, "last_seen": .timestamp,
-    ]
+    static let profileBuiltins: [String: FieldType] = Dictionary(uniqueKeysWithValues: ProfileColumn.allCases.map { ($0.rawValue, $0.type) })
+        .merging(["first_seen": .timestamp, "last_seen": .timestamp]) { own, _ in own }
     /// The customer-value fields (Grammar/README.md, "Customer value"); `traits.X` reaches a trait of the same name.
     static let valueBuiltins: Set<String> = [
         "revenue", "cost", "orders", "first_order", "last_order", "clv", "tier", "recency", "frequency", "monetary", "rfm", "stage",
-    ]
-    static let eventColumns: [String: FieldType] = [
-        "ts": .timestamp, "received_at": .timestamp, "name": .text, "type": .text, "source": .text,
-        "profile_id": .number, "message_id": .text,
     ]
 
     mutating func field(_ names: [Name], range: SourceRange, in scope: Scope) -> TypedExpr? {
@@ -62,12 +57,11 @@ extension Checker {
             return nil
         }
         let name = first.text
-        if let type = Self.profileBuiltins[name] {
-            switch name {
-            case "first_seen": return TypedExpr(.seen(first: true), type)
-            case "last_seen": return TypedExpr(.seen(first: false), type)
-            default: return TypedExpr(.profileColumn(name), type)
-            }
+        if let column = ProfileColumn(rawValue: name) {
+            return TypedExpr(.profileColumn(column), column.type)
+        }
+        if name == "first_seen" || name == "last_seen" {
+            return TypedExpr(.seen(first: name == "first_seen"), .timestamp)
         }
         if catalog.identityKinds.contains(where: { $0.name == name }) {
             return TypedExpr(.identity(name), .text)
@@ -100,9 +94,9 @@ extension Checker {
         let first = names[0]
         // Inside `E where …` only `ts`, `source` and `received_at` are the event's own fields;
         // other bare names are its properties.
-        let columns = bareProperties ? Self.eventColumns.filter { ["ts", "source", "received_at"].contains($0.key) } : Self.eventColumns
-        if names.count == 1, !first.quoted, let type = columns[first.text] {
-            return TypedExpr(.eventColumn(first.text), type)
+        let columns: [EventColumn] = bareProperties ? [.ts, .source, .receivedAt] : EventColumn.allCases
+        if names.count == 1, !first.quoted, let column = EventColumn(rawValue: first.text), columns.contains(column) {
+            return TypedExpr(.eventColumn(column), column.fieldType)
         }
         if names.count >= 2, !first.quoted, first.text == "context" {
             return TypedExpr(.eventContext(names.dropFirst().map(\.text)), .text)
@@ -111,7 +105,7 @@ extension Checker {
         if names.count == 2, !first.quoted, first.text == "props" {
             propertyName = names[1]
         } else if !(bareProperties && names.count == 1) {
-            let candidates = Array(Self.eventColumns.keys) + catalog.propertyNames(event: event).map { "props.\($0)" }
+            let candidates = EventColumn.allCases.map(\.rawValue) + catalog.propertyNames(event: event).map { "props.\($0)" }
             report(.unknownField(first, candidates: candidates))
             return nil
         }

@@ -136,14 +136,14 @@ extension Checker {
     func defaultColumns(_ source: TypedQuery.Source) -> [Column] {
         switch source {
         case .profiles:
-            var columns = [Column(name: "id", expr: TypedExpr(.profileColumn("id"), .number))]
+            var columns = [Column(name: "id", expr: TypedExpr(.profileColumn(.id), .number))]
             for kind in ["user_id", "email"] where catalog.identityKinds.contains(where: { $0.name == kind }) {
                 columns.append(Column(name: kind, expr: TypedExpr(.identity(kind), .text)))
             }
             return columns
         case .events:
-            return [("ts", FieldType.timestamp), ("type", .text), ("name", .text), ("profile_id", .number), ("message_id", .text)]
-                .map { Column(name: $0.0, expr: TypedExpr(.eventColumn($0.0), $0.1)) }
+            return [EventColumn.ts, .type, .name, .profileId, .messageId]
+                .map { Column(name: $0.rawValue, expr: TypedExpr(.eventColumn($0), $0.fieldType)) }
         }
     }
 

@@ -394,7 +394,7 @@ extension Checker {
 
     mutating func checkReport(_ report: Report) -> TypedStatement? {
         switch report.kind {
-        case "funnel":
+        case .funnel:
             guard let name = report.name, var funnel = savedFunnel(name) else { return nil }
             if let by = report.by {
                 // The funnel's own attribution still says which step's event is read.
@@ -408,9 +408,9 @@ extension Checker {
                 funnel.range = range
             }
             return .report(.funnel(funnel))
-        case "tiers":
+        case .tiers:
             return .report(.tiers(valueSettings()))
-        case "pareto":
+        case .pareto:
             var top = "0.2"
             if let percent = report.percent {
                 guard let value = Decimal(string: percent.text, locale: Locale(identifier: "en_US_POSIX")), value > 0, value <= 100 else {
@@ -420,7 +420,7 @@ extension Checker {
                 top = "\(value / 100)"
             }
             return .report(.pareto(top: top, valueSettings()))
-        case "lifecycle":
+        case .lifecycle:
             var by: TypedExpr?
             if let names = report.by {
                 let range = SourceRange(names[0].range.start, names[names.count - 1].range.end)
@@ -429,20 +429,18 @@ extension Checker {
             }
             guard let stage = stageExpr(at: report.range) else { return nil }
             return .report(.lifecycle(by: by, stage: stage))
-        case "retention":
+        case .retention:
             var since: TypedExpr?
             if case .since(let time)? = report.window {
                 guard let typed = timeValue(time) else { return nil }
                 since = typed
             }
-            return .report(.retention(period: report.period?.text ?? "month", since: since, valueSettings()))
-        case "value chain":
+            return .report(.retention(period: report.period ?? .month, since: since, valueSettings()))
+        case .valueChain:
             guard let stage = stageExpr(at: report.range) else { return nil }
             return .report(.valueChain(valueSettings(), stage: stage))
-        case "value settings":
+        case .valueSettings:
             return .report(.settings(settingsRows()))
-        default:
-            return nil
         }
     }
 }

@@ -85,7 +85,7 @@ public struct Checker {
         case .report(let report):
             return checkReport(report)
         case .show(let what):
-            return .show(what.text.lowercased())
+            return .show(what)
         case .describe(let name):
             if definition(name.text) == nil, catalog.traitType(name.text) == nil, !catalog.hasEvent(name.text),
                !catalog.syncNames.contains(name.text) {

@@ -7,7 +7,7 @@ extension TypedStatement: CustomStringConvertible {
         case .explainReport(let report, let analyze): return "(explain\(analyze ? "-analyze" : "") \(TypedStatement.report(report)))"
         case .define(let definition, let uses):
             return "(define \(definition.kind.rawValue) \(definition.name)" + (uses.isEmpty ? "" : " (uses \(uses.joined(separator: " "))))") + ")"
-        case .show(let what): return "(show \(what))"
+        case .show(let what): return "(show \(what.rawValue))"
         case .describe(let name): return "(describe \(name))"
         case .drop(let kind, let name): return "(drop \(kind.rawValue) \(name))"
         case .defineSync(let sync):
@@ -26,7 +26,7 @@ extension TypedReport: CustomStringConvertible {
         case .tiers: return "(report tiers)"
         case .pareto(let top, _): return "(report pareto \(top))"
         case .lifecycle(let by, let stage): return "(report lifecycle" + (by.map { " (by \($0))" } ?? "") + " \(stage))"
-        case .retention(let period, let since, _): return "(report retention \(period)" + (since.map { " (since \($0))" } ?? "") + ")"
+        case .retention(let period, let since, _): return "(report retention \(period.rawValue)" + (since.map { " (since \($0))" } ?? "") + ")"
         case .valueChain(_, let stage): return "(report value-chain \(stage))"
         case .settings(let rows): return "(report value-settings" + rows.map { " (\($0.setting) \(Literal.string($0.value)))" }.joined() + ")"
         }
@@ -91,14 +91,14 @@ extension TypedExpr: CustomStringConvertible {
         case .null: return "null"
         case .now: return "now"
         case .today: return "today"
-        case .profileColumn(let name): return "profile.\(name)"
+        case .profileColumn(let column): return "profile.\(column.rawValue)"
         case .trait(let name): return "(trait \(Literal.string(name)))"
         case .identity(let kind): return "(identity \(kind))"
         case .identityTest(let kind, let op, let values):
             return "(any-identity \(kind) \(op.rawValue) " + values.map(\.description).joined(separator: " ") + ")"
         case .eventAggregate(let aggregate): return aggregate.description
         case .seen(let first): return first ? "first_seen" : "last_seen"
-        case .eventColumn(let name): return "event.\(name)"
+        case .eventColumn(let column): return "event.\(column.rawValue)"
         case .eventProperty(let name): return "(property \(Literal.string(name)))"
         case .eventContext(let path): return "(context " + path.map { Literal.string($0).description }.joined(separator: " ") + ")"
         case .previous(let index): return "(column \(index + 1))"

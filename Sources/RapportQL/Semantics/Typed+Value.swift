@@ -147,7 +147,7 @@ public enum TypedReport: Sendable {
     /// `show pareto top P` (P as a decimal fraction).
     case pareto(top: String, ValueSettings)
     case lifecycle(by: TypedExpr?, stage: TypedExpr)
-    case retention(period: String, since: TypedExpr?, ValueSettings)
+    case retention(period: RetentionPeriod, since: TypedExpr?, ValueSettings)
     case valueChain(ValueSettings, stage: TypedExpr)
     /// `show value settings`: rows computed by the checker.
     case settings([(setting: String, value: String, isDefault: Bool)])

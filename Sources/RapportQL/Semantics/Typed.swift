@@ -5,8 +5,8 @@ public enum TypedStatement: Sendable {
     case query(TypedQuery)
     /// A segment or metric to save, with the definitions it uses.
     case define(Definition, uses: [String])
-    /// `show segments|metrics|traits|events|funnels`.
-    case show(String)
+    /// `show segments|metrics|traits|events|funnels|syncs`.
+    case show(ShowTarget)
     case describe(String)
     case drop(Definition.Kind, String)
     /// A sync to save.
@@ -76,6 +76,37 @@ public struct EventAggregate: Sendable {
     public var window: TypedWindow?
 }
 
+/// What `show` lists (reports are `TypedReport`s).
+public enum ShowTarget: String, Sendable, CaseIterable {
+    case segments, funnels, metrics, traits, events, syncs
+}
+
+/// A profile's own columns (the names are RQL's and the table's).
+public enum ProfileColumn: String, Sendable, CaseIterable {
+    case id
+    case createdAt = "created_at"
+    case updatedAt = "updated_at"
+
+    public var type: FieldType { self == .id ? .number : .timestamp }
+}
+
+/// An event's own columns (the names are RQL's and the table's).
+public enum EventColumn: String, Sendable, CaseIterable {
+    case ts
+    case receivedAt = "received_at"
+    case name, type, source
+    case profileId = "profile_id"
+    case messageId = "message_id"
+
+    public var fieldType: FieldType {
+        switch self {
+        case .ts, .receivedAt: .timestamp
+        case .name, .type, .source, .messageId: .text
+        case .profileId: .number
+        }
+    }
+}
+
 public struct TypedExpr: Sendable {
     public indirect enum Kind: Sendable {
         case text(String)
@@ -90,7 +121,7 @@ public struct TypedExpr: Sendable {
         case now, today
 
         /// `id`, `created_at`, `updated_at` of the profile.
-        case profileColumn(String)
+        case profileColumn(ProfileColumn)
         case trait(String)
         /// The most recently seen identifier of a kind.
         case identity(String)
@@ -101,7 +132,7 @@ public struct TypedExpr: Sendable {
         /// `coalesce(event aggregate, created_at)`: `first_seen` and `last_seen`.
         case seen(first: Bool)
         /// `ts`, `name`, `type`, `received_at`, `source`, `profile_id`, `message_id` of an event.
-        case eventColumn(String)
+        case eventColumn(EventColumn)
         case eventProperty(String)
         case eventContext([String])
         /// A column of the previous level, by position.

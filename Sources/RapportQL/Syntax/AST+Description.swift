@@ -32,10 +32,10 @@ extension Statement: CustomStringConvertible {
                 }
             }.joined() + ")"
         case .report(let report):
-            var parts = ["show", report.kind.replacingOccurrences(of: " ", with: "-")]
+            var parts = ["show", report.kind == .valueChain ? "value-chain" : report.kind == .valueSettings ? "value-settings" : report.kind.rawValue]
             if let name = report.name { parts.append(name.description) }
             if let by = report.by { parts.append("(by \(by.map(\.description).joined(separator: ".")))") }
-            if let period = report.period { parts.append("(by \(period.text))") }
+            if let period = report.period { parts.append("(by \(period.rawValue))") }
             if let percent = report.percent { parts.append("(top \(percent.text)%)") }
             switch report.window {
             case .since(let time)?: parts.append("(since \(time))")
@@ -44,7 +44,7 @@ extension Statement: CustomStringConvertible {
             case nil: break
             }
             return "(" + parts.joined(separator: " ") + ")"
-        case .show(let what): return "(show \(what.text))"
+        case .show(let what): return "(show \(what.rawValue))"
         case .describe(let name): return "(describe \(name))"
         case .drop(let kind, let name): return "(drop \(kind.text) \(name))"
         case .explain(let analyze, let query): return "(explain\(analyze ? "-analyze" : "") \(query))"

@@ -37,7 +37,7 @@ public struct Statement: Sendable {
         case setValue(Name, [SettingValue])
         case report(Report)
         /// `show segments|funnels|metrics|traits|events`.
-        case show(Name)
+        case show(ShowTarget)
         case describe(Name)
         /// `drop segment|funnel|metric|sync NAME`.
         case drop(Name, Name)
@@ -234,9 +234,20 @@ public enum SettingValue: Sendable {
     case percent(String, SourceRange)
 }
 
+/// What `show` reports, named as written after `show`.
+public enum ReportKind: String, Sendable, CaseIterable {
+    case funnel, tiers, pareto, lifecycle, retention
+    case valueChain = "value chain"
+    case valueSettings = "value settings"
+}
+
+/// A retention report's period.
+public enum RetentionPeriod: String, Sendable {
+    case week, month
+}
+
 public struct Report: Sendable {
-    /// `funnel`, `tiers`, `pareto`, `lifecycle`, `retention`, `value chain`, `value settings`.
-    public var kind: String
+    public var kind: ReportKind
     public var name: Name?
     public var by: [Name]?
     public var range: SourceRange
@@ -245,5 +256,5 @@ public struct Report: Sendable {
     /// `show pareto top 10%`.
     public var percent: (text: String, range: SourceRange)?
     /// `show retention by week|month`.
-    public var period: Name?
+    public var period: RetentionPeriod?
 }

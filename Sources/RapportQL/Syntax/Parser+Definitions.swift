@@ -149,10 +149,11 @@ extension Parser {
         let start = advance().range.start
         let token = current
         let word = token.kind == .word ? token.text.lowercased() : ""
-        switch word {
-        case "segments", "funnels", "metrics", "traits", "events", "syncs":
+        if let target = ShowTarget(rawValue: word) {
             advance()
-            return .show(Name(word, token.range))
+            return .show(target)
+        }
+        switch word {
         case "funnel":
             advance()
             let name = try parseName("a funnel name")
@@ -160,7 +161,7 @@ extension Parser {
             if accept(keyword: "by") != nil { by = try parseFieldPath() }
             var window: Window?
             if current.isKeyword("since") || current.isKeyword("between") { window = try parseWindow() }
-            return .report(Report(kind: "funnel", name: name, by: by, range: range(from: start), window: window))
+            return .report(Report(kind: .funnel, name: name, by: by, range: range(from: start), window: window))
         case "tiers", "pareto":
             advance()
             var percent: (text: String, range: SourceRange)?
@@ -169,24 +170,22 @@ extension Parser {
                 let token = advance()
                 percent = (token.text, token.range)
             }
-            return .report(Report(kind: word, name: nil, by: nil, range: range(from: start), percent: percent))
+            return .report(Report(kind: word == "pareto" ? .pareto : .tiers, name: nil, by: nil, range: range(from: start), percent: percent))
         case "lifecycle":
             advance()
             var by: [Name]?
             if accept(keyword: "by") != nil { by = try parseFieldPath() }
-            return .report(Report(kind: "lifecycle", name: nil, by: by, range: range(from: start)))
+            return .report(Report(kind: .lifecycle, name: nil, by: by, range: range(from: start)))
         case "retention":
             advance()
             _ = try expect(keyword: "by")
-            let period = current
-            guard period.isKeyword("week") || period.isKeyword("month") else {
-                throw fail(.expected("`week` or `month`", found: period))
+            guard current.kind == .word, let period = RetentionPeriod(rawValue: current.text.lowercased()) else {
+                throw fail(.expected("`week` or `month`", found: current))
             }
             advance()
             var window: Window?
             if accept(keyword: "since") != nil { window = .since(try parseAdditive()) }
-            return .report(Report(kind: "retention", name: nil, by: nil, range: range(from: start), window: window,
-                                  period: Name(period.text.lowercased(), period.range)))
+            return .report(Report(kind: .retention, name: nil, by: nil, range: range(from: start), window: window, period: period))
         case "value":
             advance()
             let what = current
@@ -194,10 +193,9 @@ extension Parser {
                 throw fail(.expected("`chain` or `settings`", found: what))
             }
             advance()
-            return .report(Report(kind: "value " + what.text.lowercased(), name: nil, by: nil, range: range(from: start)))
+            return .report(Report(kind: what.isKeyword("chain") ? .valueChain : .valueSettings, name: nil, by: nil, range: range(from: start)))
         default:
-            let choices = ["segments", "funnels", "metrics", "traits", "events", "syncs", "funnel", "tiers", "pareto", "lifecycle",
-                           "retention", "value"]
+            let choices = ShowTarget.allCases.map(\.rawValue) + ["funnel", "tiers", "pareto", "lifecycle", "retention", "value"]
             throw fail(.expected("what to show (segments, metrics, traits, events, funnel NAME, tiers, …)", found: token,
                                  hint: Diagnostic.suggestion(for: token.text, among: choices)))
         }

@@ -56,26 +56,26 @@ extension Store {
     }
 
     /// What `show WHAT` lists; saved definitions are read no further than `cap` rows plus one.
-    static func show(_ what: String, cap: Int, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
+    static func show(_ what: ShowTarget, cap: Int, on connection: PostgresConnection, logger: Logger) async throws -> QueryResult {
         switch what {
-        case "traits":
+        case .traits:
             let catalog = try await loadCatalog(on: connection, logger: logger)
             return QueryResult(columns: [ResultColumn(name: "trait", type: .text), ResultColumn(name: "type", type: .text)],
                                rows: catalog.traitNames.map { [.text($0), .text(catalog.traitType($0)?.rawValue ?? "")] })
-        case "events":
+        case .events:
             let catalog = try await loadCatalog(on: connection, logger: logger)
             return QueryResult(columns: [ResultColumn(name: "event", type: .text), ResultColumn(name: "properties", type: .text)],
                                rows: catalog.eventNames.map { event in
                                    let properties = catalog.propertyNames(event: event).map { "\($0) \(catalog.propertyType(event: event, name: $0)?.rawValue ?? "")" }
                                    return [.text(event), .text(properties.joined(separator: ", "))]
                                })
-        case "syncs":
+        case .syncs:
             return try await showSyncs(cap: cap, on: connection, logger: logger)
-        default:
-            let kind = String(what.dropLast())  // segments -> segment
+        case .segments, .metrics, .funnels:
+            let kind: Definition.Kind = what == .segments ? .segment : what == .metrics ? .metric : .funnel
             var rows: [[QueryValue]] = []
             for try await (name, source, uses, updated) in try await connection.query(
-                "SELECT name, source, uses, updated_at FROM definitions WHERE kind = \(kind) ORDER BY name LIMIT \(cap + 1)", logger: logger)
+                "SELECT name, source, uses, updated_at FROM definitions WHERE kind = \(kind.rawValue) ORDER BY name LIMIT \(cap + 1)", logger: logger)
                 .decode((String, String, [String], Date).self) {
                 rows.append([.text(name), .text(source), .text(uses.joined(separator: ", ")), .timestamp(iso(updated))])
             }
