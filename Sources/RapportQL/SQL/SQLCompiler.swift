@@ -230,7 +230,7 @@ struct SQLWriter {
             select.orderBy = printedOrdering.map { $0.0 + $0.1 }
         }
         select.limit = [level.limit, rowLimit].compactMap { $0 }.min()
-        select.offset = level.offset
+        select.offset = level.offset.flatMap { $0 > 0 ? $0 : nil }
         return (select.printed(), printedOrdering)
     }
 
@@ -294,7 +294,8 @@ struct SQLWriter {
         if lateral { select.conditions.append("e.profile_id = p.id") }
         if let events = eventsNeeded(columns.map(\.condition)) { select.conditions.append(lateral ? "(\(events))" : events) }
         if !lateral { select.groupBy = ["e.profile_id"] }
-        return select.printed(.oneLine)
+        select.layout = .oneLine
+        return select.printed()
     }
 
     /// The events any aggregate reads (nil: all of them), so the pass skips the others.

@@ -42,20 +42,21 @@ extension SQLWriter {
         let attempts = funnel.entry == .every
             && (funnel.within != nil || funnel.steps.contains { $0.within != nil } || !funnel.excludes.isEmpty || funnel.order == .strict)
         switch funnel.order {
-        case .sequential: return sequentialFunnel(funnel, attempts: attempts)
-        case .any: return anyOrderFunnel(funnel, attempts: attempts)
-        case .strict: return strictFunnel(funnel, attempts: attempts)
+        case .sequential: return sequentialFunnel(funnel, attempts: attempts).printed()
+        case .any: return anyOrderFunnel(funnel, attempts: attempts).printed()
+        case .strict: return strictFunnel(funnel, attempts: attempts).printed()
         }
     }
 
     /// Of a relation with a row per attempt (`entry` orders the attempts of a profile, as
     /// their entries come in event order), each profile's best: the highest step reached, the
     /// earliest entry among those.
-    static func bestAttempt(_ funnel: TypedFunnel, _ attempts: String, entry: String) -> String {
+    static func bestAttempt(_ funnel: TypedFunnel, _ attempts: Select, entry: String) -> Select {
         let k = funnel.steps.count
         let columns = ["profile_id"] + (funnel.breakdown == nil ? [] : ["b"]) + (1...k).map { "r\($0)" } + (1...k).map { "d\($0)" } + ["last_step"]
-        return "SELECT " + columns.joined(separator: ", ") + " FROM (SELECT DISTINCT ON (f.profile_id) f.* FROM (\(attempts)) f"
-            + " ORDER BY f.profile_id, f.last_step DESC NULLS LAST, \(entry)) best"
+        let best = Select(distinct: .on(["f.profile_id"]), columns: ["f.*"], from: attempts.named("f"),
+                          orderBy: ["f.profile_id", "f.last_step DESC NULLS LAST", entry], layout: .oneLine)
+        return Select(columns: columns, from: best.named("best"), layout: .oneLine)
     }
 
     /// The breakdown expression on an event `e`, if the breakdown reads the matches' events.
@@ -82,9 +83,9 @@ extension SQLWriter {
 
     /// The final relation from each step's match time and whether it is reached; `entered`
     /// is a condition the entered profiles must meet besides being live.
-    mutating func funnelResult(_ funnel: TypedFunnel, from: String, times: [String], reachedBase: [String], entry: String,
-                               entered: String? = nil, liveChecked: Bool = false, attemptColumns: [String] = [],
-                               breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> String {
+    mutating func funnelResult(_ funnel: TypedFunnel, from: String, joins: [String] = [], times: [String], reachedBase: [String],
+                               entry: String, entered: String? = nil, liveChecked: Bool = false, attemptColumns: [String] = [],
+                               breakdownColumn: (Int) -> String = { "s\($0 + 1).b" }) -> Select {
         let k = funnel.steps.count
         var reached: [String] = []
         for index in 0..<k {
@@ -118,14 +119,13 @@ extension SQLWriter {
         }
         columns.append("CASE " + (0..<k).reversed().map { "WHEN \(reached[$0]) THEN \($0 + 1)" }.joined(separator: " ") + " END AS last_step")
         columns += attemptColumns
-        var sql = "SELECT " + columns.joined(separator: ", ") + "\nFROM " + from
+        var result = Select(columns: columns, from: from, joins: joins)
         if case .profile(let expr)? = funnel.breakdown {
-            sql += "\nLEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)"
+            result.joins.append("LEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)")
         }
-        var conditions = entered.map { [$0] } ?? []
-        if !liveChecked { conditions.append(Self.live(entry)) }
-        if !conditions.isEmpty { sql += "\nWHERE " + conditions.joined(separator: "\n  AND ") }
-        return sql
+        result.conditions = entered.map { [$0] } ?? []
+        if !liveChecked { result.conditions.append(Self.live(entry)) }
+        return result
     }
 
     /// The exclusion bound: each entered profile's first excluded event at or after the entry.
@@ -135,7 +135,8 @@ extension SQLWriter {
         var on = "e.profile_id = s.profile_id AND (\(conditions.joined(separator: " OR "))) AND e.ts >= s.\(entryTime)"
         if let within = funnel.within { on += " AND e.ts <= s.\(entryTime) + \(bind(.interval(within)))" }
         let key = attempts ? "s.profile_id, s.\(entryTime)" : "s.profile_id"
-        return "SELECT \(key), min(e.ts) AS x FROM \(entries) s JOIN events e ON \(on) GROUP BY \(key)"
+        return Select(columns: [key, "min(e.ts) AS x"], from: "\(entries) s", joins: ["JOIN events e ON \(on)"], groupBy: [key],
+                      layout: .oneLine).printed()
     }
 
     /// The first event (in event order) among those `condition` selects: its time, and its
@@ -156,18 +157,17 @@ extension SQLWriter {
                         breakdown: String?, alias: String) -> String {
         let conditions = ["e.profile_id = s1.profile_id", selectorCondition(events, filter)] + bounds
         guard message || breakdown != nil else {
-            let having = limits.isEmpty ? "" : " HAVING " + limits.map { $0("min(e.ts)") }.joined(separator: " AND ")
-            return "LEFT JOIN LATERAL (SELECT min(e.ts) AS t FROM events e WHERE " + conditions.joined(separator: " AND ")
-                + having + ") \(alias) ON TRUE"
+            let first = Select(columns: ["min(e.ts) AS t"], from: "events e", conditions: conditions, having: limits.map { $0("min(e.ts)") },
+                               layout: .oneLine)
+            return "LEFT JOIN LATERAL \(first.named(alias)) ON TRUE"
         }
         var columns = ["e.ts AS t"]
         if message { columns.append("e.message_id AS m") }
         if let breakdown { columns.append("\(breakdown) AS b") }
-        let inner = "SELECT " + columns.joined(separator: ", ") + " FROM events e WHERE " + conditions.joined(separator: " AND ")
-            + " ORDER BY \(Self.eventOrder) LIMIT 1"
-        guard !limits.isEmpty else { return "LEFT JOIN LATERAL (\(inner)) \(alias) ON TRUE" }
-        return "LEFT JOIN LATERAL (SELECT q.* FROM (\(inner)) q WHERE "
-            + limits.map { $0("q.t") }.joined(separator: " AND ") + ") \(alias) ON TRUE"
+        let inner = Select(columns: columns, from: "events e", conditions: conditions, orderBy: [Self.eventOrder], limit: 1, layout: .oneLine)
+        guard !limits.isEmpty else { return "LEFT JOIN LATERAL \(inner.named(alias)) ON TRUE" }
+        let kept = Select(columns: ["q.*"], from: inner.named("q"), conditions: limits.map { $0("q.t") }, layout: .oneLine)
+        return "LEFT JOIN LATERAL \(kept.named(alias)) ON TRUE"
     }
 
     /// Sequential: the entries (each live profile's first step-1 event, or each of its step-1
@@ -175,7 +175,7 @@ extension SQLWriter {
     /// pass grouped by profile), then for each later step a probe for its first match at or
     /// after the previous required step's, so each step reads only the events of the profiles
     /// (or attempts) that reached the step before.
-    mutating func sequentialFunnel(_ funnel: TypedFunnel, attempts: Bool) -> String {
+    mutating func sequentialFunnel(_ funnel: TypedFunnel, attempts: Bool) -> Select {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
         var needsMessage = Array(repeating: false, count: k)
@@ -188,54 +188,58 @@ extension SQLWriter {
         if let range = funnel.range { entry += windowCondition("e.ts", range) }
         let entryCondition = entry.joined(separator: " AND ")
         let entryBreakdown = Self.carriesBreakdown(funnel, 0) ? breakdown : nil
-        var from: String
+        let live = Self.live("e.profile_id")
+        let entries: Select
         // Attempts entered at one instant match alike unless the entry event itself counts (a later
         // step could match the same event, or the breakdown reads it): then one attempt an instant.
         let oneAnInstant = !needsMessage[0] && entryBreakdown == nil
+        // With exclusions, the excluded events come from the same pass, grouped by profile: the
+        // first at or after an entry is its `x` (OFFSET 0 keeps it computed once per entry, not
+        // once per probe).
+        let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
+        func withExcluded(_ columns: [String]) -> Select {
+            Select(columns: ["e.profile_id"] + columns + ["array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs"], from: "events e",
+                   conditions: ["((\(entryCondition)) OR (\(excluded)))", live], groupBy: ["e.profile_id"], layout: .oneLine)
+        }
         if attempts && oneAnInstant {
-            let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
             if excluded.isEmpty {
-                from = "(SELECT DISTINCT e.profile_id, e.ts AS t FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))) s1"
+                entries = Select(distinct: .rows, columns: ["e.profile_id", "e.ts AS t"], from: "events e", conditions: [entryCondition, live],
+                                 layout: .oneLine)
             } else {
-                from = "(SELECT g.profile_id, a.t, (SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x FROM (SELECT e.profile_id, "
-                    + "array_agg(DISTINCT e.ts) FILTER (WHERE \(entryCondition)) AS ts, array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs FROM events e"
-                    + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
-                    + " CROSS JOIN LATERAL unnest(g.ts) AS a(t) OFFSET 0) s1"
+                let grouped = withExcluded(["array_agg(DISTINCT e.ts) FILTER (WHERE \(entryCondition)) AS ts"])
+                entries = Select(columns: ["g.profile_id", "a.t", "(SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x"],
+                                 from: grouped.named("g"), joins: ["CROSS JOIN LATERAL unnest(g.ts) AS a(t)"], offset: 0, layout: .oneLine)
             }
         } else if attempts {
             // An attempt per step-1 event, which carries what a probe would otherwise fetch.
-            let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
             if excluded.isEmpty {
-                from = "(SELECT e.profile_id, e.ts AS t, e.message_id AS m" + (entryBreakdown.map { ", \($0) AS b" } ?? "")
-                    + " FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))) s1"
+                entries = Select(columns: ["e.profile_id", "e.ts AS t", "e.message_id AS m"] + (entryBreakdown.map { ["\($0) AS b"] } ?? []),
+                                 from: "events e", conditions: [entryCondition, live], layout: .oneLine)
             } else {
-                from = "(SELECT g.profile_id, a.t, a.m" + (entryBreakdown == nil ? "" : ", a.b")
-                    + ", (SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x FROM (SELECT e.profile_id, "
-                    + "array_agg(e.ts) FILTER (WHERE \(entryCondition)) AS ts, array_agg(e.message_id) FILTER (WHERE \(entryCondition)) AS ms, "
-                    + (entryBreakdown.map { "array_agg(\($0)) FILTER (WHERE \(entryCondition)) AS bs, " } ?? "")
-                    + "array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs FROM events e"
-                    + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
-                    + " CROSS JOIN LATERAL unnest(g.ts, g.ms" + (entryBreakdown == nil ? ") AS a(t, m)" : ", g.bs) AS a(t, m, b)")
-                    + " OFFSET 0) s1"
+                let grouped = withExcluded(["array_agg(e.ts) FILTER (WHERE \(entryCondition)) AS ts",
+                                            "array_agg(e.message_id) FILTER (WHERE \(entryCondition)) AS ms"]
+                                           + (entryBreakdown.map { ["array_agg(\($0)) FILTER (WHERE \(entryCondition)) AS bs"] } ?? []))
+                entries = Select(columns: ["g.profile_id", "a.t", "a.m"] + (entryBreakdown == nil ? [] : ["a.b"])
+                                    + ["(SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x"],
+                                 from: grouped.named("g"),
+                                 joins: ["CROSS JOIN LATERAL unnest(g.ts, g.ms" + (entryBreakdown == nil ? ") AS a(t, m)" : ", g.bs) AS a(t, m, b)")],
+                                 offset: 0, layout: .oneLine)
             }
-        } else if funnel.excludes.isEmpty {
-            from = "(SELECT e.profile_id, min(e.ts) AS t FROM events e WHERE \(entryCondition) AND \(Self.live("e.profile_id"))"
-                + " GROUP BY e.profile_id) s1"
+        } else if excluded.isEmpty {
+            entries = Select(columns: ["e.profile_id", "min(e.ts) AS t"], from: "events e", conditions: [entryCondition, live],
+                             groupBy: ["e.profile_id"], layout: .oneLine)
         } else {
-            // The excluded events come from the same pass: x is the first at or after the entry
-            // (OFFSET 0 keeps it computed once per profile, not once per probe).
-            let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
-            from = "(SELECT g.profile_id, g.t, (SELECT min(u) FROM unnest(g.xs) u WHERE u >= g.t) AS x FROM (SELECT e.profile_id, "
-                + "min(e.ts) FILTER (WHERE \(entryCondition)) AS t, array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs FROM events e"
-                + " WHERE ((\(entryCondition)) OR (\(excluded))) AND \(Self.live("e.profile_id")) GROUP BY e.profile_id) g"
-                + " WHERE g.t IS NOT NULL OFFSET 0) s1"
+            let grouped = withExcluded(["min(e.ts) FILTER (WHERE \(entryCondition)) AS t"])
+            entries = Select(columns: ["g.profile_id", "g.t", "(SELECT min(u) FROM unnest(g.xs) u WHERE u >= g.t) AS x"],
+                             from: grouped.named("g"), conditions: ["g.t IS NOT NULL"], offset: 0, layout: .oneLine)
         }
+        var joins: [String] = []
         let entryDetail = needsMessage[0] || entryBreakdown != nil
         var entryAlias = "s1"
         if entryDetail && !attempts {
             // The entry event itself, for its message id or breakdown value.
-            from += "\n" + probe(funnel.steps[0].events, funnel.steps[0].filter, bounds: ["e.ts = s1.t"], limits: [],
-                                 message: needsMessage[0], breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil, alias: "s1e")
+            joins.append(probe(funnel.steps[0].events, funnel.steps[0].filter, bounds: ["e.ts = s1.t"], limits: [],
+                               message: needsMessage[0], breakdown: Self.carriesBreakdown(funnel, 0) ? breakdown : nil, alias: "s1e"))
             entryAlias = "s1e"
         }
         func alias(_ index: Int) -> String { index == 0 ? entryAlias : "s\(index + 1)" }
@@ -259,11 +263,12 @@ extension SQLWriter {
                 limits.append { "\($0) <= \(start).t + \(span)" }
             }
             if !funnel.excludes.isEmpty { limits.append { "(s1.x IS NULL OR \($0) < s1.x)" } }
-            from += "\n" + probe(step.events, step.filter, bounds: bounds, limits: limits, message: needsMessage[index],
-                                 breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil, alias: alias(index))
+            joins.append(probe(step.events, step.filter, bounds: bounds, limits: limits, message: needsMessage[index],
+                               breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil, alias: alias(index)))
         }
         let times = (0..<k).map { "\(alias($0)).t" }
-        let result = funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel, exclusion: "s1.x") },
+        let result = funnelResult(funnel, from: entries.named("s1"), joins: joins, times: times,
+                                  reachedBase: times.map { Self.matched($0, funnel, exclusion: "s1.x") },
                                   entry: "s1.profile_id", liveChecked: true,
                                   attemptColumns: attempts ? ["s1.t AS entry_t"] + (oneAnInstant ? [] : ["s1.m AS entry_m"]) : [],
                                   breakdownColumn: { "\(alias($0)).b" })
@@ -273,17 +278,17 @@ extension SQLWriter {
     /// `order any`: every step's first match at or after the entry, the first event of any step
     /// (or, when every attempt counts, each such event's time: attempts entered at one instant
     /// match alike, since the rules compare times only).
-    mutating func anyOrderFunnel(_ funnel: TypedFunnel, attempts: Bool) -> String {
+    mutating func anyOrderFunnel(_ funnel: TypedFunnel, attempts: Bool) -> Select {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
-        var ctes: [String] = []
+        var ctes: [(name: String, select: String)] = []
         var entryWhere = ["(" + funnel.steps.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ")"]
         if let range = funnel.range { entryWhere += windowCondition("e.ts", range) }
-        if attempts {
-            ctes.append("s0 AS (SELECT DISTINCT e.profile_id, e.ts AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + ")")
-        } else {
-            ctes.append("s0 AS (SELECT e.profile_id, min(e.ts) AS t0 FROM events e WHERE " + entryWhere.joined(separator: " AND ") + " GROUP BY e.profile_id)")
-        }
+        let entries = attempts
+            ? Select(distinct: .rows, columns: ["e.profile_id", "e.ts AS t0"], from: "events e", conditions: entryWhere, layout: .oneLine)
+            : Select(columns: ["e.profile_id", "min(e.ts) AS t0"], from: "events e", conditions: entryWhere, groupBy: ["e.profile_id"],
+                     layout: .oneLine)
+        ctes.append(("s0", entries.printed()))
         let key = attempts ? "s.profile_id, s.t0" : "s.profile_id"
         func joined(_ alias: String) -> String {
             "\(alias).profile_id = s0.profile_id" + (attempts ? " AND \(alias).t0 = s0.t0" : "")
@@ -292,13 +297,14 @@ extension SQLWriter {
             var on = ["e.profile_id = s.profile_id", selectorCondition(step.events, step.filter), "e.ts >= s.t0"]
             if let within = funnel.within { on.append("e.ts <= s.t0 + \(bind(.interval(within)))") }
             let match = firstMatch(message: false, breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil)
-            ctes.append("s\(index + 1) AS (SELECT \(key), \(match) FROM s0 s JOIN events e ON " + on.joined(separator: " AND ")
-                        + " GROUP BY \(key))")
+            let first = Select(columns: [key, match], from: "s0 s", joins: ["JOIN events e ON " + on.joined(separator: " AND ")], groupBy: [key],
+                               layout: .oneLine)
+            ctes.append(("s\(index + 1)", first.printed()))
         }
         var from = "s0"
         for index in 0..<k { from += " LEFT JOIN s\(index + 1) ON " + joined("s\(index + 1)") }
         if let exclusion = exclusion(funnel, entries: "s0", entryTime: "t0", attempts: attempts) {
-            ctes.append("x AS (\(exclusion))")
+            ctes.append(("x", exclusion))
             from += " LEFT JOIN x ON " + joined("x")
         }
         let matched = (0..<k).map { Self.matched("s\($0 + 1).t", funnel) }
@@ -314,13 +320,15 @@ extension SQLWriter {
         // Only profiles whose step 1 matched count (the entry may be another step's event).
         let result = funnelResult(funnel, from: from, times: times, reachedBase: reached, entry: "s0.profile_id", entered: reached[0],
                                   attemptColumns: attempts ? ["s0.t0 AS entry_t"] : [])
-        return "WITH " + ctes.joined(separator: ",\n") + "\n" + (attempts ? Self.bestAttempt(funnel, result, entry: "f.entry_t") : result)
+        var funnelSelect = attempts ? Self.bestAttempt(funnel, result, entry: "f.entry_t") : result
+        funnelSelect.with = ctes
+        return funnelSelect
     }
 
     /// `order strict`: each match is the event right after the previous one in the profile's
     /// event order. When every attempt counts, an attempt is keyed by its entry's number `a`
     /// in that order.
-    mutating func strictFunnel(_ funnel: TypedFunnel, attempts: Bool) -> String {
+    mutating func strictFunnel(_ funnel: TypedFunnel, attempts: Bool) -> Select {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
         var flags: [String] = []
@@ -333,16 +341,17 @@ extension SQLWriter {
         if let breakdown { flags.append("\(breakdown) AS b") }
         let entryCondition = selectorCondition(funnel.steps[0].events, funnel.steps[0].filter)
             + (funnel.range.map { " AND " + windowCondition("e.ts", $0).joined(separator: " AND ") } ?? "")
-        var ctes = [
-            "ev AS (SELECT e.profile_id, e.ts, e.message_id, " + flags.joined(separator: ", ")
-                + ", row_number() OVER (PARTITION BY e.profile_id ORDER BY \(Self.eventOrder)) AS rn FROM events e"
-                + " WHERE e.profile_id IN (SELECT e.profile_id FROM events e WHERE \(entryCondition)))",
-            attempts
-                ? "s1 AS (SELECT ev.profile_id, ev.rn, ev.ts AS t, ev.ts AS t1, ev.rn AS a\(breakdown == nil ? "" : ", ev.b") FROM ev WHERE ev.c1 AND ev.in_range)"
-                : "s1 AS (SELECT DISTINCT ON (ev.profile_id) ev.profile_id, ev.rn, ev.ts AS t, ev.ts AS t1\(breakdown == nil ? "" : ", ev.b")"
-                    + " FROM ev WHERE ev.c1 AND ev.in_range ORDER BY ev.profile_id, ev.ts, ev.message_id COLLATE \"C\")",
-        ]
-        let attempt = attempts ? ", a" : ""
+        let entered = Select(columns: ["e.profile_id"], from: "events e", conditions: [entryCondition], layout: .oneLine)
+        let numbered = Select(columns: ["e.profile_id", "e.ts", "e.message_id"] + flags
+                                + ["row_number() OVER (PARTITION BY e.profile_id ORDER BY \(Self.eventOrder)) AS rn"],
+                              from: "events e", conditions: ["e.profile_id IN (\(entered.printed()))"], layout: .oneLine)
+        let entryColumns = ["ev.profile_id", "ev.rn", "ev.ts AS t", "ev.ts AS t1"]
+        let entries = attempts
+            ? Select(columns: entryColumns + ["ev.rn AS a"] + (breakdown == nil ? [] : ["ev.b"]), from: "ev", conditions: ["ev.c1", "ev.in_range"],
+                     layout: .oneLine)
+            : Select(distinct: .on(["ev.profile_id"]), columns: entryColumns + (breakdown == nil ? [] : ["ev.b"]), from: "ev",
+                     conditions: ["ev.c1", "ev.in_range"], orderBy: ["ev.profile_id", "ev.ts", "ev.message_id COLLATE \"C\""], layout: .oneLine)
+        var ctes: [(name: String, select: String)] = [("ev", numbered.printed()), ("s1", entries.printed())]
         func joined(_ alias: String) -> String {
             "\(alias).profile_id = s1.profile_id" + (attempts ? " AND \(alias).a = s1.a" : "")
         }
@@ -352,7 +361,7 @@ extension SQLWriter {
         while index < k {
             let next = (index..<k).first { !funnel.steps[$0].optional } ?? k
             var select = ["s.profile_id", "s.t1"] + (attempts ? ["s.a"] : [])
-            var joins = ""
+            var joins: [String] = []
             var position = "s.rn"
             let previousTime = "s.t"
             for optional in index..<min(next, k) {
@@ -360,7 +369,7 @@ extension SQLWriter {
                 var on = ["\(alias).profile_id = s.profile_id", "\(alias).rn = \(position) + 1", "\(alias).c\(optional + 1)"]
                 if let within = funnel.within { on.append("\(alias).ts <= s.t1 + \(bind(.interval(within)))") }
                 if let within = funnel.steps[optional].within { on.append("\(alias).ts <= \(previousTime) + \(bind(.interval(within)))") }
-                joins += " LEFT JOIN ev \(alias) ON " + on.joined(separator: " AND ")
+                joins.append("LEFT JOIN ev \(alias) ON " + on.joined(separator: " AND "))
                 select.append("\(alias).ts AS t\(optional + 1)_o")
                 if breakdown != nil { select.append("\(alias).b AS b\(optional + 1)_o") }
                 position = "COALESCE(\(alias).rn, \(position))"
@@ -370,16 +379,18 @@ extension SQLWriter {
                 var on = ["\(alias).profile_id = s.profile_id", "\(alias).rn = \(position) + 1", "\(alias).c\(next + 1)"]
                 if let within = funnel.within { on.append("\(alias).ts <= s.t1 + \(bind(.interval(within)))") }
                 if let within = funnel.steps[next].within { on.append("\(alias).ts <= \(previousTime) + \(bind(.interval(within)))") }
-                joins += " LEFT JOIN ev \(alias) ON " + on.joined(separator: " AND ")
+                joins.append("LEFT JOIN ev \(alias) ON " + on.joined(separator: " AND "))
                 select += ["\(alias).rn", "\(alias).ts AS t"]
                 if breakdown != nil { select.append("\(alias).b") }
             }
-            ctes.append("g\(next + 1) AS (SELECT " + select.joined(separator: ", ") + " FROM s\(previous + 1) s" + joins + ")")
+            ctes.append(("g\(next + 1)", Select(columns: select, from: "s\(previous + 1) s", joins: joins, layout: .oneLine).printed()))
             if next < k {
-                ctes.append("s\(next + 1) AS (SELECT * FROM g\(next + 1) WHERE t IS NOT NULL)")
+                ctes.append(("s\(next + 1)", Select(columns: ["*"], from: "g\(next + 1)", conditions: ["t IS NOT NULL"], layout: .oneLine).printed()))
             }
             for optional in index..<min(next, k) {
-                ctes.append("s\(optional + 1) AS (SELECT profile_id\(attempt), t\(optional + 1)_o AS t\(breakdown == nil ? "" : ", b\(optional + 1)_o AS b") FROM g\(next + 1) WHERE t\(optional + 1)_o IS NOT NULL)")
+                let columns = ["profile_id"] + (attempts ? ["a"] : []) + ["t\(optional + 1)_o AS t"] + (breakdown == nil ? [] : ["b\(optional + 1)_o AS b"])
+                ctes.append(("s\(optional + 1)", Select(columns: columns, from: "g\(next + 1)", conditions: ["t\(optional + 1)_o IS NOT NULL"],
+                                                         layout: .oneLine).printed()))
             }
             previous = next
             index = next + 1
@@ -387,13 +398,17 @@ extension SQLWriter {
         var from = "s1"
         for step in 1..<k { from += " LEFT JOIN s\(step + 1) ON " + joined("s\(step + 1)") }
         if !funnel.excludes.isEmpty {
-            ctes.append("x AS (SELECT s.profile_id\(attempts ? ", s.a" : ""), min(ev.ts) AS x FROM s1 s JOIN ev ON ev.profile_id = s.profile_id AND ev.cx AND ev.ts >= s.t1"
-                        + (funnel.within.map { " AND ev.ts <= s.t1 + \(bind(.interval($0)))" } ?? "") + " GROUP BY s.profile_id\(attempts ? ", s.a" : ""))")
+            let key = attempts ? ["s.profile_id", "s.a"] : ["s.profile_id"]
+            let on = "ev.profile_id = s.profile_id AND ev.cx AND ev.ts >= s.t1" + (funnel.within.map { " AND ev.ts <= s.t1 + \(bind(.interval($0)))" } ?? "")
+            ctes.append(("x", Select(columns: key + ["min(ev.ts) AS x"], from: "s1 s", joins: ["JOIN ev ON " + on], groupBy: key,
+                                     layout: .oneLine).printed()))
             from += " LEFT JOIN x ON " + joined("x")
         }
         let times = (0..<k).map { "s\($0 + 1).t" }
         let result = funnelResult(funnel, from: from, times: times, reachedBase: times.map { Self.matched($0, funnel) }, entry: "s1.profile_id",
                                   attemptColumns: attempts ? ["s1.a AS entry_rn"] : [])
-        return "WITH " + ctes.joined(separator: ",\n") + "\n" + (attempts ? Self.bestAttempt(funnel, result, entry: "f.entry_rn") : result)
+        var funnelSelect = attempts ? Self.bestAttempt(funnel, result, entry: "f.entry_rn") : result
+        funnelSelect.with = ctes
+        return funnelSelect
     }
 }
