@@ -25,15 +25,14 @@ public enum SQLCompiler {
 
     public static func compile(_ query: TypedQuery, options: Options = Options()) -> CompiledQuery {
         var writer = SQLWriter(source: query.source, summaries: options.summaries)
-        var sql = ""
+        var select: Select?
         var ordering: [(String, String)] = []
         for (index, level) in query.levels.enumerated() {
             let isLast = index == query.levels.count - 1
-            let from = index == 0 ? nil : sql
-            (sql, ordering) = writer.level(level, from: from, inherited: ordering, final: isLast,
-                                           rowLimit: isLast ? options.rowLimit : nil, first: index == 0)
+            (select, ordering) = writer.level(level, from: select?.named("q"), inherited: ordering, final: isLast,
+                                              rowLimit: isLast ? options.rowLimit : nil, first: index == 0)
         }
-        return CompiledQuery(sql: sql, binds: writer.binds,
+        return CompiledQuery(sql: select?.printed() ?? "", binds: writer.binds,
                              columns: query.columns.map { ResultColumn(name: $0.name, type: $0.type) })
     }
 }
@@ -80,7 +79,9 @@ struct SQLWriter {
     }
 
     /// Whether the profile `id` (a column of a row that is not the profile's own) is live: not
-    /// merged into another. (A row of `profiles` itself says so as `merged_into IS NULL`.)
+    /// merged into another (a row of `profiles` itself says so with `live(profileRow:)`).
+    static func live(profileRow alias: String) -> String { "\(alias).merged_into IS NULL" }
+
     static func live(_ id: String) -> String {
         "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(id) AND m.merged_into IS NOT NULL)"
     }
@@ -113,7 +114,7 @@ struct SQLWriter {
         }
     }
 
-    /// One level's SELECT; `from` is the previous level's SQL. Returns the SQL and the
+    /// One level's SELECT; `from` is the previous level as a subquery `q`. Returns the SELECT and the
     /// level's full ordering (its `order by`, then the tie-breaks), which a next level
     /// inherits through hidden columns `t1…` when it orders nothing itself.
     ///
@@ -123,7 +124,7 @@ struct SQLWriter {
     /// written (in place over the summaries only when they answer every one), and the level
     /// is printed.
     mutating func level(_ level: Level, from: String?, inherited: [(String, String)], final: Bool, rowLimit: Int?,
-                        first: Bool) -> (sql: String, ordering: [(String, String)]) {
+                        first: Bool) -> (select: Select, ordering: [(String, String)]) {
         aggregates = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
         if Self.countsFromEvents(level, first: first, source: source) {
@@ -137,7 +138,7 @@ struct SQLWriter {
             }
             let count = Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: "(" + eventsPass(lateral: false) + ") ea",
                                conditions: filters.map { printed($0, .pass) })
-            return (count.printed(), [])
+            return (count, [])
         }
         // A question that needs events and is about many profiles: join the events it needs
         // to the profiles that pass the other conditions, and group by profile, so that a
@@ -147,7 +148,7 @@ struct SQLWriter {
             && level.filters.flatMap(Self.conjuncts).contains { Self.needsEvents($0) }
         var filters: [SQLText] = []
         var having: [SQLText] = []
-        if first, source == .profiles { filters.append("p.merged_into IS NULL") }
+        if first, source == .profiles { filters.append("\(Self.live(profileRow: "p"))") }
         if groupedJoin {
             // A condition on an aggregate is on the group.
             for conjunct in level.filters.flatMap(Self.conjuncts) {
@@ -197,7 +198,7 @@ struct SQLWriter {
         switch context {
         case .profile: select = Select(columns: selectList.map(print), from: "profiles p")
         case .event: select = Select(columns: selectList.map(print), from: "events e")
-        case .previous: select = Select(columns: selectList.map(print), from: "(" + (from ?? "") + ") q")
+        case .previous: select = Select(columns: selectList.map(print), from: from ?? "")
         }
         select.groupBy = groupBy.map(print)
         if groupedJoin {
@@ -222,8 +223,7 @@ struct SQLWriter {
         select.conditions = filters.map(print)
         select.having = having.map(print)
         if groupedJoin, level.isCount {
-            let count = Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: "(" + select.printed() + ") g")
-            return (count.printed(), [])
+            return (Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: select.named("g")), [])
         }
         let printedOrdering = ordering.map { (print($0.0), $0.1) }
         if !level.isCount, final || level.limit != nil, !ordering.isEmpty {
@@ -231,7 +231,7 @@ struct SQLWriter {
         }
         select.limit = [level.limit, rowLimit].compactMap { $0 }.min()
         select.offset = level.offset.flatMap { $0 > 0 ? $0 : nil }
-        return (select.printed(), printedOrdering)
+        return (select, printedOrdering)
     }
 
     /// Whether `filter` (a `where` of the first level) keeps only profiles named by an

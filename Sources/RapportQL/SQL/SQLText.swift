@@ -76,7 +76,8 @@ struct SQLText: Equatable, ExpressibleByStringInterpolation {
 }
 
 extension SQLText: CustomStringConvertible {
-    /// Never meant to be read: a `String` interpolating a piece would lose its holes.
+    /// Never meant to be read: a `String` interpolating a piece would lose its holes (the
+    /// tests, built for debugging, stop here).
     var description: String {
         assertionFailure("SQLText read as a String")
         return plain

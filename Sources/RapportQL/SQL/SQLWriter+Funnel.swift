@@ -121,7 +121,7 @@ extension SQLWriter {
         columns += attemptColumns
         var result = Select(columns: columns, from: from, joins: joins)
         if case .profile(let expr)? = funnel.breakdown {
-            result.joins.append("LEFT JOIN (\(profileRows([expr]))) pb ON pb.c1 = \(entry)")
+            result.joins.append("LEFT JOIN \(profileRows([expr]).named("pb")) ON pb.c1 = \(entry)")
         }
         result.conditions = entered.map { [$0] } ?? []
         if !liveChecked { result.conditions.append(Self.live(entry)) }
@@ -281,14 +281,14 @@ extension SQLWriter {
     mutating func anyOrderFunnel(_ funnel: TypedFunnel, attempts: Bool) -> Select {
         let k = funnel.steps.count
         let breakdown = eventBreakdown(funnel)
-        var ctes: [(name: String, select: String)] = []
+        var ctes: [Select.CTE] = []
         var entryWhere = ["(" + funnel.steps.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ") + ")"]
         if let range = funnel.range { entryWhere += windowCondition("e.ts", range) }
         let entries = attempts
             ? Select(distinct: .rows, columns: ["e.profile_id", "e.ts AS t0"], from: "events e", conditions: entryWhere, layout: .oneLine)
             : Select(columns: ["e.profile_id", "min(e.ts) AS t0"], from: "events e", conditions: entryWhere, groupBy: ["e.profile_id"],
                      layout: .oneLine)
-        ctes.append(("s0", entries.printed()))
+        ctes.append(Select.CTE("s0", entries.printed()))
         let key = attempts ? "s.profile_id, s.t0" : "s.profile_id"
         func joined(_ alias: String) -> String {
             "\(alias).profile_id = s0.profile_id" + (attempts ? " AND \(alias).t0 = s0.t0" : "")
@@ -299,12 +299,12 @@ extension SQLWriter {
             let match = firstMatch(message: false, breakdown: Self.carriesBreakdown(funnel, index) ? breakdown : nil)
             let first = Select(columns: [key, match], from: "s0 s", joins: ["JOIN events e ON " + on.joined(separator: " AND ")], groupBy: [key],
                                layout: .oneLine)
-            ctes.append(("s\(index + 1)", first.printed()))
+            ctes.append(Select.CTE("s\(index + 1)", first.printed()))
         }
         var from = "s0"
         for index in 0..<k { from += " LEFT JOIN s\(index + 1) ON " + joined("s\(index + 1)") }
         if let exclusion = exclusion(funnel, entries: "s0", entryTime: "t0", attempts: attempts) {
-            ctes.append(("x", exclusion))
+            ctes.append(Select.CTE("x", exclusion))
             from += " LEFT JOIN x ON " + joined("x")
         }
         let matched = (0..<k).map { Self.matched("s\($0 + 1).t", funnel) }
@@ -351,7 +351,7 @@ extension SQLWriter {
                      layout: .oneLine)
             : Select(distinct: .on(["ev.profile_id"]), columns: entryColumns + (breakdown == nil ? [] : ["ev.b"]), from: "ev",
                      conditions: ["ev.c1", "ev.in_range"], orderBy: ["ev.profile_id", "ev.ts", "ev.message_id COLLATE \"C\""], layout: .oneLine)
-        var ctes: [(name: String, select: String)] = [("ev", numbered.printed()), ("s1", entries.printed())]
+        var ctes = [Select.CTE("ev", numbered.printed()), Select.CTE("s1", entries.printed())]
         func joined(_ alias: String) -> String {
             "\(alias).profile_id = s1.profile_id" + (attempts ? " AND \(alias).a = s1.a" : "")
         }
@@ -383,13 +383,13 @@ extension SQLWriter {
                 select += ["\(alias).rn", "\(alias).ts AS t"]
                 if breakdown != nil { select.append("\(alias).b") }
             }
-            ctes.append(("g\(next + 1)", Select(columns: select, from: "s\(previous + 1) s", joins: joins, layout: .oneLine).printed()))
+            ctes.append(Select.CTE("g\(next + 1)", Select(columns: select, from: "s\(previous + 1) s", joins: joins, layout: .oneLine).printed()))
             if next < k {
-                ctes.append(("s\(next + 1)", Select(columns: ["*"], from: "g\(next + 1)", conditions: ["t IS NOT NULL"], layout: .oneLine).printed()))
+                ctes.append(Select.CTE("s\(next + 1)", Select(columns: ["*"], from: "g\(next + 1)", conditions: ["t IS NOT NULL"], layout: .oneLine).printed()))
             }
             for optional in index..<min(next, k) {
                 let columns = ["profile_id"] + (attempts ? ["a"] : []) + ["t\(optional + 1)_o AS t"] + (breakdown == nil ? [] : ["b\(optional + 1)_o AS b"])
-                ctes.append(("s\(optional + 1)", Select(columns: columns, from: "g\(next + 1)", conditions: ["t\(optional + 1)_o IS NOT NULL"],
+                ctes.append(Select.CTE("s\(optional + 1)", Select(columns: columns, from: "g\(next + 1)", conditions: ["t\(optional + 1)_o IS NOT NULL"],
                                                          layout: .oneLine).printed()))
             }
             previous = next
@@ -400,7 +400,7 @@ extension SQLWriter {
         if !funnel.excludes.isEmpty {
             let key = attempts ? ["s.profile_id", "s.a"] : ["s.profile_id"]
             let on = "ev.profile_id = s.profile_id AND ev.cx AND ev.ts >= s.t1" + (funnel.within.map { " AND ev.ts <= s.t1 + \(bind(.interval($0)))" } ?? "")
-            ctes.append(("x", Select(columns: key + ["min(ev.ts) AS x"], from: "s1 s", joins: ["JOIN ev ON " + on], groupBy: key,
+            ctes.append(Select.CTE("x", Select(columns: key + ["min(ev.ts) AS x"], from: "s1 s", joins: ["JOIN ev ON " + on], groupBy: key,
                                      layout: .oneLine).printed()))
             from += " LEFT JOIN x ON " + joined("x")
         }

@@ -7,17 +7,18 @@ extension SQLCompiler {
     /// final `SELECT` orders its rows, so the first ones are kept).
     public static func compile(_ report: TypedReport, rowLimit: Int? = nil, summaries: SummaryAvailability? = nil) -> CompiledQuery {
         var writer = SQLWriter(source: .profiles, summaries: summaries)
-        let sql: String
+        var select: Select
         switch report {
-        case .funnel(let funnel): sql = writer.funnelReport(funnel)
-        case .tiers(let settings): sql = writer.tiersReport(settings)
-        case .pareto(let top, let settings): sql = writer.paretoReport(top: top, settings)
-        case .lifecycle(let by, let stage): sql = writer.lifecycleReport(by: by, stage: stage)
-        case .retention(let period, let since, let settings): sql = writer.retentionReport(period: period, since: since, settings)
-        case .valueChain(let settings, let stage): sql = writer.valueChainReport(settings, stage: stage)
-        case .settings(let rows): sql = writer.settingsReport(rows)
+        case .funnel(let funnel): select = writer.funnelReport(funnel)
+        case .tiers(let settings): select = writer.tiersReport(settings)
+        case .pareto(let top, let settings): select = writer.paretoReport(top: top, settings)
+        case .lifecycle(let by, let stage): select = writer.lifecycleReport(by: by, stage: stage)
+        case .retention(let period, let since, let settings): select = writer.retentionReport(period: period, since: since, settings)
+        case .valueChain(let settings, let stage): select = writer.valueChainReport(settings, stage: stage)
+        case .settings(let rows): select = writer.settingsReport(rows)
         }
-        return CompiledQuery(sql: sql + (rowLimit.map { "\nLIMIT \($0)" } ?? ""), binds: writer.binds, columns: report.columns)
+        select.limit = rowLimit
+        return CompiledQuery(sql: select.printed(), binds: writer.binds, columns: report.columns)
     }
 }
 
@@ -25,7 +26,7 @@ extension SQLWriter {
     static func text(_ sql: String) -> String { "(\(sql))::text" }
     static func seconds(_ sql: String) -> String { "extract(epoch FROM (\(sql)))::text" }
 
-    mutating func funnelReport(_ funnel: TypedFunnel) -> String {
+    mutating func funnelReport(_ funnel: TypedFunnel) -> Select {
         let k = funnel.steps.count
         let relation = funnelProfiles(funnel)
         var aggregates: [String] = []
@@ -50,13 +51,12 @@ extension SQLWriter {
         if let breakdown = funnel.breakdown { columns.append(output("g.b", type: breakdown.type).plain + " AS c0") }
         columns += ["v.step::text", "v.event", "v.optional::text", "v.profiles::text", "v.from_previous::text", "v.from_first::text",
                     Self.seconds("v.median_time"), Self.seconds("v.p90_time")]
-        var sql = "SELECT " + columns.joined(separator: ", ")
-        sql += "\nFROM (SELECT \(grouped ? "f.b, " : "")" + aggregates.joined(separator: ", ") + " FROM (\(relation)) f"
-        sql += grouped ? " GROUP BY f.b) g" : ") g"
-        sql += "\nCROSS JOIN LATERAL (VALUES " + rows.joined(separator: ", ")
-            + ") v(step, event, optional, profiles, from_previous, from_first, median_time, p90_time)"
-        sql += "\nORDER BY " + (grouped ? orderTerm("g.b", type: funnel.breakdown!.type).plain + " NULLS LAST, " : "") + "v.step"
-        return sql
+        let counts = Select(columns: (grouped ? ["f.b"] : []) + aggregates, from: "(\(relation)) f", groupBy: grouped ? ["f.b"] : [],
+                            layout: .oneLine)
+        return Select(columns: columns, from: counts.named("g"),
+                      joins: ["CROSS JOIN LATERAL (VALUES " + rows.joined(separator: ", ")
+                                + ") v(step, event, optional, profiles, from_previous, from_first, median_time, p90_time)"],
+                      orderBy: (funnel.breakdown.map { [orderTerm("g.b", type: $0.type).plain + " NULLS LAST"] } ?? []) + ["v.step"])
     }
 
     /// The tier index (0 platinum … 4 lead) of a ranked row (`rn`, `n`) named `alias`.
@@ -76,16 +76,20 @@ extension SQLWriter {
     /// clv total. `r` ranks the profiles whose clv is not 0 (rank `rn` of `n`): those above 0
     /// come first, then the block of zeros (ranks p+1 … p+z, ties by id, so no row needs to
     /// stand for them), then those below 0.
-    mutating func valueRanking(_ settings: ValueSettings, extra: [TypedExpr] = []) -> String {
+    mutating func valueRanking(_ settings: ValueSettings, extra: [TypedExpr] = []) -> [Select.CTE] {
         let flows = flowRows([TypedExpr(.value(.clv, settings), .number)] + extra)
-        return """
-            c AS MATERIALIZED (\(flows)),
-            k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-                SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
-                       count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
-            r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
-                  FROM c, k WHERE c.c2 <> 0)
-            """
+        return [
+            Select.CTE("c", materialized: true, flows),
+            Select.CTE("k", materialized: true, """
+                SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+                    SELECT (SELECT count(*) FROM profiles p WHERE \(Self.live(profileRow: "p"))) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+                           count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s
+                """),
+            Select.CTE("r", """
+                SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+                      FROM c, k WHERE c.c2 <> 0
+                """),
+        ]
     }
 
     /// Each tier's index `i`, name, and ranks (lo, hi] against `k`'s count `n`.
@@ -114,29 +118,25 @@ extension SQLWriter {
         """
     }
 
-    mutating func tiersReport(_ settings: ValueSettings) -> String {
+    mutating func tiersReport(_ settings: ValueSettings) -> Select {
         let ranking = valueRanking(settings)
-        let table = tierTable(settings)
-        return """
-            WITH \(ranking)
-            SELECT tn.name, (COALESCE(g.n, 0) + zr.zeros)::text, ((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text,
-                   COALESCE(g.value, 0)::text, (COALESCE(g.value, 0) / NULLIF(k.total, 0))::text,
-                   (CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text,
-                   (CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text
-            FROM \(table)
-            ORDER BY tn.i
-            """
+        var tiers = Select(columns: ["tn.name", "(COALESCE(g.n, 0) + zr.zeros)::text", "((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text",
+                                     "COALESCE(g.value, 0)::text", "(COALESCE(g.value, 0) / NULLIF(k.total, 0))::text",
+                                     "(CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text",
+                                     "(CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text"],
+                           from: tierTable(settings), orderBy: ["tn.i"])
+        tiers.with = ranking
+        return tiers
     }
 
-    mutating func paretoReport(top: String, _ settings: ValueSettings) -> String {
+    mutating func paretoReport(top: String, _ settings: ValueSettings) -> Select {
         let ranking = valueRanking(settings)
         let share = bind(.numeric(top))
-        return """
-            WITH \(ranking)
-            SELECT \(share)::text, ceil(\(share) * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text,
-                   (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
-            FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil(\(share) * r.n)) AS value FROM r) s
-            """
+        var pareto = Select(columns: ["\(share)::text", "ceil(\(share) * k.n)::bigint::text", "COALESCE(s.value, 0)::text", "k.total::text",
+                                      "(COALESCE(s.value, 0) / NULLIF(k.total, 0))::text"],
+                            from: "k", joins: ["CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil(\(share) * r.n)) AS value FROM r) s"])
+        pareto.with = ranking
+        return pareto
     }
 
     /// The stage index (1 reach … 5 inspire) of a stage name column.
@@ -159,20 +159,23 @@ extension SQLWriter {
         return (aggregates.joined(separator: ", "), values.joined(separator: ", "))
     }
 
-    mutating func lifecycleReport(by: TypedExpr?, stage: TypedExpr) -> String {
-        let rows = profileRows([stage] + (by.map { [$0] } ?? []))
+    mutating func lifecycleReport(by: TypedExpr?, stage: TypedExpr) -> Select {
+        var rows = profileRows([stage] + (by.map { [$0] } ?? []))
+        rows.offset = 0
         let index = stageIndex("q.c2")
         let (aggregates, values) = stageRows("s", grouped: by != nil)
         var columns: [String] = []
         if let by { columns.append(output("g.b", type: by.type).plain) }
         columns += ["v.stage", "v.profiles::text", "v.reached::text", "v.conversion::text"]
         // Materialized: each profile's stage is worked out once, not once per count below.
-        var sql = "WITH s AS MATERIALIZED (SELECT \(by == nil ? "" : "q.c3 AS b, ")\(index) AS si FROM (\(rows) OFFSET 0) q WHERE q.c2 IS NOT NULL)\n"
-        sql += "SELECT " + columns.joined(separator: ", ")
-        sql += "\nFROM (SELECT \(by == nil ? "" : "s.b, ")\(aggregates) FROM s\(by == nil ? "" : " GROUP BY s.b")) g"
-        sql += "\nCROSS JOIN LATERAL (VALUES \(values)) v(i, stage, profiles, reached, conversion)"
-        sql += "\nORDER BY " + (by.map { orderTerm("g.b", type: $0.type).plain + " NULLS LAST, " } ?? "") + "v.i"
-        return sql
+        let staged = Select(columns: (by == nil ? [] : ["q.c3 AS b"]) + ["\(index) AS si"], from: rows.named("q"), conditions: ["q.c2 IS NOT NULL"],
+                            layout: .oneLine)
+        let counts = Select(columns: (by == nil ? [] : ["s.b"]) + [aggregates], from: "s", groupBy: by == nil ? [] : ["s.b"], layout: .oneLine)
+        var lifecycle = Select(columns: columns, from: counts.named("g"),
+                               joins: ["CROSS JOIN LATERAL (VALUES \(values)) v(i, stage, profiles, reached, conversion)"],
+                               orderBy: (by.map { [orderTerm("g.b", type: $0.type).plain + " NULLS LAST"] } ?? []) + ["v.i"])
+        lifecycle.with = [Select.CTE("s", materialized: true, staged.printed())]
+        return lifecycle
     }
 
     /// Each live customer's periods with an order (a revenue event with a value above 0),
@@ -185,33 +188,37 @@ extension SQLWriter {
             + " AND \(Self.live("e.profile_id")) GROUP BY 1, 2"
     }
 
-    mutating func retentionReport(period: RetentionPeriod, since: TypedExpr?, _ settings: ValueSettings) -> String {
+    mutating func retentionReport(period: RetentionPeriod, since: TypedExpr?, _ settings: ValueSettings) -> Select {
         let unit = period.rawValue
         let periods = orderPeriods(settings, unit: unit)
         let now = bind(.now)
         let sinceFilter = since.map { " WHERE x.first >= \(expr($0, .event).plain)" } ?? ""
         // Each customer's cohort is its earliest period with an order (a window over its
         // periods), so one pass over the orders gives both the cohorts and the activity.
-        return """
-            WITH op AS (\(periods)),
-            act AS (SELECT x.cohort, x.period, count(*) AS active
-                    FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
-                          WINDOW w AS (PARTITION BY op.profile_id)) x\(sinceFilter)
-                    GROUP BY x.cohort, x.period),
-            sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
-            SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text,
-                   (COALESCE(a.active, 0)::numeric / s.customers)::text
-            FROM sizes s
-            CROSS JOIN LATERAL generate_series(s.cohort, date_trunc('\(unit)', \(now)), interval '1 \(unit)') WITH ORDINALITY AS gs(period, n)
-            LEFT JOIN act a ON a.cohort = s.cohort AND a.period = gs.period
-            ORDER BY s.cohort, gs.n
-            """
+        var retention = Select(columns: ["extract(epoch FROM s.cohort)::text", "(gs.n - 1)::text", "s.customers::text", "COALESCE(a.active, 0)::text",
+                                         "(COALESCE(a.active, 0)::numeric / s.customers)::text"],
+                               from: "sizes s",
+                               joins: ["CROSS JOIN LATERAL generate_series(s.cohort, date_trunc('\(unit)', \(now)), interval '1 \(unit)') WITH ORDINALITY AS gs(period, n)",
+                                       "LEFT JOIN act a ON a.cohort = s.cohort AND a.period = gs.period"],
+                               orderBy: ["s.cohort", "gs.n"])
+        retention.with = [
+            Select.CTE("op", periods),
+            Select.CTE("act", """
+                SELECT x.cohort, x.period, count(*) AS active
+                        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+                              WINDOW w AS (PARTITION BY op.profile_id)) x\(sinceFilter)
+                        GROUP BY x.cohort, x.period
+                """),
+            Select.CTE("sizes", "SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort"),
+        ]
+        return retention
     }
 
-    mutating func valueChainReport(_ settings: ValueSettings, stage: TypedExpr) -> String {
+    mutating func valueChainReport(_ settings: ValueSettings, stage: TypedExpr) -> Select {
         let orders = TypedExpr(.value(.orders, settings), .number)
         let ranking = valueRanking(settings, extra: [orders])
-        let stages = profileRows([stage])
+        var stages = profileRows([stage])
+        stages.offset = 0
         let stageIndex = stageIndex("q.c2")
         let (stageAggregates, stageValues) = stageRows("q", grouped: false)
         let campaign = "COALESCE(\(typedJSON("e.props", key: bind(.text("campaign")), type: .text)), "
@@ -254,7 +261,7 @@ extension SQLWriter {
             FROM a CROSS JOIN LATERAL (VALUES
                 (1, \(m("identifiers_per_profile")), (SELECT count(*) FROM identities i WHERE \(Self.live("i.profile_id")))::numeric / NULLIF(a.n, 0)),
                 (2, \(m("traits_per_profile")), (SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END))), 0)
-                                        FROM profiles p WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
+                                        FROM profiles p WHERE \(Self.live(profileRow: "p")))::numeric / NULLIF(a.n, 0)),
                 (3, \(m("sources_per_profile")), (SELECT count(*) FROM (\(profileSources)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
             """,
             // Network: by the source of each profile's first event.
@@ -263,7 +270,7 @@ extension SQLWriter {
             FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
                   FROM profiles p LEFT JOIN (\(acquiring)) acq ON acq.profile_id = p.id
                   LEFT JOIN c ON c.c1 = p.id
-                  WHERE p.merged_into IS NULL
+                  WHERE \(Self.live(profileRow: "p"))
                   GROUP BY acq.source) nw
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), nw.n::numeric), (2, \(m("customers")), nw.customers::numeric),
                 (3, \(m("value")), nw.value)) x(o2, measure, value)
@@ -281,25 +288,24 @@ extension SQLWriter {
             // Lifecycle.
             """
             SELECT 5, x.o2, v.i, v.stage, \(names[4]), x.measure, x.value
-            FROM (SELECT \(stageAggregates) FROM (SELECT \(stageIndex) AS si FROM (\(stages) OFFSET 0) q WHERE q.c2 IS NOT NULL) q) g
+            FROM (SELECT \(stageAggregates) FROM (SELECT \(stageIndex) AS si FROM \(stages.named("q")) WHERE q.c2 IS NOT NULL) q) g
             CROSS JOIN LATERAL (VALUES \(stageValues)) v(i, stage, profiles, reached, conversion)
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), v.profiles::numeric), (2, \(m("conversion")), v.conversion)) x(o2, measure, value)
             """,
         ]
-        return """
-            WITH \(ranking),
-            a AS (SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
-                         COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil(\(top) * r.n)), 0) AS top FROM k)
-            SELECT u.stage, u.measure, u.key, u.value::text FROM (
-            \(parts.joined(separator: "\nUNION ALL\n"))
-            ) u(o1, o2, o3, key, stage, measure, value)
-            ORDER BY u.o1, u.o3, u.key COLLATE "C" NULLS LAST, u.o2
-            """
+        var chain = Select(columns: ["u.stage", "u.measure", "u.key", "u.value::text"],
+                           from: "(\n" + parts.joined(separator: "\nUNION ALL\n") + "\n) u(o1, o2, o3, key, stage, measure, value)",
+                           orderBy: ["u.o1", "u.o3", "u.key COLLATE \"C\" NULLS LAST", "u.o2"])
+        chain.with = ranking + [Select.CTE("a", """
+            SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
+                         COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil(\(top) * r.n)), 0) AS top FROM k
+            """)]
+        return chain
     }
 
-    mutating func settingsReport(_ rows: [(setting: String, value: String, isDefault: Bool)]) -> String {
+    mutating func settingsReport(_ rows: [(setting: String, value: String, isDefault: Bool)]) -> Select {
         let values = rows.map { "(\(bind(.text($0.setting))), \(bind(.text($0.value))), \($0.isDefault ? "TRUE" : "FALSE"))" }
-        return "SELECT s.setting, s.value, s.is_default::text FROM (VALUES " + values.joined(separator: ", ")
-            + ") s(setting, value, is_default)"
+        return Select(columns: ["s.setting", "s.value", "s.is_default::text"],
+                      from: "(VALUES " + values.joined(separator: ", ") + ") s(setting, value, is_default)")
     }
 }

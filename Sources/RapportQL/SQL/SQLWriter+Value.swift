@@ -125,7 +125,7 @@ extension SQLWriter {
             columns.append("CASE WHEN v.c3 > 0 THEN \(score("v.c4")) || \(score("v.c3")) || \(score("v.c5")) END AS rfm")
         }
         return "LEFT JOIN (SELECT " + columns.joined(separator: ", ") + " FROM (SELECT q.*, "
-            + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM (\(rows)) q) v) vr ON vr.profile_id = p.id"
+            + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM \(rows.named("q"))) v) vr ON vr.profile_id = p.id"
     }
 
     /// `body` with a level's aggregates of its own (a subquery written inside another level).
@@ -138,10 +138,10 @@ extension SQLWriter {
 
     /// A subquery of every live profile with columns `c1` (its id) and `c2…` (the
     /// expressions, in a profile's context), written as a level of its own.
-    mutating func profileRows(_ columns: [TypedExpr]) -> String {
+    mutating func profileRows(_ columns: [TypedExpr]) -> Select {
         var level = Level()
         level.columns = ([TypedExpr(.profileColumn(.id), .number)] + columns).enumerated().map { Column(name: "c\($0.offset + 1)", expr: $0.element) }
-        return nested { $0.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true).sql }
+        return nested { $0.level(level, from: nil, inherited: [], final: false, rowLimit: nil, first: true).select }
     }
 
     /// Each live profile that has events of the value settings' flows (revenue or cost), with

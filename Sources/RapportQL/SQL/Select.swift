@@ -4,8 +4,22 @@ struct Select {
     enum Layout { case lines, oneLine }
     enum Distinct { case rows, on([String]) }
 
-    /// Common table expressions before it, each `name AS (…)`, one a line.
-    var with: [(name: String, select: String)] = []
+    /// A common table expression: `name AS (body)`, or `AS MATERIALIZED` so that PostgreSQL
+    /// computes it once for every reader.
+    struct CTE {
+        var name: String
+        var materialized = false
+        var body: String
+
+        init(_ name: String, materialized: Bool = false, _ body: String) {
+            self.name = name
+            self.materialized = materialized
+            self.body = body
+        }
+    }
+
+    /// Common table expressions before it, one a line.
+    var with: [CTE] = []
     var distinct: Distinct?
     var columns: [String]
     /// `profiles p`, `events e`, `(…) q`, or a chain of joins written as one.
@@ -39,7 +53,8 @@ struct Select {
 
     func printed() -> String {
         let (clause, and) = layout == .lines ? ("\n", "\n  AND ") : (" ", " AND ")
-        var sql = with.isEmpty ? "" : "WITH " + with.map { "\($0.name) AS (\($0.select))" }.joined(separator: ",\n") + "\n"
+        var sql = with.isEmpty ? "" : "WITH " + with.map { "\($0.name) AS \($0.materialized ? "MATERIALIZED " : "")(\($0.body))" }
+            .joined(separator: ",\n") + "\n"
         sql += "SELECT "
         switch distinct {
         case .rows?: sql += "DISTINCT "
@@ -59,4 +74,9 @@ struct Select {
 
     /// It as a subquery named `alias`: `(SELECT …) alias`.
     func named(_ alias: String) -> String { "(" + printed() + ") " + alias }
+}
+
+extension Select: CustomStringConvertible {
+    /// Its SQL, so that a Select written into a statement's text is printed.
+    var description: String { printed() }
 }

@@ -73,8 +73,7 @@ act AS (SELECT x.cohort, x.period, count(*) AS active
               WINDOW w AS (PARTITION BY op.profile_id)) x
         GROUP BY x.cohort, x.period),
 sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
-SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text,
-       (COALESCE(a.active, 0)::numeric / s.customers)::text
+SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text, (COALESCE(a.active, 0)::numeric / s.customers)::text
 FROM sizes s
 CROSS JOIN LATERAL generate_series(s.cohort, date_trunc('month', $5::timestamptz), interval '1 month') WITH ORDINALITY AS gs(period, n)
 LEFT JOIN act a ON a.cohort = s.cohort AND a.period = gs.period
@@ -93,8 +92,7 @@ act AS (SELECT x.cohort, x.period, count(*) AS active
               WINDOW w AS (PARTITION BY op.profile_id)) x WHERE x.first >= $6::timestamptz
         GROUP BY x.cohort, x.period),
 sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
-SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text,
-       (COALESCE(a.active, 0)::numeric / s.customers)::text
+SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text, (COALESCE(a.active, 0)::numeric / s.customers)::text
 FROM sizes s
 CROSS JOIN LATERAL generate_series(s.cohort, date_trunc('week', $5::timestamptz), interval '1 week') WITH ORDINALITY AS gs(period, n)
 LEFT JOIN act a ON a.cohort = s.cohort AND a.period = gs.period

@@ -15,7 +15,8 @@
 -- $6 = text "12.5%"
 -- $7 = text "tiers"
 -- $8 = text "10%, 16%, 35%, 20%"
-SELECT s.setting, s.value, s.is_default::text FROM (VALUES ($1, $2, FALSE), ($3, $4, FALSE), ($5, $6, FALSE), ($7, $8, FALSE)) s(setting, value, is_default);
+SELECT s.setting, s.value, s.is_default::text
+FROM (VALUES ($1, $2, FALSE), ($3, $4, FALSE), ($5, $6, FALSE), ($7, $8, FALSE)) s(setting, value, is_default);
 
 -- columns: tier text, profiles number, share number, value number, value_share number, min_clv number, max_clv number
 -- $1 = numeric 0.125
@@ -31,14 +32,11 @@ SELECT s.setting, s.value, s.is_default::text FROM (VALUES ($1, $2, FALSE), ($3,
 -- $11 = numeric 0.81
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
 k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+    SELECT (SELECT count(*) FROM profiles p WHERE p.merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
 r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
       FROM c, k WHERE c.c2 <> 0)
-SELECT tn.name, (COALESCE(g.n, 0) + zr.zeros)::text, ((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text,
-       COALESCE(g.value, 0)::text, (COALESCE(g.value, 0) / NULLIF(k.total, 0))::text,
-       (CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text,
-       (CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text
+SELECT tn.name, (COALESCE(g.n, 0) + zr.zeros)::text, ((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text, COALESCE(g.value, 0)::text, (COALESCE(g.value, 0) / NULLIF(k.total, 0))::text, (CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text, (CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text
 FROM k CROSS JOIN LATERAL (VALUES (0, 'platinum', 0, ceil($8::numeric * k.n)), (1, 'gold', ceil($8::numeric * k.n), ceil($9::numeric * k.n)), (2, 'silver', ceil($9::numeric * k.n), ceil($10::numeric * k.n)), (3, 'bronze', ceil($10::numeric * k.n), ceil($11::numeric * k.n)), (4, 'lead', ceil($11::numeric * k.n), k.n)) tn(i, name, lo, hi)
 LEFT JOIN (SELECT CASE WHEN r.rn - 1 < $8::numeric * r.n THEN 0 WHEN r.rn - 1 < $9::numeric * r.n THEN 1 WHEN r.rn - 1 < $10::numeric * r.n THEN 2 WHEN r.rn - 1 < $11::numeric * r.n THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
            FROM r GROUP BY 1) g ON g.i = tn.i
@@ -56,13 +54,13 @@ ORDER BY tn.i;
 -- $8 = numeric 0.2
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
 k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+    SELECT (SELECT count(*) FROM profiles p WHERE p.merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
 r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
       FROM c, k WHERE c.c2 <> 0)
-SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text,
-       (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
-FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
+SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text, (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
+FROM k
+CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
 
 -- columns: top number, profiles number, value number, total number, share number
 -- $1 = numeric 0.125
@@ -75,13 +73,13 @@ FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.
 -- $8 = numeric 0.1
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
 k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+    SELECT (SELECT count(*) FROM profiles p WHERE p.merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
 r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
       FROM c, k WHERE c.c2 <> 0)
-SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text,
-       (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
-FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
+SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text, (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
+FROM k
+CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
 
 -- columns: stage text, measure text, key text, value number
 -- $1 = numeric 0.125
@@ -133,13 +131,14 @@ FROM k CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.
 -- $47 = text "conversion"
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2, COALESCE(ea.a3, 0) AS c3 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
 k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+    SELECT (SELECT count(*) FROM profiles p WHERE p.merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
 r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
       FROM c, k WHERE c.c2 <> 0),
 a AS (SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
              COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil($23::numeric * r.n)), 0) AS top FROM k)
-SELECT u.stage, u.measure, u.key, u.value::text FROM (
+SELECT u.stage, u.measure, u.key, u.value::text
+FROM (
 SELECT 1 AS o1, x.o2, 0 AS o3, NULL::text AS key, $24 AS stage, x.measure, x.value
 FROM a CROSS JOIN LATERAL (VALUES (1, $29, a.n::numeric), (2, $30, a.customers::numeric),
     (3, $31, a.total), (4, $32, a.total / NULLIF(a.n, 0)),

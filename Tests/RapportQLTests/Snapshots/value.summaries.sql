@@ -49,13 +49,14 @@
 -- $47 = text "conversion"
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2, COALESCE(ea.a3, 0) AS c3 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
 k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-    SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+    SELECT (SELECT count(*) FROM profiles p WHERE p.merged_into IS NULL) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
 r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
       FROM c, k WHERE c.c2 <> 0),
 a AS (SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
              COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil($23::numeric * r.n)), 0) AS top FROM k)
-SELECT u.stage, u.measure, u.key, u.value::text FROM (
+SELECT u.stage, u.measure, u.key, u.value::text
+FROM (
 SELECT 1 AS o1, x.o2, 0 AS o3, NULL::text AS key, $24 AS stage, x.measure, x.value
 FROM a CROSS JOIN LATERAL (VALUES (1, $29, a.n::numeric), (2, $30, a.customers::numeric),
     (3, $31, a.total), (4, $32, a.total / NULLIF(a.n, 0)),
