@@ -88,6 +88,34 @@ struct SQLWriter {
 
     // MARK: Levels
 
+    /// How a level is written, decided from the typed level alone, before any of its SQL.
+    enum LevelShape: Equatable {
+        /// A count of profiles whose conditions are all on their events: counted from the
+        /// events pass alone (every event belongs to a profile, so "live" is "not among the
+        /// merged", a far smaller set).
+        case countFromEvents
+        /// About many profiles, with a condition that needs events: the events it needs
+        /// joined to the profiles that pass the other conditions and grouped by profile, so a
+        /// trait filter narrows the events read.
+        case groupedJoin
+        /// About a few profiles named by an identifier or an id: their events read by index
+        /// (a LATERAL pass per profile).
+        case namedProfiles
+        /// Rows of profiles (with one grouped events pass joined by profile when it reads
+        /// aggregates), of events, or of the level before.
+        case rows
+
+        static func of(_ level: Level, first: Bool, source: TypedQuery.Source) -> LevelShape {
+            if SQLWriter.countsFromEvents(level, first: first, source: source) { return .countFromEvents }
+            let profiles = first && source == .profiles
+            if profiles, level.filters.contains(where: SQLWriter.picksFewProfiles) { return .namedProfiles }
+            if profiles, level.groupKeys == nil, level.filters.flatMap(SQLWriter.conjuncts).contains(where: { SQLWriter.needsEvents($0) }) {
+                return .groupedJoin
+            }
+            return .rows
+        }
+    }
+
     /// Where a level's event aggregates are read, which its plan decides once they are all written.
     enum Placement: Equatable {
         /// Columns `ea.a1…` of a pass over the events (or the summaries) joined by profile.
@@ -127,7 +155,8 @@ struct SQLWriter {
                         first: Bool) -> (select: Select, ordering: [(String, String)]) {
         aggregates = []
         let context: Context = from == nil ? (source == .profiles ? .profile : .event) : .previous
-        if Self.countsFromEvents(level, first: first, source: source) {
+        let shape = LevelShape.of(level, first: first, source: source)
+        if shape == .countFromEvents {
             var filters: [SQLText] = ["\(Self.live("ea.profile_id"))"]
             for filter in level.filters {
                 if Self.isNotDid(filter), case .not(let inner) = filter.kind, case .binary(_, let counted, _) = inner.kind {
@@ -140,12 +169,7 @@ struct SQLWriter {
                                conditions: filters.map { printed($0, .pass) })
             return (count, [])
         }
-        // A question that needs events and is about many profiles: join the events it needs
-        // to the profiles that pass the other conditions, and group by profile, so that a
-        // trait filter narrows the events read (not possible into a separate grouped pass).
-        let groupedJoin = first && source == .profiles && level.groupKeys == nil
-            && !level.filters.contains(where: Self.picksFewProfiles)
-            && level.filters.flatMap(Self.conjuncts).contains { Self.needsEvents($0) }
+        let groupedJoin = shape == .groupedJoin
         var filters: [SQLText] = []
         var having: [SQLText] = []
         if first, source == .profiles { filters.append("\(Self.live(profileRow: "p"))") }
@@ -208,7 +232,7 @@ struct SQLWriter {
         } else if !aggregates.isEmpty {
             // A question about a few named profiles reads just their events, by index; any
             // other reads all the events it needs in one grouped pass.
-            if level.filters.contains(where: Self.picksFewProfiles) {
+            if shape == .namedProfiles {
                 select.joins.append("LEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE")
             } else {
                 let join = level.filters.contains { Self.needsEvents($0) } ? "JOIN" : "LEFT JOIN"

@@ -1,0 +1,72 @@
+import Testing
+@testable import RapportQL
+
+/// The compiler's plan for a level: its shape follows from the typed level alone, and where
+/// its aggregates are read follows from what they are (Sources/RapportQL/README.md).
+struct LevelPlanTests {
+    func firstLevel(_ text: String) throws -> (level: Level, source: TypedQuery.Source) {
+        let (statements, diagnostics) = RQL.check(text, catalog: Fixtures.catalog)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        guard case .query(let query)?? = statements.first else { throw PlanTestError.notAQuery(text) }
+        return (try #require(query.levels.first), query.source)
+    }
+
+    func shape(_ text: String) throws -> SQLWriter.LevelShape {
+        let (level, source) = try firstLevel(text)
+        return SQLWriter.LevelShape.of(level, first: true, source: source)
+    }
+
+    func sql(_ text: String, summaries: Bool) throws -> String {
+        var catalog = Fixtures.catalog
+        if summaries { catalog.summaries = SummaryAvailability(revenue: ValueSettings.defaults.revenue, cost: ValueSettings.defaults.cost) }
+        let (statements, diagnostics) = RQL.check(text, catalog: catalog)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        guard case .query(let query)?? = statements.first else { throw PlanTestError.notAQuery(text) }
+        return SQLCompiler.compile(query, options: SQLCompiler.Options(summaries: catalog.summaries)).sql
+    }
+
+    @Test func eachShapeIsChosenFromTheTypedLevel() throws {
+        #expect(try shape("count profiles where count(login) >= 2") == .countFromEvents)
+        #expect(try shape("profiles | where company = \"Acme\" and count(login) >= 2") == .groupedJoin)
+        #expect(try shape("profiles | where email = \"a@example.com\" | select id, count(login)") == .namedProfiles)
+        #expect(try shape("profiles | where id in (1, 2) and count(login) >= 2") == .namedProfiles)
+        #expect(try shape("profiles | select id, count(login)") == .rows)
+        #expect(try shape("events | where name = \"login\" | count") == .rows)
+        // `did` is a semi-join of its own, so it needs no grouped join.
+        #expect(try shape("profiles | where company = \"Acme\" and did login") == .rows)
+    }
+
+    /// In a grouped join, a condition on an aggregate is on the group (HAVING) and the others
+    /// on the row (WHERE); the aggregates are read in place, over the summaries only when they
+    /// answer every one of the level's, over the events otherwise.
+    @Test func aGroupedJoinReadsTheSummariesOnlyWhenTheyAnswerEveryAggregate() throws {
+        let allTime = "profiles | where company = \"Acme\" and count(login) >= 2 and last(login).ts > 2024-01-01"
+        let summarised = try sql(allTime, summaries: true)
+        #expect(summarised.contains("JOIN event_summaries e ON e.profile_id = p.id"))
+        #expect(!summarised.contains("JOIN events e"))
+        #expect(summarised.contains("GROUP BY p.id"))
+        #expect(summarised.contains("HAVING"))
+        let having = try #require(summarised.range(of: "HAVING")).upperBound
+        #expect(!summarised[having...].contains("traits"), "the trait condition is on the row")
+        #expect(summarised[having...].contains("sum(e.events)"))
+
+        // One aggregate with a window: the summaries cannot answer it, so none is read from them.
+        let windowed = try sql(allTime + " and count(login within 30 days) >= 1", summaries: true)
+        #expect(windowed.contains("JOIN events e ON e.profile_id = p.id"))
+        #expect(!windowed.contains("event_summaries"))
+        // Without summaries ready, the events.
+        #expect(!(try sql(allTime, summaries: false)).contains("event_summaries"))
+    }
+
+    /// An events pass reads the events of a name once, even when another aggregate reads some
+    /// of them (within a window): the narrower filter adds nothing to the pass's WHERE.
+    @Test func aPassReadsTheNarrowerEventsOnce() throws {
+        let text = "profiles | select id, count(login), count(login within 30 days)"
+        let sql = try sql(text, summaries: false)
+        let start = try #require(sql.range(of: "FROM events e WHERE ")).upperBound
+        let end = try #require(sql.range(of: " GROUP BY e.profile_id", range: start..<sql.endIndex)).lowerBound
+        #expect(sql[start..<end] == "e.type = 'track' AND e.name = $1")
+    }
+}
+
+enum PlanTestError: Error { case notAQuery(String) }
