@@ -155,8 +155,9 @@ UNION ALL
 SELECT 2, x.o2, 0, NULL::text, $25, x.measure, x.value
 FROM a CROSS JOIN LATERAL (VALUES
     (1, $40, (SELECT count(*) FROM identities i WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = i.profile_id AND m.merged_into IS NOT NULL))::numeric / NULLIF(a.n, 0)),
-    (2, $41, (SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END))), 0)
-                            FROM profiles p WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
+    (2, $41, (SELECT count(*) FROM profiles p
+                            CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END) t
+                            WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
     (3, $42, (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
 UNION ALL
 SELECT 3, x.o2, 0, nw.source, $26, x.measure, x.value
