@@ -117,7 +117,7 @@ struct Destinations: AsyncParsableCommand {
 
         func run() async throws {
             try await setPaused(true, name, options: options,
-                                said: "Paused `\(name)`: its records wait in the outbox (a record's retry window counts from its first try).")
+                                said: "Paused `\(name)`: nothing is sent to it until it resumes; its records wait, queued or kept by their syncs (a record's retry window counts from its first try).")
         }
     }
 

@@ -78,7 +78,7 @@ extension Store {
         return found
     }
 
-    /// Changes a destination's settings or pauses it (a paused destination's records wait in the outbox).
+    /// Changes a destination's settings or pauses it (a paused destination's records wait: queued in the outbox, or kept in their syncs' state until a delivery take moves them).
     public func updateDestination(_ name: String, settings: DestinationSettings?, paused: Bool?, tenant: Tenant,
                                   actor: String) async throws -> DestinationInfo {
         if let problem = settings?.problem { throw StoreError.invalidInput(problem) }
