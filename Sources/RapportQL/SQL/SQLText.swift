@@ -70,7 +70,9 @@ struct SQLText: Equatable, ExpressibleByStringInterpolation {
     var plain: String {
         printed { part in
             assertionFailure("a hole (\(part)) where none can be")
-            return "NULL"
+            // Built for release: a type that does not exist, so the statement fails as a whole
+            // rather than answer with a hole read as null.
+            return "NULL::unfilled_hole"
         }
     }
 }
