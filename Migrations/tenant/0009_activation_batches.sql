@@ -22,12 +22,19 @@ CREATE TABLE sync_batches (
 );
 CREATE INDEX sync_batches_destination ON sync_batches (destination, next_attempt_at);
 
+-- The batches are gathered first (MATERIALIZED): Citus 13.2 sends the plain INSERT ... SELECT ...
+-- GROUP BY to the worker malformed (`( IS NOT NULL)`), which made every new tenant fail here.
+WITH batches AS MATERIALIZED (
+    SELECT batch_key, min(destination) AS destination, array_agg(id ORDER BY id) AS ids,
+           array_agg(profile_id ORDER BY id) AS profiles, max(attempts) AS attempts,
+           coalesce(min(first_attempt_at), now()) AS first_attempt_at,
+           max(next_attempt_at) AS next_attempt_at, max(leased_until) AS leased_until, max(last_status) AS last_status,
+           max(last_error) AS last_error
+    FROM sync_outbox WHERE batch_key IS NOT NULL GROUP BY batch_key)
 INSERT INTO sync_batches (key, destination, ids, profiles, attempts, first_attempt_at, next_attempt_at, leased_until, last_status,
                           last_error)
-SELECT batch_key, min(destination), array_agg(id ORDER BY id), array_agg(profile_id ORDER BY id), max(attempts),
-       coalesce(min(first_attempt_at), now()),
-       max(next_attempt_at), max(leased_until), max(last_status), max(last_error)
-FROM sync_outbox WHERE batch_key IS NOT NULL GROUP BY batch_key;
+SELECT batch_key, destination, ids, profiles, attempts, first_attempt_at, next_attempt_at, leased_until, last_status, last_error
+FROM batches;
 
 DROP INDEX sync_outbox_batch;
 DROP INDEX sync_outbox_batched;

@@ -51,6 +51,48 @@ struct MigrationTests {
         }
     }
 
+    /// tenant/0009 was corrected after it shipped (Migration.corrections): a tenant that
+    /// applied its first text migrates on, one with any other text of it is refused.
+    @Test func aCorrectedMigrationAcceptsItsEarlierTextOnly() async throws {
+        try await withTestStore { store, database in
+            let tenant = try await store.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            let earlier = try #require(Migration.corrections["tenant/0009_activation_batches.sql"]?.first)
+            _ = try await database.superuserRows(
+                "UPDATE rapport.migrations SET checksum = '\(earlier)' WHERE scope = '\(tenant.schema)' AND version = 9")
+            #expect(try await store.migrationStatus().pending[tenant.schema] == [])
+            #expect(try await store.migrate().applied.isEmpty)
+            _ = try await database.superuserRows(
+                "UPDATE rapport.migrations SET checksum = 'another' WHERE scope = '\(tenant.schema)' AND version = 9")
+            await #expect(throws: StoreError.migrationChanged(scope: tenant.schema, file: "tenant/0009_activation_batches.sql")) {
+                try await store.migrate()
+            }
+        }
+    }
+
+    /// tenant/0009 gathers the batches marked on outbox rows into rows of their own.
+    @Test func batchesMarkedOnTheOutboxBecomeRowsOfTheirOwn() async throws {
+        try await withTestStore { store, database in
+            let before = Store(client: store.client, migrations: try MigrationSet(
+                control: store.migrations.control, tenant: store.migrations.tenant.filter { $0.version < 9 }), logger: store.logger)
+            let tenant = try await before.createTenant(slug: uniqueSlug(), name: nil, actor: "test")
+            let batch = "7d0f5c52-52a3-4c8e-9e35-2f8a3c0b9d11"
+            _ = try await database.superuserRows("""
+                INSERT INTO \(tenant.schema).sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload,
+                                                     batch_key, attempts, first_attempt_at, last_status)
+                VALUES ('crm', gen_random_uuid(), 's', 1, 11, 'entered', gen_random_uuid(), '{}', '\(batch)', 2, '2024-01-01Z', 503),
+                       ('crm', gen_random_uuid(), 's', 1, 10, 'entered', gen_random_uuid(), '{}', '\(batch)', 3, '2024-01-02Z', 500),
+                       ('crm', gen_random_uuid(), 's', 1, 12, 'entered', gen_random_uuid(), '{}', NULL, 0, NULL, NULL)
+                """)
+            let ids = try await database.superuserRows("SELECT id::text FROM \(tenant.schema).sync_outbox ORDER BY id").map { $0[0] ?? "" }
+            #expect(try await store.migrate().applied.contains { $0.scope == tenant.schema })
+            let rows = try await database.superuserRows("""
+                SELECT key::text, destination, ids::text, profiles::text, attempts::text, (first_attempt_at = '2024-01-01Z')::text, last_status::text
+                FROM \(tenant.schema).sync_batches
+                """)
+            #expect(rows == [[batch, "crm", "{\(ids[0]),\(ids[1])}", "{11,10}", "3", "true", "503"]])
+        }
+    }
+
     @Test func aFailingMigrationLeavesNothingHalfApplied() async throws {
         try await withTestStore { store, database in
             let broken = try Migration(scope: .control, name: "9000_broken.sql",

@@ -266,7 +266,7 @@ struct OutboxTests {
                     "SELECT \(unescaped: Store.keptColumns) FROM syncs", logger: store.logger)).first)
                 var lines: [String] = []
                 let ids = try await Self.column("SELECT profile_id FROM sync_state ORDER BY profile_id LIMIT 10", store, tenant)
-                for var explain in [Store.releasePickQuery(kept, limit: 10), Store.releaseQuery(kept, profiles: ids)] {
+                for var explain in [Store.releasePickQuery(kept, limit: 10), Store.releaseQuery(kept, profiles: ids, citus: false)] {
                     explain.sql = "EXPLAIN " + explain.sql
                     for try await line in try await connection.query(explain, logger: store.logger).decode(String.self) { lines.append(line) }
                 }

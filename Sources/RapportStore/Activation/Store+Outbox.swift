@@ -160,6 +160,7 @@ extension Store {
     public func takeBatches(destination: String, size: Int, count: Int, timeout: Int, from: Int64? = nil,
                             tenant: Tenant) async throws -> (batches: [OutboxBatch], first: Int64?) {
         guard count > 0, size > 0 else { return ([], nil) }
+        let citus = try await hasCitus()
         return try await withTenant(tenant) { connection in
             for setting in Self.takeSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: logger) }
             let lease = Self.lease(timeout: timeout)
@@ -210,7 +211,7 @@ extension Store {
             // First the entries its syncs' runs kept in their state, as many as this take wants,
             // are moved here (before the pick, not when it comes up short: a second pick was a
             // sixth of a delivery's time in the database).
-            let moved = try await Self.releaseEntries(destination: destination, limit: wanted, on: connection, logger: logger)
+            let moved = try await Self.releaseEntries(destination: destination, limit: wanted, citus: citus, on: connection, logger: logger)
             page += Int(moved)
             while true {
                 var binds = PostgresBindings(capacity: 5)

@@ -83,15 +83,26 @@ extension Store {
         guard count < maxSyncs else { throw StoreError.invalidInput("A tenant has at most \(maxSyncs) syncs.") }
         // A sync sent elsewhere is a new sync: what it delivered before was the other destination's.
         try await dropSyncs(name: sync.name, unlessTo: sync.destination, on: connection, logger: logger)
+        // The definition, then its schedule in statements of their own: Citus refuses anything
+        // but immutable functions in DO UPDATE SET (now(), timestamptz + interval).
         try await connection.query("""
-            INSERT INTO syncs (name, destination, query, fields, every, backfill, send, uses, next_run_at)
+            INSERT INTO syncs (name, destination, query, fields, every, backfill, send, uses)
             VALUES (\(sync.name), \(sync.destination), \(sync.query), \(sync.fields), \(sync.every), \(sync.backfill), \(sync.send.rawValue),
-                    \(sync.uses), CASE WHEN \(sync.every)::int IS NULL THEN NULL ELSE now() END)
+                    \(sync.uses))
             ON CONFLICT (name) DO UPDATE SET query = excluded.query, fields = excluded.fields, every = excluded.every,
-                backfill = excluded.backfill, send = excluded.send, uses = excluded.uses, updated_at = now(),
-                next_run_at = CASE WHEN excluded.every IS NULL THEN NULL
-                                   ELSE coalesce(syncs.last_run_at + make_interval(secs => excluded.every), now()) END
+                backfill = excluded.backfill, send = excluded.send, uses = excluded.uses
             """, logger: logger)
+        // A new sync is next due now (if it runs on a schedule); a saved one a period after its
+        // last run. Worked out here: Citus allows no stable function in a CASE or COALESCE of a
+        // distributed table's UPDATE either.
+        var now = Date(), lastRun: Date?
+        for try await (time, last) in try await connection.query(
+            "SELECT now(), last_run_at FROM syncs WHERE name = \(sync.name)", logger: logger).decode((Date, Date?).self) {
+            (now, lastRun) = (time, last)
+        }
+        let next = sync.every.map { every in lastRun.map { $0.addingTimeInterval(TimeInterval(every)) } ?? now }
+        try await connection.query(
+            "UPDATE syncs SET updated_at = \(now), next_run_at = \(next) WHERE name = \(sync.name)", logger: logger)
         return QueryResult.lines("result", ["saved sync \(sync.name)"])
     }
 
@@ -216,6 +227,7 @@ extension Store {
 
     func runSync(_ name: String, tenant: Tenant, now: Date, summaries useSummaries: Bool) async throws -> SyncRun {
         let started = ContinuousClock.now
+        let citus = try await hasCitus()
         do {
             return try await withTenant(tenant) { connection in
                 // Each statement sees what committed before it (a take's moves, an erasure it
@@ -238,7 +250,7 @@ extension Store {
                 // The entries of the run before that a take has not yet moved to the outbox go
                 // there first (in chunks): this run's records of their profiles come after them.
                 while let kept = try await Self.keptEntries(sync: id, on: connection, logger: logger) {
-                    try await Self.releaseEntries(kept, limit: 50_000, on: connection, logger: logger)
+                    try await Self.releaseEntries(kept, limit: 50_000, citus: citus, on: connection, logger: logger)
                 }
                 var catalog = try await Self.loadCatalog(on: connection, logger: logger)
                 if !useSummaries { catalog.summaries = nil }
@@ -252,7 +264,8 @@ extension Store {
                 let queue = backfill || runs > 0
                 let stamp = Self.iso(now)
                 var counts = try await Self.diff(sync: id, name: name, destination: destination, run: run, audience: audience,
-                                                 fields: fields, kinds: kinds, send: send, queue: queue, now: stamp, on: connection, logger: logger)
+                                                 fields: fields, kinds: kinds, send: send, queue: queue, now: stamp, citus: citus, on: connection,
+                                                 logger: logger)
                 // The diff read the summaries and the events of one snapshot; a rebuild that
                 // began after the catalogue was read would have shown it members who are not
                 // (and hidden some who are).
@@ -264,12 +277,14 @@ extension Store {
                 let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
                 counts["ms"] = ms
                 let countsJSON = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
+                // The next run's time worked out here: Citus calls no stable function (timestamptz +
+                // interval) with a column in a distributed table's UPDATE.
+                let next = every.map { now.addingTimeInterval(TimeInterval($0)) }
                 try await connection.query("""
                     UPDATE syncs SET runs = \(run), last_run_at = \(now), last_run_ms = \(ms), last_counts = \(countsJSON)::jsonb, last_error = NULL,
-                        next_run_at = CASE WHEN every IS NULL THEN NULL ELSE \(now)::timestamptz + make_interval(secs => every) END
+                        next_run_at = \(next)
                     WHERE id = \(id)
                     """, logger: logger)
-                _ = every
                 return SyncRun(sync: name, run: run, members: counts["members"] ?? 0, entered: counts["entered"] ?? 0,
                                changed: counts["changed"] ?? 0, exited: counts["exited"] ?? 0, queued: counts["queued"] ?? 0, milliseconds: ms)
             }
@@ -287,11 +302,13 @@ extension Store {
     /// more often than every 5 minutes).
     func recordSyncError(_ name: String, error: String, tenant: Tenant, now: Date) async throws {
         try await withTenant(tenant) { connection in
-            try await connection.query("""
-                UPDATE syncs SET last_error = \(error),
-                    next_run_at = CASE WHEN every IS NULL THEN NULL ELSE \(now)::timestamptz + make_interval(secs => greatest(every / 4, 300)) END
-                WHERE name = \(name)
-                """, logger: logger)
+            // Worked out here, as a run's next time is (Citus).
+            var every: Int?
+            for try await value in try await connection.query("SELECT every FROM syncs WHERE name = \(name)", logger: logger).decode(Int?.self) {
+                every = value
+            }
+            let next = every.map { now.addingTimeInterval(TimeInterval(max($0 / 4, 300))) }
+            try await connection.query("UPDATE syncs SET last_error = \(error), next_run_at = \(next) WHERE name = \(name)", logger: logger)
         }
     }
 
@@ -369,7 +386,8 @@ extension Store {
     /// twice, as its row of S and as a record with its identities, cost a first run of 200,000
     /// members 3.3 times the bare difference.
     static func diff(sync id: UUID, name: String, destination: String, run: Int64, audience: CompiledQuery, fields: [String],
-                     kinds: [String], send: String, queue: Bool, now: String, on connection: PostgresConnection, logger: Logger) async throws -> [String: Int64] {
+                     kinds: [String], send: String, queue: Bool, now: String, citus: Bool, on connection: PostgresConnection,
+                     logger: Logger) async throws -> [String: Int64] {
         let rows = Self.audienceRows(audience, fields: fields, now: now)
         let audienceSQL = rows.sql
         var binds = rows.binds
@@ -383,7 +401,7 @@ extension Store {
             (param(id), param(name), param(destination), param(run), param(outboxKinds), param(queue), param(now), param(send), param(keep))
         let queued = Self.queueRecords(
             from: "SELECT profile_id, kind, fields FROM d WHERE \(queueIt) AND d.kind = ANY(\(kindList)::text[]) ORDER BY profile_id",
-            destination: dest, sync: syncID, name: syncName, run: runNumber, at: at, send: mode)
+            destination: dest, sync: syncID, name: syncName, run: runNumber, at: at, send: mode, citus: citus)
         let sql = """
             WITH a AS MATERIALIZED (\(audienceSQL)),
             s AS (SELECT profile_id, fields FROM sync_state WHERE sync_id = \(syncID)),
@@ -432,7 +450,7 @@ extension Store {
     /// records are put in profile order before the probes, which keep it: sorting them after,
     /// payloads and all, spilled 95 MB to disk on a first run of 200,000.
     static func queueRecords(from source: String, destination: String, sync: String, name: String, run: String, at: String,
-                             send: String, followMerges: Bool = false) -> String {
+                             send: String, followMerges: Bool = false, citus: Bool = false) -> String {
         let messageID = "md5(\(sync)::text || '/' || \(run)::text || '/' || d.profile_id::text)::uuid"
         // The identities of the person now: a profile merged since (an entry moved after its
         // run) has given them to the live one, which its `merged_into` names (a merge points
@@ -440,6 +458,26 @@ extension Store {
         // per record cost delivery a tenth of its speed).
         let owner = followMerges ? "coalesce(o.merged_into, d.profile_id)" : "d.profile_id"
         let profiles = followMerges ? "\n            LEFT JOIN profiles o ON o.id = d.profile_id" : ""
+        let newest = """
+            (array_agg(i.value ORDER BY i.last_seen DESC, i.value) FILTER (WHERE i.kind = 'user_id'))[1] AS user_id,
+                       (array_agg(i.value ORDER BY i.last_seen DESC, i.value) FILTER (WHERE i.kind = 'email'))[1] AS email
+            """
+        // Citus plans no LATERAL outer join over a CTE's rows: there, the identities of the
+        // records' profiles, grouped by profile, are joined instead (on PostgreSQL the probe
+        // per record is the faster).
+        let identities = citus
+            ? """
+                LEFT JOIN (
+                    SELECT i.profile_id, \(newest)
+                    FROM identities i
+                    WHERE i.kind IN ('user_id', 'email') AND i.profile_id IN (SELECT \(owner) FROM (\(source)) d\(profiles))
+                    GROUP BY i.profile_id) ids ON ids.profile_id = \(owner)
+                """
+            : """
+                LEFT JOIN LATERAL (
+                    SELECT \(newest)
+                    FROM identities i WHERE i.profile_id = \(owner)) ids ON true
+                """
         return """
             INSERT INTO sync_outbox (destination, sync_id, sync_name, run, profile_id, kind, message_id, payload)
             SELECT \(destination), \(sync), \(name), \(run), d.profile_id, d.kind, \(messageID),
@@ -447,10 +485,7 @@ extension Store {
                        'user_id', ids.user_id, 'email', ids.email,
                        'fields', d.fields, 'at', \(at)::text, 'send', \(send)::text, 'message_id', \(messageID))
             FROM (\(source)) d\(profiles)
-            LEFT JOIN LATERAL (
-                SELECT (array_agg(i.value ORDER BY i.last_seen DESC, i.value) FILTER (WHERE i.kind = 'user_id'))[1] AS user_id,
-                       (array_agg(i.value ORDER BY i.last_seen DESC, i.value) FILTER (WHERE i.kind = 'email'))[1] AS email
-                FROM identities i WHERE i.profile_id = \(owner)) ids ON true
+            \(identities)
             ORDER BY d.profile_id
             """
     }
@@ -503,7 +538,7 @@ extension Store {
     /// so no run changes S meanwhile, and the activation lock shared, so no erasure or
     /// suppression. Returns how many were moved or dropped.
     @discardableResult
-    static func releaseEntries(_ kept: KeptEntries, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+    static func releaseEntries(_ kept: KeptEntries, limit: Int, citus: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         // The entries first, then the moves by their ids: an INSERT … SELECT with a LIMIT is
         // one that Citus sends to a worker malformed (README, "Scale-out").
         var profiles: [Int64] = [], suppressed: [Int64] = []
@@ -516,7 +551,7 @@ extension Store {
                 DELETE FROM sync_state WHERE sync_id = \(kept.sync) AND profile_id = ANY(\(suppressed))
                 """, logger: logger)
         }
-        if !profiles.isEmpty { try await connection.query(releaseQuery(kept, profiles: profiles), logger: logger) }
+        if !profiles.isEmpty { try await connection.query(releaseQuery(kept, profiles: profiles, citus: citus), logger: logger) }
         let done = profiles.count + suppressed.count
         if done < limit {
             // None left: the sync keeps no entries.
@@ -544,7 +579,7 @@ extension Store {
     }
 
     /// The second: the records of the entries of `profiles` (in profile id order) into the outbox.
-    static func releaseQuery(_ kept: KeptEntries, profiles: [Int64]) -> PostgresQuery {
+    static func releaseQuery(_ kept: KeptEntries, profiles: [Int64], citus: Bool) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 8)
         func param(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
             binds.append(value)
@@ -561,7 +596,7 @@ extension Store {
                 WHERE t.sync_id = \(sync) AND t.profile_id BETWEEN \(low) AND \(high) AND t.profile_id = ANY(\(ids)::bigint[])
                 ORDER BY t.profile_id
                 """,
-            destination: destination, sync: sync, name: name, run: run, at: at, send: send, followMerges: true)
+            destination: destination, sync: sync, name: name, run: run, at: at, send: send, followMerges: true, citus: citus)
         return PostgresQuery(unsafeSQL: queued, binds: binds)
     }
 
@@ -578,7 +613,7 @@ extension Store {
     /// an erasure or suppression runs. Syncs are locked one at a time, and only while there is
     /// still something to move: a run waits for a take's lock at most 2 s. Returns how many
     /// were moved.
-    static func releaseEntries(destination: String, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+    static func releaseEntries(destination: String, limit: Int, citus: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         guard try await hasKeptEntries(destination: destination, on: connection, logger: logger) else { return 0 }
         // A statement of its own, reading no table: on Citus it must be taken on the
         // coordinator, where runs and erasures take theirs.
@@ -595,7 +630,7 @@ extension Store {
                   AND NOT (id = ANY(\(seen))) ORDER BY pending_at, name LIMIT 1 FOR UPDATE SKIP LOCKED
                 """, logger: logger)).first else { break }
             seen.append(kept.sync)
-            moved += try await releaseEntries(kept, limit: limit - Int(moved), on: connection, logger: logger)
+            moved += try await releaseEntries(kept, limit: limit - Int(moved), citus: citus, on: connection, logger: logger)
         }
         return moved
     }

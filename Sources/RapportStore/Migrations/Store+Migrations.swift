@@ -74,7 +74,7 @@ extension Store {
         func check(_ list: [Migration], scope: String) throws {
             let applied = ledger[scope] ?? [:]
             for migration in list {
-                if let checksum = applied[migration.version], checksum != migration.checksum {
+                if let checksum = applied[migration.version], !migration.acceptedChecksums.contains(checksum) {
                     throw StoreError.migrationChanged(scope: scope, file: "\(migration.scope.rawValue)/\(migration.name)")
                 }
             }
@@ -141,7 +141,7 @@ extension Store {
         let rows = try await connection.query(
             "SELECT checksum FROM rapport.migrations WHERE scope = \(scope) AND version = \(migration.version)", logger: logger)
         for try await checksum in rows.decode(String.self) {
-            guard checksum == migration.checksum else {
+            guard migration.acceptedChecksums.contains(checksum) else {
                 throw StoreError.migrationChanged(scope: scope, file: "\(migration.scope.rawValue)/\(migration.name)")
             }
             return false

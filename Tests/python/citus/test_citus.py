@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from citus_support import Cluster
 from hardening_support import Client, Server
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "activation"))
+from receiver import Receiver  # noqa: E402
 
 ANN = {"email": "ann.citus@example.com", "user": "ann-citus-7731", "phone": "phone-ann-5521",
        "laptop": "laptop-ann-9914", "plan": "ann-plan-0xa11ce"}
@@ -93,7 +98,10 @@ def test_ingest_over_http_with_merges(cluster: Cluster, tmp_path_factory: pytest
     cluster.admin_key = "op_" + secrets.token_urlsafe(16)
     cluster.server = Server(cluster.binary, cluster.url, cluster.admin_key,
                             tmp_path_factory.mktemp("citus") / "rapport-serve.log", row_cap=10_000, timeout_ms=30_000)
-    cluster.server.start()
+    with pytest.MonkeyPatch.context() as patch:
+        # The activation test below sends to a receiver on 127.0.0.1.
+        patch.setenv("RAPPORT_ALLOW_PRIVATE_DESTINATIONS", "1")
+        cluster.server.start()
     cluster.client = Client(cluster.server.base_url)
     ready = cluster.client.get("/readyz").json()
     assert ready["status"] == "ready" and "with Citus" in ready["database"], ready
@@ -179,6 +187,44 @@ def test_an_erasure_leaves_nothing_on_any_node(cluster: Cluster) -> None:
         for value in ANN.values():
             assert value.lower() not in dump, f"{value} is still on {node}"
     assert query(cluster, a, "count profiles where email = \"" + ANN["email"] + "\"")["rows"] == [[0]]
+
+
+def test_a_sync_delivers_its_audience_and_an_erasure_its_exit(cluster: Cluster) -> None:
+    """Activation on Citus: a run keeps its entries in the sync's state on the tenant's worker,
+    delivery takes move them to the outbox and send them to a real receiver, each member once;
+    an erasure then sends that person's exit."""
+    a = slug(cluster, "a")
+    admin = cluster.cli("keys", "create", "--tenant", a, "--scopes", "ingest,query,admin,privacy").strip().splitlines()[-1].strip()
+    hook = Receiver()
+    try:
+        created = cluster.client.post("/v1/destinations", key=admin, json_body={
+            "name": "hook", "kind": "webhook", "url": hook.url, "settings": {"batch_size": 4, "concurrency": 2}})
+        assert created.status == 201, created.short()
+        hook.secret = created.json()["secret"]
+        buyers = query(cluster, a, "count segment buyers")["rows"][0][0]
+        assert buyers >= 5, buyers
+        saved = cluster.client.post("/v1/query", key=admin, json_body={"q": "sync buyers_out to hook = segment buyers manually"})
+        assert saved.status == 200, saved.short()
+        ran = cluster.client.post("/v1/syncs/buyers_out/run", key=admin)
+        assert ran.status == 200 and ran.json()["entered"] == buyers, ran.short()
+        # The entries wait in the sync's state until a take moves them.
+        schema = f"t_{a}"
+        worker = next(iter(placement(cluster, a)))
+        kept = cluster.value(worker, f"SELECT count(*) FROM {schema}.sync_state WHERE entry_run IS NOT NULL")
+        assert kept is not None
+        hook.wait_for(lambda: len(hook.delivered()) >= buyers, timeout=60)
+        records = hook.delivered()
+        assert len(records) == buyers and {r["kind"] for r in records} == {"entered"}, records
+        assert len({r["profile_id"] for r in records}) == buyers
+        leaving = next(r for r in records if r.get("email"))
+        done = cluster.cli("privacy", "erase", "--tenant", a, "--email", leaving["email"])
+        assert "completed" in done, done
+        hook.wait_for(lambda: any(r["kind"] == "exited" for r in hook.delivered()), timeout=60, what="the exit")
+        exits = [r for r in hook.delivered() if r["kind"] == "exited"]
+        assert [r["profile_id"] for r in exits] == [leaving["profile_id"]], exits
+        assert query(cluster, a, "count segment buyers")["rows"][0][0] == buyers - 1
+    finally:
+        hook.close()
 
 
 def test_a_tenant_moves_between_workers_while_a_client_writes(cluster: Cluster) -> None:
