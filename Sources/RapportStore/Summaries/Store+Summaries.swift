@@ -208,9 +208,9 @@ extension Store {
                 let catalog = try await Self.loadCatalog(on: connection, logger: logger)
                 let flows = SummaryFlows(RQL.valueSettings(catalog))
                 state.flows = flows
-                try await connection.query("""
-                    UPDATE summary_state SET flows = \(flows.json)::jsonb, started_at = coalesce(started_at, now())
-                    """, logger: logger)
+                // (Two statements: Citus allows no stable function in a COALESCE of an UPDATE.)
+                try await connection.query("UPDATE summary_state SET flows = \(flows.json)::jsonb", logger: logger)
+                try await connection.query("UPDATE summary_state SET started_at = now() WHERE started_at IS NULL", logger: logger)
             }
             var next: Int64?
             for try await last in try await connection.query("""

@@ -177,6 +177,25 @@ def test_definitions_and_every_report(cluster: Cluster) -> None:
     assert f"port={worker.split(':')[1]}" in plan, plan
 
 
+def test_a_value_setting_rebuilds_the_summaries_on_the_worker(cluster: Cluster) -> None:
+    """A change of the revenue flows makes the summaries inexact: the server's summary worker
+    rebuilds them on the tenant's worker, and once it is done the same questions read the
+    summaries again and answer as before (the revenue events are the same ones)."""
+    a = slug(cluster, "a")
+    question = "count profiles where sum(`Order Completed`.revenue) > 20"
+    before = [query(cluster, a, q)["rows"] for q in ("show tiers", question)]
+    query(cluster, a, "set value revenue = `Order Completed`.revenue")
+    deadline = time.time() + 60
+    while True:
+        plan = "\n".join(str(row[0]) for row in query(cluster, a, "explain " + question)["rows"])
+        if "FROM event_summaries" in plan:
+            break
+        assert time.time() < deadline, f"the summaries were not rebuilt within a minute: {plan}"
+        time.sleep(0.5)
+    after = [query(cluster, a, q)["rows"] for q in ("show tiers", question)]
+    assert after == before, (before, after)
+
+
 def test_an_erasure_leaves_nothing_on_any_node(cluster: Cluster) -> None:
     a = slug(cluster, "a")
     done = cluster.cli("privacy", "erase", "--tenant", a, "--email", ANN["email"])
