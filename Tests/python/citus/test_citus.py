@@ -208,6 +208,37 @@ def test_an_erasure_leaves_nothing_on_any_node(cluster: Cluster) -> None:
     assert query(cluster, a, "count profiles where email = \"" + ANN["email"] + "\"")["rows"] == [[0]]
 
 
+def test_an_unmerge_splits_the_profiles_and_their_summaries(cluster: Cluster) -> None:
+    """A merge combines two people's summaries on the tenant's worker; an unmerge recomputes
+    the two from their events, so the questions the summaries answer see them apart again."""
+    a = slug(cluster, "a")
+    run = cluster.run_id
+    left, right = f"tablet-{run}", f"kiosk-{run}"
+    answer = batch(cluster, a, [
+        {"type": "track", "anonymousId": left, "event": "Order Completed", "properties": {"revenue": 5},
+         "timestamp": "2026-11-03T10:00:00Z"},
+        {"type": "track", "anonymousId": right, "event": "Order Completed", "properties": {"revenue": 7},
+         "timestamp": "2026-11-03T10:05:00Z"},
+        {"type": "identify", "userId": f"pair-{run}", "anonymousId": left, "timestamp": "2026-11-03T10:10:00Z"},
+        {"type": "identify", "userId": f"pair-{run}", "anonymousId": right, "timestamp": "2026-11-03T10:11:00Z"},
+    ])
+    assert answer.status == 200, answer.short()
+    question = f'profiles | where user_id = "pair-{run}" | select orders = count(`Order Completed`), spent = sum(`Order Completed`.revenue)'
+    assert query(cluster, a, question)["rows"] == [[2, 12]]
+    survivor = cluster.client.get(f"/v1/profiles/lookup?anonymous_id={left}", basic=key_for(cluster, a)).json()["id"]
+    worker = next(iter(placement(cluster, a)))
+    merged = cluster.value(worker, f"SELECT id FROM t_{a}.profiles WHERE merged_into = %s", (survivor,))
+    assert merged is not None
+    cluster.cli("profiles", "unmerge", "--tenant", a, str(survivor), str(merged))
+    kept = query(cluster, a, f"profiles | where id = {survivor} | select orders = count(`Order Completed`), spent = sum(`Order Completed`.revenue)")
+    back = query(cluster, a, f"profiles | where id = {merged} | select orders = count(`Order Completed`), spent = sum(`Order Completed`.revenue)")
+    assert sorted(kept["rows"] + back["rows"]) == [[1, 5], [1, 7]], (kept, back)
+    # Read from the summaries, the same.
+    plan = "\n".join(str(row[0]) for row in query(cluster, a, f"explain count profiles where count(`Order Completed`) = 1 and id = {merged}")["rows"])
+    assert "event_summaries" in plan, plan
+    assert query(cluster, a, f"count profiles where count(`Order Completed`) = 1 and id in ({survivor}, {merged})")["rows"] == [[2]]
+
+
 def test_a_sync_delivers_its_audience_and_an_erasure_its_exit(cluster: Cluster) -> None:
     """Activation on Citus: a run keeps its entries in the sync's state on the tenant's worker,
     delivery takes move them to the outbox and send them to a real receiver, each member once;
