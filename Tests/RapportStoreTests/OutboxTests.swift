@@ -245,6 +245,36 @@ struct OutboxTests {
         }
     }
 
+    /// The move's Citus form (the records' identities as a grouped join, not a LATERAL probe
+    /// per record) writes the same records as the form used on one server: run here, on plain
+    /// PostgreSQL, one after the other on the same kept entries.
+    @Test func theMovesCitusFormWritesTheSameRecords() async throws {
+        let database = try await TestDatabase.create()
+        try await Store.withStore(.url(database.url), logger: TestDatabase.logger) { store in
+            let tenant = try await Self.tenantWithSync(store, users: "c", count: 12, select: "email")
+            #expect(try await store.runSync("pros", tenant: tenant).entered == 12)
+            // A second email for one person, seen later: whichever is newest, both forms agree.
+            _ = try await store.ingest([Self.identify("c3", #"{"email":"c3.new@example.com"}"#, at: 100)], tenant: tenant)
+            let ids = try await Self.column("SELECT profile_id FROM sync_state ORDER BY profile_id", store, tenant)
+            var written: [[String]] = []
+            for citus in [false, true] {
+                written.append(try await store.withTenant(tenant) { connection in
+                    let kept = try #require(try await Store.keptEntries(decoding: connection.query(
+                        "SELECT \(unescaped: Store.keptColumns) FROM syncs", logger: store.logger)).first)
+                    try await connection.query(Store.releaseQuery(kept, profiles: ids, citus: citus), logger: store.logger)
+                    var rows: [String] = []
+                    for try await row in try await connection.query(
+                        "SELECT profile_id::text || ' ' || kind || ' ' || payload::text FROM sync_outbox ORDER BY id", logger: store.logger)
+                        .decode(String.self) { rows.append(row) }
+                    try await connection.query("DELETE FROM sync_outbox", logger: store.logger)
+                    return rows
+                })
+            }
+            #expect(written[0].count == 12 && written[0].allSatisfy { $0.contains("@example.com") })
+            #expect(written[1] == written[0])
+        }
+    }
+
     /// A run's entries stay in its state (Grammar/README.md, "Syncs", step 6): a take moves as
     /// many as it is missing, in profile id order, reading them as a range of S's key; the next
     /// run moves the rest before its own records.

@@ -227,8 +227,8 @@ extension Store {
 
     func runSync(_ name: String, tenant: Tenant, now: Date, summaries useSummaries: Bool) async throws -> SyncRun {
         let started = ContinuousClock.now
-        let citus = try await hasCitus()
         do {
+            let citus = try await hasCitus()
             return try await withTenant(tenant) { connection in
                 // Each statement sees what committed before it (a take's moves, an erasure it
                 // waited for), whatever the database's default.
@@ -304,7 +304,8 @@ extension Store {
         try await withTenant(tenant) { connection in
             // Worked out here, as a run's next time is (Citus).
             var every: Int?
-            for try await value in try await connection.query("SELECT every FROM syncs WHERE name = \(name)", logger: logger).decode(Int?.self) {
+            for try await value in try await connection.query(
+                "SELECT every FROM syncs WHERE name = \(name) FOR UPDATE", logger: logger).decode(Int?.self) {
                 every = value
             }
             let next = every.map { now.addingTimeInterval(TimeInterval(max($0 / 4, 300))) }
