@@ -18,7 +18,7 @@ from citus_support import Cluster
 from hardening_support import Client, Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "activation"))
-from receiver import Receiver  # noqa: E402
+from receiver import Faults, Receiver  # noqa: E402
 
 ANN = {"email": "ann.citus@example.com", "user": "ann-citus-7731", "phone": "phone-ann-5521",
        "laptop": "laptop-ann-9914", "plan": "ann-plan-0xa11ce"}
@@ -253,7 +253,12 @@ def test_a_sync_delivers_its_audience_and_an_erasure_its_exit(cluster: Cluster) 
         hook.secret = created.json()["secret"]
         buyers = query(cluster, a, "count segment buyers")["rows"][0][0]
         assert buyers >= 5, buyers
-        saved = cluster.client.post("/v1/query", key=admin, json_body={"q": "sync buyers_out to hook = segment buyers manually"})
+        # A timestamp field, and one person the receiver refuses: a batch holding them is
+        # refused whole, split in halves until they are a dead letter alone.
+        refused = "citus-person-3@example.com"
+        hook.faults = Faults(refuse=lambda r: r.get("email") == refused)
+        saved = cluster.client.post("/v1/query", key=admin, json_body={
+            "q": "sync buyers_out to hook = segment buyers | select email, first_seen manually"})
         assert saved.status == 200, saved.short()
         ran = cluster.client.post("/v1/syncs/buyers_out/run", key=admin)
         assert ran.status == 200 and ran.json()["entered"] == buyers, ran.short()
@@ -262,10 +267,16 @@ def test_a_sync_delivers_its_audience_and_an_erasure_its_exit(cluster: Cluster) 
         worker = next(iter(placement(cluster, a)))
         kept = cluster.value(worker, f"SELECT count(*) FROM {schema}.sync_state WHERE entry_run IS NOT NULL")
         assert kept is not None
-        hook.wait_for(lambda: len(hook.delivered()) >= buyers, timeout=60)
+        hook.wait_for(lambda: len(hook.delivered()) >= buyers - 1, timeout=60)
+        destination = lambda: cluster.client.get("/v1/destinations/hook", key=admin).json()  # noqa: E731
+        deadline = time.time() + 60
+        while destination()["dead_letters"] != 1:
+            assert time.time() < deadline, destination()
+            time.sleep(0.2)
         records = hook.delivered()
-        assert len(records) == buyers and {r["kind"] for r in records} == {"entered"}, records
-        assert len({r["profile_id"] for r in records}) == buyers
+        assert len(records) == buyers - 1 and {r["kind"] for r in records} == {"entered"}, records
+        assert len({r["profile_id"] for r in records}) == buyers - 1 and refused not in {r["email"] for r in records}
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", r["fields"]["first_seen"]) for r in records), records[0]
         leaving = next(r for r in records if r.get("email"))
         done = cluster.cli("privacy", "erase", "--tenant", a, "--email", leaving["email"])
         assert "completed" in done, done
