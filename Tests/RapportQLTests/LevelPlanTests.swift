@@ -67,6 +67,25 @@ struct LevelPlanTests {
         let end = try #require(sql.range(of: " GROUP BY e.profile_id", range: start..<sql.endIndex)).lowerBound
         #expect(sql[start..<end] == "e.type = 'track' AND e.name = $1")
     }
+
+    /// Profiles ordered by aggregates alone, with a limit: the pass is read once (a CTE) and only
+    /// the first rows of those with a row in it and of those without are read again. Not with
+    /// `did` (the profiles without a pass row are then mostly none that pass), nor without a
+    /// limit, nor when the order reads the profile.
+    @Test func aTopByAggregatesReadsThePassOnceAndFewProfiles() throws {
+        let top = try sql("profiles | select id, spent = sum(purchase.amount) | order by spent desc | limit 10 offset 5", summaries: false)
+        #expect(top.hasPrefix("WITH ea AS MATERIALIZED (SELECT e.profile_id"))
+        #expect(top.contains("JOIN ea ON ea.profile_id = p.id WHERE p.merged_into IS NULL ORDER BY COALESCE(ea.a1, 0) DESC NULLS LAST, p.id LIMIT 15)"))
+        #expect(top.contains("WHERE ea.profile_id IS NULL AND p.merged_into IS NULL ORDER BY p.id LIMIT 15)"))
+        #expect(top.hasSuffix("LIMIT 10 OFFSET 5"))
+        for plain in ["profiles | where did purchase | select id, spent = sum(purchase.amount) | order by spent desc | limit 10",
+                      "profiles | select id, spent = sum(purchase.amount) | order by spent desc",
+                      "profiles | select id, company, spent = sum(purchase.amount) | order by spent desc, company | limit 10",
+                      "profiles | select id, company, spent = sum(purchase.amount) | order by company | limit 10",
+                      "profiles | where sum(purchase.amount) > 0 | select id, spent = sum(purchase.amount) | order by spent desc | limit 10"] {
+            #expect(!(try sql(plain, summaries: false)).contains("UNION ALL"), "\(plain)")
+        }
+    }
 }
 
 enum PlanTestError: Error { case notAQuery(String) }

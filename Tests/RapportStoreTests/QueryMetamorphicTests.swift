@@ -105,4 +105,46 @@ struct QueryMetamorphicTests {
             #expect(nonTrivial > 500, "only \(nonTrivial) predicates split the rows")
         }
     }
+
+    /// A first level of profiles ordered by their aggregates alone, with a limit, is written as the
+    /// top of those with events and of those without (`SQLWriter.topByPass`). Its rows must be
+    /// the same slice of the whole order as the same order taken at a second level, which is
+    /// written plainly: for keys that are null, zero, negative or tied without events, both ways
+    /// round, with conditions that read the profile, the aggregates, or both, and with offsets.
+    @Test func aTopByAggregatesIsTheSliceOfTheWholeOrder() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await QuerySeed.seed(store)
+            let options = QueryOptions(now: QuerySeed.now)
+            let keys = ["count(purchase)", "sum(purchase.amount) - sum(refund.amount)", "avg(nps.score)", "last(login).ts",
+                        "count(purchase within 90 days)"]
+            let filters = ["", " | where plan = \"pro\"", " | where count(page) > 1 or plan is null"]
+            var script: [String] = []
+            for key in keys {
+                for filter in filters {
+                    for direction in ["", " desc"] {
+                        for (limit, offset) in [(1, 0), (5, 0), (7, 3), (40, 25), (1000, 0)] {
+                            let base = "profiles\(filter) | select id, k = \(key)"
+                            script.append("\(base) | order by k\(direction) | limit \(limit) offset \(offset)")
+                            script.append("\(base) | select id, k | order by k\(direction) | limit \(limit) offset \(offset)")
+                        }
+                    }
+                }
+            }
+            var results: [QueryResult] = []
+            for start in stride(from: 0, to: script.count, by: 100) {
+                let part = script[start..<min(start + 100, script.count)]
+                results += try await store.query(part.joined(separator: ";\n"), tenant: tenant, options: options)
+            }
+            #expect(results.count == script.count)
+            var withoutEvents = 0, withEvents = 0
+            for index in stride(from: 0, to: min(results.count, script.count), by: 2) {
+                #expect(results[index].rows == results[index + 1].rows, "\(script[index])")
+                for row in results[index].rows {
+                    if row[1] == .null || row[1] == .number("0") { withoutEvents += 1 } else { withEvents += 1 }
+                }
+            }
+            // Both parts must have given rows, or the test proves little.
+            #expect(withoutEvents > 100 && withEvents > 100, "\(withoutEvents) rows without events, \(withEvents) with")
+        }
+    }
 }

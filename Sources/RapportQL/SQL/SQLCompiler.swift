@@ -213,6 +213,8 @@ struct SQLWriter {
             selectList += ordering.enumerated().map { "\($1.0) AS t\($0 + 1)" }
         }
 
+        // Whether every row has a row in the events pass (a condition fails without one).
+        let passIsInner = level.filters.contains { Self.needsEvents($0) }
         let placement: Placement = groupedJoin ? .inPlace(summaries: summaries != nil && aggregates.allSatisfy { $0.summary != nil }) : .pass
         let written = filters + having + selectList + groupBy + ordering.map(\.0)
         let ranked = written.flatMap(\.ranked)
@@ -235,8 +237,7 @@ struct SQLWriter {
             if shape == .namedProfiles {
                 select.joins.append("LEFT JOIN LATERAL (" + eventsPass(lateral: true) + ") ea ON TRUE")
             } else {
-                let join = level.filters.contains { Self.needsEvents($0) } ? "JOIN" : "LEFT JOIN"
-                select.joins.append("\(join) (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id")
+                select.joins.append("\(passIsInner ? "JOIN" : "LEFT JOIN") (" + eventsPass(lateral: false) + ") ea ON ea.profile_id = p.id")
             }
         }
         if let settings = ranked.last?.settings {
@@ -255,7 +256,37 @@ struct SQLWriter {
         }
         select.limit = [level.limit, rowLimit].compactMap { $0 }.min()
         select.offset = level.offset.flatMap { $0 > 0 ? $0 : nil }
+        if shape == .rows, context == .profile, !aggregates.isEmpty, !passIsInner, ranked.isEmpty, !level.isCount,
+           level.groupKeys == nil, !level.order.isEmpty, level.order.allSatisfy({ Self.passOnly($0.expr) }),
+           ordering.prefix(level.order.count).contains(where: { $0.0.readsAggregate }),
+           !level.filters.flatMap(Self.conjuncts).contains(where: Self.isDidTest) {
+            select = Self.topByPass(select, pass: eventsPass(lateral: false))
+        }
         return (select, printedOrdering)
+    }
+
+    /// A level of profiles ordered by their aggregates alone, with a limit, as the few profiles it
+    /// can return read again in full: the first `limit + offset` of those with a row in the events
+    /// pass, in the level's order, and as many of those without one, whose keys are all alike (the
+    /// aggregates of no events) and so in id order, the order's tie-break. (Those may come first:
+    /// a count of 0 ascending, a sum above a negative one.) PostgreSQL then orders the pass's rows and at most walks the profiles'
+    /// primary key a little way, instead of joining the pass to every live profile and sorting
+    /// them all. `select` reads `profiles p` with the pass joined as `ea`; the pass becomes a
+    /// materialized CTE that all three parts read.
+    static func topByPass(_ select: Select, pass: String) -> Select {
+        guard let limit = select.limit else { return select }
+        let wanted = limit + (select.offset ?? 0)
+        let withRow = Select(columns: ["p.id"], from: "profiles p", joins: ["JOIN ea ON ea.profile_id = p.id"],
+                             conditions: select.conditions, orderBy: select.orderBy, limit: wanted, layout: .oneLine)
+        let withoutRow = Select(columns: ["p.id"], from: "profiles p", joins: ["LEFT JOIN ea ON ea.profile_id = p.id"],
+                                conditions: ["ea.profile_id IS NULL"] + select.conditions,
+                                orderBy: ["p.id"], limit: wanted, layout: .oneLine)
+        var top = select
+        top.with.append(Select.CTE("ea", materialized: true, pass))
+        top.from = "((\(withRow)) UNION ALL (\(withoutRow))) t JOIN profiles p ON p.id = t.id"
+        top.joins = ["LEFT JOIN ea ON ea.profile_id = p.id"]
+        top.conditions = []
+        return top
     }
 
     /// Whether `filter` (a `where` of the first level) keeps only profiles named by an
@@ -392,6 +423,13 @@ struct SQLWriter {
         // A summary row stands for at least one event of its kind.
         let table = summaries != nil && aggregate.window == nil && aggregate.filter == nil ? "event_summaries" : "events"
         return "EXISTS (SELECT 1 FROM \(table) e WHERE e.profile_id = \(profile)\(condition))"
+    }
+
+    /// Whether `filter` is `did E` (a semi-join at the top). With one, the profiles without a row in
+    /// the pass are mostly none that pass, and looking for them in id order would visit them all.
+    static func isDidTest(_ filter: TypedExpr) -> Bool {
+        guard case .binary(.greater, let counted, let zero) = filter.kind else { return false }
+        return isDid(counted, zero)
     }
 
     static func isNotDid(_ filter: TypedExpr) -> Bool {

@@ -86,11 +86,10 @@ ORDER BY COALESCE((max(e.ts)), p.created_at) NULLS LAST, p.id;
 -- $2 = text "signup"
 -- $3 = interval 2 weeks
 -- $4 = interval 14 days
+WITH ea AS MATERIALIZED (SELECT e.profile_id, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $2) GROUP BY e.profile_id)
 SELECT (p.id)::text AS c1, extract(epoch FROM (ea.a2))::text AS c2, extract(epoch FROM ((ea.a2 + $4::interval)))::text AS c3
-FROM profiles p
-LEFT JOIN (SELECT e.profile_id, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name = $2) AS a2 FROM events e WHERE (e.type = 'track' AND e.name = $1) OR (e.type = 'track' AND e.name = $2) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
-WHERE p.merged_into IS NULL
-  AND ((ea.a1 - ea.a2) > $3::interval)
+FROM ((SELECT p.id FROM profiles p JOIN ea ON ea.profile_id = p.id WHERE p.merged_into IS NULL AND ((ea.a1 - ea.a2) > $3::interval) ORDER BY (ea.a2 + $4::interval) DESC NULLS LAST, p.id LIMIT 10) UNION ALL (SELECT p.id FROM profiles p LEFT JOIN ea ON ea.profile_id = p.id WHERE ea.profile_id IS NULL AND p.merged_into IS NULL AND ((ea.a1 - ea.a2) > $3::interval) ORDER BY p.id LIMIT 10)) t JOIN profiles p ON p.id = t.id
+LEFT JOIN ea ON ea.profile_id = p.id
 ORDER BY (ea.a2 + $4::interval) DESC NULLS LAST, p.id
 LIMIT 10;
 
