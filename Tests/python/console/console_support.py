@@ -5,6 +5,9 @@ and the checks that hostile data stayed text."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -37,6 +40,8 @@ class Console:
     binary: str
     superuser_url: str = ""
     browsers: list = field(default_factory=list)
+    # Each browser's TMPDIR: Chromium leaves folders of its own there, removed with it.
+    scratch: list = field(default_factory=list)
     profiles: dict = field(default_factory=dict)
 
     @property
@@ -50,7 +55,10 @@ class Console:
                          f"--window-size={width},{height}", "--lang=en-US"):
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        scratch = tempfile.mkdtemp(prefix="rapport-chromium-")
+        self.scratch.append(scratch)
+        service = Service("/usr/bin/chromedriver", env=dict(os.environ, TMPDIR=scratch))
+        driver = webdriver.Chrome(service=service, options=options)
         driver.set_page_load_timeout(30)
         self.browsers.append(driver)
         return driver
@@ -62,6 +70,9 @@ class Console:
             except Exception:  # noqa: BLE001 - a browser that already died
                 pass
         self.browsers.clear()
+        for scratch in self.scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self.scratch.clear()
 
     def sign_in(self, driver: webdriver.Chrome, key: str) -> None:
         driver.get(self.base + "/sign-in")
