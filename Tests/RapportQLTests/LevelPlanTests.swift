@@ -73,11 +73,19 @@ struct LevelPlanTests {
     /// `did` (the profiles without a pass row are then mostly none that pass), nor without a
     /// limit, nor when the order reads the profile.
     @Test func aTopByAggregatesReadsThePassOnceAndFewProfiles() throws {
+        // Live profiles alone: the pass's rows in order, each looked up until there are enough.
         let top = try sql("profiles | select id, spent = sum(purchase.amount) | order by spent desc | limit 10 offset 5", summaries: false)
         #expect(top.hasPrefix("WITH ea AS MATERIALIZED (SELECT e.profile_id"))
-        #expect(top.contains("JOIN ea ON ea.profile_id = p.id WHERE p.merged_into IS NULL ORDER BY COALESCE(ea.a1, 0) DESC NULLS LAST, p.id LIMIT 15)"))
+        #expect(top.contains("FROM (SELECT ea.*, COALESCE(ea.a1, 0) AS k1 FROM ea ORDER BY k1 DESC NULLS LAST, ea.profile_id) ea "
+                             + "CROSS JOIN LATERAL (SELECT 1 FROM profiles p WHERE p.id = ea.profile_id AND p.merged_into IS NULL LIMIT 1) live "
+                             + "ORDER BY ea.k1 DESC NULLS LAST, ea.profile_id LIMIT 15)"))
         #expect(top.contains("WHERE ea.profile_id IS NULL AND p.merged_into IS NULL ORDER BY p.id LIMIT 15)"))
         #expect(top.hasSuffix("LIMIT 10 OFFSET 5"))
+        // With a condition: the pass joined to the profiles that pass it.
+        let pro = try sql("profiles | where company = \"Acme\" | select id, spent = sum(purchase.amount) | order by spent | limit 10", summaries: false)
+        #expect(pro.contains("JOIN ea ON ea.profile_id = p.id WHERE p.merged_into IS NULL AND"))
+        #expect(pro.contains("ORDER BY COALESCE(ea.a1, 0) NULLS LAST, p.id LIMIT 10) UNION ALL"))
+        #expect(!pro.contains("LATERAL"))
         for plain in ["profiles | where did purchase | select id, spent = sum(purchase.amount) | order by spent desc | limit 10",
                       "profiles | select id, spent = sum(purchase.amount) | order by spent desc",
                       "profiles | select id, company, spent = sum(purchase.amount) | order by spent desc, company | limit 10",

@@ -260,7 +260,7 @@ struct SQLWriter {
            level.groupKeys == nil, !level.order.isEmpty, level.order.allSatisfy({ Self.passOnly($0.expr) }),
            ordering.prefix(level.order.count).contains(where: { $0.0.readsAggregate }),
            !level.filters.flatMap(Self.conjuncts).contains(where: Self.isDidTest) {
-            select = Self.topByPass(select, pass: eventsPass(lateral: false))
+            select = Self.topByPass(select, pass: eventsPass(lateral: false), keys: Array(printedOrdering.prefix(level.order.count)))
         }
         return (select, printedOrdering)
     }
@@ -269,18 +269,36 @@ struct SQLWriter {
     /// can return read again in full: the first `limit + offset` of those with a row in the events
     /// pass, in the level's order, and as many of those without one, whose keys are all alike (the
     /// aggregates of no events) and so in id order, the order's tie-break. (Those may come first:
-    /// a count of 0 ascending, a sum above a negative one.) PostgreSQL then orders the pass's rows and at most walks the profiles'
-    /// primary key a little way, instead of joining the pass to every live profile and sorting
-    /// them all. `select` reads `profiles p` with the pass joined as `ea`; the pass becomes a
-    /// materialized CTE that all three parts read.
-    static func topByPass(_ select: Select, pass: String) -> Select {
+    /// a count of 0 ascending, a sum above a negative one.) PostgreSQL then sorts the pass's rows
+    /// and at most walks the profiles' primary key a little way, instead of joining the pass to
+    /// every live profile and sorting them all. When the only condition is that the profile is
+    /// live, the pass's rows are taken in order and each looked up until there are enough (a
+    /// condition that few pass could make that walk long, so then they are joined).
+    ///
+    /// `select` reads `profiles p` with the pass joined as `ea`; `keys` are the level's order
+    /// terms (SQL over `ea` alone, and each one's direction), before the tie-break `p.id`. The
+    /// pass becomes a materialized CTE that all the parts read.
+    static func topByPass(_ select: Select, pass: String, keys: [(String, String)]) -> Select {
         guard let limit = select.limit else { return select }
         let wanted = limit + (select.offset ?? 0)
-        let withRow = Select(columns: ["p.id"], from: "profiles p", joins: ["JOIN ea ON ea.profile_id = p.id"],
+        let withRow: Select
+        if select.conditions == [live(profileRow: "p")] {
+            // The pass's rows in order, with the keys as columns so that the order is known to
+            // hold through the lookups; each looked up by the primary key, until enough.
+            let ordered = Select(columns: ["ea.*"] + keys.enumerated().map { "\($1.0) AS k\($0 + 1)" }, from: "ea",
+                                 orderBy: keys.enumerated().map { "k\($0 + 1)\($1.1)" } + ["ea.profile_id"], layout: .oneLine)
+            withRow = Select(columns: ["ea.profile_id AS id"], from: ordered.named("ea"),
+                             joins: ["CROSS JOIN LATERAL (SELECT 1 FROM profiles p WHERE p.id = ea.profile_id AND "
+                                     + select.conditions.joined(separator: " AND ") + " LIMIT 1) live"],
+                             orderBy: keys.enumerated().map { "ea.k\($0 + 1)\($1.1)" } + ["ea.profile_id"], limit: wanted,
+                             layout: .oneLine)
+        } else {
+            withRow = Select(columns: ["p.id"], from: "profiles p", joins: ["JOIN ea ON ea.profile_id = p.id"],
                              conditions: select.conditions, orderBy: select.orderBy, limit: wanted, layout: .oneLine)
+        }
         let withoutRow = Select(columns: ["p.id"], from: "profiles p", joins: ["LEFT JOIN ea ON ea.profile_id = p.id"],
-                                conditions: ["ea.profile_id IS NULL"] + select.conditions,
-                                orderBy: ["p.id"], limit: wanted, layout: .oneLine)
+                                conditions: ["ea.profile_id IS NULL"] + select.conditions, orderBy: ["p.id"], limit: wanted,
+                                layout: .oneLine)
         var top = select
         top.with.append(Select.CTE("ea", materialized: true, pass))
         top.from = "((\(withRow)) UNION ALL (\(withoutRow))) t JOIN profiles p ON p.id = t.id"
