@@ -86,6 +86,10 @@ struct SQLWriter {
         "NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = \(id) AND m.merged_into IS NOT NULL)"
     }
 
+    /// How many profiles are live: all of them less the merged, each counted from an index
+    /// (the primary key; `profiles_merged_ids`) rather than by reading every profile's row.
+    static let liveProfileCount = "((SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL))"
+
     // MARK: Levels
 
     /// How a level is written, decided from the typed level alone, before any of its SQL.

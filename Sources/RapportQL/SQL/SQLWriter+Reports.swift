@@ -82,7 +82,7 @@ extension SQLWriter {
             Select.CTE("c", materialized: true, flows),
             Select.CTE("k", materialized: true, """
                 SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
-                    SELECT (SELECT count(*) FROM profiles p WHERE \(Self.live(profileRow: "p"))) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
+                    SELECT \(Self.liveProfileCount) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
                            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s
                 """),
             Select.CTE("r", """
