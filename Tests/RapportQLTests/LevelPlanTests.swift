@@ -94,6 +94,21 @@ struct LevelPlanTests {
             #expect(!(try sql(plain, summaries: false)).contains("UNION ALL"), "\(plain)")
         }
     }
+
+    /// A grouped join reads only events of the condition's `did E` when that is all it reads:
+    /// every group then has one, and the semi-join is left out; with other events joined, it stays.
+    @Test func aGroupedJoinLeavesOutTheDidItImplies() throws {
+        for summaries in [false, true] {
+            let implied = try sql("profiles | where company = \"Acme\" and did purchase and sum(purchase.amount) > 10 | count", summaries: summaries)
+            #expect(implied.contains("GROUP BY p.id"))
+            #expect(!implied.contains("EXISTS"), "\(implied)")
+            let other = try sql("profiles | where company = \"Acme\" and did login and sum(purchase.amount) > 10 | count", summaries: summaries)
+            #expect(other.contains("AND EXISTS (SELECT 1 FROM"), "\(other)")
+            let windowed = try sql("profiles | where company = \"Acme\" and did purchase within 7 days and sum(purchase.amount) > 10 | count",
+                                   summaries: summaries)
+            #expect(windowed.contains("AND EXISTS (SELECT 1 FROM events e"), "\(windowed)")
+        }
+    }
 }
 
 enum PlanTestError: Error { case notAQuery(String) }

@@ -177,11 +177,18 @@ struct SQLWriter {
         var filters: [SQLText] = []
         var having: [SQLText] = []
         if first, source == .profiles { filters.append("\(Self.live(profileRow: "p"))") }
+        // `did E` conditions of a grouped join, each with the events it tests: where the join reads
+        // exactly those, every group has one, and the semi-join is dropped below (left in, it only
+        // leads the planner to drive from the events and look up every profile that has them).
+        var didTests: [(condition: SQLText, events: String?)] = []
         if groupedJoin {
             // A condition on an aggregate is on the group.
             for conjunct in level.filters.flatMap(Self.conjuncts) {
                 let condition = topLevelFilter(conjunct, context)
                 if condition.readsAggregate { having.append(condition) } else { filters.append(condition) }
+                if Self.isDidTest(conjunct), case .binary(_, let counted, _) = conjunct.kind, case .eventAggregate(let aggregate) = counted.kind {
+                    didTests.append((condition, eventCondition(aggregate)))
+                }
             }
         } else {
             for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
@@ -232,6 +239,8 @@ struct SQLWriter {
         }
         select.groupBy = groupBy.map(print)
         if groupedJoin {
+            let joined = eventsNeeded()
+            filters.removeAll { filter in didTests.contains { $0.events == joined && $0.condition == filter } }
             select.joins.append("JOIN \(placement == .inPlace(summaries: true) ? "event_summaries" : "events") e ON e.profile_id = p.id"
                                 + (eventsNeeded().map { " AND (\($0))" } ?? ""))
             select.groupBy = ["p.id"]

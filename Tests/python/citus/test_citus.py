@@ -177,6 +177,19 @@ def test_definitions_and_every_report(cluster: Cluster) -> None:
     assert f"port={worker.split(':')[1]}" in plan, plan
 
 
+def test_a_top_by_aggregates_is_the_slice_of_the_whole_order(cluster: Cluster) -> None:
+    """Profiles ordered by aggregates with a limit are found as two small tops (the pass as a
+    materialized CTE, a LATERAL probe per row when only liveness is asked): on Citus too, the
+    rows are those of the same order taken at a second level, which is written plainly."""
+    a = slug(cluster, "a")
+    for condition in ("", " | where email is not null"):
+        for order in ("spent desc", "spent", "orders desc"):
+            base = f"profiles{condition} | select email, orders = count(`Order Completed`), spent = sum(`Order Completed`.revenue)"
+            top = query(cluster, a, f"{base} | order by {order} | limit 7 offset 2")["rows"]
+            whole = query(cluster, a, f"{base} | select email, orders, spent | order by {order} | limit 7 offset 2")["rows"]
+            assert len(top) == 7 and top == whole, (condition, order, top, whole)
+
+
 def test_a_value_setting_rebuilds_the_summaries_on_the_worker(cluster: Cluster) -> None:
     """A change of the revenue flows makes the summaries inexact: the server's summary worker
     rebuilds them on the tenant's worker, and once it is done the same questions read the
