@@ -32,6 +32,11 @@ struct LevelPlanTests {
         #expect(try shape("profiles | where id in (1, 2) and count(login) >= 2") == .namedProfiles)
         #expect(try shape("profiles | select id, count(login)") == .rows)
         #expect(try shape("events | where name = \"login\" | count") == .rows)
+        // `not did` joins a count from events only when the rest reads events within a window
+        // (few); over all time the count stays with the profiles.
+        #expect(try shape("count profiles where did login within 7 days and not did purchase within 7 days") == .countFromEvents)
+        #expect(try shape("count profiles where did login and not did purchase within 7 days") == .rows)
+        #expect(try shape("count profiles where count(login) >= 2 and not did purchase") == .groupedJoin)
         // `did` is a semi-join of its own, so it needs no grouped join.
         #expect(try shape("profiles | where company = \"Acme\" and did login") == .rows)
     }

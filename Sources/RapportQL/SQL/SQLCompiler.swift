@@ -162,7 +162,7 @@ struct SQLWriter {
         let shape = LevelShape.of(level, first: first, source: source)
         if shape == .countFromEvents {
             var filters: [SQLText] = ["\(Self.live("ea.profile_id"))"]
-            for filter in level.filters {
+            for filter in level.filters.flatMap(Self.conjuncts) {
                 if Self.isNotDid(filter), case .not(let inner) = filter.kind, case .binary(_, let counted, _) = inner.kind {
                     filters.append("NOT \(exists(counted, profile: "ea.profile_id"))")
                 } else {
@@ -485,9 +485,25 @@ struct SQLWriter {
     /// (a foreign key), so "live" is "not among the merged", a far smaller set.
     static func countsFromEvents(_ level: Level, first: Bool, source: TypedQuery.Source) -> Bool {
         guard first, source == .profiles, level.isCount, level.groupKeys == nil, !level.filters.isEmpty else { return false }
-        // (`not did` stays with the profiles: as an anti-join per group of events it is slower.)
         let conjuncts = level.filters.flatMap(Self.conjuncts)
-        return conjuncts.allSatisfy { passOnly($0) && !isNotDid($0) } && conjuncts.contains { needsEvents($0, didInPass: true) }
+        guard conjuncts.allSatisfy(passOnly), conjuncts.contains(where: { needsEvents($0, didInPass: true) }) else { return false }
+        // A `not did` is then an anti-join per group of the pass: worth it when the pass reads few
+        // events (each of its aggregates within a window); over all time it would look up nearly
+        // every profile with events, so it stays with the profiles.
+        guard conjuncts.contains(where: isNotDid) else { return true }
+        return conjuncts.filter { !isNotDid($0) }.allSatisfy(readsWindowsOnly)
+    }
+
+    /// Whether every event aggregate `expr` reads is within a window.
+    static func readsWindowsOnly(_ expr: TypedExpr) -> Bool {
+        switch expr.kind {
+        case .eventAggregate(let aggregate): return aggregate.window != nil
+        case .not(let e), .negate(let e), .isNull(let e, _), .inSegment(_, let e): return readsWindowsOnly(e)
+        case .binary(_, let l, let r): return readsWindowsOnly(l) && readsWindowsOnly(r)
+        case .inList(let e, let items, _): return readsWindowsOnly(e) && items.allSatisfy(readsWindowsOnly)
+        case .inWindow(let e, _): return readsWindowsOnly(e)
+        default: return true
+        }
     }
 
     /// `a and b and c` as `[a, b, c]`, a segment at the top as its own conditions.

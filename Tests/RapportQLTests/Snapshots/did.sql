@@ -42,12 +42,13 @@ ORDER BY p.id;
 -- $1 = text "added_to_cart"
 -- $2 = timestamptz now
 -- $3 = interval 3 months
--- $4 = text "order_completed"
+-- $4 = bigint 0
+-- $5 = text "order_completed"
 SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $4 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz);
+FROM (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea
+WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)
+  AND (COALESCE(ea.a1, 0) > $4::bigint)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = ea.profile_id AND e.type = 'track' AND e.name = $5 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: id number, user_id text, last_seen timestamp
 -- $1 = timestamptz now

@@ -68,12 +68,13 @@ ORDER BY e.ts, e.message_id;
 -- $1 = text "login"
 -- $2 = timestamptz now
 -- $3 = interval 12 hours
--- $4 = interval 30 minutes
+-- $4 = bigint 0
+-- $5 = interval 30 minutes
 SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz);
+FROM (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea
+WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)
+  AND (COALESCE(ea.a1, 0) > $4::bigint)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = ea.profile_id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: id number
 -- $1 = timestamptz now
@@ -126,12 +127,13 @@ WHERE p.merged_into IS NULL
 -- $1 = text "signup"
 -- $2 = timestamptz now
 -- $3 = interval 2 years
--- $4 = interval 1 year
+-- $4 = bigint 0
+-- $5 = interval 1 year
 SELECT count(*)::text AS c1
-FROM profiles p
-WHERE p.merged_into IS NULL
-  AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $4::interval) AND e.ts <= $2::timestamptz);
+FROM (SELECT e.profile_id, count(*) AS a1 FROM events e WHERE e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $3::interval) AND e.ts <= $2::timestamptz GROUP BY e.profile_id) ea
+WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)
+  AND (COALESCE(ea.a1, 0) > $4::bigint)
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = ea.profile_id AND e.type = 'track' AND e.name = $1 AND e.ts >= ($2::timestamptz - $5::interval) AND e.ts <= $2::timestamptz);
 
 -- columns: count number
 -- $1 = timestamptz 2024-12-31T23:59:59.999Z
