@@ -16,13 +16,13 @@ struct LevelPlanTests {
         return SQLWriter.LevelShape.of(level, first: true, source: source)
     }
 
-    func sql(_ text: String, summaries: Bool) throws -> String {
+    func sql(_ text: String, summaries: Bool, rowLimit: Int? = nil) throws -> String {
         var catalog = Fixtures.catalog
         if summaries { catalog.summaries = SummaryAvailability(revenue: ValueSettings.defaults.revenue, cost: ValueSettings.defaults.cost) }
         let (statements, diagnostics) = RQL.check(text, catalog: catalog)
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
         guard case .query(let query)?? = statements.first else { throw PlanTestError.notAQuery(text) }
-        return SQLCompiler.compile(query, options: SQLCompiler.Options(summaries: catalog.summaries)).sql
+        return SQLCompiler.compile(query, options: SQLCompiler.Options(rowLimit: rowLimit, summaries: catalog.summaries)).sql
     }
 
     @Test func eachShapeIsChosenFromTheTypedLevel() throws {
@@ -98,6 +98,9 @@ struct LevelPlanTests {
                       "profiles | where sum(purchase.amount) > 0 | select id, spent = sum(purchase.amount) | order by spent desc | limit 10"] {
             #expect(!(try sql(plain, summaries: false)).contains("UNION ALL"), "\(plain)")
         }
+        // The executor's row cap is not a limit of the query's own.
+        #expect(!(try sql("profiles | select id, spent = sum(purchase.amount) | order by spent desc", summaries: false, rowLimit: 10_001))
+            .contains("UNION ALL"))
     }
 
     /// A grouped join reads only events of the condition's `did E` when that is all it reads:

@@ -269,8 +269,10 @@ struct SQLWriter {
         }
         select.limit = [level.limit, rowLimit].compactMap { $0 }.min()
         select.offset = level.offset.flatMap { $0 > 0 ? $0 : nil }
+        // (Only with the query's own limit: the executor's row cap would make every `order by` a
+        // top of ten thousand, and `explain`, compiled without the cap, would show another plan.)
         if shape == .rows, context == .profile, !aggregates.isEmpty, !passIsInner, ranked.isEmpty, !level.isCount,
-           level.groupKeys == nil, !level.order.isEmpty, level.order.allSatisfy({ Self.passOnly($0.expr) }),
+           level.groupKeys == nil, level.limit != nil, !level.order.isEmpty, level.order.allSatisfy({ Self.passOnly($0.expr) }),
            ordering.prefix(level.order.count).contains(where: { $0.0.readsAggregate }),
            !level.filters.flatMap(Self.conjuncts).contains(where: Self.isDidTest) {
             select = Self.topByPass(select, pass: eventsPass(lateral: false), keys: Array(printedOrdering.prefix(level.order.count)))
