@@ -98,6 +98,11 @@ struct LevelPlanTests {
                       "profiles | where sum(purchase.amount) > 0 | select id, spent = sum(purchase.amount) | order by spent desc | limit 10"] {
             #expect(!(try sql(plain, summaries: false)).contains("UNION ALL"), "\(plain)")
         }
+        // A `did` on both sides of an `or` leaves no profile without a pass row either.
+        #expect(!(try sql("profiles | where did purchase or did login | select id, spent = sum(purchase.amount) | order by spent desc | limit 10",
+                          summaries: false)).contains("UNION ALL"))
+        #expect(try sql("profiles | where did purchase or company = \"Acme\" | select id, spent = sum(purchase.amount) | order by spent desc | limit 10",
+                        summaries: false).contains("UNION ALL"))
         // The executor's row cap is not a limit of the query's own.
         #expect(!(try sql("profiles | select id, spent = sum(purchase.amount) | order by spent desc", summaries: false, rowLimit: 10_001))
             .contains("UNION ALL"))

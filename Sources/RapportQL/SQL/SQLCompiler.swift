@@ -274,7 +274,7 @@ struct SQLWriter {
         if shape == .rows, context == .profile, !aggregates.isEmpty, !passIsInner, ranked.isEmpty, !level.isCount,
            level.groupKeys == nil, level.limit != nil, !level.order.isEmpty, level.order.allSatisfy({ Self.passOnly($0.expr) }),
            ordering.prefix(level.order.count).contains(where: { $0.0.readsAggregate }),
-           !level.filters.flatMap(Self.conjuncts).contains(where: Self.isDidTest) {
+           !level.filters.contains(where: Self.needsPassRow) {
             select = Self.topByPass(select, pass: eventsPass(lateral: false), keys: Array(printedOrdering.prefix(level.order.count)))
         }
         return (select, printedOrdering)
@@ -463,6 +463,18 @@ struct SQLWriter {
     static func isDidTest(_ filter: TypedExpr) -> Bool {
         guard case .binary(.greater, let counted, let zero) = filter.kind else { return false }
         return isDid(counted, zero)
+    }
+
+    /// Whether `filter` is false for every profile without a row in the events pass: a `did` or
+    /// a condition on an aggregate that fails without events, on either side of an `and`, on
+    /// both sides of an `or`.
+    static func needsPassRow(_ filter: TypedExpr) -> Bool {
+        switch filter.kind {
+        case .binary(.and, let left, let right): return needsPassRow(left) || needsPassRow(right)
+        case .binary(.or, let left, let right): return needsPassRow(left) && needsPassRow(right)
+        case .inSegment(_, let predicate): return needsPassRow(predicate)
+        default: return isDidTest(filter) || needsEvents(filter, didInPass: true)
+        }
     }
 
     static func isNotDid(_ filter: TypedExpr) -> Bool {
