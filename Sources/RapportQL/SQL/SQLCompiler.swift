@@ -186,9 +186,7 @@ struct SQLWriter {
             for conjunct in level.filters.flatMap(Self.conjuncts) {
                 let condition = topLevelFilter(conjunct, context)
                 if condition.readsAggregate { having.append(condition) } else { filters.append(condition) }
-                if Self.isDidTest(conjunct), case .binary(_, let counted, _) = conjunct.kind, case .eventAggregate(let aggregate) = counted.kind {
-                    didTests.append((condition, eventCondition(aggregate)))
-                }
+                if let aggregate = Self.didAggregate(conjunct) { didTests.append((condition, eventCondition(aggregate))) }
             }
         } else {
             for filter in level.filters { filters.append(topLevelFilter(filter, context)) }
@@ -242,7 +240,7 @@ struct SQLWriter {
             let joined = eventsNeeded()
             filters.removeAll { filter in didTests.contains { $0.events == joined && $0.condition == filter } }
             select.joins.append("JOIN \(placement == .inPlace(summaries: true) ? "event_summaries" : "events") e ON e.profile_id = p.id"
-                                + (eventsNeeded().map { " AND (\($0))" } ?? ""))
+                                + (joined.map { " AND (\($0))" } ?? ""))
             select.groupBy = ["p.id"]
         } else if !aggregates.isEmpty {
             // A question about a few named profiles reads just their events, by index; any
@@ -275,7 +273,8 @@ struct SQLWriter {
            level.groupKeys == nil, level.limit != nil, !level.order.isEmpty, level.order.allSatisfy({ Self.passOnly($0.expr) }),
            ordering.prefix(level.order.count).contains(where: { $0.0.readsAggregate }),
            !level.filters.contains(where: Self.needsPassRow) {
-            select = Self.topByPass(select, pass: eventsPass(lateral: false), keys: Array(printedOrdering.prefix(level.order.count)))
+            select = Self.topByPass(select, pass: eventsPass(lateral: false), keys: Array(printedOrdering.prefix(level.order.count)),
+                                    onlyLive: level.filters.isEmpty)
         }
         return (select, printedOrdering)
     }
@@ -291,21 +290,23 @@ struct SQLWriter {
     /// condition that few pass could make that walk long, so then they are joined).
     ///
     /// `select` reads `profiles p` with the pass joined as `ea`; `keys` are the level's order
-    /// terms (SQL over `ea` alone, and each one's direction), before the tie-break `p.id`. The
-    /// pass becomes a materialized CTE that all the parts read.
-    static func topByPass(_ select: Select, pass: String, keys: [(String, String)]) -> Select {
+    /// terms (SQL over `ea` alone, and each one's direction), before the tie-break `p.id`;
+    /// `onlyLive`, whether the level has no condition but liveness. The pass becomes a
+    /// materialized CTE that all the parts read.
+    static func topByPass(_ select: Select, pass: String, keys: [(String, String)], onlyLive: Bool) -> Select {
         guard let limit = select.limit else { return select }
         let wanted = limit + (select.offset ?? 0)
         let withRow: Select
-        if select.conditions == [live(profileRow: "p")] {
-            // The pass's rows in order, with the keys as columns so that the order is known to
-            // hold through the lookups; each looked up by the primary key, until enough.
-            let ordered = Select(columns: ["ea.*"] + keys.enumerated().map { "\($1.0) AS k\($0 + 1)" }, from: "ea",
-                                 orderBy: keys.enumerated().map { "k\($0 + 1)\($1.1)" } + ["ea.profile_id"], layout: .oneLine)
+        if onlyLive {
+            // The pass's rows in order, with the keys as columns `k1…` so that the order is known
+            // to hold through the lookups; each looked up by the primary key, until enough.
+            let names = keys.indices.map { "k\($0 + 1)" }
+            let ordered = Select(columns: ["ea.*"] + zip(keys, names).map { "\($0.0) AS \($1)" }, from: "ea",
+                                 orderBy: zip(keys, names).map { $1 + $0.1 } + ["ea.profile_id"], layout: .oneLine)
             withRow = Select(columns: ["ea.profile_id AS id"], from: ordered.named("ea"),
                              joins: ["CROSS JOIN LATERAL (SELECT 1 FROM profiles p WHERE p.id = ea.profile_id AND "
                                      + select.conditions.joined(separator: " AND ") + " LIMIT 1) live"],
-                             orderBy: keys.enumerated().map { "ea.k\($0 + 1)\($1.1)" } + ["ea.profile_id"], limit: wanted,
+                             orderBy: zip(keys, names).map { "ea.\($1)\($0.1)" } + ["ea.profile_id"], limit: wanted,
                              layout: .oneLine)
         } else {
             withRow = Select(columns: ["p.id"], from: "profiles p", joins: ["JOIN ea ON ea.profile_id = p.id"],
@@ -458,28 +459,28 @@ struct SQLWriter {
         return "EXISTS (SELECT 1 FROM \(table) e WHERE e.profile_id = \(profile)\(condition))"
     }
 
-    /// Whether `filter` is `did E` (a semi-join at the top). With one, the profiles without a row in
-    /// the pass are mostly none that pass, and looking for them in id order would visit them all.
-    static func isDidTest(_ filter: TypedExpr) -> Bool {
-        guard case .binary(.greater, let counted, let zero) = filter.kind else { return false }
-        return isDid(counted, zero)
+    /// The aggregate of `filter` when it is `did E` (`count(E) > 0`).
+    static func didAggregate(_ filter: TypedExpr) -> EventAggregate? {
+        guard case .binary(.greater, let counted, let zero) = filter.kind, isDid(counted, zero),
+              case .eventAggregate(let aggregate) = counted.kind else { return nil }
+        return aggregate
     }
 
-    /// Whether `filter` is false for every profile without a row in the events pass: a `did` or
-    /// a condition on an aggregate that fails without events, on either side of an `and`, on
-    /// both sides of an `or`.
+    /// Whether `filter` is false for every profile without a row in the events pass (`needsEvents`
+    /// with `did` counted, and through an `or` too: both sides). With such a condition a top by
+    /// aggregates looking for those profiles in id order would visit them all to find none.
     static func needsPassRow(_ filter: TypedExpr) -> Bool {
         switch filter.kind {
-        case .binary(.and, let left, let right): return needsPassRow(left) || needsPassRow(right)
         case .binary(.or, let left, let right): return needsPassRow(left) && needsPassRow(right)
+        case .binary(.and, let left, let right): return needsPassRow(left) || needsPassRow(right)
         case .inSegment(_, let predicate): return needsPassRow(predicate)
-        default: return isDidTest(filter) || needsEvents(filter, didInPass: true)
+        default: return needsEvents(filter, didInPass: true)
         }
     }
 
     static func isNotDid(_ filter: TypedExpr) -> Bool {
-        guard case .not(let inner) = filter.kind, case .binary(.greater, let counted, let zero) = inner.kind else { return false }
-        return isDid(counted, zero)
+        guard case .not(let inner) = filter.kind else { return false }
+        return didAggregate(inner) != nil
     }
 
     /// Whether `expr` reads nothing of the profile but its event aggregates.
