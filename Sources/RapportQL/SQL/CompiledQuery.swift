@@ -6,14 +6,20 @@ public struct CompiledQuery: Sendable {
     public var binds: [SQLBind]
     public var columns: [ResultColumn]
 
-    /// Whether the statement reads the per-profile summaries.
-    public var readsSummaries: Bool { sql.range(of: #"(FROM|JOIN) event_summaries "#, options: .regularExpression) != nil }
+    /// Which of the summary tables the statement reads.
+    var summaryTables: [String] {
+        ["profile_summaries", "event_summaries"].filter { sql.range(of: "(FROM|JOIN) \($0) ", options: .regularExpression) != nil }
+    }
 
-    /// What the statement reads of the events: the per-profile summaries, the raw events, both
-    /// or neither (for `explain`).
+    /// Whether the statement reads the per-profile summaries.
+    public var readsSummaries: Bool { !summaryTables.isEmpty }
+
+    /// What the statement reads of the events: the per-profile summaries (which tables), the
+    /// raw events, both or neither (for `explain`).
     public var eventSources: [String] {
         var sources: [String] = []
-        if readsSummaries { sources.append("per-profile summaries (event_summaries)") }
+        let tables = summaryTables
+        if !tables.isEmpty { sources.append("per-profile summaries (\(tables.joined(separator: " and ")))") }
         if sql.range(of: #"(FROM|JOIN) events "#, options: .regularExpression) != nil { sources.append("raw events") }
         return sources
     }

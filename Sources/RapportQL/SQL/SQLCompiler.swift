@@ -351,10 +351,30 @@ struct SQLWriter {
     /// pass of their own beside the summaries, joined by profile. A profile missing from one side has
     /// null there, as it has in the whole pass when it has no events: counts and sums are read
     /// through `COALESCE`, and the others are null without events anyway.
-    func eventsPass(lateral: Bool) -> String {
+    ///
+    /// When some aggregates are columns of the profiles' own summary rows (`profile_summaries`:
+    /// the value fields, and the count, first and last of all events), the pass is those rows,
+    /// one per profile with events, and the other aggregates are joined to them by profile (every
+    /// profile with a summary row or an event has one). Its rows are then those of every profile
+    /// with events, whether or not it has any the other aggregates read: such a row holds what a
+    /// missing row would (null values, counts of 0, which are read through `COALESCE`).
+    func eventsPass(lateral: Bool, ownRowsWhere: String? = nil) -> String {
         let raw = aggregates.map { (sql: $0.sql, column: $0.column, condition: $0.condition) }
         guard summaries != nil, aggregates.contains(where: { $0.summary != nil }) else {
             return Self.pass(raw, table: "events", lateral: lateral)
+        }
+        if readsProfileSummaries(lateral: lateral) {
+            let own = aggregates.filter { $0.perProfile != nil }
+            let held = aggregates.filter { $0.perProfile == nil && $0.summary != nil }
+            let rest = aggregates.filter { $0.summary == nil }
+            var select = Select(columns: ["v.profile_id"] + own.map { "\($0.perProfile!) AS \($0.column)" }, from: "profile_summaries v",
+                                conditions: ownRowsWhere.map { [$0] } ?? [], layout: .oneLine)
+            for (part, alias, table) in [(held, "s", "event_summaries"), (rest, "r", "events")] where !part.isEmpty {
+                select.columns += part.map { "\(alias).\($0.column) AS \($0.column)" }
+                let columns = part.map { (table == "events" ? $0.sql : $0.summary!, $0.column, $0.condition) }
+                select.joins.append("LEFT JOIN (\(Self.pass(columns, table: table, lateral: false))) \(alias) ON \(alias).profile_id = v.profile_id")
+            }
+            return select.printed()
         }
         if aggregates.allSatisfy({ $0.summary != nil }) {
             return Self.pass(aggregates.map { ($0.summary!, $0.column, $0.condition) }, table: "event_summaries", lateral: lateral)
@@ -370,6 +390,14 @@ struct SQLWriter {
         return "SELECT COALESCE(s.profile_id, r.profile_id) AS profile_id, " + columns.joined(separator: ", ")
             + " FROM (" + Self.pass(held, table: "event_summaries", lateral: false) + ") s FULL JOIN ("
             + Self.pass(rest.map { ($0.sql, $0.column, $0.condition) }, table: "events", lateral: false) + ") r ON r.profile_id = s.profile_id"
+    }
+
+    /// Whether the level's events pass is `profile_summaries`' rows (see `eventsPass`): when the
+    /// summaries are ready, some aggregate is a column of those rows, and each of the others
+    /// reads the summaries or the events of some names or types.
+    func readsProfileSummaries(lateral: Bool) -> Bool {
+        summaries != nil && !lateral && aggregates.contains { $0.perProfile != nil }
+            && aggregates.allSatisfy { $0.summary != nil || $0.namesEvents }
     }
 
     /// One grouped read of `table` for `columns` (SQL, column name, event condition).
@@ -454,9 +482,13 @@ struct SQLWriter {
     mutating func exists(_ counted: TypedExpr, profile: String = "p.id") -> String {
         guard case .eventAggregate(let aggregate) = counted.kind else { return "FALSE" }
         let condition = eventCondition(aggregate).map { " AND \($0)" } ?? ""
-        // A summary row stands for at least one event of its kind.
-        let table = summaries != nil && aggregate.window == nil && aggregate.filter == nil ? "event_summaries" : "events"
-        return "EXISTS (SELECT 1 FROM \(table) e WHERE e.profile_id = \(profile)\(condition))"
+        // A summary row stands for at least one event of its kind; a profile has its own
+        // summary row when it has any event.
+        guard summaries != nil, aggregate.window == nil, aggregate.filter == nil else {
+            return "EXISTS (SELECT 1 FROM events e WHERE e.profile_id = \(profile)\(condition))"
+        }
+        if condition.isEmpty { return "EXISTS (SELECT 1 FROM profile_summaries v WHERE v.profile_id = \(profile))" }
+        return "EXISTS (SELECT 1 FROM event_summaries e WHERE e.profile_id = \(profile)\(condition))"
     }
 
     /// The aggregate of `filter` when it is `did E` (`count(E) > 0`).
@@ -637,6 +669,8 @@ struct PassAggregate {
     /// The same aggregate over `event_summaries`, where the summaries answer it exactly (nil:
     /// only the events do).
     var summary: AggregateSQL?
+    /// The column of `profile_summaries v` that holds it (nil: no column does).
+    var perProfile: String?
     /// Which events it reads (nil: every event), for the pass's pre-filter.
     var condition: EventFilter?
     /// Whether those are events of some names or types (not all events, within a window or not).

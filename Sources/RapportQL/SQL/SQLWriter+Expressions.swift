@@ -226,7 +226,19 @@ extension SQLWriter {
             AggregateSQL(filtered: $0, plain: summaryForm(aggregate, condition: "") ?? $0)
         }
         return registerRaw(AggregateSQL(filtered: written(filterClause), plain: written("")), condition: events,
-                           namesEvents: aggregate.events != .any, summary: summary)
+                           namesEvents: aggregate.events != .any, summary: summary, perProfile: perProfileForm(aggregate))
+    }
+
+    /// The column of `profile_summaries v` that answers an aggregate of all of a profile's
+    /// events over all time (its count, first or last `ts`).
+    func perProfileForm(_ aggregate: EventAggregate) -> String? {
+        guard aggregate.events == .any, aggregate.window == nil, aggregate.filter == nil, aggregate.property == nil else { return nil }
+        switch aggregate.function {
+        case .count: return "v.events"
+        case .first, .min: return "v.first_ts"
+        case .last, .max: return "v.last_ts"
+        case .sum, .avg: return nil
+        }
     }
 
     /// The aggregate over `event_summaries`, where they answer it exactly: any time, no

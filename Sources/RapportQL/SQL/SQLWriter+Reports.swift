@@ -230,14 +230,13 @@ extension SQLWriter {
         func m(_ text: String) -> String { bind(.text(text)) }
         // The sources per profile and each profile's acquiring source (the source of its first
         // event in event order): from the summaries when they are ready (a row per profile,
-        // event and source, '' for none, with its first event's ts and message id), else from
-        // the events.
+        // event and source, '' for none; the profile's own row keeps its first event's source),
+        // else from the events.
         let profileSources = summaries != nil
             ? "SELECT DISTINCT s.profile_id, s.source FROM event_summaries s WHERE s.source <> '' AND \(Self.live("s.profile_id"))"
             : "SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))"
         let acquiring = summaries != nil
-            ? "SELECT DISTINCT ON (s.profile_id) s.profile_id, NULLIF(s.source, '') AS source FROM event_summaries s "
-                + "ORDER BY s.profile_id, s.first_ts, s.first_message COLLATE \"C\""
+            ? "SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"
             : "SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, \(Self.eventOrder)"
         // Each part: (stage order, measure order, key order, key, stage, measure, value); rows
         // go by stage, then key (its order, else code point order, nulls last), then measure.

@@ -38,24 +38,24 @@ extension SQLWriter {
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::numeric" }
             let sum = AggregateSQL(filtered: "sum(\(value)) FILTER (WHERE \(condition))", plain: "sum(\(value))")
             let held = held(settings, AggregateSQL(filtered: "sum(e.revenue) FILTER (WHERE \(condition))", plain: "sum(e.revenue)"))
-            return "COALESCE(\(registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)), 0)"
+            return "COALESCE(\(registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held, perProfile: "v.revenue")), 0)"
         case .cost:
             guard let (value, condition) = flowValue(settings.cost) else { return "0::numeric" }
             let sum = AggregateSQL(filtered: "sum(\(value)) FILTER (WHERE \(condition))", plain: "sum(\(value))")
             let held = held(settings, AggregateSQL(filtered: "sum(e.cost) FILTER (WHERE \(condition))", plain: "sum(e.cost)"))
-            return "COALESCE(\(registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)), 0)"
+            return "COALESCE(\(registerRaw(sum, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held, perProfile: "v.cost")), 0)"
         case .orders, .frequency:
             guard let (value, condition) = flowValue(settings.revenue) else { return "0::bigint" }
             let count = AggregateSQL(sameEitherWay: "count(*) FILTER (WHERE \(condition) AND \(value) > 0)")
             let held = held(settings, AggregateSQL(filtered: "(sum(e.orders) FILTER (WHERE \(condition)))::bigint", plain: "(sum(e.orders))::bigint"))
-            return "COALESCE(\(registerRaw(count, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)), 0)"
+            return "COALESCE(\(registerRaw(count, condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held, perProfile: "v.orders")), 0)"
         case .firstOrder, .lastOrder:
             guard let (value, condition) = flowValue(settings.revenue) else { return "NULL::timestamptz" }
             let function = field == .firstOrder ? "min" : "max"
             let held = held(settings, AggregateSQL(filtered: "\(function)(e.\(field.rawValue)) FILTER (WHERE \(condition))",
                                                    plain: "\(function)(e.\(field.rawValue))"))
             return registerRaw(AggregateSQL(sameEitherWay: "\(function)(e.ts) FILTER (WHERE \(condition) AND \(value) > 0)"),
-                               condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held)
+                               condition: EventFilter(conjuncts: [condition]), namesEvents: true, summary: held, perProfile: "v.\(field.rawValue)")
         case .recency:
             return "(\(bind(.now)) - \(valueField(.lastOrder, settings)))"
         case .clv:
@@ -91,10 +91,12 @@ extension SQLWriter {
     }
 
     /// A stage rule as a CASE condition. `did` of every event (reach's default, `did any`) is
-    /// a probe of the profile's events: as a column of the events pass it would make the pass
-    /// read every event of every profile, where the other rules need a few named ones.
+    /// a probe of the profile's events: as a column of a pass over the events or their
+    /// summaries it would make the pass read every event of every profile, where the other
+    /// rules need a few named ones. (With the summaries ready it is a column: the profiles' own
+    /// summary rows hold it, one row per profile.)
     mutating func stageCondition(_ rule: TypedExpr, _ context: Context) -> SQLText {
-        guard context == .profile else { return truth(rule, context) }
+        guard context == .profile, summaries == nil else { return truth(rule, context) }
         switch rule.kind {
         case .binary(.and, let left, let right): return "(\(stageCondition(left, context)) AND \(stageCondition(right, context)))"
         case .binary(.or, let left, let right): return "(\(stageCondition(left, context)) OR \(stageCondition(right, context)))"
@@ -146,7 +148,11 @@ extension SQLWriter {
 
     /// Each live profile that has events of the value settings' flows (revenue or cost), with
     /// columns `c1` (its id) and `c2…` (value fields, which depend on those events alone), from
-    /// one pass over those events; a live profile without any is not a row.
+    /// one pass over those events; a live profile without any is not a row. From the profiles'
+    /// summary rows, those with a revenue or cost value: the others' value fields are those of a
+    /// profile without such events (clv 0, no orders), so a reader tells them apart from no row
+    /// no more than it does a profile whose flow events have no value. (Those rows are of live
+    /// profiles alone: a merged profile's summaries moved to the profile it is merged into.)
     mutating func flowRows(_ columns: [TypedExpr]) -> String {
         nested { writer in
             let values = columns.map { writer.expr($0, .profile) }
@@ -155,8 +161,12 @@ extension SQLWriter {
                     .joined(separator: ", ") + " WHERE FALSE"
             }
             let placement = Placement.pass
-            return "SELECT ea.profile_id AS c1, " + values.enumerated().map { "\(writer.printed($0.element, placement)) AS c\($0.offset + 2)" }
-                .joined(separator: ", ") + " FROM (\(writer.eventsPass(lateral: false))) ea WHERE \(Self.live("ea.profile_id"))"
+            let select = "SELECT ea.profile_id AS c1, " + values.enumerated().map { "\(writer.printed($0.element, placement)) AS c\($0.offset + 2)" }
+                .joined(separator: ", ")
+            if writer.readsProfileSummaries(lateral: false) {
+                return select + " FROM (\(writer.eventsPass(lateral: false, ownRowsWhere: "v.revenue IS NOT NULL OR v.cost IS NOT NULL"))) ea"
+            }
+            return select + " FROM (\(writer.eventsPass(lateral: false))) ea WHERE \(Self.live("ea.profile_id"))"
         }
     }
 
@@ -164,10 +174,13 @@ extension SQLWriter {
     /// some names or types), to the level's aggregates (once); returns its hole, which the
     /// level's plan fills with a column of its events pass or the aggregate written in place.
     /// `summary` is the same aggregate over `event_summaries`, where the summaries answer it
-    /// exactly (nil: only the events do).
-    mutating func registerRaw(_ sql: AggregateSQL, condition: EventFilter?, namesEvents: Bool, summary: AggregateSQL? = nil) -> SQLText {
+    /// exactly (nil: only the events do), and `perProfile` the column of `profile_summaries v`
+    /// that holds it, where the summaries answer it and it is a sum over all of a profile's.
+    mutating func registerRaw(_ sql: AggregateSQL, condition: EventFilter?, namesEvents: Bool, summary: AggregateSQL? = nil,
+                              perProfile: String? = nil) -> SQLText {
         if let existing = aggregates.firstIndex(where: { $0.sql == sql }) { return SQLText(.aggregate(existing)) }
-        aggregates.append(PassAggregate(sql: sql, column: "a\(aggregates.count + 1)", summary: summary, condition: condition,
+        aggregates.append(PassAggregate(sql: sql, column: "a\(aggregates.count + 1)", summary: summary,
+                                        perProfile: summary == nil ? nil : perProfile, condition: condition,
                                         namesEvents: namesEvents))
         return SQLText(.aggregate(aggregates.count - 1))
     }

@@ -409,6 +409,13 @@ struct IngestBatch {
                 GROUP BY 1, 2, 3, 4
                 \(Store.summaryCombine)
                 """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH moved AS (DELETE FROM profile_summaries WHERE profile_id = ANY($1::bigint[]) RETURNING *)
+                INSERT INTO profile_summaries (\(Store.profileSummaryColumns))
+                \(Store.profileSummaryRows(profile: "m.root", from: "moved s JOIN unnest($1::bigint[], $2::bigint[]) AS m(loser, root) ON s.profile_id = m.loser",
+                                          source: "first_source"))
+                \(Store.profileSummaryCombine)
+                """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
         }
         // Memberships move in one statement: deleted from the losers, merged into the survivors.
         try await connection.query("""
@@ -662,19 +669,29 @@ struct IngestBatch {
             rows.revenue.append(""); rows.cost.append(""); rows.message.append(group.message)
         }
         guard !rows.profile.isEmpty else { return }
+        // The batch's summary rows (`g`) go into `event_summaries`, and their sums by profile into
+        // `profile_summaries`, in one statement.
         try await connection.query("""
-            INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
-            SELECT p, t, n, s, sum(c), min(f), max(l), sum(rv), count(*) FILTER (WHERE rv > 0), min(f) FILTER (WHERE rv > 0),
-                   max(l) FILTER (WHERE rv > 0), sum(cv), (array_agg(m ORDER BY f, m COLLATE "C"))[1]
-            FROM (SELECT p, t, n, s, c, f, l, m,
-                         (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
-                         (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
-                  FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.source)::text[],
-                              \(rows.events)::bigint[], \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[],
-                              \(rows.cost)::text[], \(rows.message)::text[])
-                       AS u(p, t, n, s, c, f, l, r, k, m)) x
-            GROUP BY 1, 2, 3, 4
-            \(unescaped: Store.summaryCombine)
+            WITH g AS MATERIALIZED (
+                SELECT p AS profile_id, t AS type, n AS name, s AS source, sum(c) AS events, min(f) AS first_ts, max(l) AS last_ts,
+                       sum(rv) AS revenue, count(*) FILTER (WHERE rv > 0) AS orders, min(f) FILTER (WHERE rv > 0) AS first_order,
+                       max(l) FILTER (WHERE rv > 0) AS last_order, sum(cv) AS cost, (array_agg(m ORDER BY f, m COLLATE "C"))[1] AS first_message
+                FROM (SELECT p, t, n, s, c, f, l, m,
+                             (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
+                             (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
+                      FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.source)::text[],
+                                  \(rows.events)::bigint[], \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[],
+                                  \(rows.cost)::text[], \(rows.message)::text[])
+                           AS u(p, t, n, s, c, f, l, r, k, m)) x
+                GROUP BY 1, 2, 3, 4
+            ), summaries AS (
+                INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
+                SELECT \(unescaped: Store.summaryColumns) FROM g
+                \(unescaped: Store.summaryCombine)
+            )
+            INSERT INTO profile_summaries (\(unescaped: Store.profileSummaryColumns))
+            \(unescaped: Store.profileSummaryRows(profile: "s.profile_id", from: "g s", source: "source"))
+            \(unescaped: Store.profileSummaryCombine)
             """, logger: logger)
     }
 

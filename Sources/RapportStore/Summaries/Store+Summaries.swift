@@ -94,6 +94,55 @@ extension Store {
             cost = coalesce(event_summaries.cost + excluded.cost, event_summaries.cost, excluded.cost)
         """
 
+    /// The columns of a profile's row of `profile_summaries` (tenant/0016), in the order the
+    /// statements below write them.
+    static let profileSummaryColumns = "profile_id, events, first_ts, last_ts, first_message, first_source, revenue, orders, first_order, last_order, cost"
+
+    /// The `profile_summaries` rows of the summary rows in `rows` (a relation aliased `s` with the
+    /// summaries' figures, whose source column is `source`), one per `profile`: the sums of the
+    /// counts and values, the earliest firsts and latest lasts, and the message and source of the
+    /// earliest first event in event order.
+    static func profileSummaryRows(profile: String, from rows: String, source: String) -> String {
+        """
+        SELECT \(profile), sum(s.events), min(s.first_ts), max(s.last_ts),
+               (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
+               (array_agg(s.\(source) ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
+               sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost)
+        FROM \(rows)
+        GROUP BY 1
+        """
+    }
+
+    /// How a profile's row takes in another of the same profile (as `summaryCombine` does a
+    /// summary row's).
+    static let profileSummaryCombine = """
+        ON CONFLICT (profile_id) DO UPDATE SET
+            (first_message, first_source) =
+                (SELECT CASE WHEN newer THEN excluded.first_message ELSE profile_summaries.first_message END,
+                        CASE WHEN newer THEN excluded.first_source ELSE profile_summaries.first_source END
+                 FROM (SELECT excluded.first_ts < profile_summaries.first_ts
+                              OR (excluded.first_ts = profile_summaries.first_ts
+                                  AND excluded.first_message COLLATE "C" < profile_summaries.first_message COLLATE "C") AS newer) x),
+            events = profile_summaries.events + excluded.events,
+            first_ts = least(profile_summaries.first_ts, excluded.first_ts),
+            last_ts = greatest(profile_summaries.last_ts, excluded.last_ts),
+            revenue = coalesce(profile_summaries.revenue + excluded.revenue, profile_summaries.revenue, excluded.revenue),
+            orders = profile_summaries.orders + excluded.orders,
+            first_order = least(profile_summaries.first_order, excluded.first_order),
+            last_order = greatest(profile_summaries.last_order, excluded.last_order),
+            cost = coalesce(profile_summaries.cost + excluded.cost, profile_summaries.cost, excluded.cost)
+        """
+
+    /// Recomputes from their summaries the `profile_summaries` rows of the profiles `selected`
+    /// picks (a condition on the profile id column it is given).
+    static func recomputeProfileSummaries(_ selected: (String) -> String, binds: PostgresBindings,
+                                          on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM profile_summaries WHERE " + selected("profile_id"), binds: binds), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO profile_summaries (\(profileSummaryColumns))\n"
+            + profileSummaryRows(profile: "s.profile_id", from: "event_summaries s WHERE " + selected("s.profile_id"), source: "source"),
+            binds: binds), logger: logger)
+    }
+
     /// `summary_state`'s row; `locking` it until the transaction ends, for a step of a rebuild
     /// or a change of the flows, so that neither writes over the other.
     static func summaryState(on connection: PostgresConnection, locking: Bool = false, logger: Logger) async throws -> SummaryState {
@@ -168,6 +217,9 @@ extension Store {
         binds.append(profiles)
         let select = summarySelect(where: "e.profile_id = ANY($1::bigint[])", flows: flows, binds: &binds)
         try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO event_summaries (\(summaryColumns))\n" + select, binds: binds), logger: logger)
+        var ids = PostgresBindings()
+        ids.append(profiles)
+        try await recomputeProfileSummaries({ "\($0) = ANY($1::bigint[])" }, binds: ids, on: connection, logger: logger)
     }
 
     /// After a script that saved or dropped a value setting: if the revenue or cost flows
@@ -218,6 +270,7 @@ extension Store {
                 """, logger: logger).decode(Int64?.self) { next = last }
             guard let next else {
                 try await connection.query("DELETE FROM event_summaries WHERE profile_id > \(state.rebuiltUpto)", logger: logger)
+                try await connection.query("DELETE FROM profile_summaries WHERE profile_id > \(state.rebuiltUpto)", logger: logger)
                 try await connection.query("UPDATE summary_state SET ready = true, finished_at = now()", logger: logger)
                 logger.info("summaries ready", metadata: ["tenant": "\(tenant.slug)", "generation": "\(state.generation)"])
                 return true
@@ -231,6 +284,11 @@ extension Store {
             let select = Self.summarySelect(where: "e.profile_id > $1::bigint AND e.profile_id <= $2::bigint", flows: state.flows, binds: &binds)
             try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO event_summaries (\(Self.summaryColumns))\n" + select, binds: binds),
                                        logger: logger)
+            var range = PostgresBindings()
+            range.append(state.rebuiltUpto)
+            range.append(next)
+            try await Self.recomputeProfileSummaries({ "\($0) > $1::bigint AND \($0) <= $2::bigint" }, binds: range,
+                                                     on: connection, logger: logger)
             try await connection.query("UPDATE summary_state SET rebuilt_upto = \(next)", logger: logger)
             return false
         }

@@ -48,7 +48,7 @@ ORDER BY p.id;
 -- $3 = text "user_id"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, max(e.last_ts) AS a1 FROM event_summaries e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT v.profile_id, v.last_ts AS a1 FROM profile_summaries v) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.ts >= ($1::timestamptz - $2::interval) AND e.ts <= $1::timestamptz)
 ORDER BY COALESCE(ea.a1, p.created_at) DESC NULLS LAST, p.id

@@ -32,7 +32,7 @@ ORDER BY ea.a1 NULLS LAST, p.id;
 SELECT (q.c1)::text AS c1, extract(epoch FROM (q.c2))::text AS c2, extract(epoch FROM (q.c3))::text AS c3
 FROM (SELECT p.id AS c1, ea.a1 AS c2, ea.a2 AS c3, p.id AS t1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, min(e.first_ts) FILTER (WHERE e.type = 'track' AND e.name = $1) AS a1, max(e.last_ts) AS a2 FROM event_summaries e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT v.profile_id, v.last_ts AS a2, s.a1 AS a1 FROM profile_summaries v LEFT JOIN (SELECT e.profile_id, min(e.first_ts) AS a1 FROM event_summaries e WHERE e.type = 'track' AND e.name = $1 GROUP BY e.profile_id) s ON s.profile_id = v.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL) q
 WHERE (q.c2 < $2::timestamptz)
 ORDER BY q.c3 DESC NULLS LAST, q.t1;

@@ -5,7 +5,7 @@
 -- $3 = text "user_id"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $3 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c3, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, min(e.first_ts) AS a1, max(e.last_ts) AS a2 FROM event_summaries e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT v.profile_id, v.first_ts AS a1, v.last_ts AS a2 FROM profile_summaries v) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND (COALESCE(ea.a1, p.created_at) >= $1::timestamptz)
   AND (COALESCE(ea.a2, p.created_at) >= $2::timestamptz)
@@ -16,7 +16,7 @@ LIMIT 10 OFFSET 10;
 -- columns: id number, created_at timestamp, updated_at timestamp, first_seen timestamp, last_seen timestamp
 SELECT (p.id)::text AS c1, extract(epoch FROM (p.created_at))::text AS c2, extract(epoch FROM (p.updated_at))::text AS c3, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c4, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c5
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, min(e.first_ts) AS a1, max(e.last_ts) AS a2 FROM event_summaries e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT v.profile_id, v.first_ts AS a1, v.last_ts AS a2 FROM profile_summaries v) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
 ORDER BY p.id DESC NULLS LAST, p.id
 LIMIT 5;
@@ -27,7 +27,7 @@ LIMIT 5;
 -- $2 = text "email"
 SELECT (p.id)::text AS c1, (SELECT i.value FROM identities i WHERE i.profile_id = p.id AND i.kind = $2 ORDER BY i.last_seen DESC, i.value COLLATE "C" LIMIT 1) AS c2, extract(epoch FROM (COALESCE(ea.a2, p.created_at)))::text AS c3, extract(epoch FROM (COALESCE(ea.a1, p.created_at)))::text AS c4
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, max(e.last_ts) AS a1, min(e.first_ts) AS a2 FROM event_summaries e GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT v.profile_id, v.last_ts AS a1, v.first_ts AS a2 FROM profile_summaries v) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL
   AND ((COALESCE(ea.a1, p.created_at) - COALESCE(ea.a2, p.created_at)) > $1::interval)
 ORDER BY COALESCE(ea.a2, p.created_at) NULLS LAST, p.id;
