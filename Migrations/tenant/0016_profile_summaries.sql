@@ -3,7 +3,8 @@
 -- and last order: tiers, pareto, rfm, the lifecycle, the value chain) and `did any` read this one
 -- narrow row per profile instead of grouping the summaries of the value flows' events by
 -- profile. `first_source` is the source ('' for none) of the profile's first event in event
--- order (ts, then message id in byte order), its acquiring source.
+-- order (ts, then message id in byte order), its acquiring source; `value` is its clv when the
+-- value settings discount nothing.
 --
 -- It is kept wherever `event_summaries` is, in the same transaction: ingestion adds each batch
 -- to it, a merge combines the rows, and an unmerge, an erasure and each step of a rebuild
@@ -21,8 +22,15 @@ CREATE TABLE profile_summaries (
     orders        bigint NOT NULL,
     first_order   timestamptz,
     last_order    timestamptz,
-    cost          numeric
+    cost          numeric,
+    -- clv without discount (revenue less cost), null without a revenue or cost value.
+    value         numeric GENERATED ALWAYS AS (CASE WHEN revenue IS NULL AND cost IS NULL THEN NULL
+                                                    ELSE coalesce(revenue, 0) - coalesce(cost, 0) END) STORED
 );
+
+-- The ranking by clv (tiers, pareto, the value chain's portfolio) in index order, without a sort:
+-- only profiles whose clv is not 0 are ranked one by one (the zeros are one block).
+CREATE INDEX profile_summaries_by_value ON profile_summaries (value DESC, profile_id) WHERE value <> 0;
 
 -- From the summaries as they are: exact for a tenant whose summaries are ready; for one being
 -- rebuilt, each step of the rebuild recomputes its profiles' rows as it recomputes their

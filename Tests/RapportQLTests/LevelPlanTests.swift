@@ -125,3 +125,69 @@ struct LevelPlanTests {
 }
 
 enum PlanTestError: Error { case notAQuery(String) }
+
+/// The value reports and the lifecycle with the profiles' own summary rows (`profile_summaries`,
+/// one per live profile with events): what they read, and where they fall back.
+struct ProfileSummaryPlanTests {
+    func report(_ text: String, definitions: [Definition] = [], summaries: Bool = true) throws -> CompiledQuery {
+        var catalog = Fixtures.catalog(with: definitions)
+        if summaries { catalog.summaries = SummaryAvailability(revenue: ValueSettings.defaults.revenue, cost: ValueSettings.defaults.cost) }
+        let (statements, diagnostics) = RQL.check(text, catalog: catalog)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        guard case .report(let report)?? = statements.first else { throw PlanTestError.notAQuery(text) }
+        let compiled = SQLCompiler.compile(report, summaries: catalog.summaries)
+        // No placeholder is without its bind (a plan tried and dropped must not renumber them).
+        let used = Set(compiled.sql.matches(of: /\$([0-9]+)/).compactMap { Int(String($0.1)) })
+        #expect(!used.isEmpty && used.isSubset(of: Set(1...max(compiled.binds.count, 1))), "\(text): binds \(compiled.binds.count), used \(used.sorted())")
+        return compiled
+    }
+
+    /// The ranking by clv reads each profile's kept clv in the order of its index (no sort, no
+    /// check that the profile is live: the rows are of live profiles alone), and the rows with a
+    /// value from the same table; the tier of a rank is found against whole ranks.
+    @Test func theRankingReadsTheKeptValueInIndexOrder() throws {
+        for text in ["show tiers", "show pareto", "show value chain"] {
+            let sql = try report(text).sql
+            #expect(sql.contains("FROM profile_summaries v, k WHERE v.value <> 0"), "\(text)")
+            #expect(sql.contains("row_number() OVER (ORDER BY v.value DESC, v.profile_id)"), "\(text)")
+            #expect(sql.contains("FROM profile_summaries v WHERE v.revenue IS NOT NULL OR v.cost IS NOT NULL"), "\(text)")
+            #expect(!sql.contains("FROM event_summaries e WHERE e.type = 'track' AND e.name IN"), "\(text): the flows' summaries grouped")
+        }
+        #expect(try report("show tiers").sql.contains("CASE WHEN r.rn <= r.b1 THEN 0 WHEN r.rn <= r.b2 THEN 1"))
+        // Raw events: the clv of each profile with flow events, ranked by a sort.
+        let raw = try report("show tiers", summaries: false).sql
+        #expect(!raw.contains("profile_summaries"))
+        #expect(raw.contains("row_number() OVER (ORDER BY c.c2 DESC, c.c1)"))
+        // A discount: the kept value is not the clv.
+        let discounted = try report("show tiers", definitions: [Definition(kind: .setting, name: "value.discount", source: "10%")]).sql
+        #expect(!discounted.contains("v.value"))
+        // The acquiring source of each profile is its row's first source.
+        #expect(try report("show value chain").sql.contains("SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"))
+    }
+
+    /// Stages from the pass alone (no read of the profiles) only when every rule fails without
+    /// events; else, and with a breakdown, every live profile is read.
+    @Test func stagesComeFromThePassAloneOnlyWhenEveryRuleNeedsEvents() throws {
+        let defaults = try report("show lifecycle").sql
+        #expect(!defaults.contains("FROM profiles p"))
+        #expect(defaults.contains("SELECT ea.profile_id AS c1"))
+        #expect(defaults.contains("v.events AS"), "reach (did any) is a column of the profile's own row")
+        #expect(!defaults.contains("EXISTS"))
+        #expect(try report("show lifecycle by plan").sql.contains("FROM profiles p"))
+        #expect(try report("show lifecycle", summaries: false).sql.contains("FROM profiles p"))
+        // A rule a profile without events can meet.
+        let trait = [Definition(kind: .stage, name: "stage.acquisition", source: "plan = \"pro\"")]
+        #expect(try report("show lifecycle", definitions: trait).sql.contains("FROM profiles p"))
+        let zero = [Definition(kind: .stage, name: "stage.development", source: "orders < 2")]
+        #expect(try report("show lifecycle", definitions: zero).sql.contains("FROM profiles p"))
+        // Rules that all need events, one of them within a window (read from the events).
+        let windowed = [Definition(kind: .stage, name: "stage.retention", source: "did purchase within 90 days and first_order < now - 180 days")]
+        let mixed = try report("show lifecycle", definitions: windowed).sql
+        #expect(!mixed.contains("FROM profiles p"))
+        #expect(mixed.contains("FROM events e"))
+        // A rule over every event with a property filter: the pass is over the raw events, so
+        // the profiles are read.
+        let everyEvent = [Definition(kind: .stage, name: "stage.inspire", source: "count(any where score >= 9) > 0")]
+        #expect(try report("show lifecycle", definitions: everyEvent).sql.contains("FROM profiles p"))
+    }
+}

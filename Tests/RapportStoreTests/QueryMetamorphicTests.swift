@@ -116,7 +116,7 @@ struct QueryMetamorphicTests {
             let tenant = try await QuerySeed.seed(store)
             let options = QueryOptions(now: QuerySeed.now)
             let keys = ["count(purchase)", "sum(purchase.amount) - sum(refund.amount)", "avg(nps.score)", "last(login).ts",
-                        "count(purchase within 90 days)"]
+                        "count(purchase within 90 days)", "clv", "first_order"]
             let filters = ["", " | where plan = \"pro\"", " | where count(page) > 1 or plan is null"]
             var script: [String] = []
             for key in keys {

@@ -499,13 +499,15 @@ struct SQLWriter {
     }
 
     /// Whether `filter` is false for every profile without a row in the events pass (`needsEvents`
-    /// with `did` counted, and through an `or` too: both sides). With such a condition a top by
+    /// with `did` counted and value fields compared, and through an `or` too: both sides). With such a condition a top by
     /// aggregates looking for those profiles in id order would visit them all to find none.
     static func needsPassRow(_ filter: TypedExpr) -> Bool {
         switch filter.kind {
         case .binary(.or, let left, let right): return needsPassRow(left) && needsPassRow(right)
         case .binary(.and, let left, let right): return needsPassRow(left) || needsPassRow(right)
         case .inSegment(_, let predicate): return needsPassRow(predicate)
+        case .binary(let op, let left, let right) where op.isComparison && comparisonFailsWithoutEvents(op, left, right, valueWithoutEvents):
+            return true
         default: return needsEvents(filter, didInPass: true)
         }
     }
@@ -515,10 +517,12 @@ struct SQLWriter {
         return didAggregate(inner) != nil
     }
 
-    /// Whether `expr` reads nothing of the profile but its event aggregates.
+    /// Whether `expr` reads nothing of the profile but its event aggregates (a value field is
+    /// some of those; a tier or rfm ranks every profile).
     static func passOnly(_ expr: TypedExpr) -> Bool {
         switch expr.kind {
         case .eventAggregate, .text, .number, .boolean, .timestamp, .duration, .null, .now, .today: return true
+        case .value(let field, _): return field != .tier && field != .rfm
         case .not(let e), .negate(let e), .isNull(let e, _), .inSegment(_, let e): return passOnly(e)
         case .binary(_, let l, let r): return passOnly(l) && passOnly(r)
         case .inList(let e, let items, _): return passOnly(e) && items.allSatisfy(passOnly)
@@ -590,29 +594,52 @@ struct SQLWriter {
         case .binary(.greater, let counted, let zero) where isDid(counted, zero) && !didInPass:
             return false  // a semi-join of its own (`topLevelFilter`), not a column of the pass
         case .binary(let op, let left, let right) where op.isComparison:
-            for (side, other, flipped) in [(left, right, false), (right, left, true)] {
-                guard case .eventAggregate(let aggregate) = side.kind else { continue }
-                switch aggregate.function {
-                case .count, .sum:
-                    // Without events the aggregate is 0: does `0 op value` fail?
-                    guard case .number(let text) = other.kind, let value = Decimal(string: text) else { continue }
-                    let holds: Bool
-                    switch flipped ? op.mirrored : op {
-                    case .equal: holds = 0 == value
-                    case .notEqual: holds = 0 != value
-                    case .less: holds = 0 < value
-                    case .lessOrEqual: holds = 0 <= value
-                    case .greater: holds = 0 > value
-                    default: holds = 0 >= value
-                    }
-                    if !holds { return true }
-                default:
-                    return true  // null without events: the comparison is null
-                }
+            return comparisonFailsWithoutEvents(op, left, right) { side in
+                guard case .eventAggregate(let aggregate) = side.kind else { return nil }
+                return aggregate.function == .count || aggregate.function == .sum ? .zero : .null
             }
-            return false
         default:
             return false
+        }
+    }
+
+    /// What an event aggregate or a value field is for a profile without events.
+    enum WithoutEvents { case zero, null }
+
+    /// Whether `left op right` fails (false or null) without events, given what `emptyValue`
+    /// says each side is then (nil: not known, not an aggregate).
+    static func comparisonFailsWithoutEvents(_ op: BinaryOperator, _ left: TypedExpr, _ right: TypedExpr,
+                                             _ emptyValue: (TypedExpr) -> WithoutEvents?) -> Bool {
+        for (side, other, flipped) in [(left, right, false), (right, left, true)] {
+            switch emptyValue(side) {
+            case nil: continue
+            case .null: return true  // the comparison is null
+            case .zero:
+                // Does `0 op value` fail?
+                guard case .number(let text) = other.kind, let value = Decimal(string: text) else { continue }
+                let holds: Bool
+                switch flipped ? op.mirrored : op {
+                case .equal: holds = 0 == value
+                case .notEqual: holds = 0 != value
+                case .less: holds = 0 < value
+                case .lessOrEqual: holds = 0 <= value
+                case .greater: holds = 0 > value
+                default: holds = 0 >= value
+                }
+                if !holds { return true }
+            }
+        }
+        return false
+    }
+
+    /// A value field without events: sums and counts of no events are 0, the order times (and
+    /// so recency) null; tier and rfm rank every profile.
+    static func valueWithoutEvents(_ expr: TypedExpr) -> WithoutEvents? {
+        guard case .value(let field, _) = expr.kind else { return nil }
+        switch field {
+        case .revenue, .cost, .orders, .frequency, .monetary, .clv: return .zero
+        case .firstOrder, .lastOrder, .recency: return .null
+        case .tier, .rfm: return nil
         }
     }
 

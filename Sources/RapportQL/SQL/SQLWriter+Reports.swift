@@ -70,25 +70,44 @@ extension SQLWriter {
         return "CASE " + cases.joined(separator: " ") + " ELSE 4 END"
     }
 
+    /// The tier index of a row of `valueRanking`'s `r`: the first tier whose last rank it is
+    /// within (`rn - 1 < share * n` is `rn <= ceil(share * n)` for a whole `rn`).
+    func rankedTier(_ settings: ValueSettings) -> String {
+        "CASE " + settings.tiers.indices.map { "WHEN r.rn <= r.b\($0 + 1) THEN \($0)" }.joined(separator: " ") + " ELSE \(settings.tiers.count) END"
+    }
+
     /// The ranking by clv without visiting every profile: `c` holds the live profiles with
     /// revenue or cost events (`c1` id, `c2` clv, then `extra`); every other live profile has
     /// clv 0. `k` counts them: `n` live profiles, `p` with clv above 0, `z` with clv 0, and the
     /// clv total. `r` ranks the profiles whose clv is not 0 (rank `rn` of `n`): those above 0
     /// come first, then the block of zeros (ranks p+1 … p+z, ties by id, so no row needs to
     /// stand for them), then those below 0.
+    ///
+    /// `k` also holds each tier's last rank (`b1`…), which `r` carries, so a row's tier is found
+    /// by comparing integers. When the summaries hold the settings' flows and nothing is
+    /// discounted, `r` reads the clv the profiles' own summary rows keep (`value`), in the order
+    /// of its index, so nothing is sorted.
     mutating func valueRanking(_ settings: ValueSettings, extra: [TypedExpr] = []) -> [Select.CTE] {
         let flows = flowRows([TypedExpr(.value(.clv, settings), .number)] + extra)
+        var cumulative = Decimal(0)
+        let bounds = settings.tiers.enumerated().map { index, share -> String in
+            cumulative += Decimal(string: share) ?? 0
+            return "ceil(\(bind(.numeric("\(cumulative)"))) * s.n)::bigint AS b\(index + 1)"
+        }
+        let carried = settings.tiers.indices.map { ", k.b\($0 + 1)" }.joined()
+        let ranked = summaries?.holds(settings) == true && Decimal(string: settings.discount) == 0
+            ? "SELECT v.value AS clv, row_number() OVER (ORDER BY v.value DESC, v.profile_id) + CASE WHEN v.value < 0 THEN k.z ELSE 0 END AS rn, k.n\(carried)"
+                + "\n      FROM profile_summaries v, k WHERE v.value <> 0"
+            : "SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n\(carried)"
+                + "\n      FROM c, k WHERE c.c2 <> 0"
         return [
             Select.CTE("c", materialized: true, flows),
             Select.CTE("k", materialized: true, """
-                SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+                SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, \(bounds.joined(separator: ", ")) FROM (
                     SELECT \(Self.liveProfileCount) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
                            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s
                 """),
-            Select.CTE("r", """
-                SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
-                      FROM c, k WHERE c.c2 <> 0
-                """),
+            Select.CTE("r", ranked),
         ]
     }
 
@@ -112,7 +131,7 @@ extension SQLWriter {
     mutating func tierTable(_ settings: ValueSettings) -> String {
         """
         k CROSS JOIN LATERAL \(tierBounds(settings))
-        LEFT JOIN (SELECT \(tierIndex(settings)) AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
+        LEFT JOIN (SELECT \(rankedTier(settings)) AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
                    FROM r GROUP BY 1) g ON g.i = tn.i
         CROSS JOIN LATERAL (SELECT greatest(0, least(tn.hi, k.p + k.z) - greatest(tn.lo, k.p)) AS zeros) zr
         """
@@ -160,7 +179,7 @@ extension SQLWriter {
     }
 
     mutating func lifecycleReport(by: TypedExpr?, stage: TypedExpr) -> Select {
-        var rows = profileRows([stage] + (by.map { [$0] } ?? []))
+        var rows = by == nil ? stagedProfiles(stage) : profileRows([stage] + (by.map { [$0] } ?? []))
         rows.offset = 0
         let index = stageIndex("q.c2")
         let (aggregates, values) = stageRows("s", grouped: by != nil)
@@ -217,7 +236,7 @@ extension SQLWriter {
     mutating func valueChainReport(_ settings: ValueSettings, stage: TypedExpr) -> Select {
         let orders = TypedExpr(.value(.orders, settings), .number)
         let ranking = valueRanking(settings, extra: [orders])
-        var stages = profileRows([stage])
+        var stages = stagedProfiles(stage)
         stages.offset = 0
         let stageIndex = stageIndex("q.c2")
         let (stageAggregates, stageValues) = stageRows("q", grouped: false)

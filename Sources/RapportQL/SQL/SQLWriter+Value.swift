@@ -130,6 +130,25 @@ extension SQLWriter {
             + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM \(rows.named("q"))) v) vr ON vr.profile_id = p.id"
     }
 
+    /// Each live profile's stage (`c1` its id, `c2` the stage), for reports that count the
+    /// profiles with a stage. When every rule fails without events and the pass reads the
+    /// profiles' own summary rows (one per live profile with events), the rows are the pass's
+    /// alone: a profile without events has no stage, so the profiles need not be read.
+    mutating func stagedProfiles(_ stage: TypedExpr) -> Select {
+        if case .stage(let rules) = stage.kind, rules.allSatisfy({ Self.passOnly($0.1) && Self.needsPassRow($0.1) }) {
+            let saved = (binds, bindIndex)
+            let fromPass: Select? = nested { writer in
+                let value = writer.expr(stage, .profile)
+                guard writer.readsProfileSummaries(lateral: false) else { return nil }
+                return Select(columns: ["ea.profile_id AS c1", "\(writer.printed(value, .pass)) AS c2"],
+                              from: "(\(writer.eventsPass(lateral: false))) ea", layout: .oneLine)
+            }
+            if let fromPass { return fromPass }
+            (binds, bindIndex) = saved
+        }
+        return profileRows([stage])
+    }
+
     /// `body` with a level's aggregates of its own (a subquery written inside another level).
     mutating func nested<T>(_ body: (inout SQLWriter) -> T) -> T {
         let outer = aggregates

@@ -31,14 +31,14 @@ FROM (VALUES ($1, $2, FALSE), ($3, $4, FALSE), ($5, $6, FALSE), ($7, $8, FALSE))
 -- $10 = numeric 0.61
 -- $11 = numeric 0.81
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
-k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, ceil($8::numeric * s.n)::bigint AS b1, ceil($9::numeric * s.n)::bigint AS b2, ceil($10::numeric * s.n)::bigint AS b3, ceil($11::numeric * s.n)::bigint AS b4 FROM (
     SELECT ((SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL)) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
-r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n, k.b1, k.b2, k.b3, k.b4
       FROM c, k WHERE c.c2 <> 0)
 SELECT tn.name, (COALESCE(g.n, 0) + zr.zeros)::text, ((COALESCE(g.n, 0) + zr.zeros)::numeric / NULLIF(k.n, 0))::text, COALESCE(g.value, 0)::text, (COALESCE(g.value, 0) / NULLIF(k.total, 0))::text, (CASE WHEN zr.zeros > 0 THEN least(g.lo, 0) ELSE g.lo END)::text, (CASE WHEN zr.zeros > 0 THEN greatest(g.hi, 0) ELSE g.hi END)::text
 FROM k CROSS JOIN LATERAL (VALUES (0, 'platinum', 0, ceil($8::numeric * k.n)), (1, 'gold', ceil($8::numeric * k.n), ceil($9::numeric * k.n)), (2, 'silver', ceil($9::numeric * k.n), ceil($10::numeric * k.n)), (3, 'bronze', ceil($10::numeric * k.n), ceil($11::numeric * k.n)), (4, 'lead', ceil($11::numeric * k.n), k.n)) tn(i, name, lo, hi)
-LEFT JOIN (SELECT CASE WHEN r.rn - 1 < $8::numeric * r.n THEN 0 WHEN r.rn - 1 < $9::numeric * r.n THEN 1 WHEN r.rn - 1 < $10::numeric * r.n THEN 2 WHEN r.rn - 1 < $11::numeric * r.n THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
+LEFT JOIN (SELECT CASE WHEN r.rn <= r.b1 THEN 0 WHEN r.rn <= r.b2 THEN 1 WHEN r.rn <= r.b3 THEN 2 WHEN r.rn <= r.b4 THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
            FROM r GROUP BY 1) g ON g.i = tn.i
 CROSS JOIN LATERAL (SELECT greatest(0, least(tn.hi, k.p + k.z) - greatest(tn.lo, k.p)) AS zeros) zr
 ORDER BY tn.i;
@@ -51,16 +51,20 @@ ORDER BY tn.i;
 -- $5 = text "Order Completed"
 -- $6 = text "discount"
 -- $7 = text "coupon_applied"
--- $8 = numeric 0.2
+-- $8 = numeric 0.1
+-- $9 = numeric 0.26
+-- $10 = numeric 0.61
+-- $11 = numeric 0.81
+-- $12 = numeric 0.2
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
-k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, ceil($8::numeric * s.n)::bigint AS b1, ceil($9::numeric * s.n)::bigint AS b2, ceil($10::numeric * s.n)::bigint AS b3, ceil($11::numeric * s.n)::bigint AS b4 FROM (
     SELECT ((SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL)) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
-r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n, k.b1, k.b2, k.b3, k.b4
       FROM c, k WHERE c.c2 <> 0)
-SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text, (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
+SELECT $12::numeric::text, ceil($12::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text, (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
 FROM k
-CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS value FROM r) s;
+CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($12::numeric * r.n)) AS value FROM r) s;
 
 -- columns: top number, profiles number, value number, total number, share number
 -- $1 = numeric 0.125
@@ -71,11 +75,14 @@ CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS 
 -- $6 = text "discount"
 -- $7 = text "coupon_applied"
 -- $8 = numeric 0.1
+-- $9 = numeric 0.26
+-- $10 = numeric 0.61
+-- $11 = numeric 0.81
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
-k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, ceil($8::numeric * s.n)::bigint AS b1, ceil($9::numeric * s.n)::bigint AS b2, ceil($10::numeric * s.n)::bigint AS b3, ceil($11::numeric * s.n)::bigint AS b4 FROM (
     SELECT ((SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL)) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
-r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n, k.b1, k.b2, k.b3, k.b4
       FROM c, k WHERE c.c2 <> 0)
 SELECT $8::numeric::text, ceil($8::numeric * k.n)::bigint::text, COALESCE(s.value, 0)::text, k.total::text, (COALESCE(s.value, 0) / NULLIF(k.total, 0))::text
 FROM k
@@ -89,36 +96,36 @@ CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS 
 -- $5 = text "Order Completed"
 -- $6 = text "discount"
 -- $7 = text "coupon_applied"
--- $8 = text "referral"
--- $9 = bigint 0
--- $10 = text "nps"
--- $11 = text "score"
--- $12 = bigint 9
--- $13 = text "inspire"
--- $14 = interval 90 days
--- $15 = interval 180 days
--- $16 = text "retention"
--- $17 = bigint 2
--- $18 = text "development"
--- $19 = bigint 1
--- $20 = text "acquisition"
--- $21 = text "reach"
--- $22 = text "campaign"
--- $23 = numeric 0.2
--- $24 = text "portfolio"
--- $25 = text "intimacy"
--- $26 = text "network"
--- $27 = text "value proposition"
--- $28 = text "lifecycle"
--- $29 = text "profiles"
--- $30 = text "customers"
--- $31 = text "clv_total"
--- $32 = text "clv_mean"
--- $33 = text "top20_share"
--- $34 = numeric 0.1
--- $35 = numeric 0.26
--- $36 = numeric 0.61
--- $37 = numeric 0.81
+-- $8 = numeric 0.1
+-- $9 = numeric 0.26
+-- $10 = numeric 0.61
+-- $11 = numeric 0.81
+-- $12 = text "referral"
+-- $13 = bigint 0
+-- $14 = text "nps"
+-- $15 = text "score"
+-- $16 = bigint 9
+-- $17 = text "inspire"
+-- $18 = interval 90 days
+-- $19 = interval 180 days
+-- $20 = text "retention"
+-- $21 = bigint 2
+-- $22 = text "development"
+-- $23 = bigint 1
+-- $24 = text "acquisition"
+-- $25 = text "reach"
+-- $26 = text "campaign"
+-- $27 = numeric 0.2
+-- $28 = text "portfolio"
+-- $29 = text "intimacy"
+-- $30 = text "network"
+-- $31 = text "value proposition"
+-- $32 = text "lifecycle"
+-- $33 = text "profiles"
+-- $34 = text "customers"
+-- $35 = text "clv_total"
+-- $36 = text "clv_mean"
+-- $37 = text "top20_share"
 -- $38 = text "tier_profiles"
 -- $39 = text "tier_value"
 -- $40 = text "identifiers_per_profile"
@@ -130,29 +137,29 @@ CROSS JOIN (SELECT sum(r.clv) FILTER (WHERE r.rn <= ceil($8::numeric * r.n)) AS 
 -- $46 = text "revenue"
 -- $47 = text "conversion"
 WITH c AS MATERIALIZED (SELECT ea.profile_id AS c1, round((COALESCE(ea.a1, 0) - COALESCE(ea.a2, 0))::numeric, 2) AS c2, COALESCE(ea.a3, 0) AS c3 FROM (SELECT e.profile_id, sum(((CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5)) AS a1, sum(((CASE WHEN jsonb_typeof(e.props -> $6) = 'number' THEN (e.props ->> $6)::numeric END))::float8 * power(1 + $1::numeric::float8, -(abs(extract(epoch FROM $2::timestamptz - e.ts))::float8 / 31557600))) FILTER (WHERE e.type = 'track' AND e.name = $7) AS a2, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3 FROM events e WHERE (e.type = 'track' AND e.name IN ($4, $5)) OR (e.type = 'track' AND e.name = $7) GROUP BY e.profile_id) ea WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = ea.profile_id AND m.merged_into IS NOT NULL)),
-k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total FROM (
+k AS MATERIALIZED (SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, ceil($8::numeric * s.n)::bigint AS b1, ceil($9::numeric * s.n)::bigint AS b2, ceil($10::numeric * s.n)::bigint AS b3, ceil($11::numeric * s.n)::bigint AS b4 FROM (
     SELECT ((SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL)) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
            count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s),
-r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n
+r AS (SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n, k.b1, k.b2, k.b3, k.b4
       FROM c, k WHERE c.c2 <> 0),
 a AS (SELECT k.n, (SELECT count(*) FROM c WHERE c.c3 > 0) AS customers, k.total,
-             COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil($23::numeric * r.n)), 0) AS top FROM k)
+             COALESCE((SELECT sum(r.clv) FROM r WHERE r.rn <= ceil($27::numeric * r.n)), 0) AS top FROM k)
 SELECT u.stage, u.measure, u.key, u.value::text
 FROM (
-SELECT 1 AS o1, x.o2, 0 AS o3, NULL::text AS key, $24 AS stage, x.measure, x.value
-FROM a CROSS JOIN LATERAL (VALUES (1, $29, a.n::numeric), (2, $30, a.customers::numeric),
-    (3, $31, a.total), (4, $32, a.total / NULLIF(a.n, 0)),
-    (5, $33, a.top / NULLIF(a.total, 0))) x(o2, measure, value)
+SELECT 1 AS o1, x.o2, 0 AS o3, NULL::text AS key, $28 AS stage, x.measure, x.value
+FROM a CROSS JOIN LATERAL (VALUES (1, $33, a.n::numeric), (2, $34, a.customers::numeric),
+    (3, $35, a.total), (4, $36, a.total / NULLIF(a.n, 0)),
+    (5, $37, a.top / NULLIF(a.total, 0))) x(o2, measure, value)
 UNION ALL
-SELECT 1, 1 + x.o, 1 + tn.i, tn.name, $24, x.measure, x.value
-FROM k CROSS JOIN LATERAL (VALUES (0, 'platinum', 0, ceil($34::numeric * k.n)), (1, 'gold', ceil($34::numeric * k.n), ceil($35::numeric * k.n)), (2, 'silver', ceil($35::numeric * k.n), ceil($36::numeric * k.n)), (3, 'bronze', ceil($36::numeric * k.n), ceil($37::numeric * k.n)), (4, 'lead', ceil($37::numeric * k.n), k.n)) tn(i, name, lo, hi)
-LEFT JOIN (SELECT CASE WHEN r.rn - 1 < $34::numeric * r.n THEN 0 WHEN r.rn - 1 < $35::numeric * r.n THEN 1 WHEN r.rn - 1 < $36::numeric * r.n THEN 2 WHEN r.rn - 1 < $37::numeric * r.n THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
+SELECT 1, 1 + x.o, 1 + tn.i, tn.name, $28, x.measure, x.value
+FROM k CROSS JOIN LATERAL (VALUES (0, 'platinum', 0, ceil($8::numeric * k.n)), (1, 'gold', ceil($8::numeric * k.n), ceil($9::numeric * k.n)), (2, 'silver', ceil($9::numeric * k.n), ceil($10::numeric * k.n)), (3, 'bronze', ceil($10::numeric * k.n), ceil($11::numeric * k.n)), (4, 'lead', ceil($11::numeric * k.n), k.n)) tn(i, name, lo, hi)
+LEFT JOIN (SELECT CASE WHEN r.rn <= r.b1 THEN 0 WHEN r.rn <= r.b2 THEN 1 WHEN r.rn <= r.b3 THEN 2 WHEN r.rn <= r.b4 THEN 3 ELSE 4 END AS i, count(*) AS n, sum(r.clv) AS value, min(r.clv) AS lo, max(r.clv) AS hi
            FROM r GROUP BY 1) g ON g.i = tn.i
 CROSS JOIN LATERAL (SELECT greatest(0, least(tn.hi, k.p + k.z) - greatest(tn.lo, k.p)) AS zeros) zr
 CROSS JOIN LATERAL (VALUES (0, $38, (COALESCE(g.n, 0) + zr.zeros)::numeric),
     (1, $39, COALESCE(g.value, 0))) x(o, measure, value)
 UNION ALL
-SELECT 2, x.o2, 0, NULL::text, $25, x.measure, x.value
+SELECT 2, x.o2, 0, NULL::text, $29, x.measure, x.value
 FROM a CROSS JOIN LATERAL (VALUES
     (1, $40, (SELECT count(*) FROM identities i WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = i.profile_id AND m.merged_into IS NOT NULL))::numeric / NULLIF(a.n, 0)),
     (2, $41, (SELECT count(*) FROM profiles p
@@ -160,29 +167,29 @@ FROM a CROSS JOIN LATERAL (VALUES
                             WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
     (3, $42, (SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
 UNION ALL
-SELECT 3, x.o2, 0, nw.source, $26, x.measure, x.value
+SELECT 3, x.o2, 0, nw.source, $30, x.measure, x.value
 FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
       FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, e.ts, e.message_id COLLATE "C") acq ON acq.profile_id = p.id
       LEFT JOIN c ON c.c1 = p.id
       WHERE p.merged_into IS NULL
       GROUP BY acq.source) nw
-CROSS JOIN LATERAL (VALUES (1, $29, nw.n::numeric), (2, $30, nw.customers::numeric),
+CROSS JOIN LATERAL (VALUES (1, $33, nw.n::numeric), (2, $34, nw.customers::numeric),
     (3, $43, nw.value)) x(o2, measure, value)
 UNION ALL
-SELECT 4, x.o2, 0, vp.campaign, $27, x.measure, x.value
+SELECT 4, x.o2, 0, vp.campaign, $31, x.measure, x.value
 FROM (SELECT c.campaign, count(DISTINCT c.profile_id) AS profiles, count(*) AS events,
              count(*) FILTER (WHERE c.value > 0) AS orders, COALESCE(sum(c.value), 0) AS revenue
-      FROM (SELECT e.profile_id, COALESCE((CASE WHEN jsonb_typeof(e.props -> $22) = 'string' THEN e.props ->> $22 END), CASE WHEN jsonb_typeof(e.context -> 'campaign' -> 'name') = 'string' THEN e.context -> 'campaign' ->> 'name' END) AS campaign, CASE WHEN e.type = 'track' AND e.name IN ($4, $5) THEN (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) END AS value FROM events e WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) c
+      FROM (SELECT e.profile_id, COALESCE((CASE WHEN jsonb_typeof(e.props -> $26) = 'string' THEN e.props ->> $26 END), CASE WHEN jsonb_typeof(e.context -> 'campaign' -> 'name') = 'string' THEN e.context -> 'campaign' ->> 'name' END) AS campaign, CASE WHEN e.type = 'track' AND e.name IN ($4, $5) THEN (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) END AS value FROM events e WHERE NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)) c
       WHERE c.campaign IS NOT NULL GROUP BY c.campaign) vp
-CROSS JOIN LATERAL (VALUES (1, $29, vp.profiles::numeric), (2, $44, vp.events::numeric),
+CROSS JOIN LATERAL (VALUES (1, $33, vp.profiles::numeric), (2, $44, vp.events::numeric),
     (3, $45, vp.orders::numeric), (4, $46, vp.revenue)) x(o2, measure, value)
 UNION ALL
-SELECT 5, x.o2, v.i, v.stage, $28, x.measure, x.value
-FROM (SELECT count(*) FILTER (WHERE q.si = 1) AS p1, count(*) FILTER (WHERE q.si >= 1) AS r1, count(*) FILTER (WHERE q.si = 2) AS p2, count(*) FILTER (WHERE q.si >= 2) AS r2, count(*) FILTER (WHERE q.si = 3) AS p3, count(*) FILTER (WHERE q.si >= 3) AS r3, count(*) FILTER (WHERE q.si = 4) AS p4, count(*) FILTER (WHERE q.si >= 4) AS r4, count(*) FILTER (WHERE q.si = 5) AS p5, count(*) FILTER (WHERE q.si >= 5) AS r5 FROM (SELECT CASE q.c2 WHEN $21 THEN 1 WHEN $20 THEN 2 WHEN $18 THEN 3 WHEN $16 THEN 4 WHEN $13 THEN 5 END AS si FROM (SELECT p.id AS c1, (CASE WHEN ((COALESCE(ea.a1, 0) > $9::bigint) OR (COALESCE(ea.a2, 0) > $9::bigint)) THEN $13 WHEN ((ea.a3 >= ($2::timestamptz - $14::interval)) AND (ea.a4 < ($2::timestamptz - $15::interval))) THEN $16 WHEN (COALESCE(ea.a5, 0) >= $17::bigint) THEN $18 WHEN (COALESCE(ea.a5, 0) >= $19::bigint) THEN $20 WHEN EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id) THEN $21 END) AS c2, p.id AS t1
+SELECT 5, x.o2, v.i, v.stage, $32, x.measure, x.value
+FROM (SELECT count(*) FILTER (WHERE q.si = 1) AS p1, count(*) FILTER (WHERE q.si >= 1) AS r1, count(*) FILTER (WHERE q.si = 2) AS p2, count(*) FILTER (WHERE q.si >= 2) AS r2, count(*) FILTER (WHERE q.si = 3) AS p3, count(*) FILTER (WHERE q.si >= 3) AS r3, count(*) FILTER (WHERE q.si = 4) AS p4, count(*) FILTER (WHERE q.si >= 4) AS r4, count(*) FILTER (WHERE q.si = 5) AS p5, count(*) FILTER (WHERE q.si >= 5) AS r5 FROM (SELECT CASE q.c2 WHEN $25 THEN 1 WHEN $24 THEN 2 WHEN $22 THEN 3 WHEN $20 THEN 4 WHEN $17 THEN 5 END AS si FROM (SELECT p.id AS c1, (CASE WHEN ((COALESCE(ea.a1, 0) > $13::bigint) OR (COALESCE(ea.a2, 0) > $13::bigint)) THEN $17 WHEN ((ea.a3 >= ($2::timestamptz - $18::interval)) AND (ea.a4 < ($2::timestamptz - $19::interval))) THEN $20 WHEN (COALESCE(ea.a5, 0) >= $21::bigint) THEN $22 WHEN (COALESCE(ea.a5, 0) >= $23::bigint) THEN $24 WHEN EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id) THEN $25 END) AS c2, p.id AS t1
 FROM profiles p
-LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $8) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $10 AND ((CASE WHEN jsonb_typeof(e.props -> $11) = 'number' THEN (e.props ->> $11)::numeric END) >= $12::bigint)) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a4, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a5 FROM events e WHERE (e.type = 'track' AND e.name = $8) OR (e.type = 'track' AND e.name = $10 AND ((CASE WHEN jsonb_typeof(e.props -> $11) = 'number' THEN (e.props ->> $11)::numeric END) >= $12::bigint)) OR (e.type = 'track' AND e.name IN ($4, $5)) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
+LEFT JOIN (SELECT e.profile_id, count(*) FILTER (WHERE e.type = 'track' AND e.name = $12) AS a1, count(*) FILTER (WHERE e.type = 'track' AND e.name = $14 AND ((CASE WHEN jsonb_typeof(e.props -> $15) = 'number' THEN (e.props ->> $15)::numeric END) >= $16::bigint)) AS a2, max(e.ts) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a3, min(e.ts) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a4, count(*) FILTER (WHERE e.type = 'track' AND e.name IN ($4, $5) AND (CASE e.name WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) WHEN $5 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0) AS a5 FROM events e WHERE (e.type = 'track' AND e.name = $12) OR (e.type = 'track' AND e.name = $14 AND ((CASE WHEN jsonb_typeof(e.props -> $15) = 'number' THEN (e.props ->> $15)::numeric END) >= $16::bigint)) OR (e.type = 'track' AND e.name IN ($4, $5)) GROUP BY e.profile_id) ea ON ea.profile_id = p.id
 WHERE p.merged_into IS NULL OFFSET 0) q WHERE q.c2 IS NOT NULL) q) g
-CROSS JOIN LATERAL (VALUES (1, $21, g.p1, g.r1, g.r2::numeric / NULLIF(g.r1, 0)), (2, $20, g.p2, g.r2, g.r3::numeric / NULLIF(g.r2, 0)), (3, $18, g.p3, g.r3, g.r4::numeric / NULLIF(g.r3, 0)), (4, $16, g.p4, g.r4, g.r5::numeric / NULLIF(g.r4, 0)), (5, $13, g.p5, g.r5, NULL::numeric)) v(i, stage, profiles, reached, conversion)
-CROSS JOIN LATERAL (VALUES (1, $29, v.profiles::numeric), (2, $47, v.conversion)) x(o2, measure, value)
+CROSS JOIN LATERAL (VALUES (1, $25, g.p1, g.r1, g.r2::numeric / NULLIF(g.r1, 0)), (2, $24, g.p2, g.r2, g.r3::numeric / NULLIF(g.r2, 0)), (3, $22, g.p3, g.r3, g.r4::numeric / NULLIF(g.r3, 0)), (4, $20, g.p4, g.r4, g.r5::numeric / NULLIF(g.r4, 0)), (5, $17, g.p5, g.r5, NULL::numeric)) v(i, stage, profiles, reached, conversion)
+CROSS JOIN LATERAL (VALUES (1, $33, v.profiles::numeric), (2, $47, v.conversion)) x(o2, measure, value)
 ) u(o1, o2, o3, key, stage, measure, value)
 ORDER BY u.o1, u.o3, u.key COLLATE "C" NULLS LAST, u.o2;
