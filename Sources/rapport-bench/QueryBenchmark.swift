@@ -132,16 +132,11 @@ struct QueryBenchmark: Measurement {
         }
     }
 
-    static func nowBinds() -> PostgresBindings {
-        var binds = PostgresBindings()
-        binds.append(now)
-        return binds
-    }
+    /// The hand SQL's one bind, `$1`, now: declared a timestamptz as the compiled queries' are.
+    static func nowBinds() -> PostgresBindings { TypedBind.bindings([.now], now: now) }
 
     static func postgresQuery(_ query: CompiledQuery) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: query.binds.count)
-        for bind in query.binds { binds.append(bind.value(now: now)) }
-        return PostgresQuery(unsafeSQL: query.sql, binds: binds)
+        PostgresQuery(unsafeSQL: query.sql, binds: TypedBind.bindings(query.binds, now: now))
     }
 
     /// Seconds to run `query` and read every row, in the tenant's read-only transaction.

@@ -161,8 +161,11 @@ struct ProfileSummaryPlanTests {
         // A discount: the kept value is not the clv.
         let discounted = try report("show tiers", definitions: [Definition(kind: .setting, name: "value.discount", source: "10%")]).sql
         #expect(!discounted.contains("v.value"))
-        // The acquiring source of each profile is its row's first source.
-        #expect(try report("show value chain").sql.contains("SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"))
+        // The acquiring source of each profile is its row's first source; its sources are counted there.
+        let chain = try report("show value chain").sql
+        #expect(chain.contains("SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"))
+        #expect(chain.contains("SELECT COALESCE(sum(v.sources), 0) FROM profile_summaries v"))
+        #expect(!chain.contains("DISTINCT ON") && !chain.contains("DISTINCT s.profile_id"), "the summaries are not read per source")
     }
 
     /// Stages from the pass alone (no read of the profiles) only when every rule fails without

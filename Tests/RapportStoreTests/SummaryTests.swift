@@ -287,7 +287,7 @@ import Testing
             let state = try await Store.summaryState(on: connection, logger: store.logger)
             var binds = PostgresBindings()
             let truth = Store.summarySelect(where: "true", flows: state.flows, binds: &binds)
-            let columns = "profile_id, events, first_ts, last_ts, first_message, first_source, revenue, orders, first_order, last_order, cost"
+            let columns = "profile_id, events, first_ts, last_ts, first_message, first_source, revenue, orders, first_order, last_order, cost, sources"
             var counts: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
                 WITH truth (\(Store.summaryColumns)) AS (\(truth)),
@@ -295,7 +295,8 @@ import Testing
                           ORDER BY profile_id, first_ts, first_message COLLATE "C"),
                 sums (\(columns)) AS (
                     SELECT t.profile_id, sum(t.events), min(t.first_ts), max(t.last_ts), f.first_message, f.source,
-                           sum(t.revenue), sum(t.orders), min(t.first_order), max(t.last_order), sum(t.cost)
+                           sum(t.revenue), sum(t.orders), min(t.first_order), max(t.last_order), sum(t.cost),
+                           count(DISTINCT t.source) FILTER (WHERE t.source <> '')
                     FROM truth t JOIN first f USING (profile_id) GROUP BY t.profile_id, f.first_message, f.source),
                 kept AS (SELECT \(columns) FROM profile_summaries)
                 SELECT (SELECT count(*) FROM (SELECT * FROM sums EXCEPT ALL SELECT * FROM kept) a),

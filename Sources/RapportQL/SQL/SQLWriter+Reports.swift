@@ -247,13 +247,13 @@ extension SQLWriter {
         let top = bind(.numeric("0.2"))
         let names = ["portfolio", "intimacy", "network", "value proposition", "lifecycle"].map { bind(.text($0)) }
         func m(_ text: String) -> String { bind(.text(text)) }
-        // The sources per profile and each profile's acquiring source (the source of its first
-        // event in event order): from the summaries when they are ready (a row per profile,
-        // event and source, '' for none; the profile's own row keeps its first event's source),
+        // How many sources each profile has, summed, and each profile's acquiring source (the
+        // source of its first event in event order): from the profiles' own summary rows when
+        // the summaries are ready (its distinct sources counted, its first event's source kept),
         // else from the events.
-        let profileSources = summaries != nil
-            ? "SELECT DISTINCT s.profile_id, s.source FROM event_summaries s WHERE s.source <> '' AND \(Self.live("s.profile_id"))"
-            : "SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))"
+        let sourcesCount = summaries != nil
+            ? "SELECT COALESCE(sum(v.sources), 0) FROM profile_summaries v"
+            : "SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))) d"
         let acquiring = summaries != nil
             ? "SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"
             : "SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, \(Self.eventOrder)"
@@ -282,7 +282,7 @@ extension SQLWriter {
                 (2, \(m("traits_per_profile")), (SELECT count(*) FROM profiles p
                                         CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END) t
                                         WHERE \(Self.live(profileRow: "p")))::numeric / NULLIF(a.n, 0)),
-                (3, \(m("sources_per_profile")), (SELECT count(*) FROM (\(profileSources)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
+                (3, \(m("sources_per_profile")), (\(sourcesCount))::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
             """,
             // Network: by the source of each profile's first event.
             """

@@ -352,8 +352,7 @@ extension Store {
     /// left out, with its binds. Each field is a JSON value: text as a string, numbers and
     /// booleans as themselves, a timestamp as an ISO 8601 string in UTC, a duration in seconds.
     public static func audienceRows(_ audience: CompiledQuery, fields: [String], now: String) -> (sql: String, binds: PostgresBindings) {
-        var binds = PostgresBindings(capacity: audience.binds.count + fields.count + 8)
-        for bind in audience.binds { binds.append(bind.value(now: now)) }
+        var binds = TypedBind.bindings(audience.binds, now: now, capacity: audience.binds.count + fields.count + 8)
         var pairs: [String] = []
         for (index, field) in fields.enumerated() {
             let column = "q.c\(index + 2)"

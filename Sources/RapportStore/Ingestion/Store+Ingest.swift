@@ -409,13 +409,11 @@ struct IngestBatch {
                 GROUP BY 1, 2, 3, 4
                 \(Store.summaryCombine)
                 """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                WITH moved AS (DELETE FROM profile_summaries WHERE profile_id = ANY($1::bigint[]) RETURNING *)
-                INSERT INTO profile_summaries (\(Store.profileSummaryColumns))
-                \(Store.profileSummaryRows(profile: "m.root", from: "moved s JOIN unnest($1::bigint[], $2::bigint[]) AS m(loser, root) ON s.profile_id = m.loser",
-                                          source: "first_source"))
-                \(Store.profileSummaryCombine)
-                """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
+            // The survivors' own rows from their combined summaries (the distinct sources of two
+            // profiles do not add up).
+            var touched = PostgresBindings()
+            touched.append(losers + roots)
+            try await Store.recomputeProfileSummaries({ "\($0) = ANY($1::bigint[])" }, binds: touched, on: connection, logger: logger)
         }
         // Memberships move in one statement: deleted from the losers, merged into the survivors.
         try await connection.query("""
@@ -690,7 +688,7 @@ struct IngestBatch {
                 \(unescaped: Store.summaryCombine)
             )
             INSERT INTO profile_summaries (\(unescaped: Store.profileSummaryColumns))
-            \(unescaped: Store.profileSummaryRows(profile: "s.profile_id", from: "g s", source: "source"))
+            \(unescaped: Store.profileSummaryRows(from: "g s", newSources: true))
             \(unescaped: Store.profileSummaryCombine)
             """, logger: logger)
     }

@@ -268,9 +268,7 @@ extension Store {
     }
 
     static func postgresQuery(_ query: CompiledQuery, now: String) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: query.binds.count)
-        for bind in query.binds { binds.append(bind.value(now: now)) }
-        return PostgresQuery(unsafeSQL: query.sql, binds: binds)
+        PostgresQuery(unsafeSQL: query.sql, binds: TypedBind.bindings(query.binds, now: now))
     }
 
     /// The rows of `query`, reading no further than `cap` rows or `budget` bytes of values

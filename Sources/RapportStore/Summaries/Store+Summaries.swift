@@ -96,25 +96,31 @@ extension Store {
 
     /// The columns of a profile's row of `profile_summaries` (tenant/0016), in the order the
     /// statements below write them.
-    static let profileSummaryColumns = "profile_id, events, first_ts, last_ts, first_message, first_source, revenue, orders, first_order, last_order, cost"
+    static let profileSummaryColumns =
+        "profile_id, events, first_ts, last_ts, first_message, first_source, revenue, orders, first_order, last_order, cost, sources"
 
-    /// The `profile_summaries` rows of the summary rows in `rows` (a relation aliased `s` with the
-    /// summaries' figures, whose source column is `source`), one per `profile`: the sums of the
-    /// counts and values, the earliest firsts and latest lasts, and the message and source of the
-    /// earliest first event in event order.
-    static func profileSummaryRows(profile: String, from rows: String, source: String) -> String {
-        """
-        SELECT \(profile), sum(s.events), min(s.first_ts), max(s.last_ts),
-               (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
-               (array_agg(s.\(source) ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
-               sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost)
-        FROM \(rows)
-        GROUP BY 1
-        """
+    /// The `profile_summaries` rows of the summary rows in `rows` (a relation aliased `s` with
+    /// `event_summaries`' columns), one per profile: the sums of the counts and values, the
+    /// earliest firsts and latest lasts, the message and source of the earliest first event in
+    /// event order, and the distinct sources (`newSources`: only those the table has no row of
+    /// for the profile yet, for a batch added to the rows there).
+    static func profileSummaryRows(from rows: String, newSources: Bool = false) -> String {
+        let sources = newSources
+            ? "s.source <> '' AND NOT EXISTS (SELECT 1 FROM event_summaries k WHERE k.profile_id = s.profile_id AND k.source = s.source)"
+            : "s.source <> ''"
+        return """
+            SELECT s.profile_id, sum(s.events), min(s.first_ts), max(s.last_ts),
+                   (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
+                   (array_agg(s.source ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
+                   sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost),
+                   count(DISTINCT s.source) FILTER (WHERE \(sources))
+            FROM \(rows)
+            GROUP BY 1
+            """
     }
 
-    /// How a profile's row takes in another of the same profile (as `summaryCombine` does a
-    /// summary row's).
+    /// How a profile's row takes in a batch's (as `summaryCombine` does a summary row's; the
+    /// batch's sources are those new to the profile).
     static let profileSummaryCombine = """
         ON CONFLICT (profile_id) DO UPDATE SET
             (first_message, first_source) =
@@ -130,7 +136,8 @@ extension Store {
             orders = profile_summaries.orders + excluded.orders,
             first_order = least(profile_summaries.first_order, excluded.first_order),
             last_order = greatest(profile_summaries.last_order, excluded.last_order),
-            cost = coalesce(profile_summaries.cost + excluded.cost, profile_summaries.cost, excluded.cost)
+            cost = coalesce(profile_summaries.cost + excluded.cost, profile_summaries.cost, excluded.cost),
+            sources = profile_summaries.sources + excluded.sources
         """
 
     /// Recomputes from their summaries the `profile_summaries` rows of the profiles `selected`
@@ -139,7 +146,7 @@ extension Store {
                                           on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM profile_summaries WHERE " + selected("profile_id"), binds: binds), logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO profile_summaries (\(profileSummaryColumns))\n"
-            + profileSummaryRows(profile: "s.profile_id", from: "event_summaries s WHERE " + selected("s.profile_id"), source: "source"),
+            + profileSummaryRows(from: "event_summaries s WHERE " + selected("s.profile_id")),
             binds: binds), logger: logger)
     }
 

@@ -76,7 +76,7 @@ FROM a CROSS JOIN LATERAL (VALUES
     (2, $41, (SELECT count(*) FROM profiles p
                             CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(p.traits) = 'object' THEN p.traits ELSE '{}' END) t
                             WHERE p.merged_into IS NULL)::numeric / NULLIF(a.n, 0)),
-    (3, $42, (SELECT count(*) FROM (SELECT DISTINCT s.profile_id, s.source FROM event_summaries s WHERE s.source <> '' AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = s.profile_id AND m.merged_into IS NOT NULL)) d)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
+    (3, $42, (SELECT COALESCE(sum(v.sources), 0) FROM profile_summaries v)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
 UNION ALL
 SELECT 3, x.o2, 0, nw.source, $30, x.measure, x.value
 FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value

@@ -261,9 +261,9 @@ def test_an_unmerge_splits_the_profiles_and_their_summaries(cluster: Cluster) ->
     assert query(cluster, a, f"count profiles where count(`Order Completed`) = 1 and id in ({survivor}, {merged})")["rows"] == [[2]]
     # Each profile's own summary row (written by ingestion's one statement, combined by the
     # merge, recomputed by the unmerge) is the sum of its summary rows, on the worker too.
-    sums = "SELECT profile_id, sum(events), sum(revenue), sum(orders), min(first_order), max(last_order), min(first_ts), max(last_ts)" \
-           f" FROM t_{a}.event_summaries GROUP BY 1"
-    rows = f"SELECT profile_id, events, revenue, orders, first_order, last_order, first_ts, last_ts FROM t_{a}.profile_summaries"
+    sums = "SELECT profile_id, sum(events), sum(revenue), sum(orders), min(first_order), max(last_order), min(first_ts), max(last_ts)," \
+           f" count(DISTINCT source) FILTER (WHERE source <> '') FROM t_{a}.event_summaries GROUP BY 1"
+    rows = f"SELECT profile_id, events, revenue, orders, first_order, last_order, first_ts, last_ts, sources FROM t_{a}.profile_summaries"
     differ = cluster.value(worker, f"SELECT count(*) FROM (({sums} EXCEPT ALL {rows}) UNION ALL ({rows} EXCEPT ALL {sums})) d")
     assert differ == 0, differ
     assert cluster.value(worker, f"SELECT count(*) FROM t_{a}.profile_summaries WHERE profile_id IN (%s, %s)", (survivor, merged)) == 2
