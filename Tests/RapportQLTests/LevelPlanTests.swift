@@ -168,6 +168,21 @@ struct ProfileSummaryPlanTests {
         #expect(!chain.contains("DISTINCT ON") && !chain.contains("DISTINCT s.profile_id"), "the summaries are not read per source")
     }
 
+    /// Retention's orders by period from the orders by day the summaries keep, while they hold
+    /// the settings' revenue flows (a discount changes nothing there); else from the events.
+    @Test func retentionReadsTheOrdersByDay() throws {
+        for text in ["show retention by month", "show retention by week since 2024-01-01"] {
+            let sql = try report(text).sql
+            #expect(sql.contains("FROM order_days o GROUP BY 1, 2"), "\(text)")
+            #expect(!sql.contains("FROM events"), "\(text)")
+        }
+        #expect(try report("show retention by month", definitions: [Definition(kind: .setting, name: "value.discount", source: "10%")]).sql
+            .contains("FROM order_days"))
+        let otherFlows = [Definition(kind: .setting, name: "value.revenue", source: "purchase.amount")]
+        #expect(try report("show retention by month", definitions: otherFlows).sql.contains("FROM events e"))
+        #expect(try report("show retention by month", summaries: false).sql.contains("FROM events e"))
+    }
+
     /// Stages from the pass alone (no read of the profiles) only when every rule fails without
     /// events; else, and with a breakdown, every live profile is read.
     @Test func stagesComeFromThePassAloneOnlyWhenEveryRuleNeedsEvents() throws {

@@ -22,6 +22,8 @@ import Testing
         "count profiles where did purchase and not did Refund",
         "show tiers",
         "show pareto",
+        "show retention by month",
+        "show retention by week since 2024-03-01",
         // A grouped join of profiles and the summaries.
         "profiles | where count(any) >= 3 and orders >= 1 | select id, n = count(page), f = first(any) | order by id",
     ]
@@ -46,7 +48,6 @@ import Testing
         "profiles | where count(purchase) >= 2 and count(page since 2024-06-01) >= 1 | select id, n = count(any) | order by id",
         // Summarised while `purchase.amount` is purchase's whole revenue; not once `tax` is added.
         "profiles | select id, s = sum(purchase.amount) | order by id",
-        "show retention by month",
         "profiles | select id, big = count(purchase where amount > 50), m = max(purchase.amount) | order by id",
         // The cost flow names "é" composed; the decomposed event's tips are not its cost.
         "profiles | select id, s = sum(`Cafe\u{301}`.tip), t = sum(`Caf\u{e9}`.tip) | order by id",
@@ -121,6 +122,7 @@ import Testing
             try await store.withTenant(tenant) { connection in
                 try await connection.query("DELETE FROM event_summaries", logger: store.logger)
                 try await connection.query("DELETE FROM profile_summaries", logger: store.logger)
+                try await connection.query("DELETE FROM order_days", logger: store.logger)
                 try await connection.query("UPDATE summary_state SET ready = false, flows = NULL, rebuilt_upto = 0, generation = generation + 1",
                                            logger: store.logger)
             }
@@ -278,6 +280,36 @@ import Testing
         #expect(missing == 0 && extra == 0, "\(when): \(missing) rows of the raw events' summaries missing, \(extra) kept that they do not give")
         #expect(rows > 50, "\(when): the summaries hold rows (\(rows))")
         try await expectProfileRowsExact(store, tenant, when)
+        try await expectOrderDaysExact(store, tenant, when)
+    }
+
+    /// `order_days` against the orders by profile and UTC day of the raw events (a revenue event
+    /// of the flows the summaries hold whose value, the sum of its flow properties that are
+    /// numbers, is above 0), written here.
+    static func expectOrderDaysExact(_ store: Store, _ tenant: Tenant, _ when: String) async throws {
+        let (missing, extra, rows) = try await store.withTenant(tenant, readOnly: true) { connection in
+            let flows = try await Store.summaryState(on: connection, logger: store.logger).flows?.revenue ?? []
+            var binds = PostgresBindings()
+            binds.append(flows.map { $0[0] })
+            binds.append(flows.map { $0[1] })
+            var counts: (Int64, Int64, Int64) = (0, 0, 0)
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH f (event, property) AS (SELECT * FROM unnest($1::text[], $2::text[])),
+                v AS (SELECT e.profile_id, e.ts,
+                             (SELECT sum(CASE WHEN jsonb_typeof(e.props -> f.property) = 'number' THEN (e.props ->> f.property)::numeric END)
+                              FROM f WHERE f.event = e.name) AS value
+                      FROM events e WHERE e.type = 'track'),
+                truth AS (SELECT profile_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, min(ts) AS first_ts
+                          FROM v WHERE value > 0 GROUP BY 1, 2),
+                kept AS (SELECT profile_id, day, orders, first_ts FROM order_days)
+                SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a),
+                       (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b),
+                       (SELECT count(*) FROM kept)
+                """, binds: binds), logger: store.logger).decode((Int64, Int64, Int64).self) { counts = row }
+            return counts
+        }
+        #expect(missing == 0 && extra == 0, "\(when): \(missing) order days of the raw events missing, \(extra) kept that they do not give")
+        #expect(rows > 10, "\(when): order days are kept (\(rows))")
     }
 
     /// `profile_summaries` against the sums, per profile, of the summary rows the raw events give

@@ -8,7 +8,7 @@ public struct CompiledQuery: Sendable {
 
     /// Which of the summary tables the statement reads.
     var summaryTables: [String] {
-        ["profile_summaries", "event_summaries"].filter { sql.range(of: "(FROM|JOIN) \($0) ", options: .regularExpression) != nil }
+        ["profile_summaries", "event_summaries", "order_days"].filter { sql.range(of: "(FROM|JOIN) \($0) ", options: .regularExpression) != nil }
     }
 
     /// Whether the statement reads the per-profile summaries.

@@ -198,8 +198,13 @@ extension SQLWriter {
     }
 
     /// Each live customer's periods with an order (a revenue event with a value above 0),
-    /// with the first order in each (`first`): one grouped pass over the revenue events.
+    /// with the first order in each (`first`): one grouped pass over the revenue events, or over
+    /// the orders by UTC day the summaries keep (a week or a month is whole days) when they hold
+    /// the settings' flows.
     mutating func orderPeriods(_ settings: ValueSettings, unit: String) -> String {
+        if summaries?.holds(settings) == true {
+            return "SELECT o.profile_id, date_trunc('\(unit)', o.first_ts) AS period, min(o.first_ts) AS first FROM order_days o GROUP BY 1, 2"
+        }
         guard let (value, condition) = flowValue(settings.revenue) else {
             return "SELECT NULL::bigint AS profile_id, NULL::timestamptz AS period, NULL::timestamptz AS first WHERE FALSE"
         }

@@ -409,6 +409,14 @@ struct IngestBatch {
                 GROUP BY 1, 2, 3, 4
                 \(Store.summaryCombine)
                 """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH moved AS (DELETE FROM order_days WHERE profile_id = ANY($1::bigint[]) RETURNING *)
+                INSERT INTO order_days (profile_id, day, orders, first_ts)
+                SELECT m.root, o.day, sum(o.orders), min(o.first_ts)
+                FROM moved o JOIN unnest($1::bigint[], $2::bigint[]) AS m(loser, root) ON o.profile_id = m.loser
+                GROUP BY 1, 2
+                \(Store.orderDaysCombine)
+                """, binds: { var b = PostgresBindings(); b.append(losers); b.append(roots); return b }()), logger: logger)
             // The survivors' own rows from their combined summaries (the distinct sources of two
             // profiles do not add up).
             var touched = PostgresBindings()
@@ -667,30 +675,38 @@ struct IngestBatch {
             rows.revenue.append(""); rows.cost.append(""); rows.message.append(group.message)
         }
         guard !rows.profile.isEmpty else { return }
-        // The batch's summary rows (`g`) go into `event_summaries`, and their sums by profile into
-        // `profile_summaries`, in one statement.
+        // The batch's summary rows (`g`) go into `event_summaries` and its orders (value events
+        // are rows of their own in `x`) into `order_days`, in one statement; then its profiles'
+        // own rows are recomputed from their summaries (a profile's distinct sources do not add
+        // up, and Citus 13.2 sends a `NOT EXISTS` inside an aggregate's FILTER to the worker
+        // malformed).
         try await connection.query("""
-            WITH g AS MATERIALIZED (
+            WITH x AS MATERIALIZED (
+                SELECT p, t, n, s, c, f, l, m,
+                       (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
+                       (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
+                FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.source)::text[],
+                            \(rows.events)::bigint[], \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[],
+                            \(rows.cost)::text[], \(rows.message)::text[])
+                     AS u(p, t, n, s, c, f, l, r, k, m)
+            ), g AS MATERIALIZED (
                 SELECT p AS profile_id, t AS type, n AS name, s AS source, sum(c) AS events, min(f) AS first_ts, max(l) AS last_ts,
                        sum(rv) AS revenue, count(*) FILTER (WHERE rv > 0) AS orders, min(f) FILTER (WHERE rv > 0) AS first_order,
                        max(l) FILTER (WHERE rv > 0) AS last_order, sum(cv) AS cost, (array_agg(m ORDER BY f, m COLLATE "C"))[1] AS first_message
-                FROM (SELECT p, t, n, s, c, f, l, m,
-                             (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
-                             (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
-                      FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.source)::text[],
-                                  \(rows.events)::bigint[], \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[],
-                                  \(rows.cost)::text[], \(rows.message)::text[])
-                           AS u(p, t, n, s, c, f, l, r, k, m)) x
+                FROM x
                 GROUP BY 1, 2, 3, 4
             ), summaries AS (
                 INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
                 SELECT \(unescaped: Store.summaryColumns) FROM g
                 \(unescaped: Store.summaryCombine)
             )
-            INSERT INTO profile_summaries (\(unescaped: Store.profileSummaryColumns))
-            \(unescaped: Store.profileSummaryRows(from: "g s", newSources: true))
-            \(unescaped: Store.profileSummaryCombine)
+            INSERT INTO order_days (profile_id, day, orders, first_ts)
+            SELECT p, (f AT TIME ZONE 'UTC')::date, count(*), min(f) FROM x WHERE rv > 0 GROUP BY 1, 2
+            \(unescaped: Store.orderDaysCombine)
             """, logger: logger)
+        var profiles = PostgresBindings()
+        profiles.append(Array(Set(rows.profile)).sorted())
+        try await Store.recomputeProfileSummaries({ "\($0) = ANY($1::bigint[])" }, binds: profiles, on: connection, logger: logger)
     }
 
     /// COPYs `rows` into `table` of the tenant's schema (the search path of the transaction).

@@ -278,6 +278,7 @@ extension Store {
                 ("events", "DELETE FROM events WHERE profile_id = ANY(\(ids)) OR origin_profile_id = ANY(\(ids))"),
                 ("event_summaries", "DELETE FROM event_summaries WHERE profile_id = ANY(\(ids))"),
                 ("profile_summaries", "DELETE FROM profile_summaries WHERE profile_id = ANY(\(ids))"),
+                ("order_days", "DELETE FROM order_days WHERE profile_id = ANY(\(ids))"),
                 ("identities", "DELETE FROM identities WHERE profile_id = ANY(\(ids))"),
                 ("identity_conflicts", """
                     DELETE FROM identity_conflicts WHERE profile_id = ANY(\(ids)) OR other_profile_id = ANY(\(ids))
@@ -416,7 +417,7 @@ extension Store {
         return 0
     }
 
-    static let erasedTables = ["events", "event_summaries", "profile_summaries", "identities", "identity_conflicts", "merges", "merge_blocks", "group_members", "profiles"]
+    static let erasedTables = ["events", "event_summaries", "profile_summaries", "order_days", "identities", "identity_conflicts", "merges", "merge_blocks", "group_members", "profiles"]
 
     /// VACUUM (ANALYZE) of the tables an erasure deletes from, as the tenant's role (their
     /// owner), so the deleted rows' space is reclaimed and the planner's statistics (which

@@ -102,43 +102,18 @@ extension Store {
     /// The `profile_summaries` rows of the summary rows in `rows` (a relation aliased `s` with
     /// `event_summaries`' columns), one per profile: the sums of the counts and values, the
     /// earliest firsts and latest lasts, the message and source of the earliest first event in
-    /// event order, and the distinct sources (`newSources`: only those the table has no row of
-    /// for the profile yet, for a batch added to the rows there).
-    static func profileSummaryRows(from rows: String, newSources: Bool = false) -> String {
-        let sources = newSources
-            ? "s.source <> '' AND NOT EXISTS (SELECT 1 FROM event_summaries k WHERE k.profile_id = s.profile_id AND k.source = s.source)"
-            : "s.source <> ''"
-        return """
-            SELECT s.profile_id, sum(s.events), min(s.first_ts), max(s.last_ts),
-                   (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
-                   (array_agg(s.source ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
-                   sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost),
-                   count(DISTINCT s.source) FILTER (WHERE \(sources))
-            FROM \(rows)
-            GROUP BY 1
-            """
-    }
-
-    /// How a profile's row takes in a batch's (as `summaryCombine` does a summary row's; the
-    /// batch's sources are those new to the profile).
-    static let profileSummaryCombine = """
-        ON CONFLICT (profile_id) DO UPDATE SET
-            (first_message, first_source) =
-                (SELECT CASE WHEN newer THEN excluded.first_message ELSE profile_summaries.first_message END,
-                        CASE WHEN newer THEN excluded.first_source ELSE profile_summaries.first_source END
-                 FROM (SELECT excluded.first_ts < profile_summaries.first_ts
-                              OR (excluded.first_ts = profile_summaries.first_ts
-                                  AND excluded.first_message COLLATE "C" < profile_summaries.first_message COLLATE "C") AS newer) x),
-            events = profile_summaries.events + excluded.events,
-            first_ts = least(profile_summaries.first_ts, excluded.first_ts),
-            last_ts = greatest(profile_summaries.last_ts, excluded.last_ts),
-            revenue = coalesce(profile_summaries.revenue + excluded.revenue, profile_summaries.revenue, excluded.revenue),
-            orders = profile_summaries.orders + excluded.orders,
-            first_order = least(profile_summaries.first_order, excluded.first_order),
-            last_order = greatest(profile_summaries.last_order, excluded.last_order),
-            cost = coalesce(profile_summaries.cost + excluded.cost, profile_summaries.cost, excluded.cost),
-            sources = profile_summaries.sources + excluded.sources
+    /// event order, and how many distinct sources.
+    static func profileSummaryRows(from rows: String) -> String {
         """
+        SELECT s.profile_id, sum(s.events), min(s.first_ts), max(s.last_ts),
+               (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
+               (array_agg(s.source ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
+               sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost),
+               count(DISTINCT s.source) FILTER (WHERE s.source <> '')
+        FROM \(rows)
+        GROUP BY 1
+        """
+    }
 
     /// Recomputes from their summaries the `profile_summaries` rows of the profiles `selected`
     /// picks (a condition on the profile id column it is given).
@@ -185,25 +160,7 @@ extension Store {
     /// The SQL that computes the summary rows of the events `condition` selects (a condition on
     /// `e`), with `flows`' revenue and cost values; binds are appended to `binds`.
     static func summarySelect(where condition: String, flows: SummaryFlows?, binds: inout PostgresBindings) -> String {
-        func value(_ pairs: [[String]]) -> String {
-            let events = SummaryFlows.byEvent(pairs)
-            guard !events.isEmpty else { return "NULL::numeric" }
-            let cases = events.map { event, properties -> String in
-                binds.append(event)
-                let name = "$\(binds.count)"
-                let numbers = properties.map { property -> String in
-                    binds.append(property)
-                    let key = "$\(binds.count)::text"
-                    return "(CASE WHEN jsonb_typeof(e.props -> \(key)) = 'number' THEN (e.props ->> \(key))::numeric END)"
-                }
-                let sum = numbers.count == 1 ? numbers[0]
-                    : "(CASE WHEN " + numbers.map { "\($0) IS NULL" }.joined(separator: " AND ") + " THEN NULL ELSE "
-                        + numbers.map { "COALESCE(\($0), 0)" }.joined(separator: " + ") + " END)"
-                return "WHEN e.name = \(name)::text THEN \(sum)"
-            }
-            return "(CASE WHEN e.type = 'track' THEN CASE " + cases.joined(separator: " ") + " END END)"
-        }
-        let revenue = value(flows?.revenue ?? []), cost = value(flows?.cost ?? [])
+        let revenue = flowValue(flows?.revenue ?? [], binds: &binds), cost = flowValue(flows?.cost ?? [], binds: &binds)
         return """
             SELECT profile_id, type, name, source, count(*), min(ts), max(ts), sum(rv), count(*) FILTER (WHERE rv > 0),
                    min(ts) FILTER (WHERE rv > 0), max(ts) FILTER (WHERE rv > 0), sum(cv),
@@ -213,6 +170,56 @@ extension Store {
                   FROM events e WHERE \(condition)) x
             GROUP BY 1, 2, 3, 4
             """
+    }
+
+    /// How a row of `order_days` takes in more orders of the same profile and day.
+    static let orderDaysCombine = """
+        ON CONFLICT (profile_id, day) DO UPDATE SET
+            orders = order_days.orders + excluded.orders, first_ts = least(order_days.first_ts, excluded.first_ts)
+        """
+
+    /// The value of an event `e` in the flows `pairs` (null when it is none of their events, or
+    /// none of its flow properties is a number); binds are appended to `binds`.
+    static func flowValue(_ pairs: [[String]], binds: inout PostgresBindings) -> String {
+        let events = SummaryFlows.byEvent(pairs)
+        guard !events.isEmpty else { return "NULL::numeric" }
+        let cases = events.map { event, properties -> String in
+            binds.append(event)
+            let name = "$\(binds.count)"
+            let numbers = properties.map { property -> String in
+                binds.append(property)
+                let key = "$\(binds.count)::text"
+                return "(CASE WHEN jsonb_typeof(e.props -> \(key)) = 'number' THEN (e.props ->> \(key))::numeric END)"
+            }
+            let sum = numbers.count == 1 ? numbers[0]
+                : "(CASE WHEN " + numbers.map { "\($0) IS NULL" }.joined(separator: " AND ") + " THEN NULL ELSE "
+                    + numbers.map { "COALESCE(\($0), 0)" }.joined(separator: " + ") + " END)"
+            return "WHEN e.name = \(name)::text THEN \(sum)"
+        }
+        return "(CASE WHEN e.type = 'track' THEN CASE " + cases.joined(separator: " ") + " END END)"
+    }
+
+    /// The `order_days` rows (tenant/0017) of the events `condition` selects (a condition on
+    /// `e`): per profile and UTC day, its orders (revenue events of `flows` whose value is above
+    /// 0) and the first one's time; binds are appended to `binds`.
+    static func orderDaySelect(where condition: String, flows: SummaryFlows?, binds: inout PostgresBindings) -> String {
+        let revenue = flowValue(flows?.revenue ?? [], binds: &binds)
+        return """
+            SELECT e.profile_id, (e.ts AT TIME ZONE 'UTC')::date, count(*), min(e.ts)
+            FROM events e WHERE (\(condition)) AND \(revenue) > 0
+            GROUP BY 1, 2
+            """
+    }
+
+    /// Recomputes from their events the orders by day of the profiles `selected` picks (a
+    /// condition on the profile id column it is given; `$1`… are `binds`).
+    static func recomputeOrderDays(_ selected: (String) -> String, binds: PostgresBindings, flows: SummaryFlows?,
+                                   on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM order_days WHERE " + selected("profile_id"), binds: binds), logger: logger)
+        var all = binds
+        let select = orderDaySelect(where: selected("e.profile_id"), flows: flows, binds: &all)
+        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO order_days (profile_id, day, orders, first_ts)\n" + select, binds: all),
+                                   logger: logger)
     }
 
     /// Recomputes from their events the summaries of `profiles` (an unmerge's two, a merge's
@@ -227,6 +234,7 @@ extension Store {
         var ids = PostgresBindings()
         ids.append(profiles)
         try await recomputeProfileSummaries({ "\($0) = ANY($1::bigint[])" }, binds: ids, on: connection, logger: logger)
+        try await recomputeOrderDays({ "\($0) = ANY($1::bigint[])" }, binds: ids, flows: flows, on: connection, logger: logger)
     }
 
     /// After a script that saved or dropped a value setting: if the revenue or cost flows
@@ -278,6 +286,7 @@ extension Store {
             guard let next else {
                 try await connection.query("DELETE FROM event_summaries WHERE profile_id > \(state.rebuiltUpto)", logger: logger)
                 try await connection.query("DELETE FROM profile_summaries WHERE profile_id > \(state.rebuiltUpto)", logger: logger)
+                try await connection.query("DELETE FROM order_days WHERE profile_id > \(state.rebuiltUpto)", logger: logger)
                 try await connection.query("UPDATE summary_state SET ready = true, finished_at = now()", logger: logger)
                 logger.info("summaries ready", metadata: ["tenant": "\(tenant.slug)", "generation": "\(state.generation)"])
                 return true
@@ -296,6 +305,8 @@ extension Store {
             range.append(next)
             try await Self.recomputeProfileSummaries({ "\($0) > $1::bigint AND \($0) <= $2::bigint" }, binds: range,
                                                      on: connection, logger: logger)
+            try await Self.recomputeOrderDays({ "\($0) > $1::bigint AND \($0) <= $2::bigint" }, binds: range, flows: state.flows,
+                                              on: connection, logger: logger)
             try await connection.query("UPDATE summary_state SET rebuilt_upto = \(next)", logger: logger)
             return false
         }

@@ -49,3 +49,34 @@ SELECT g.b, v.stage, v.profiles::text, v.reached::text, v.conversion::text
 FROM (SELECT s.b, count(*) FILTER (WHERE s.si = 1) AS p1, count(*) FILTER (WHERE s.si >= 1) AS r1, count(*) FILTER (WHERE s.si = 2) AS p2, count(*) FILTER (WHERE s.si >= 2) AS r2, count(*) FILTER (WHERE s.si = 3) AS p3, count(*) FILTER (WHERE s.si >= 3) AS r3, count(*) FILTER (WHERE s.si = 4) AS p4, count(*) FILTER (WHERE s.si >= 4) AS r4, count(*) FILTER (WHERE s.si = 5) AS p5, count(*) FILTER (WHERE s.si >= 5) AS r5 FROM s GROUP BY s.b) g
 CROSS JOIN LATERAL (VALUES (1, $16, g.p1, g.r1, g.r2::numeric / NULLIF(g.r1, 0)), (2, $15, g.p2, g.r2, g.r3::numeric / NULLIF(g.r2, 0)), (3, $13, g.p3, g.r3, g.r4::numeric / NULLIF(g.r3, 0)), (4, $11, g.p4, g.r4, g.r5::numeric / NULLIF(g.r4, 0)), (5, $6, g.p5, g.r5, NULL::numeric)) v(i, stage, profiles, reached, conversion)
 ORDER BY g.b COLLATE "C" NULLS LAST, v.i;
+
+-- statement 8
+-- columns: cohort timestamp, period number, customers number, active number, retention number
+-- $1 = timestamptz now
+WITH op AS (SELECT o.profile_id, date_trunc('month', o.first_ts) AS period, min(o.first_ts) AS first FROM order_days o GROUP BY 1, 2),
+act AS (SELECT x.cohort, x.period, count(*) AS active
+        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+              WINDOW w AS (PARTITION BY op.profile_id)) x
+        GROUP BY x.cohort, x.period),
+sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
+SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text, (COALESCE(a.active, 0)::numeric / s.customers)::text
+FROM sizes s
+CROSS JOIN LATERAL generate_series(s.cohort, date_trunc('month', $1::timestamptz), interval '1 month') WITH ORDINALITY AS gs(period, n)
+LEFT JOIN act a ON a.cohort = s.cohort AND a.period = gs.period
+ORDER BY s.cohort, gs.n;
+
+-- statement 9
+-- columns: cohort timestamp, period number, customers number, active number, retention number
+-- $1 = timestamptz now
+-- $2 = timestamptz 2024-10-01T00:00:00Z
+WITH op AS (SELECT o.profile_id, date_trunc('week', o.first_ts) AS period, min(o.first_ts) AS first FROM order_days o GROUP BY 1, 2),
+act AS (SELECT x.cohort, x.period, count(*) AS active
+        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+              WINDOW w AS (PARTITION BY op.profile_id)) x WHERE x.first >= $2::timestamptz
+        GROUP BY x.cohort, x.period),
+sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
+SELECT extract(epoch FROM s.cohort)::text, (gs.n - 1)::text, s.customers::text, COALESCE(a.active, 0)::text, (COALESCE(a.active, 0)::numeric / s.customers)::text
+FROM sizes s
+CROSS JOIN LATERAL generate_series(s.cohort, date_trunc('week', $1::timestamptz), interval '1 week') WITH ORDINALITY AS gs(period, n)
+LEFT JOIN act a ON a.cohort = s.cohort AND a.period = gs.period
+ORDER BY s.cohort, gs.n;

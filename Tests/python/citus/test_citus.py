@@ -269,6 +269,11 @@ def test_an_unmerge_splits_the_profiles_and_their_summaries(cluster: Cluster) ->
     assert cluster.value(worker, f"SELECT count(*) FROM t_{a}.profile_summaries WHERE profile_id IN (%s, %s)", (survivor, merged)) == 2
     plan = "\n".join(str(row[0]) for row in query(cluster, a, "explain show lifecycle")["rows"])
     assert "profile_summaries" in plan, plan
+    # The orders by day add up to the orders the summaries count, and retention reads them.
+    days = cluster.value(worker, f"SELECT sum(orders) FROM t_{a}.order_days")
+    assert days == cluster.value(worker, f"SELECT sum(orders) FROM t_{a}.event_summaries") and days > 0, days
+    plan = "\n".join(str(row[0]) for row in query(cluster, a, "explain show retention by month")["rows"])
+    assert "order_days" in plan, plan
 
 
 def test_a_sync_delivers_its_audience_and_an_erasure_its_exit(cluster: Cluster) -> None:
