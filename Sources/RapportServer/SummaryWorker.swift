@@ -53,6 +53,8 @@ public final class SummaryWorker: Service, Sendable {
                         let started = ContinuousClock.now
                         do {
                             if try await store.advanceSummaries(tenant: tenant, chunk: chunk) {
+                                // Ready after a step of a rebuild (a chunk size was kept): vacuumed once.
+                                if chunks[tenant.slug] != nil { try await store.vacuumSummaries(tenant: tenant) }
                                 chunks[tenant.slug] = nil
                             } else {
                                 pending += 1

@@ -135,6 +135,38 @@ import Testing
         }
     }
 
+    /// A rebuild writes every summary row again; it ends with the tables vacuumed and analysed,
+    /// so their pages are known all-visible (index-only reads stay off the table) and the
+    /// planner's statistics are of the new rows.
+    @Test(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
+    func aRebuildEndsWithItsTablesVacuumed() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug("sv"), name: nil, actor: "test")
+            var histories = SummaryHistories(seed: 20_261_207)
+            for batch in histories.batches(count: 6) { try await Self.ingest(batch, store, tenant) }
+            _ = try await store.query("set value revenue = purchase.amount", tenant: tenant)
+            #expect(try await !store.summaryStatus(tenant: tenant).ready)
+            try await store.rebuildSummaries(tenant: tenant, chunk: 7)
+            #expect(try await store.summaryStatus(tenant: tenant).ready)
+            // ANALYZE counted the rows as they are now (a table never analysed has -1); VACUUM
+            // marked pages all-visible (not every one: another open snapshot can hold some back).
+            let stats = try await store.withTenant(tenant, readOnly: true) { connection in
+                var stats: [String: (Double, Int64, Int32)] = [:]
+                for table in Store.summaryTables {
+                    for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+                        SELECT c.reltuples::float8, (SELECT count(*) FROM \(table)), c.relallvisible FROM pg_class c
+                        WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = '\(table)'
+                        """), logger: store.logger).decode((Double, Int64, Int32).self) { stats[table] = row }
+                }
+                return stats
+            }
+            #expect(stats.count == 3)
+            for (table, (estimated, rows, visible)) in stats {
+                #expect(rows > 0 && estimated == Double(rows) && visible > 0, "\(table): \(estimated) rows estimated of \(rows), \(visible) pages all-visible")
+            }
+        }
+    }
+
     /// A change of the value settings that commits while a step of a rebuild waits for it: the
     /// step goes on from the start with the new flows, never writes its progress over the
     /// restart (which would leave the profiles before it summarised with the old flows).

@@ -312,9 +312,35 @@ extension Store {
         }
     }
 
-    /// Rebuilds `tenant`'s summaries to the end (what the worker does a step at a time).
+    /// Rebuilds `tenant`'s summaries to the end (what the worker does a step at a time), then
+    /// vacuums them.
     public func rebuildSummaries(tenant: Tenant, chunk: Int = 20_000) async throws {
-        while try await !advanceSummaries(tenant: tenant, chunk: chunk) {}
+        var rebuilt = false
+        while try await !advanceSummaries(tenant: tenant, chunk: chunk) { rebuilt = true }
+        if rebuilt { try await vacuumSummaries(tenant: tenant) }
+    }
+
+    /// The summary tables a rebuild rewrites.
+    static let summaryTables = ["event_summaries", "profile_summaries", "order_days"]
+
+    /// VACUUM (ANALYZE) of the summary tables after a rebuild, as the tenant's role (their owner):
+    /// a rebuild deletes and writes again every row, so until then an index-only read of them
+    /// visits the table for every row (its pages are not known all-visible) and the planner's
+    /// statistics are of the rows before. (Outside a transaction, as VACUUM must be.)
+    public func vacuumSummaries(tenant: Tenant) async throws {
+        let schema = quoteIdentifier(tenant.schema)
+        try await client.withConnection { connection in
+            try await connection.query("SET ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
+            do {
+                for table in Self.summaryTables {
+                    try await connection.query("VACUUM (ANALYZE) \(unescaped: schema).\(unescaped: table)", logger: logger)
+                }
+                try await connection.query("RESET ROLE", logger: logger)
+            } catch {
+                _ = try? await connection.query("RESET ROLE", logger: logger)
+                throw error
+            }
+        }
     }
 
     /// Where `tenant`'s summaries stand.
