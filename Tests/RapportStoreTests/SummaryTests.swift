@@ -291,6 +291,20 @@ import Testing
         }
     }
 
+    /// Rows of `truth` missing from `kept`, rows of `kept` not in `truth` (each counted as
+    /// often as it is there), and the rows of `kept`: `ctes` defines both relations.
+    static func differences(_ ctes: String, binds: PostgresBindings, on connection: PostgresConnection,
+                            store: Store) async throws -> (missing: Int64, extra: Int64, kept: Int64) {
+        var counts: (Int64, Int64, Int64) = (0, 0, 0)
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+            WITH \(ctes)
+            SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a),
+                   (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b),
+                   (SELECT count(*) FROM kept)
+            """, binds: binds), logger: store.logger).decode((Int64, Int64, Int64).self) { counts = row }
+        return counts
+    }
+
     /// The summaries, row for row, against the same rows computed from the raw events with the
     /// flows the summaries hold; and each profile's own summary row against the sums of those.
     static func expectExact(_ store: Store, _ tenant: Tenant, _ when: String) async throws {
@@ -300,14 +314,8 @@ import Testing
             var binds = PostgresBindings()
             let truth = Store.summarySelect(where: "true", flows: state.flows, binds: &binds)
             let columns = Store.summaryColumns
-            var counts: (Int64, Int64, Int64) = (0, 0, 0)
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                WITH truth (\(columns)) AS (\(truth)), kept AS (SELECT \(columns) FROM event_summaries)
-                SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a),
-                       (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b),
-                       (SELECT count(*) FROM kept)
-                """, binds: binds), logger: store.logger).decode((Int64, Int64, Int64).self) { counts = row }
-            return counts
+            return try await differences("truth (\(columns)) AS (\(truth)), kept AS (SELECT \(columns) FROM event_summaries)",
+                                         binds: binds, on: connection, store: store)
         }
         #expect(missing == 0 && extra == 0, "\(when): \(missing) rows of the raw events' summaries missing, \(extra) kept that they do not give")
         #expect(rows > 50, "\(when): the summaries hold rows (\(rows))")
@@ -324,9 +332,8 @@ import Testing
             var binds = PostgresBindings()
             binds.append(flows.map { $0[0] })
             binds.append(flows.map { $0[1] })
-            var counts: (Int64, Int64, Int64) = (0, 0, 0)
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                WITH f (event, property) AS (SELECT * FROM unnest($1::text[], $2::text[])),
+            return try await differences("""
+                f (event, property) AS (SELECT * FROM unnest($1::text[], $2::text[])),
                 v AS (SELECT e.profile_id, e.ts,
                              (SELECT sum(CASE WHEN jsonb_typeof(e.props -> f.property) = 'number' THEN (e.props ->> f.property)::numeric END)
                               FROM f WHERE f.event = e.name) AS value
@@ -334,11 +341,7 @@ import Testing
                 truth AS (SELECT profile_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS orders, min(ts) AS first_ts
                           FROM v WHERE value > 0 GROUP BY 1, 2),
                 kept AS (SELECT profile_id, day, orders, first_ts FROM order_days)
-                SELECT (SELECT count(*) FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a),
-                       (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b),
-                       (SELECT count(*) FROM kept)
-                """, binds: binds), logger: store.logger).decode((Int64, Int64, Int64).self) { counts = row }
-            return counts
+                """, binds: binds, on: connection, store: store)
         }
         #expect(missing == 0 && extra == 0, "\(when): \(missing) order days of the raw events missing, \(extra) kept that they do not give")
         #expect(rows > 10, "\(when): order days are kept (\(rows))")
@@ -347,29 +350,28 @@ import Testing
     /// `profile_summaries` against the sums, per profile, of the summary rows the raw events give
     /// (written here, not taken from the store's statements), and none of a merged profile.
     static func expectProfileRowsExact(_ store: Store, _ tenant: Tenant, _ when: String) async throws {
-        let (missing, extra, merged, rows, profiles) = try await store.withTenant(tenant, readOnly: true) { connection in
+        let (missing, extra, rows, merged, profiles) = try await store.withTenant(tenant, readOnly: true) { connection in
             let state = try await Store.summaryState(on: connection, logger: store.logger)
             var binds = PostgresBindings()
-            let truth = Store.summarySelect(where: "true", flows: state.flows, binds: &binds)
+            let summaries = Store.summarySelect(where: "true", flows: state.flows, binds: &binds)
             let columns = "profile_id, events, first_ts, last_ts, first_message, first_source, revenue, orders, first_order, last_order, cost, sources"
-            var counts: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                WITH truth (\(Store.summaryColumns)) AS (\(truth)),
-                first AS (SELECT DISTINCT ON (profile_id) profile_id, first_message, source FROM truth
+            let (missing, extra, rows) = try await differences("""
+                summaries (\(Store.summaryColumns)) AS (\(summaries)),
+                first AS (SELECT DISTINCT ON (profile_id) profile_id, first_message, source FROM summaries
                           ORDER BY profile_id, first_ts, first_message COLLATE "C"),
-                sums (\(columns)) AS (
+                truth (\(columns)) AS (
                     SELECT t.profile_id, sum(t.events), min(t.first_ts), max(t.last_ts), f.first_message, f.source,
                            sum(t.revenue), sum(t.orders), min(t.first_order), max(t.last_order), sum(t.cost),
                            count(DISTINCT t.source) FILTER (WHERE t.source <> '')
-                    FROM truth t JOIN first f USING (profile_id) GROUP BY t.profile_id, f.first_message, f.source),
+                    FROM summaries t JOIN first f USING (profile_id) GROUP BY t.profile_id, f.first_message, f.source),
                 kept AS (SELECT \(columns) FROM profile_summaries)
-                SELECT (SELECT count(*) FROM (SELECT * FROM sums EXCEPT ALL SELECT * FROM kept) a),
-                       (SELECT count(*) FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM sums) b),
-                       (SELECT count(*) FROM kept k JOIN profiles p ON p.id = k.profile_id WHERE p.merged_into IS NOT NULL),
-                       (SELECT count(*) FROM kept),
+                """, binds: binds, on: connection, store: store)
+            var counts: (Int64, Int64) = (0, 0)
+            for try await row in try await connection.query("""
+                SELECT (SELECT count(*) FROM profile_summaries k JOIN profiles p ON p.id = k.profile_id WHERE p.merged_into IS NOT NULL),
                        (SELECT count(*) FROM profiles WHERE merged_into IS NULL AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = profiles.id))
-                """, binds: binds), logger: store.logger).decode((Int64, Int64, Int64, Int64, Int64).self) { counts = row }
-            return counts
+                """, logger: store.logger).decode((Int64, Int64).self) { counts = row }
+            return (missing, extra, rows, counts.0, counts.1)
         }
         #expect(missing == 0 && extra == 0, "\(when): \(missing) profile rows of the raw events missing, \(extra) kept that they do not give")
         #expect(merged == 0, "\(when): \(merged) profile rows of merged profiles")

@@ -675,11 +675,9 @@ struct IngestBatch {
             rows.revenue.append(""); rows.cost.append(""); rows.message.append(group.message)
         }
         guard !rows.profile.isEmpty else { return }
-        // The batch's summary rows (`g`) go into `event_summaries` and its orders (value events
-        // are rows of their own in `x`) into `order_days`, in one statement; then its profiles'
-        // own rows are recomputed from their summaries (a profile's distinct sources do not add
-        // up, and Citus 13.2 sends a `NOT EXISTS` inside an aggregate's FILTER to the worker
-        // malformed).
+        // The batch's summary rows (`g`) go into `event_summaries`, their sums by profile into
+        // `profile_summaries` (with the sources new to each profile), and its orders (value
+        // events are rows of their own in `x`) into `order_days`, in one statement.
         try await connection.query("""
             WITH x AS MATERIALIZED (
                 SELECT p, t, n, s, c, f, l, m,
@@ -699,14 +697,15 @@ struct IngestBatch {
                 INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
                 SELECT \(unescaped: Store.summaryColumns) FROM g
                 \(unescaped: Store.summaryCombine)
+            ), \(unescaped: Store.batchKnownSources), orders AS (
+                INSERT INTO order_days (profile_id, day, orders, first_ts)
+                SELECT p, (f AT TIME ZONE 'UTC')::date, count(*), min(f) FROM x WHERE rv > 0 GROUP BY 1, 2
+                \(unescaped: Store.orderDaysCombine)
             )
-            INSERT INTO order_days (profile_id, day, orders, first_ts)
-            SELECT p, (f AT TIME ZONE 'UTC')::date, count(*), min(f) FROM x WHERE rv > 0 GROUP BY 1, 2
-            \(unescaped: Store.orderDaysCombine)
+            INSERT INTO profile_summaries (\(unescaped: Store.profileSummaryColumns))
+            \(unescaped: Store.batchProfileSummaryRows)
+            \(unescaped: Store.profileSummaryCombine)
             """, logger: logger)
-        var profiles = PostgresBindings()
-        profiles.append(Array(Set(rows.profile)).sorted())
-        try await Store.recomputeProfileSummaries({ "\($0) = ANY($1::bigint[])" }, binds: profiles, on: connection, logger: logger)
     }
 
     /// COPYs `rows` into `table` of the tenant's schema (the search path of the transaction).

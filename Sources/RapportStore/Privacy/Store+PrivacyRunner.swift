@@ -424,10 +424,19 @@ extension Store {
     /// sample column values) no longer hold them; then the control table that held exports.
     /// - Returns: how many tables were vacuumed.
     func vacuum(_ tenant: Tenant, on connection: PostgresConnection) async throws -> Int {
+        try await vacuum(Self.erasedTables, of: tenant, on: connection)
+        try await connection.query("VACUUM (ANALYZE) rapport.privacy_exports", logger: logger)
+        // rapport.privacy_requests is vacuumed once the request's own identifier is cleared (runClaimed).
+        return Self.erasedTables.count + 1
+    }
+
+    /// VACUUM (ANALYZE) of `tables` of the tenant's schema, as the tenant's role (their owner),
+    /// on a connection outside a transaction (as VACUUM must be).
+    func vacuum(_ tables: [String], of tenant: Tenant, on connection: PostgresConnection) async throws {
         let schema = quoteIdentifier(tenant.schema)
         try await connection.query("SET ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
         do {
-            for table in Self.erasedTables {
+            for table in tables {
                 try await connection.query("VACUUM (ANALYZE) \(unescaped: schema).\(unescaped: table)", logger: logger)
             }
             try await connection.query("RESET ROLE", logger: logger)
@@ -435,9 +444,6 @@ extension Store {
             _ = try? await connection.query("RESET ROLE", logger: logger)
             throw error
         }
-        try await connection.query("VACUUM (ANALYZE) rapport.privacy_exports", logger: logger)
-        // rapport.privacy_requests is vacuumed once the request's own identifier is cleared (runClaimed).
-        return Self.erasedTables.count + 1
     }
 
     /// Rows, per table, that still hold one of `needles` (lower-cased): as the whole value of a

@@ -102,18 +102,55 @@ extension Store {
     /// The `profile_summaries` rows of the summary rows in `rows` (a relation aliased `s` with
     /// `event_summaries`' columns), one per profile: the sums of the counts and values, the
     /// earliest firsts and latest lasts, the message and source of the earliest first event in
-    /// event order, and how many distinct sources.
-    static func profileSummaryRows(from rows: String) -> String {
+    /// event order, and how many distinct sources (`sources`: how they are counted).
+    static func profileSummaryRows(from rows: String, sources: String = "count(DISTINCT s.source) FILTER (WHERE s.source <> '')") -> String {
         """
         SELECT s.profile_id, sum(s.events), min(s.first_ts), max(s.last_ts),
                (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
                (array_agg(s.source ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
                sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost),
-               count(DISTINCT s.source) FILTER (WHERE s.source <> '')
+               \(sources)
         FROM \(rows)
         GROUP BY 1
         """
     }
+
+    /// The pairs of profile and source of a batch's summary rows `g` that the profile already
+    /// has summary rows of: a CTE of the batch's statement, so read in its snapshot, before the
+    /// batch's rows are in. (A CTE of its own, materialized: Citus 13.2 sends the same subquery
+    /// joined inline, or a `NOT EXISTS` in the FILTER below, to the worker malformed.)
+    static let batchKnownSources = """
+        known AS MATERIALIZED (SELECT DISTINCT k.profile_id, k.source FROM event_summaries k
+                               JOIN (SELECT DISTINCT profile_id, source FROM g WHERE source <> '') b
+                                 ON b.profile_id = k.profile_id AND b.source = k.source)
+        """
+
+    /// A batch's `profile_summaries` rows, from its summary rows `g`: its sources counted are
+    /// those new to the profile, its sources less those it had (`known`).
+    static let batchProfileSummaryRows = profileSummaryRows(
+        from: "g s LEFT JOIN known k ON k.profile_id = s.profile_id AND k.source = s.source",
+        sources: "count(DISTINCT s.source) FILTER (WHERE s.source <> '') - count(DISTINCT k.source)")
+
+    /// How a profile's row takes in a batch's (as `summaryCombine` does a summary row's; the
+    /// batch's sources are those new to the profile).
+    static let profileSummaryCombine = """
+        ON CONFLICT (profile_id) DO UPDATE SET
+            (first_message, first_source) =
+                (SELECT CASE WHEN newer THEN excluded.first_message ELSE profile_summaries.first_message END,
+                        CASE WHEN newer THEN excluded.first_source ELSE profile_summaries.first_source END
+                 FROM (SELECT excluded.first_ts < profile_summaries.first_ts
+                              OR (excluded.first_ts = profile_summaries.first_ts
+                                  AND excluded.first_message COLLATE "C" < profile_summaries.first_message COLLATE "C") AS newer) x),
+            events = profile_summaries.events + excluded.events,
+            first_ts = least(profile_summaries.first_ts, excluded.first_ts),
+            last_ts = greatest(profile_summaries.last_ts, excluded.last_ts),
+            revenue = coalesce(profile_summaries.revenue + excluded.revenue, profile_summaries.revenue, excluded.revenue),
+            orders = profile_summaries.orders + excluded.orders,
+            first_order = least(profile_summaries.first_order, excluded.first_order),
+            last_order = greatest(profile_summaries.last_order, excluded.last_order),
+            cost = coalesce(profile_summaries.cost + excluded.cost, profile_summaries.cost, excluded.cost),
+            sources = profile_summaries.sources + excluded.sources
+        """
 
     /// Recomputes from their summaries the `profile_summaries` rows of the profiles `selected`
     /// picks (a condition on the profile id column it is given).
@@ -328,19 +365,7 @@ extension Store {
     /// visits the table for every row (its pages are not known all-visible) and the planner's
     /// statistics are of the rows before. (Outside a transaction, as VACUUM must be.)
     public func vacuumSummaries(tenant: Tenant) async throws {
-        let schema = quoteIdentifier(tenant.schema)
-        try await client.withConnection { connection in
-            try await connection.query("SET ROLE \(unescaped: quoteIdentifier(tenant.role))", logger: logger)
-            do {
-                for table in Self.summaryTables {
-                    try await connection.query("VACUUM (ANALYZE) \(unescaped: schema).\(unescaped: table)", logger: logger)
-                }
-                try await connection.query("RESET ROLE", logger: logger)
-            } catch {
-                _ = try? await connection.query("RESET ROLE", logger: logger)
-                throw error
-            }
-        }
+        try await client.withConnection { try await vacuum(Self.summaryTables, of: tenant, on: $0) }
     }
 
     /// Where `tenant`'s summaries stand.
