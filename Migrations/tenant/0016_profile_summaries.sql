@@ -6,11 +6,11 @@
 -- order (ts, then message id in byte order), its acquiring source; `sources` how many distinct
 -- sources its events have; `value` is its clv when the value settings discount nothing.
 --
--- It is kept wherever `event_summaries` is, in the same transaction: ingestion, a merge, an
--- unmerge, an erasure and each step of a rebuild recompute the profiles they touch from their
--- `event_summaries`. So a row exists exactly for
--- each profile with events, and only for live profiles (a merged profile's events, and so its
--- summaries, are moved to the profile it is merged into).
+-- It is kept wherever `event_summaries` is, in the same transaction: ingestion adds each batch
+-- to it, and a merge, an unmerge, an erasure and each step of a rebuild recompute the profiles
+-- they touch from their `event_summaries`. So a row exists exactly for each profile with
+-- events, and only for live profiles (a merged profile's events, and so its summaries, are
+-- moved to the profile it is merged into).
 CREATE TABLE profile_summaries (
     profile_id    bigint PRIMARY KEY,
     events        bigint NOT NULL,
