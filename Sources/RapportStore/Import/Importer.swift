@@ -136,7 +136,8 @@ public struct Importer: Sendable {
             // Fresh statistics, so that the first questions about a large import are planned
             // for its real size rather than for the empty tables autovacuum last saw.
             try await store.withTenant(tenant) { connection in
-                try await connection.query("ANALYZE events, profiles, identities", logger: store.logger)
+                try await connection.query("ANALYZE events, profiles, identities, event_summaries, profile_summaries, order_days",
+                                           logger: store.logger)
             }
         }
         summary.seconds = Date().timeIntervalSince(started)
