@@ -609,8 +609,10 @@ struct IngestBatch {
     }
 
     /// Adds the batch's events to their profiles' summaries, in one statement: per profile
-    /// and event, the count and first and last `ts` (gathered here), and each revenue or cost
-    /// event's value (the numbers of its flow properties, summed by the database, exactly).
+    /// and event, the count and first and last `ts`, and per profile the same over all its
+    /// events with its first event's source and the sources new to it (gathered here); each
+    /// revenue or cost event's value (the numbers of its flow properties) is summed by the
+    /// database, exactly, and so are the orders and the value sums.
     func summarise(live: [Int64]) async throws {
         // Names are keyed by their bytes: the database tells "é" composed from "é" decomposed,
         // where Swift's string equality does not.
@@ -620,23 +622,39 @@ struct IngestBatch {
             func hash(into hasher: inout Hasher) { text.hashBytes(into: &hasher) }
         }
         struct Key: Hashable { var profile: Int64; var type: String; var name: Name; var source: Name }
-        var groups: [Key: (events: Int64, first: Int64, last: Int64, message: String)] = [:]
-        var rows: (profile: [Int64], type: [String], name: [String], source: [String], events: [Int64], first: [String], last: [String],
-                   revenue: [String], cost: [String], message: [String]) = ([], [], [], [], [], [], [], [], [], [])
-        /// Whether the event (ts, message id) comes before another in event order (message ids
-        /// in byte order, as `COLLATE "C"`).
-        func before(_ a: (Int64, String), _ b: (Int64, String)) -> Bool {
-            a.0 < b.0 || (a.0 == b.0 && a.1.utf8.lexicographicallyPrecedes(b.1.utf8))
+        /// Events gathered: how many, the first in event order (its time, message id and
+        /// source) and the last time.
+        struct Span {
+            var events: Int64 = 0, first: Int64 = 0, message = "", source = "", last: Int64 = 0
+            /// Whether the event (ts, message id) comes before the first so far in event order
+            /// (message ids in byte order, as `COLLATE "C"`).
+            func precedes(_ ts: Int64, _ message: String) -> Bool {
+                ts < first || (ts == first && message.utf8.lexicographicallyPrecedes(self.message.utf8))
+            }
+            mutating func add(_ ts: Int64, _ message: String, source: String) {
+                if events == 0 || precedes(ts, message) { (first, self.message, self.source) = (ts, message, source) }
+                last = events == 0 ? ts : max(last, ts)
+                events += 1
+            }
+        }
+        struct Rows {
+            var profile: [Int64] = [], type: [String] = [], name: [String] = [], source: [String] = [], events: [Int64] = []
+            var first: [String] = [], last: [String] = [], message: [String] = [], revenue: [String] = [], cost: [String] = []
+            mutating func append(_ key: Key, _ span: Span, revenue: String = "", cost: String = "") {
+                profile.append(key.profile); type.append(key.type); name.append(key.name.text); source.append(key.source.text)
+                events.append(span.events); first.append(Rows.text(span.first)); last.append(Rows.text(span.last)); message.append(span.message)
+                self.revenue.append(revenue); self.cost.append(cost)
+            }
+            static func text(_ micros: Int64) -> String {
+                var bytes: [UInt8] = []
+                Timestamp.write(micros, to: &bytes)
+                return String(decoding: bytes, as: UTF8.self)
+            }
         }
         let revenue = Dictionary(SummaryFlows.byEvent(summaries.flows?.revenue ?? []).map { (Name(text: $0.event), $0.properties) },
                                  uniquingKeysWith: { a, _ in a })
         let cost = Dictionary(SummaryFlows.byEvent(summaries.flows?.cost ?? []).map { (Name(text: $0.event), $0.properties) },
                               uniquingKeysWith: { a, _ in a })
-        func text(_ micros: Int64) -> String {
-            var bytes: [UInt8] = []
-            Timestamp.write(micros, to: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
-        }
         /// The numbers among `properties` of the event, as a JSON array (nil: none is a number).
         func numbers(_ properties: [String]?, of message: IngestMessage) -> String? {
             guard let properties else { return nil }
@@ -649,43 +667,54 @@ struct IngestBatch {
             }
             return found.isEmpty ? nil : "[" + found.joined(separator: ",") + "]"
         }
+        // Per summary key, its events without a value; the events with one (revenue or cost)
+        // are rows of their own, since whether one counts as an order depends on its value,
+        // which the database sums. Per profile, all its events, and its sources.
+        var plain: [Key: Span] = [:]
+        var valued = Rows()
+        var valuedKeys = Set<Key>()
+        var profiles: [Int64: (span: Span, sources: Set<Name>)] = [:]
         for (index, message) in messages.enumerated() {
             let isTrack = message.type == .track
             let key = Key(profile: live[index], type: message.type.rawValue, name: Name(text: isTrack ? message.name ?? "" : ""),
                           source: Name(text: message.source ?? ""))
+            profiles[key.profile, default: (Span(), [])].span.add(message.timestamp, message.messageID, source: key.source.text)
+            if !key.source.text.isEmpty { profiles[key.profile]!.sources.insert(key.source) }
             let (r, c) = isTrack ? (numbers(revenue[key.name], of: message), numbers(cost[key.name], of: message)) : (nil, nil)
             if r == nil && c == nil {
-                if let seen = groups[key] {
-                    let first = before((message.timestamp, message.messageID), (seen.first, seen.message))
-                    groups[key] = (seen.events + 1, first ? message.timestamp : seen.first, max(seen.last, message.timestamp),
-                                   first ? message.messageID : seen.message)
-                } else {
-                    groups[key] = (1, message.timestamp, message.timestamp, message.messageID)
-                }
+                plain[key, default: Span()].add(message.timestamp, message.messageID, source: key.source.text)
             } else {
-                // A value event is a row of its own: whether it counts as an order depends on its value.
-                rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.source.append(key.source.text)
-                rows.events.append(1); rows.first.append(text(message.timestamp)); rows.last.append(text(message.timestamp))
-                rows.revenue.append(r ?? ""); rows.cost.append(c ?? ""); rows.message.append(message.messageID)
+                var span = Span()
+                span.add(message.timestamp, message.messageID, source: key.source.text)
+                valued.append(key, span, revenue: r ?? "", cost: c ?? "")
+                valuedKeys.insert(key)
             }
         }
-        for (key, group) in groups {
-            rows.profile.append(key.profile); rows.type.append(key.type); rows.name.append(key.name.text); rows.source.append(key.source.text)
-            rows.events.append(group.events); rows.first.append(text(group.first)); rows.last.append(text(group.last))
-            rows.revenue.append(""); rows.cost.append(""); rows.message.append(group.message)
+        guard !profiles.isEmpty else { return }
+        // A key without value events is a summary row as it is (`whole`); one with them is
+        // grouped with them by the database (`valued`).
+        var whole = Rows()
+        for (key, span) in plain {
+            if valuedKeys.contains(key) { valued.append(key, span) } else { whole.append(key, span) }
         }
-        guard !rows.profile.isEmpty else { return }
-        // The batch's summary rows (`g`) go into `event_summaries`, their sums by profile into
-        // `profile_summaries` (with the sources new to each profile), and its orders (value
-        // events are rows of their own in `x`) into `order_days`, in one statement.
+        var batch: (profile: [Int64], events: [Int64], first: [String], last: [String], message: [String], source: [String], sources: [Int64])
+            = ([], [], [], [], [], [], [])
+        for (profile, (span, sources)) in profiles {
+            batch.profile.append(profile); batch.events.append(span.events); batch.first.append(Rows.text(span.first))
+            batch.last.append(Rows.text(span.last)); batch.message.append(span.message); batch.source.append(span.source)
+            batch.sources.append(Int64(sources.count))
+        }
+        // The rows to group (`x`) and those whole go into `event_summaries` (`g`); each
+        // profile's row (`b`, with the value sums of its value events, `v`, and its sources
+        // less those it had, `known`) into `profile_summaries`; the orders into `order_days`.
         try await connection.query("""
             WITH x AS MATERIALIZED (
                 SELECT p, t, n, s, c, f, l, m,
-                       (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(r, '')::json) x) AS rv,
-                       (SELECT sum(x::numeric) FROM json_array_elements_text(NULLIF(k, '')::json) x) AS cv
-                FROM unnest(\(rows.profile)::bigint[], \(rows.type)::text[], \(rows.name)::text[], \(rows.source)::text[],
-                            \(rows.events)::bigint[], \(rows.first)::timestamptz[], \(rows.last)::timestamptz[], \(rows.revenue)::text[],
-                            \(rows.cost)::text[], \(rows.message)::text[])
+                       CASE WHEN r <> '' THEN (SELECT sum(x::numeric) FROM json_array_elements_text(r::json) x) END AS rv,
+                       CASE WHEN k <> '' THEN (SELECT sum(x::numeric) FROM json_array_elements_text(k::json) x) END AS cv
+                FROM unnest(\(valued.profile)::bigint[], \(valued.type)::text[], \(valued.name)::text[], \(valued.source)::text[],
+                            \(valued.events)::bigint[], \(valued.first)::timestamptz[], \(valued.last)::timestamptz[],
+                            \(valued.revenue)::text[], \(valued.cost)::text[], \(valued.message)::text[])
                      AS u(p, t, n, s, c, f, l, r, k, m)
             ), g AS MATERIALIZED (
                 SELECT p AS profile_id, t AS type, n AS name, s AS source, sum(c) AS events, min(f) AS first_ts, max(l) AS last_ts,
@@ -693,6 +722,11 @@ struct IngestBatch {
                        max(l) FILTER (WHERE rv > 0) AS last_order, sum(cv) AS cost, (array_agg(m ORDER BY f, m COLLATE "C"))[1] AS first_message
                 FROM x
                 GROUP BY 1, 2, 3, 4
+                UNION ALL
+                SELECT p, t, n, s, c, f, l, NULL::numeric, 0::bigint, NULL::timestamptz, NULL::timestamptz, NULL::numeric, m
+                FROM unnest(\(whole.profile)::bigint[], \(whole.type)::text[], \(whole.name)::text[], \(whole.source)::text[],
+                            \(whole.events)::bigint[], \(whole.first)::timestamptz[], \(whole.last)::timestamptz[], \(whole.message)::text[])
+                     AS w(p, t, n, s, c, f, l, m)
             ), summaries AS (
                 INSERT INTO event_summaries (\(unescaped: Store.summaryColumns))
                 SELECT \(unescaped: Store.summaryColumns) FROM g
@@ -701,9 +735,19 @@ struct IngestBatch {
                 INSERT INTO order_days (profile_id, day, orders, first_ts)
                 SELECT p, (f AT TIME ZONE 'UTC')::date, count(*), min(f) FROM x WHERE rv > 0 GROUP BY 1, 2
                 \(unescaped: Store.orderDaysCombine)
+            ), b AS MATERIALIZED (
+                SELECT * FROM unnest(\(batch.profile)::bigint[], \(batch.events)::bigint[], \(batch.first)::timestamptz[],
+                                     \(batch.last)::timestamptz[], \(batch.message)::text[], \(batch.source)::text[], \(batch.sources)::bigint[])
+                              AS b(p, events, f, l, m, s, sources)
+            ), v AS MATERIALIZED (
+                SELECT p, sum(rv) AS revenue, count(*) FILTER (WHERE rv > 0) AS orders, min(f) FILTER (WHERE rv > 0) AS first_order,
+                       max(l) FILTER (WHERE rv > 0) AS last_order, sum(cv) AS cost
+                FROM x GROUP BY 1
             )
             INSERT INTO profile_summaries (\(unescaped: Store.profileSummaryColumns))
-            \(unescaped: Store.batchProfileSummaryRows)
+            SELECT b.p, b.events, b.f, b.l, b.m, b.s, v.revenue, coalesce(v.orders, 0), v.first_order, v.last_order, v.cost,
+                   b.sources - coalesce(k.sources, 0)
+            FROM b LEFT JOIN v ON v.p = b.p LEFT JOIN known k ON k.profile_id = b.p
             \(unescaped: Store.profileSummaryCombine)
             """, logger: logger)
     }

@@ -115,21 +115,17 @@ extension Store {
         """
     }
 
-    /// The pairs of profile and source of a batch's summary rows `g` that the profile already
-    /// has summary rows of: a CTE of the batch's statement, so read in its snapshot, before the
-    /// batch's rows are in. (A CTE of its own, materialized: Citus 13.2 sends the same subquery
-    /// joined inline, or a `NOT EXISTS` in the FILTER below, to the worker malformed.)
+    /// Per profile of a batch's summary rows `g`, how many of their sources it already has
+    /// summary rows of: a CTE of the batch's statement, so read in its snapshot, before the
+    /// batch's rows are in. (The pairs found are a CTE of their own, materialized: Citus 13.2
+    /// sends the same subquery joined inline, or a `NOT EXISTS` in an aggregate's FILTER, to
+    /// the worker malformed.)
     static let batchKnownSources = """
-        known AS MATERIALIZED (SELECT DISTINCT k.profile_id, k.source FROM event_summaries k
+        pairs AS MATERIALIZED (SELECT DISTINCT k.profile_id, k.source FROM event_summaries k
                                JOIN (SELECT DISTINCT profile_id, source FROM g WHERE source <> '') b
-                                 ON b.profile_id = k.profile_id AND b.source = k.source)
+                                 ON b.profile_id = k.profile_id AND b.source = k.source),
+        known AS MATERIALIZED (SELECT profile_id, count(*) AS sources FROM pairs GROUP BY 1)
         """
-
-    /// A batch's `profile_summaries` rows, from its summary rows `g`: its sources counted are
-    /// those new to the profile, its sources less those it had (`known`).
-    static let batchProfileSummaryRows = profileSummaryRows(
-        from: "g s LEFT JOIN known k ON k.profile_id = s.profile_id AND k.source = s.source",
-        sources: "count(DISTINCT s.source) FILTER (WHERE s.source <> '') - count(DISTINCT k.source)")
 
     /// How a profile's row takes in a batch's (as `summaryCombine` does a summary row's; the
     /// batch's sources are those new to the profile).
