@@ -166,6 +166,37 @@ extension QueryQuestion {
               LEFT JOIN g ON g.o = t.o
              ORDER BY t.o
             """,
+        // The top 20% of the same ranking as tiers, and their share of all clv.
+        "pareto": """
+            WITH rv AS (SELECT profile_id,
+                               sum(CASE WHEN name = 'Order Completed' THEN jnum(props, 'revenue') ELSE jnum(props, 'amount') END) AS clv
+                          FROM events WHERE type = 'track' AND name IN ('Order Completed', 'purchase') GROUP BY profile_id),
+            c AS (SELECT p.id, coalesce(rv.clv, 0) AS clv FROM profiles p LEFT JOIN rv ON rv.profile_id = p.id WHERE p.merged_into IS NULL),
+            k AS (SELECT count(*) AS n, sum(clv) AS total, ceil(0.20 * count(*)) AS top FROM c),
+            t AS (SELECT coalesce(sum(x.clv), 0) AS value
+                    FROM (SELECT clv, row_number() OVER (ORDER BY clv DESC) AS r FROM c) x, k WHERE x.r <= k.top)
+            SELECT 0.20 AS top, k.top AS profiles, t.value, k.total, t.value / nullif(k.total, 0) AS share FROM k, t
+            """,
+        // Customers (an order: a revenue event with a value above 0) per rfm cell, each score 1 + floor(5 s / n),
+        // s the customers with a strictly smaller value; the other live profiles are the null cell.
+        "rfm": """
+            WITH o AS (SELECT profile_id, sum(v) AS revenue, count(*) FILTER (WHERE v > 0) AS orders, max(ts) FILTER (WHERE v > 0) AS last_order
+                         FROM (SELECT profile_id, ts,
+                                      CASE WHEN name = 'Order Completed' THEN jnum(props, 'revenue') ELSE jnum(props, 'amount') END AS v
+                                 FROM events WHERE type = 'track' AND name IN ('Order Completed', 'purchase'))
+                        WHERE profile_id NOT IN (SELECT id FROM profiles WHERE merged_into IS NOT NULL)
+                        GROUP BY profile_id),
+            c AS (SELECT * FROM o WHERE orders >= 1),
+            n AS (SELECT count(*) AS n FROM c),
+            s AS (SELECT CAST(1 + (5 * (rank() OVER (ORDER BY last_order) - 1)) // n.n AS VARCHAR)
+                         || CAST(1 + (5 * (rank() OVER (ORDER BY orders) - 1)) // n.n AS VARCHAR)
+                         || CAST(1 + (5 * (rank() OVER (ORDER BY revenue) - 1)) // n.n AS VARCHAR) AS rfm
+                    FROM c, n),
+            live AS (SELECT count(*) AS n FROM profiles WHERE merged_into IS NULL)
+            SELECT rfm, count(*) AS n FROM s GROUP BY rfm
+            UNION ALL SELECT NULL, live.n - n.n FROM live, n WHERE live.n - n.n > 0
+            ORDER BY rfm NULLS LAST
+            """,
         // The default stages, highest first: inspire (referral, or nps with score >= 9), retention
         // (last order within 90 days and first before 180), development (2+ orders), acquisition
         // (1 order), reach (any event); an order is a revenue event with a value above 0.

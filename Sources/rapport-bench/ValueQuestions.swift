@@ -125,6 +125,74 @@ extension QueryQuestion {
                                   CASE t.o WHEN 1 THEN k.b1 WHEN 2 THEN k.b2 WHEN 3 THEN k.b3 WHEN 4 THEN k.b4 ELSE k.n END AS hi) b) zr
                  ORDER BY t.o
                 """),
+        // The top 20% of the tier ranking (clv descending, ties by id) and their share of all clv. The same clv per
+        // profile as tiers; the top k are the k greatest clvs: the positive ones first (a top-N sort of those alone),
+        // then the zeros (which add nothing), then the negative ones, greatest first.
+        QueryQuestion(
+            name: "pareto",
+            rql: #"show pareto"#,
+            sql: """
+                WITH rv AS MATERIALIZED (
+                  -- the revenue events of live profiles and their values (null when no configured property is a number)
+                  SELECT e.profile_id, e.ts,
+                         CASE WHEN e.name = 'Order Completed'
+                              THEN CASE WHEN jsonb_typeof(e.props -> 'revenue') = 'number' THEN (e.props -> 'revenue')::numeric END
+                              ELSE CASE WHEN jsonb_typeof(e.props -> 'amount') = 'number' THEN (e.props -> 'amount')::numeric END END AS v
+                    FROM events e
+                   WHERE e.type = 'track' AND e.name COLLATE "C" IN ('Order Completed', 'purchase')
+                     AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)
+                ), c AS MATERIALIZED (
+                  SELECT rv.profile_id, sum(rv.v) AS clv FROM rv GROUP BY rv.profile_id
+                ), k AS MATERIALIZED (
+                  SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, ceil(0.20 * s.n) AS top
+                    FROM (SELECT (SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL) AS n,
+                                 count(*) FILTER (WHERE c.clv > 0) AS p, count(*) FILTER (WHERE c.clv < 0) AS q,
+                                 coalesce(sum(c.clv), 0) AS total
+                            FROM c) s
+                ), t AS (
+                  SELECT coalesce((SELECT sum(a.clv) FROM (SELECT c.clv FROM c WHERE c.clv > 0 ORDER BY c.clv DESC
+                                                            LIMIT (SELECT least(k.top, k.p) FROM k)) a), 0)
+                         + coalesce((SELECT sum(b.clv) FROM (SELECT c.clv FROM c WHERE c.clv < 0 ORDER BY c.clv DESC
+                                                              LIMIT (SELECT greatest(k.top - k.p - k.z, 0) FROM k)) b), 0) AS value
+                )
+                SELECT 0.20 AS top, k.top AS profiles, t.value, k.total, t.value / nullif(k.total, 0) AS share
+                  FROM k, t
+                """),
+        // Customers per rfm cell, and the rest (null). Each customer's last order, orders and revenue from one pass
+        // over the revenue events; each score from the rank among the customers (rank − 1 customers have a strictly
+        // smaller value).
+        QueryQuestion(
+            name: "rfm",
+            rql: #"profiles | group by rfm select n = count()"#,
+            sql: """
+                WITH rv AS MATERIALIZED (
+                  -- the revenue events of live profiles and their values (null when no configured property is a number)
+                  SELECT e.profile_id, e.ts,
+                         CASE WHEN e.name = 'Order Completed'
+                              THEN CASE WHEN jsonb_typeof(e.props -> 'revenue') = 'number' THEN (e.props -> 'revenue')::numeric END
+                              ELSE CASE WHEN jsonb_typeof(e.props -> 'amount') = 'number' THEN (e.props -> 'amount')::numeric END END AS v
+                    FROM events e
+                   WHERE e.type = 'track' AND e.name COLLATE "C" IN ('Order Completed', 'purchase')
+                     AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)
+                ), c AS MATERIALIZED (
+                  SELECT rv.profile_id, sum(rv.v) AS revenue, count(*) FILTER (WHERE rv.v > 0) AS orders,
+                         max(rv.ts) FILTER (WHERE rv.v > 0) AS last_order
+                    FROM rv GROUP BY rv.profile_id HAVING count(*) FILTER (WHERE rv.v > 0) >= 1
+                ), n AS (SELECT count(*) AS n FROM c),
+                s AS (
+                  SELECT (1 + 5 * (rank() OVER (ORDER BY c.last_order) - 1) / n.n)::text
+                         || (1 + 5 * (rank() OVER (ORDER BY c.orders) - 1) / n.n)::text
+                         || (1 + 5 * (rank() OVER (ORDER BY c.revenue) - 1) / n.n)::text AS rfm
+                    FROM c, n
+                )
+                SELECT g.rfm, g.n
+                  FROM (SELECT s.rfm, count(*) AS n FROM s GROUP BY 1
+                        UNION ALL
+                        SELECT NULL, x.n FROM (SELECT (SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL)
+                                                      - (SELECT n FROM n) AS n) x
+                         WHERE x.n > 0) g
+                 ORDER BY g.rfm COLLATE "C" NULLS LAST
+                """),
         // Default stages. Customers' orders from one parallel pass over the revenue events; reach (did any)
         // from the (profile_id, ts) index alone; inspire (referral, nps >= 9) from the track-name index.
         // Every customer and inspire profile has events, so reach's own count is the rest of them.

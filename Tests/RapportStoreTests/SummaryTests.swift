@@ -19,6 +19,7 @@ import Testing
         "profiles | select id, revenue, orders, first_order, last_order, cost, clv, recency | order by id",
         "profiles | select id, s = sum(`Order Completed`.revenue) | order by id",
         "profiles | select id, tier, rfm | order by id",
+        "profiles | group by rfm select n = count()",
         "count profiles where did purchase and not did Refund",
         "show tiers",
         "show pareto",

@@ -275,6 +275,8 @@ enum ValueCases {
             $0.valueFieldRows()
         },
         ValueCase(label: "show tiers, default settings", script: "show tiers", columns: tierColumns, settings: .defaults) { $0.tiersReport() },
+        ValueCase(label: "group by rfm, default settings", script: "profiles | group by rfm select n = count()", columns: ["rfm", "n"],
+                  settings: .defaults) { $0.groupCount { .optionalText($0.values.rfm) } },
         ValueCase(label: "show lifecycle, default settings", script: "show lifecycle", columns: lifecycleColumns, settings: .defaults) {
             $0.lifecycleReport()
         },
@@ -291,6 +293,13 @@ enum ValueCases {
                   settings: settingsB) { $0.valueFieldRows() },
         ValueCase(label: "group by tier", script: scriptB + "profiles | group by tier select n = count()", columns: ["tier", "n"],
                   settings: settingsB) { $0.groupCount { .text($0.values.tier) } },
+        // rfm without tier ranks the customers alone (tier with it ranks every profile).
+        ValueCase(label: "rfm alone", script: scriptB + "profiles | select id, rfm, orders | order by id", columns: ["id", "rfm", "orders"],
+                  settings: settingsB) { model in
+            model.profiles.map { [.number(Decimal($0.id)), .optionalText(model.values[$0.id]!.rfm), .int(model.values[$0.id]!.orders)] }
+        },
+        ValueCase(label: "group by rfm", script: scriptB + "profiles | group by rfm select n = count()", columns: ["rfm", "n"],
+                  settings: settingsB) { $0.groupCount { .optionalText($0.values.rfm) } },
         ValueCase(label: "group by stage", script: scriptB + "profiles | group by stage select n = count()", columns: ["stage", "n"],
                   settings: settingsB) { $0.groupCount { .optionalText($0.values.stage) } },
         ValueCase(label: "count where clv > 100", script: scriptB + "count profiles where clv > 100", columns: ["count"],

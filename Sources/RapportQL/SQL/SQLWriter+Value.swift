@@ -110,9 +110,21 @@ extension SQLWriter {
     }
 
     /// The ranking of every live profile for the fields in `ranked`: `tier` by clv, `rfm`
-    /// among customers (each a sort of every profile, so only those read are computed).
+    /// among customers (each a sort, so only those read are computed; rfm alone sorts only the
+    /// customers).
     mutating func rankingJoin(_ settings: ValueSettings, ranked: Set<ValueField>) -> String {
         func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settings), field.type) }
+        if !ranked.contains(.tier) {
+            // rfm alone ranks only the customers: every customer has a revenue value, so is a
+            // row of the flows' profiles (columns c2 orders, c3 last order, c4 revenue), and the
+            // others' rfm is null.
+            let rows = flowRows([value(.orders), value(.lastOrder), value(.revenue)])
+            func score(_ column: String) -> String {
+                "(1 + floor(5 * (rank() OVER (ORDER BY \(column)) - 1)::numeric / count(*) OVER ()))::int::text"
+            }
+            return "LEFT JOIN (SELECT v.c1 AS profile_id, \(score("v.c3")) || \(score("v.c2")) || \(score("v.c4")) AS rfm "
+                + "FROM (\(rows)) v WHERE v.c2 > 0) vr ON vr.profile_id = p.id"
+        }
         // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
         var columns = ["v.c1 AS profile_id"]
