@@ -12,6 +12,19 @@ extension QueryQuestion {
     // Tuned on the benchmark tenant with the indexes it has: events_profile_ts, events_name_ts,
     // events_ts_brin (migrations) and events_name_profile_ts ON events (name, profile_id, ts) WHERE
     // type = 'track' (the funnel's step probes need it).
+    /// The hand SQL's first CTE for pareto and rfm: the revenue events of live profiles, their times and values
+    /// (null when no configured property is a number).
+    static let revenueEvents = """
+        WITH rv AS MATERIALIZED (
+          SELECT e.profile_id, e.ts,
+                 CASE WHEN e.name = 'Order Completed'
+                      THEN CASE WHEN jsonb_typeof(e.props -> 'revenue') = 'number' THEN (e.props -> 'revenue')::numeric END
+                      ELSE CASE WHEN jsonb_typeof(e.props -> 'amount') = 'number' THEN (e.props -> 'amount')::numeric END END AS v
+            FROM events e
+           WHERE e.type = 'track' AND e.name COLLATE "C" IN ('Order Completed', 'purchase')
+             AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)
+        """
+
     static let value: [QueryQuestion] = [
         // Greedy funnel over every attempt. Attempts (every page with path "/") and exclusions from one parallel
         // pass over the page events (the path is only in props), x per attempt from the profile's excluded
@@ -132,15 +145,7 @@ extension QueryQuestion {
             name: "pareto",
             rql: #"show pareto"#,
             sql: """
-                WITH rv AS MATERIALIZED (
-                  -- the revenue events of live profiles and their values (null when no configured property is a number)
-                  SELECT e.profile_id, e.ts,
-                         CASE WHEN e.name = 'Order Completed'
-                              THEN CASE WHEN jsonb_typeof(e.props -> 'revenue') = 'number' THEN (e.props -> 'revenue')::numeric END
-                              ELSE CASE WHEN jsonb_typeof(e.props -> 'amount') = 'number' THEN (e.props -> 'amount')::numeric END END AS v
-                    FROM events e
-                   WHERE e.type = 'track' AND e.name COLLATE "C" IN ('Order Completed', 'purchase')
-                     AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)
+                \(revenueEvents)
                 ), c AS MATERIALIZED (
                   SELECT rv.profile_id, sum(rv.v) AS clv FROM rv GROUP BY rv.profile_id
                 ), k AS MATERIALIZED (
@@ -165,15 +170,7 @@ extension QueryQuestion {
             name: "rfm",
             rql: #"profiles | group by rfm select n = count()"#,
             sql: """
-                WITH rv AS MATERIALIZED (
-                  -- the revenue events of live profiles and their values (null when no configured property is a number)
-                  SELECT e.profile_id, e.ts,
-                         CASE WHEN e.name = 'Order Completed'
-                              THEN CASE WHEN jsonb_typeof(e.props -> 'revenue') = 'number' THEN (e.props -> 'revenue')::numeric END
-                              ELSE CASE WHEN jsonb_typeof(e.props -> 'amount') = 'number' THEN (e.props -> 'amount')::numeric END END AS v
-                    FROM events e
-                   WHERE e.type = 'track' AND e.name COLLATE "C" IN ('Order Completed', 'purchase')
-                     AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL)
+                \(revenueEvents)
                 ), c AS MATERIALIZED (
                   SELECT rv.profile_id, sum(rv.v) AS revenue, count(*) FILTER (WHERE rv.v > 0) AS orders,
                          max(rv.ts) FILTER (WHERE rv.v > 0) AS last_order
