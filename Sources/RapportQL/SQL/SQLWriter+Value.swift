@@ -118,12 +118,16 @@ extension SQLWriter {
             // rfm alone ranks only the customers: every customer has a revenue value, so is a
             // row of the flows' profiles (columns c2 orders, c3 last order, c4 revenue), and the
             // others' rfm is null.
+            // (Their number is counted once, not as a window over all of them, which would hold
+            // every row until the last.)
             let rows = flowRows([value(.orders), value(.lastOrder), value(.revenue)])
             func score(_ column: String) -> String {
-                "(1 + floor(5 * (rank() OVER (ORDER BY \(column)) - 1)::numeric / count(*) OVER ()))::int::text"
+                // floor(5 s / n) in whole numbers: s and n are counts, so division truncates to it.
+                "(1 + 5 * (rank() OVER (ORDER BY \(column)) - 1) / rfm_n.n)::text"
             }
-            return "LEFT JOIN (SELECT v.c1 AS profile_id, \(score("v.c3")) || \(score("v.c2")) || \(score("v.c4")) AS rfm "
-                + "FROM (\(rows)) v WHERE v.c2 > 0) vr ON vr.profile_id = p.id"
+            return "LEFT JOIN (WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0) "
+                + "SELECT v.c1 AS profile_id, \(score("v.c3")) || \(score("v.c2")) || \(score("v.c4")) AS rfm "
+                + "FROM rfm_c v, (SELECT count(*) AS n FROM rfm_c) rfm_n) vr ON vr.profile_id = p.id"
         }
         // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
