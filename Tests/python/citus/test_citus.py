@@ -164,6 +164,7 @@ def test_definitions_and_every_report(cluster: Cluster) -> None:
     assert [row[3] for row in funnel["rows"]] == [31, 11, 11], funnel["rows"]
     for report in ("show tiers", "show pareto", "show lifecycle", "show retention by month", "show value chain",
                    "show value settings", "profiles | where tier = \"platinum\" | select email, clv, rfm, stage | limit 5",
+                   "profiles | group by rfm select n = count()",
                    "events | group by name select n = count()", "funnel shop dropped at 1 | select id | limit 5"):
         answer = query(cluster, a, report)
         assert answer["rows"], f"{report}: {answer}"
