@@ -102,14 +102,14 @@ extension Store {
     /// The `profile_summaries` rows of the summary rows in `rows` (a relation aliased `s` with
     /// `event_summaries`' columns), one per profile: the sums of the counts and values, the
     /// earliest firsts and latest lasts, the message and source of the earliest first event in
-    /// event order, and how many distinct sources (`sources`: how they are counted).
-    static func profileSummaryRows(from rows: String, sources: String = "count(DISTINCT s.source) FILTER (WHERE s.source <> '')") -> String {
+    /// event order, and how many distinct sources.
+    static func profileSummaryRows(from rows: String) -> String {
         """
         SELECT s.profile_id, sum(s.events), min(s.first_ts), max(s.last_ts),
                (array_agg(s.first_message ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
                (array_agg(s.source ORDER BY s.first_ts, s.first_message COLLATE "C"))[1],
                sum(s.revenue), sum(s.orders), min(s.first_order), max(s.last_order), sum(s.cost),
-               \(sources)
+               count(DISTINCT s.source) FILTER (WHERE s.source <> '')
         FROM \(rows)
         GROUP BY 1
         """
