@@ -54,6 +54,42 @@ struct ValueAnswerTests {
         }
     }
 
+    /// rfm's scores at every number of customers from 1 to 16: each score is 1 + floor(5 s / n),
+    /// whose steps fall on whole positions when n is a multiple of 5 (and ties put several
+    /// customers on one side of a step), so a score one position off shows at some n. The
+    /// customers come one at a time into one tenant, with tied orders, revenues and order days;
+    /// a profile whose only revenue event is worth 0 is not a customer.
+    @Test func rfmAtEveryNumberOfCustomers() async throws {
+        try await withTestStore { store, _ in
+            let tenant = try await store.createTenant(slug: uniqueSlug("vr"), name: nil, actor: "test")
+            let receivedAt = Timestamp.now()
+            var serial = 0
+            func track(_ user: String, day: Int, _ event: String, _ properties: String) throws -> IngestMessage {
+                serial += 1
+                let line = #"{"type":"track","messageId":"r\#(serial)","timestamp":"2024-03-\#(String(format: "%02d", day))T09:00:00Z","userId":"\#(user)","event":"\#(event)","properties":\#(properties)}"#
+                return try MessageReader.line(Array(line.utf8), receivedAt: receivedAt)
+            }
+            _ = try await store.ingest([try track("u-zero", day: 2, "purchase", #"{"amount":0}"#)], tenant: tenant)
+            let script = "profiles | select id, rfm | order by id"
+            for customer in 1...16 {
+                var messages: [IngestMessage] = []
+                for order in 0...(customer % 3) {
+                    let revenue = [30, 10, 20, 10, 50][customer % 5]
+                    messages.append(try track("u-\(customer)", day: 1 + (customer * 7 + order) % 11, "Order Completed", #"{"revenue":\#(revenue)}"#))
+                }
+                _ = try await store.ingest(messages, tenant: tenant)
+                let data = try await ValueSeed.load(store, tenant)
+                let model = ValueOracle.model(data, settings: .defaults, stages: .defaults)
+                #expect(model.profiles.filter { model.values[$0.id]!.orders >= 1 }.count == customer, "customers")
+                let expected = model.profiles.map { [OracleValue.number(Decimal($0.id)), .optionalText(model.values[$0.id]!.rfm)] }
+                let rows = try await store.query(script, tenant: tenant, options: QueryOptions(now: ValueSeed.now)).last?.rows ?? []
+                let matches = rows.count == expected.count
+                    && zip(rows, expected).allSatisfy { row, oracle in zip(row, oracle).allSatisfy { Self.same($0, $1, tolerance: ValueCase.exact) } }
+                #expect(matches, "rfm with \(customer) customers: rapport \(rows.map { $0.map(\.display) }) oracle \(expected.map { $0.map(\.description) })")
+            }
+        }
+    }
+
     /// The seed is what the scenarios assume: every line stored, the two merges done.
     @Test func seededTenantHasTheScenarios() async throws {
         try await withTestStore { store, _ in

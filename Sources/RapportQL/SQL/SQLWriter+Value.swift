@@ -110,24 +110,30 @@ extension SQLWriter {
     }
 
     /// The ranking of every live profile for the fields in `ranked`: `tier` by clv, `rfm`
-    /// among customers (each a sort, so only those read are computed; rfm alone sorts only the
-    /// customers).
+    /// among customers (each a sort, so only those read are computed; rfm alone reads only the
+    /// customers, and sorts just their values to find four thresholds per measure).
     mutating func rankingJoin(_ settings: ValueSettings, ranked: Set<ValueField>) -> String {
         func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settings), field.type) }
         if !ranked.contains(.tier) {
-            // rfm alone ranks only the customers: every customer has a revenue value, so is a
+            // rfm alone scores only the customers: every customer has a revenue value, so is a
             // row of the flows' profiles (columns c2 orders, c3 last order, c4 revenue), and the
-            // others' rfm is null.
-            // (Their number is counted once, not as a window over all of them, which would hold
-            // every row until the last.)
+            // others' rfm is null. A score needs no ranking: with s the customers below x, 1 +
+            // floor(5 s / n) is 1 + the number of k in 1…4 with 5 s ≥ k n, that is s ≥ m = ⌈k n / 5⌉,
+            // which holds exactly when the m-th smallest value is below x. So each measure needs
+            // four values, its m-th smallest (percentile_disc at (m − ½) / n: a fraction whose
+            // position, ⌈fraction × n⌉, is m whatever the rounding), not a sort with a window.
             let rows = flowRows([value(.orders), value(.lastOrder), value(.revenue)])
-            func score(_ column: String) -> String {
-                // floor(5 s / n) in whole numbers: s and n are counts, so division truncates to it.
-                "(1 + 5 * (rank() OVER (ORDER BY \(column)) - 1) / rfm_n.n)::text"
+            let fractions = (1...4).map { "(((\($0) * k.n + 4) / 5)::float8 - 0.5) / nullif(k.n, 0)" }.joined(separator: ", ")
+            let measures = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
+            let thresholds = measures.map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
+            let scores = measures.map { name, column in
+                (1...4).map { "(\(column) > t.\(name)[\($0)])::int" }.joined(separator: " + ")
             }
-            return "LEFT JOIN (WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0) "
-                + "SELECT v.c1 AS profile_id, \(score("v.c3")) || \(score("v.c2")) || \(score("v.c4")) AS rfm "
-                + "FROM rfm_c v, (SELECT count(*) AS n FROM rfm_c) rfm_n) vr ON vr.profile_id = p.id"
+            return "LEFT JOIN (WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0), "
+                + "rfm_k AS (SELECT ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
+                + "rfm_t AS (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v) "
+                + "SELECT v.c1 AS profile_id, (111 + 100 * (\(scores[0])) + 10 * (\(scores[1])) + \(scores[2]))::text AS rfm "
+                + "FROM rfm_c v, rfm_t t) vr ON vr.profile_id = p.id"
         }
         // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
