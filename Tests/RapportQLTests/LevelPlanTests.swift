@@ -122,6 +122,29 @@ struct LevelPlanTests {
             #expect(windowed.contains("AND EXISTS (SELECT 1 FROM events e"), "\(windowed)")
         }
     }
+
+    /// Profiles grouped by the ranking alone are the ranking's rows: with rfm alone, the
+    /// customers' scores and, for the other live profiles, rows of nulls as many as counted; the
+    /// profiles are not read and joined. Anything else of the profile keeps the join.
+    @Test func aGroupingByTheRankingAloneReadsNoProfiles() throws {
+        for summaries in [true, false] {
+            let rfm = try sql("profiles | group by rfm select n = count() | order by n desc", summaries: summaries)
+            #expect(!rfm.contains("FROM profiles p") && !rfm.contains("ON vr.profile_id = p.id"), "\(rfm)")
+            #expect(rfm.contains("UNION ALL SELECT NULL, NULL FROM generate_series(1, ((SELECT count(*) FROM profiles) - "), "\(rfm)")
+            #expect(rfm.contains("percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY v.c3) AS r"))
+            #expect(!rfm.contains("rank() OVER"), "rfm alone needs no ranking window")
+            let tier = try sql("profiles | group by tier select n = count(), share = count() / 10", summaries: summaries)
+            #expect(!tier.contains("ON vr.profile_id = p.id") && tier.contains("row_number() OVER (ORDER BY q.c2 DESC, q.c1)"), "\(tier)")
+            for joined in ["profiles | where plan = \"pro\" | group by rfm select n = count()",
+                           "profiles | group by rfm select n = count(), r = sum(revenue)",
+                           "profiles | group by rfm, plan select n = count()",
+                           "profiles | select id, rfm"] {
+                let text = try sql(joined, summaries: summaries)
+                #expect(text.contains("LEFT JOIN (WITH rfm_c AS MATERIALIZED") && text.contains(") vr ON vr.profile_id = p.id"), "\(joined)")
+                #expect(!text.contains("generate_series"), "\(joined)")
+            }
+        }
+    }
 }
 
 enum PlanTestError: Error { case notAQuery(String) }

@@ -71,6 +71,7 @@ struct ValueAnswerTests {
             }
             _ = try await store.ingest([try track("u-zero", day: 2, "purchase", #"{"amount":0}"#)], tenant: tenant)
             let script = "profiles | select id, rfm | order by id"
+            let groupScript = "profiles | group by rfm select n = count()"
             for customer in 1...16 {
                 var messages: [IngestMessage] = []
                 for order in 0...(customer % 3) {
@@ -86,6 +87,12 @@ struct ValueAnswerTests {
                 let matches = rows.count == expected.count
                     && zip(rows, expected).allSatisfy { row, oracle in zip(row, oracle).allSatisfy { Self.same($0, $1, tolerance: ValueCase.exact) } }
                 #expect(matches, "rfm with \(customer) customers: rapport \(rows.map { $0.map(\.display) }) oracle \(expected.map { $0.map(\.description) })")
+                // Grouped, the others (here one) are counted, not read.
+                let cells = model.groupCount { .optionalText($0.values.rfm) }
+                let grouped = try await store.query(groupScript, tenant: tenant, options: QueryOptions(now: ValueSeed.now)).last?.rows ?? []
+                let same = grouped.count == cells.count
+                    && zip(grouped, cells).allSatisfy { row, oracle in zip(row, oracle).allSatisfy { Self.same($0, $1, tolerance: ValueCase.exact) } }
+                #expect(same, "rfm cells with \(customer) customers: rapport \(grouped.map { $0.map(\.display) }) oracle \(cells.map { $0.map(\.description) })")
             }
         }
     }
@@ -336,6 +343,23 @@ enum ValueCases {
         },
         ValueCase(label: "group by rfm", script: scriptB + "profiles | group by rfm select n = count()", columns: ["rfm", "n"],
                   settings: settingsB) { $0.groupCount { .optionalText($0.values.rfm) } },
+        // With a condition, or another key, the profiles are read and joined to the ranking.
+        ValueCase(label: "group by rfm, pro plan", script: scriptB + "profiles | where plan = \"pro\" | group by rfm select n = count()",
+                  columns: ["rfm", "n"], settings: settingsB) { model in
+            model.groupCount(of: model.allFacts.filter { $0.trait("plan") == .text("pro") }) { .optionalText($0.values.rfm) }
+        },
+        ValueCase(label: "group by rfm and plan", script: scriptB + "profiles | group by rfm, plan select n = count() | order by n desc, rfm, plan",
+                  columns: ["rfm", "plan", "n"], settings: settingsB) { model in
+            var groups: [(key: [OracleValue], n: Int)] = []
+            for facts in model.allFacts {
+                let key: [OracleValue] = [.optionalText(facts.values.rfm), facts.trait("plan")]
+                if let i = groups.firstIndex(where: { $0.key == key }) { groups[i].n += 1 } else { groups.append((key, 1)) }
+            }
+            return groups.sorted { a, b in
+                a.n != b.n ? a.n > b.n
+                    : a.key[0] != b.key[0] ? OracleValue.ascending(a.key[0], b.key[0]) : OracleValue.ascending(a.key[1], b.key[1])
+            }.map { $0.key + [.int($0.n)] }
+        },
         ValueCase(label: "group by stage", script: scriptB + "profiles | group by stage select n = count()", columns: ["stage", "n"],
                   settings: settingsB) { $0.groupCount { .optionalText($0.values.stage) } },
         ValueCase(label: "count where clv > 100", script: scriptB + "count profiles where clv > 100", columns: ["count"],
@@ -640,3 +664,15 @@ enum ValueCases {
 }
 
 // END CASES
+
+extension OracleModel {
+    /// `groupCount` over some of the profiles.
+    func groupCount(of facts: [OracleProfileFacts], _ key: (OracleProfileFacts) -> OracleValue) -> [[OracleValue]] {
+        var groups: [(OracleValue, Int)] = []
+        for fact in facts {
+            let k = key(fact)
+            if let i = groups.firstIndex(where: { $0.0 == k }) { groups[i].1 += 1 } else { groups.append((k, 1)) }
+        }
+        return groups.sorted { OracleValue.ascending($0.0, $1.0) }.map { [$0.0, .int($0.1)] }
+    }
+}

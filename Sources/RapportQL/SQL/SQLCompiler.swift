@@ -253,7 +253,13 @@ struct SQLWriter {
         }
         if let settings = ranked.last?.settings {
             let fields = Set(ranked.map(\.field))
-            select.joins.append(rankingJoin(settings, ranked: fields))
+            if shape == .rows, aggregates.isEmpty, Self.groupsByRankingAlone(level, first: first, source: source) {
+                // Grouped by the ranking alone: its rows, one per live profile, are the level's.
+                select.from = "(\(rankingRows(settings, ranked: fields, everyLiveProfile: true))) vr"
+                filters = []
+            } else {
+                select.joins.append("LEFT JOIN (\(rankingRows(settings, ranked: fields, everyLiveProfile: false))) vr ON vr.profile_id = p.id")
+            }
             if groupedJoin { select.groupBy += fields.map { "vr.\($0.rawValue)" }.sorted() }
         }
         select.conditions = filters.map(print)
@@ -527,6 +533,27 @@ struct SQLWriter {
         case .binary(_, let l, let r): return passOnly(l) && passOnly(r)
         case .inList(let e, let items, _): return passOnly(e) && items.allSatisfy(passOnly)
         case .inWindow(let e, let window): return passOnly(e) && [window.from, window.to].compactMap { $0 }.allSatisfy(passOnly)
+        default: return false
+        }
+    }
+
+    /// Whether a first level of profiles groups them by ranked fields (`tier`, `rfm`) alone,
+    /// with no condition, and reads nothing else of them: then its rows are the ranking's
+    /// rows, one per live profile, and the profiles need not be read and joined to them.
+    static func groupsByRankingAlone(_ level: Level, first: Bool, source: TypedQuery.Source) -> Bool {
+        guard first, source == .profiles, level.filters.isEmpty, let keys = level.groupKeys, !keys.isEmpty else { return false }
+        return (keys + level.columns.map(\.expr) + level.order.map(\.expr)).allSatisfy(readsRankingOnly)
+    }
+
+    /// Whether `expr` reads nothing of a profile but its ranked fields and the group's counts.
+    static func readsRankingOnly(_ expr: TypedExpr) -> Bool {
+        switch expr.kind {
+        case .text, .number, .boolean, .timestamp, .duration, .null, .now, .today: return true
+        case .value(let field, _): return field == .tier || field == .rfm
+        case .rowAggregate(_, let argument): return argument.map(readsRankingOnly) ?? true
+        case .not(let e), .negate(let e), .isNull(let e, _): return readsRankingOnly(e)
+        case .binary(_, let l, let r): return readsRankingOnly(l) && readsRankingOnly(r)
+        case .inList(let e, let items, _): return readsRankingOnly(e) && items.allSatisfy(readsRankingOnly)
         default: return false
         }
     }

@@ -109,10 +109,13 @@ extension SQLWriter {
         return truth(rule, context)
     }
 
-    /// The ranking of every live profile for the fields in `ranked`: `tier` by clv, `rfm`
-    /// among customers (each a sort, so only those read are computed; rfm alone reads only the
-    /// customers, and sorts just their values to find four thresholds per measure).
-    mutating func rankingJoin(_ settings: ValueSettings, ranked: Set<ValueField>) -> String {
+    /// The ranking for the fields in `ranked` (column `profile_id` and one per field): `tier`
+    /// by clv, `rfm` among customers (each a sort, so only those read are computed; rfm alone
+    /// reads only the customers, and sorts just their values to find four thresholds per
+    /// measure). A row per live profile, or with rfm alone per customer unless
+    /// `everyLiveProfile` (then the others are as many rows with nulls, their number counted
+    /// rather than read).
+    mutating func rankingRows(_ settings: ValueSettings, ranked: Set<ValueField>, everyLiveProfile: Bool) -> String {
         func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settings), field.type) }
         if !ranked.contains(.tier) {
             // rfm alone scores only the customers: every customer has a revenue value, so is a
@@ -129,11 +132,13 @@ extension SQLWriter {
             let scores = measures.map { name, column in
                 (1...4).map { "(\(column) > t.\(name)[\($0)])::int" }.joined(separator: " + ")
             }
-            return "LEFT JOIN (WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0), "
+            let others = everyLiveProfile
+                ? " UNION ALL SELECT NULL, NULL FROM generate_series(1, \(Self.liveProfileCount) - (SELECT count(*) FROM rfm_c))" : ""
+            return "WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0), "
                 + "rfm_k AS (SELECT ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
                 + "rfm_t AS (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v) "
                 + "SELECT v.c1 AS profile_id, (111 + 100 * (\(scores[0])) + 10 * (\(scores[1])) + \(scores[2]))::text AS rfm "
-                + "FROM rfm_c v, rfm_t t) vr ON vr.profile_id = p.id"
+                + "FROM rfm_c v, rfm_t t" + others
         }
         // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
@@ -148,8 +153,8 @@ extension SQLWriter {
             }
             columns.append("CASE WHEN v.c3 > 0 THEN \(score("v.c4")) || \(score("v.c3")) || \(score("v.c5")) END AS rfm")
         }
-        return "LEFT JOIN (SELECT " + columns.joined(separator: ", ") + " FROM (SELECT q.*, "
-            + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM \(rows.named("q"))) v) vr ON vr.profile_id = p.id"
+        return "SELECT " + columns.joined(separator: ", ") + " FROM (SELECT q.*, "
+            + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM \(rows.named("q"))) v"
     }
 
     /// Each live profile's stage (`c1` its id, `c2` the stage), for reports that count the
