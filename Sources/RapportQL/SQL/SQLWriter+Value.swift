@@ -110,51 +110,59 @@ extension SQLWriter {
     }
 
     /// The ranking for the fields in `ranked` (column `profile_id` and one per field): `tier`
-    /// by clv, `rfm` among customers (each a sort, so only those read are computed; rfm alone
-    /// reads only the customers, and sorts just their values to find four thresholds per
-    /// measure). A row per live profile, or with rfm alone per customer unless
-    /// `everyLiveProfile` (then the others are as many rows with nulls, their number counted
-    /// rather than read).
+    /// by clv (a sort of every live profile), `rfm` from four thresholds per measure among the
+    /// customers (`rfmThresholds`; rfm alone reads only the customers). A row per live
+    /// profile, or with rfm alone per customer unless `everyLiveProfile` (then the others are
+    /// as many rows with nulls, their number counted rather than read).
     mutating func rankingRows(_ settings: ValueSettings, ranked: Set<ValueField>, everyLiveProfile: Bool) -> String {
         func value(_ field: ValueField) -> TypedExpr { TypedExpr(.value(field, settings), field.type) }
         if !ranked.contains(.tier) {
             // rfm alone scores only the customers: every customer has a revenue value, so is a
             // row of the flows' profiles (columns c2 orders, c3 last order, c4 revenue), and the
-            // others' rfm is null. A score needs no ranking: with s the customers below x, 1 +
-            // floor(5 s / n) is 1 + the number of k in 1…4 with 5 s ≥ k n, that is s ≥ m = ⌈k n / 5⌉,
-            // which holds exactly when the m-th smallest value is below x. So each measure needs
-            // four values, its m-th smallest (percentile_disc at (m − ½) / n: a fraction whose
-            // position, ⌈fraction × n⌉, is m whatever the rounding), not a sort with a window.
+            // others' rfm is null.
             let rows = flowRows([value(.orders), value(.lastOrder), value(.revenue)])
-            let fractions = (1...4).map { "(((\($0) * k.n + 4) / 5)::float8 - 0.5) / nullif(k.n, 0)" }.joined(separator: ", ")
-            let measures = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
-            let thresholds = measures.map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
-            let scores = measures.map { name, column in
-                (1...4).map { "(\(column) > t.\(name)[\($0)])::int" }.joined(separator: " + ")
-            }
             let others = everyLiveProfile
                 ? " UNION ALL SELECT NULL, NULL FROM generate_series(1, \(Self.liveProfileCount) - (SELECT count(*) FROM rfm_c))" : ""
-            return "WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0), "
-                + "rfm_k AS (SELECT ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
-                + "rfm_t AS (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v) "
-                + "SELECT v.c1 AS profile_id, (111 + 100 * (\(scores[0])) + 10 * (\(scores[1])) + \(scores[2]))::text AS rfm "
+            return "WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0), \(Self.rfmThresholds) "
+                + "SELECT v.c1 AS profile_id, \(Self.rfmScore(recency: "v.c3", frequency: "v.c2", monetary: "v.c4")) AS rfm "
                 + "FROM rfm_c v, rfm_t t" + others
         }
         // Columns c2 clv, c3 orders, c4 last order, c5 revenue.
         let rows = profileRows([value(.clv), value(.orders), value(.lastOrder), value(.revenue)])
-        var columns = ["v.c1 AS profile_id"]
-        if ranked.contains(.tier) {
-            let names = ValueSettings.tierNames.map { bind(.text($0)) }.joined(separator: ", ")
-            columns.append("(ARRAY[\(names)])[\(tierIndex(settings, alias: "v")) + 1] AS tier")
+        let names = ValueSettings.tierNames.map { bind(.text($0)) }.joined(separator: ", ")
+        let tier = "(ARRAY[\(names)])[\(tierIndex(settings, alias: "v")) + 1] AS tier"
+        let ranking = "SELECT q.*, row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM"
+        guard ranked.contains(.rfm) else {
+            return "SELECT v.c1 AS profile_id, \(tier) FROM (\(ranking) \(rows.named("q"))) v"
         }
-        if ranked.contains(.rfm) {
-            func score(_ column: String) -> String {
-                "(1 + floor(5 * (rank() OVER (PARTITION BY v.c3 > 0 ORDER BY \(column)) - 1)::numeric / count(*) OVER (PARTITION BY v.c3 > 0)))::int::text"
-            }
-            columns.append("CASE WHEN v.c3 > 0 THEN \(score("v.c4")) || \(score("v.c3")) || \(score("v.c5")) END AS rfm")
+        // With rfm, the customers are those of the profiles' rows with orders.
+        let score = Self.rfmScore(recency: "v.c4", frequency: "v.c3", monetary: "v.c5")
+        return "WITH q AS MATERIALIZED (\(rows)), rfm_c AS MATERIALIZED (SELECT q.c1, q.c3 AS c2, q.c4 AS c3, q.c5 AS c4 FROM q WHERE q.c3 > 0), "
+            + "\(Self.rfmThresholds) SELECT v.c1 AS profile_id, \(tier), CASE WHEN v.c3 > 0 THEN \(score) END AS rfm "
+            + "FROM (\(ranking) q) v, rfm_t t"
+    }
+
+    /// CTEs `rfm_k` and `rfm_t` (`r`, `f`, `m`: each measure's four thresholds) over the
+    /// customers `rfm_c` (columns c2 orders, c3 last order, c4 revenue). A score needs no
+    /// ranking: with s the customers below x, 1 + floor(5 s / n) is 1 + the number of k in 1…4
+    /// with 5 s ≥ k n, that is s ≥ m = ⌈k n / 5⌉, which holds exactly when the m-th smallest
+    /// value is below x. So each measure needs four values, its m-th smallest
+    /// (percentile_disc at (m − ½) / n: a fraction whose position, ⌈fraction × n⌉, is m
+    /// whatever the rounding), not a sort with a window.
+    static let rfmThresholds: String = {
+        let fractions = (1...4).map { "(((\($0) * k.n + 4) / 5)::float8 - 0.5) / nullif(k.n, 0)" }.joined(separator: ", ")
+        let thresholds = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
+            .map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
+        return "rfm_k AS (SELECT ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
+            + "rfm_t AS (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v)"
+    }()
+
+    /// A customer's rfm from `rfm_t t`, given the columns of its three measures.
+    static func rfmScore(recency: String, frequency: String, monetary: String) -> String {
+        let scores = [("r", recency), ("f", frequency), ("m", monetary)].map { name, column in
+            (1...4).map { "(\(column) > t.\(name)[\($0)])::int" }.joined(separator: " + ")
         }
-        return "SELECT " + columns.joined(separator: ", ") + " FROM (SELECT q.*, "
-            + "row_number() OVER (ORDER BY q.c2 DESC, q.c1) AS rn, count(*) OVER () AS n FROM \(rows.named("q"))) v"
+        return "(111 + 100 * (\(scores[0])) + 10 * (\(scores[1])) + \(scores[2]))::text"
     }
 
     /// Each live profile's stage (`c1` its id, `c2` the stage), for reports that count the
