@@ -186,7 +186,8 @@ struct ProfileSummaryPlanTests {
         #expect(!discounted.contains("v.value"))
         // The acquiring source of each profile is its row's first source; its sources are counted there.
         let chain = try report("show value chain").sql
-        #expect(chain.contains("SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"))
+        #expect(chain.contains("FROM profile_summaries v LEFT JOIN c ON c.c1 = v.profile_id GROUP BY 1"))
+        #expect(chain.contains("UNION ALL SELECT NULL, ((SELECT count(*) FROM profiles) - "), "the profiles without events are counted")
         #expect(chain.contains("SELECT COALESCE(sum(v.sources), 0) FROM profile_summaries v"))
         #expect(!chain.contains("DISTINCT ON") && !chain.contains("DISTINCT s.profile_id"), "the summaries are not read per source")
     }

@@ -259,9 +259,25 @@ extension SQLWriter {
         let sourcesCount = summaries != nil
             ? "SELECT COALESCE(sum(v.sources), 0) FROM profile_summaries v"
             : "SELECT count(*) FROM (SELECT DISTINCT e.profile_id, e.source FROM events e WHERE e.source IS NOT NULL AND \(Self.live("e.profile_id"))) d"
-        let acquiring = summaries != nil
-            ? "SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v"
-            : "SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, \(Self.eventOrder)"
+        // Network: the live profiles by acquiring source. From the summaries, the profiles are
+        // their own summary rows (one per live profile with events; every customer has events),
+        // and those without events are counted, not read: no source, not customers, no value.
+        let network = summaries != nil
+            ? """
+              SELECT s.source, sum(s.n) AS n, sum(s.customers) AS customers, sum(s.value) AS value
+                    FROM (SELECT NULLIF(v.first_source, '') AS source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers,
+                                 COALESCE(sum(c.c2), 0) AS value
+                            FROM profile_summaries v LEFT JOIN c ON c.c1 = v.profile_id GROUP BY 1
+                          UNION ALL SELECT NULL, \(Self.liveProfileCount) - (SELECT count(*) FROM profile_summaries), 0, 0) s
+                    GROUP BY s.source HAVING sum(s.n) > 0
+              """
+            : """
+              SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
+                    FROM profiles p LEFT JOIN (SELECT DISTINCT ON (e.profile_id) e.profile_id, e.source FROM events e ORDER BY e.profile_id, \(Self.eventOrder)) acq ON acq.profile_id = p.id
+                    LEFT JOIN c ON c.c1 = p.id
+                    WHERE \(Self.live(profileRow: "p"))
+                    GROUP BY acq.source
+              """
         // Each part: (stage order, measure order, key order, key, stage, measure, value); rows
         // go by stage, then key (its order, else code point order, nulls last), then measure.
         let parts: [String] = [
@@ -292,11 +308,7 @@ extension SQLWriter {
             // Network: by the source of each profile's first event.
             """
             SELECT 3, x.o2, 0, nw.source, \(names[2]), x.measure, x.value
-            FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
-                  FROM profiles p LEFT JOIN (\(acquiring)) acq ON acq.profile_id = p.id
-                  LEFT JOIN c ON c.c1 = p.id
-                  WHERE \(Self.live(profileRow: "p"))
-                  GROUP BY acq.source) nw
+            FROM (\(network)) nw
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), nw.n::numeric), (2, \(m("customers")), nw.customers::numeric),
                 (3, \(m("value")), nw.value)) x(o2, measure, value)
             """,

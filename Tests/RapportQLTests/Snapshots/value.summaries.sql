@@ -79,11 +79,12 @@ FROM a CROSS JOIN LATERAL (VALUES
     (3, $42, (SELECT COALESCE(sum(v.sources), 0) FROM profile_summaries v)::numeric / NULLIF(a.n, 0))) x(o2, measure, value)
 UNION ALL
 SELECT 3, x.o2, 0, nw.source, $30, x.measure, x.value
-FROM (SELECT acq.source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers, COALESCE(sum(c.c2), 0) AS value
-      FROM profiles p LEFT JOIN (SELECT v.profile_id, NULLIF(v.first_source, '') AS source FROM profile_summaries v) acq ON acq.profile_id = p.id
-      LEFT JOIN c ON c.c1 = p.id
-      WHERE p.merged_into IS NULL
-      GROUP BY acq.source) nw
+FROM (SELECT s.source, sum(s.n) AS n, sum(s.customers) AS customers, sum(s.value) AS value
+      FROM (SELECT NULLIF(v.first_source, '') AS source, count(*) AS n, count(*) FILTER (WHERE c.c3 > 0) AS customers,
+                   COALESCE(sum(c.c2), 0) AS value
+              FROM profile_summaries v LEFT JOIN c ON c.c1 = v.profile_id GROUP BY 1
+            UNION ALL SELECT NULL, ((SELECT count(*) FROM profiles) - (SELECT count(*) FROM profiles WHERE merged_into IS NOT NULL)) - (SELECT count(*) FROM profile_summaries), 0, 0) s
+      GROUP BY s.source HAVING sum(s.n) > 0) nw
 CROSS JOIN LATERAL (VALUES (1, $33, nw.n::numeric), (2, $34, nw.customers::numeric),
     (3, $43, nw.value)) x(o2, measure, value)
 UNION ALL
