@@ -322,10 +322,10 @@ extension SQLWriter {
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), vp.profiles::numeric), (2, \(m("events")), vp.events::numeric),
                 (3, \(m("orders")), vp.orders::numeric), (4, \(m("revenue")), vp.revenue)) x(o2, measure, value)
             """,
-            // Lifecycle.
+            // Lifecycle. (OFFSET 0: each profile's stage index is worked out once, not in each count.)
             """
             SELECT 5, x.o2, v.i, v.stage, \(names[4]), x.measure, x.value
-            FROM (SELECT \(stageAggregates) FROM (SELECT \(stageIndex) AS si FROM \(stages.named("q")) WHERE q.c2 IS NOT NULL) q) g
+            FROM (SELECT \(stageAggregates) FROM (SELECT \(stageIndex) AS si FROM \(stages.named("q")) WHERE q.c2 IS NOT NULL OFFSET 0) q) g
             CROSS JOIN LATERAL (VALUES \(stageValues)) v(i, stage, profiles, reached, conversion)
             CROSS JOIN LATERAL (VALUES (1, \(m("profiles")), v.profiles::numeric), (2, \(m("conversion")), v.conversion)) x(o2, measure, value)
             """,
