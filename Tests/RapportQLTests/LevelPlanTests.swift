@@ -86,6 +86,17 @@ struct LevelPlanTests {
                              + "ORDER BY ea.k1 DESC NULLS LAST, ea.profile_id LIMIT 15)"))
         #expect(top.contains("WHERE ea.profile_id IS NULL AND p.merged_into IS NULL ORDER BY p.id LIMIT 15)"))
         #expect(top.hasSuffix("LIMIT 10 OFFSET 5"))
+        // A pass of the summaries alone holds live profiles alone: its first rows in order, no lookup.
+        for text in ["profiles | select id, n = count(login) | order by n desc | limit 10 offset 5",
+                     "profiles | select id, revenue | order by revenue desc | limit 10 offset 5"] {
+            let summarised = try sql(text, summaries: true)
+            #expect(!summarised.contains("LATERAL") && summarised.contains("ORDER BY COALESCE(ea.a1, 0) DESC NULLS LAST, ea.profile_id LIMIT 15) UNION ALL"),
+                    "\(summarised)")
+            #expect(summarised.contains("WHERE ea.profile_id IS NULL AND p.merged_into IS NULL ORDER BY p.id LIMIT 15)"))
+        }
+        // Part of it from the events: looked up.
+        #expect(try sql("profiles | select id, n = count(login within 7 days) | order by n desc | limit 10", summaries: true)
+            .contains("CROSS JOIN LATERAL (SELECT 1 FROM profiles p WHERE p.id = ea.profile_id AND p.merged_into IS NULL LIMIT 1) live"))
         // With a condition: the pass joined to the profiles that pass it.
         let pro = try sql("profiles | where company = \"Acme\" | select id, spent = sum(purchase.amount) | order by spent | limit 10", summaries: false)
         #expect(pro.contains("JOIN ea ON ea.profile_id = p.id WHERE p.merged_into IS NULL AND"))

@@ -19,6 +19,8 @@ import Testing
         "profiles | select id, revenue, orders, first_order, last_order, cost, clv, recency | order by id",
         "profiles | select id, s = sum(`Order Completed`.revenue) | order by id",
         "profiles | select id, tier, rfm | order by id",
+        "profiles | select id, n = count(`Order Completed`), s = sum(`Order Completed`.revenue) | order by s desc, n | limit 4",
+        "profiles | select id, revenue, orders | order by orders desc, revenue | limit 3 offset 2",
         "profiles | group by rfm select n = count()",
         "count profiles where did purchase and not did Refund",
         "show tiers",

@@ -280,7 +280,7 @@ struct SQLWriter {
            ordering.prefix(level.order.count).contains(where: { $0.0.readsAggregate }),
            !level.filters.contains(where: Self.needsPassRow) {
             select = Self.topByPass(select, pass: eventsPass(lateral: false), keys: Array(printedOrdering.prefix(level.order.count)),
-                                    onlyLive: level.filters.isEmpty)
+                                    onlyLive: level.filters.isEmpty, passIsLive: passReadsSummariesAlone)
         }
         return (select, printedOrdering)
     }
@@ -297,13 +297,19 @@ struct SQLWriter {
     ///
     /// `select` reads `profiles p` with the pass joined as `ea`; `keys` are the level's order
     /// terms (SQL over `ea` alone, and each one's direction), before the tie-break `p.id`;
-    /// `onlyLive`, whether the level has no condition but liveness. The pass becomes a
-    /// materialized CTE that all the parts read.
-    static func topByPass(_ select: Select, pass: String, keys: [(String, String)], onlyLive: Bool) -> Select {
+    /// `onlyLive`, whether the level has no condition but liveness; `passIsLive`, whether
+    /// every row of the pass is a live profile's (a pass of the summaries alone, which a merge
+    /// moves to the profile merged into): then the first rows in order are the top, with no
+    /// lookup, and PostgreSQL keeps just those as it reads instead of sorting them all. The
+    /// pass becomes a materialized CTE that all the parts read.
+    static func topByPass(_ select: Select, pass: String, keys: [(String, String)], onlyLive: Bool, passIsLive: Bool) -> Select {
         guard let limit = select.limit else { return select }
         let wanted = limit + (select.offset ?? 0)
         let withRow: Select
-        if onlyLive {
+        if onlyLive, passIsLive {
+            withRow = Select(columns: ["ea.profile_id AS id"], from: "ea", orderBy: keys.map { $0.0 + $0.1 } + ["ea.profile_id"],
+                             limit: wanted, layout: .oneLine)
+        } else if onlyLive {
             // The pass's rows in order, with the keys as columns `k1…` so that the order is known
             // to hold through the lookups; each looked up by the primary key, until enough.
             let names = keys.indices.map { "k\($0 + 1)" }
@@ -396,6 +402,12 @@ struct SQLWriter {
         return "SELECT COALESCE(s.profile_id, r.profile_id) AS profile_id, " + columns.joined(separator: ", ")
             + " FROM (" + Self.pass(held, table: "event_summaries", lateral: false) + ") s FULL JOIN ("
             + Self.pass(rest.map { ($0.sql, $0.column, $0.condition) }, table: "events", lateral: false) + ") r ON r.profile_id = s.profile_id"
+    }
+
+    /// Whether the level's events pass (see `eventsPass`) reads the summaries alone, or is the
+    /// profiles' own summary rows: either way, its rows are those of live profiles.
+    var passReadsSummariesAlone: Bool {
+        summaries != nil && (aggregates.allSatisfy { $0.summary != nil } || readsProfileSummaries(lateral: false))
     }
 
     /// Whether the level's events pass is `profile_summaries`' rows (see `eventsPass`): when the
