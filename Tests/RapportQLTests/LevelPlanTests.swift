@@ -146,9 +146,11 @@ struct LevelPlanTests {
             #expect(!rfm.contains("rank() OVER"), "rfm alone needs no ranking window")
             let tier = try sql("profiles | group by tier select n = count(), share = count() / 10", summaries: summaries)
             #expect(!tier.contains("ON vr.profile_id = p.id") && tier.contains("row_number() OVER (ORDER BY q.c2 DESC, q.c1)"), "\(tier)")
+            #expect(tier.contains("FROM (SELECT v.c1 AS profile_id, (ARRAY["), "\(tier)")
             for joined in ["profiles | where plan = \"pro\" | group by rfm select n = count()",
                            "profiles | group by rfm select n = count(), r = sum(revenue)",
                            "profiles | group by rfm, plan select n = count()",
+                           "profiles | group by rfm select n = count(id)",
                            "profiles | select id, rfm"] {
                 let text = try sql(joined, summaries: summaries)
                 #expect(text.contains("LEFT JOIN (WITH rfm_c AS MATERIALIZED") && text.contains(") vr ON vr.profile_id = p.id"), "\(joined)")

@@ -58,7 +58,8 @@ struct ValueAnswerTests {
     /// whose steps fall on whole positions when n is a multiple of 5 (and ties put several
     /// customers on one side of a step), so a score one position off shows at some n. The
     /// customers come one at a time into one tenant, with tied orders, revenues and order days;
-    /// a profile whose only revenue event is worth 0 is not a customer.
+    /// a profile whose only revenue event is worth 0 is not a customer, nor is one without
+    /// events. Asked alone, beside tier and grouped, from the summaries and from the events.
     @Test func rfmAtEveryNumberOfCustomers() async throws {
         try await withTestStore { store, _ in
             let tenant = try await store.createTenant(slug: uniqueSlug("vr"), name: nil, actor: "test")
@@ -70,8 +71,9 @@ struct ValueAnswerTests {
                 return try MessageReader.line(Array(line.utf8), receivedAt: receivedAt)
             }
             _ = try await store.ingest([try track("u-zero", day: 2, "purchase", #"{"amount":0}"#)], tenant: tenant)
-            let script = "profiles | select id, rfm | order by id"
-            let groupScript = "profiles | group by rfm select n = count()"
+            try await store.withTenant(tenant) { connection in
+                _ = try await connection.query("INSERT INTO profiles (traits) VALUES ('{}'::jsonb)", logger: store.logger)
+            }
             for customer in 1...16 {
                 var messages: [IngestMessage] = []
                 for order in 0...(customer % 3) {
@@ -82,17 +84,25 @@ struct ValueAnswerTests {
                 let data = try await ValueSeed.load(store, tenant)
                 let model = ValueOracle.model(data, settings: .defaults, stages: .defaults)
                 #expect(model.profiles.filter { model.values[$0.id]!.orders >= 1 }.count == customer, "customers")
-                let expected = model.profiles.map { [OracleValue.number(Decimal($0.id)), .optionalText(model.values[$0.id]!.rfm)] }
-                let rows = try await store.query(script, tenant: tenant, options: QueryOptions(now: ValueSeed.now)).last?.rows ?? []
-                let matches = rows.count == expected.count
-                    && zip(rows, expected).allSatisfy { row, oracle in zip(row, oracle).allSatisfy { Self.same($0, $1, tolerance: ValueCase.exact) } }
-                #expect(matches, "rfm with \(customer) customers: rapport \(rows.map { $0.map(\.display) }) oracle \(expected.map { $0.map(\.description) })")
-                // Grouped, the others (here one) are counted, not read.
-                let cells = model.groupCount { .optionalText($0.values.rfm) }
-                let grouped = try await store.query(groupScript, tenant: tenant, options: QueryOptions(now: ValueSeed.now)).last?.rows ?? []
-                let same = grouped.count == cells.count
-                    && zip(grouped, cells).allSatisfy { row, oracle in zip(row, oracle).allSatisfy { Self.same($0, $1, tolerance: ValueCase.exact) } }
-                #expect(same, "rfm cells with \(customer) customers: rapport \(grouped.map { $0.map(\.display) }) oracle \(cells.map { $0.map(\.description) })")
+                let facts = model.profiles.map { model.values[$0.id]! }
+                // rfm alone, beside tier, and grouped (the others, here one, counted rather than
+                // read); each from the summaries and from the raw events.
+                let questions: [(String, [[OracleValue]])] = [
+                    ("profiles | select id, rfm | order by id",
+                     zip(model.profiles, facts).map { [.number(Decimal($0.id)), .optionalText($1.rfm)] }),
+                    ("profiles | select id, tier, rfm | order by id",
+                     zip(model.profiles, facts).map { [.number(Decimal($0.id)), .text($1.tier), .optionalText($1.rfm)] }),
+                    ("profiles | group by rfm select n = count()", model.groupCount { .optionalText($0.values.rfm) }),
+                ]
+                for (script, expected) in questions {
+                    for summaries in [true, false] {
+                        let rows = try await store.query(script, tenant: tenant, options: QueryOptions(now: ValueSeed.now), summaries: summaries)
+                            .last?.rows ?? []
+                        let matches = rows.count == expected.count
+                            && zip(rows, expected).allSatisfy { row, oracle in zip(row, oracle).allSatisfy { Self.same($0, $1, tolerance: ValueCase.exact) } }
+                        #expect(matches, "\(script) with \(customer) customers (summaries: \(summaries)): rapport \(rows.map { $0.map(\.display) }) oracle \(expected.map { $0.map(\.description) })")
+                    }
+                }
             }
         }
     }
