@@ -122,7 +122,7 @@ extension SQLWriter {
             // others' rfm is null.
             let rows = flowRows([value(.orders), value(.lastOrder), value(.revenue)])
             let others = everyLiveProfile
-                ? " UNION ALL SELECT NULL, NULL FROM generate_series(1, \(Self.liveProfileCount) - (SELECT count(*) FROM rfm_c))" : ""
+                ? " UNION ALL SELECT NULL, NULL FROM generate_series(1, \(Self.liveProfileCount) - (SELECT n FROM rfm_k))" : ""
             return "WITH rfm_c AS MATERIALIZED (SELECT v.c1, v.c2, v.c3, v.c4 FROM (\(rows)) v WHERE v.c2 > 0), \(Self.rfmThresholds) "
                 + "SELECT v.c1 AS profile_id, \(Self.rfmScore(recency: "v.c3", frequency: "v.c2", monetary: "v.c4")) AS rfm "
                 + "FROM rfm_c v, rfm_t t" + others
@@ -142,8 +142,9 @@ extension SQLWriter {
             + "FROM (\(ranking) q) v, rfm_t t"
     }
 
-    /// CTEs `rfm_k` and `rfm_t` (`r`, `f`, `m`: each measure's four thresholds) over the
-    /// customers `rfm_c` (columns c2 orders, c3 last order, c4 revenue). A score needs no
+    /// CTEs `rfm_k` (`n` the customers, `p` the fractions) and `rfm_t` (`r`, `f`, `m`: each
+    /// measure's four thresholds) over the customers `rfm_c` (columns c2 orders, c3 last
+    /// order, c4 revenue). A score needs no
     /// ranking: with s the customers below x, 1 + floor(5 s / n) is 1 + the number of k in 1…4
     /// with 5 s ≥ k n, that is s ≥ m = ⌈k n / 5⌉, which holds exactly when the m-th smallest
     /// value is below x. So each measure needs four values, its m-th smallest
@@ -153,7 +154,7 @@ extension SQLWriter {
         let fractions = (1...4).map { "(((\($0) * k.n + 4) / 5)::float8 - 0.5) / nullif(k.n, 0)" }.joined(separator: ", ")
         let thresholds = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
             .map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
-        return "rfm_k AS (SELECT ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
+        return "rfm_k AS (SELECT k.n, ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
             + "rfm_t AS (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v)"
     }()
 
