@@ -124,7 +124,7 @@ struct LevelPlanTests {
     @Test func aGroupedJoinLeavesOutTheDidItImplies() throws {
         for summaries in [false, true] {
             let implied = try sql("profiles | where company = \"Acme\" and did purchase and sum(purchase.amount) > 10 | count", summaries: summaries)
-            #expect(implied.contains("GROUP BY p.id"))
+            #expect(implied.contains(summaries ? "GROUP BY e.pid" : "GROUP BY p.id"), "\(implied)")
             #expect(!implied.contains("EXISTS"), "\(implied)")
             let other = try sql("profiles | where company = \"Acme\" and did login and sum(purchase.amount) > 10 | count", summaries: summaries)
             #expect(other.contains("AND EXISTS (SELECT 1 FROM"), "\(other)")
@@ -132,6 +132,32 @@ struct LevelPlanTests {
                                    summaries: summaries)
             #expect(windowed.contains("AND EXISTS (SELECT 1 FROM events e"), "\(windowed)")
         }
+    }
+
+    /// A count of a grouped join over the summaries groups the joined rows sorted by profile (a
+    /// subquery of their own, kept by OFFSET 0), not where they are joined; only when every
+    /// condition on the group reads the summaries alone. Over the events, when the group's
+    /// condition reads the profile or a value field, when it lists rows, it groups in place.
+    @Test func aCountedGroupedJoinGroupsSortedRows() throws {
+        let sorted = "FROM (SELECT p.id AS pid, e.* FROM profiles p JOIN event_summaries e ON e.profile_id = p.id"
+        let counted = "count profiles where company = \"Acme\" and sum(purchase.amount) > 10 and count(login) >= 2"
+        let summarised = try sql(counted, summaries: true)
+        #expect(summarised.contains(sorted), "\(summarised)")
+        #expect(summarised.contains("ORDER BY p.id OFFSET 0) e\nGROUP BY e.pid\nHAVING"), "\(summarised)")
+        // The trait condition is on the rows, inside; the group's on the sums, outside.
+        let inside = try #require(summarised.range(of: sorted)).upperBound
+        let outside = try #require(summarised.range(of: "OFFSET 0) e")).upperBound
+        #expect(summarised[inside..<outside].contains("traits") && !summarised[outside...].contains("traits"), "\(summarised)")
+        #expect(summarised[outside...].contains("sum(e.events)"), "\(summarised)")
+        #expect(summarised.hasPrefix("SELECT count(*)::text AS c1"), "\(summarised)")
+        for inPlace in ["count profiles where company = \"Acme\" and count(login) >= 2 and count(login) > seats",
+                        "count profiles where company = \"Acme\" and count(login) >= 2 and revenue > 5",
+                        "profiles | where company = \"Acme\" and count(login) >= 2 | select id"] {
+            let text = try sql(inPlace, summaries: true)
+            #expect(!text.contains("e.pid") && text.contains("GROUP BY p.id"), "\(inPlace): \(text)")
+        }
+        let raw = try sql(counted, summaries: false)
+        #expect(!raw.contains("e.pid") && raw.contains("JOIN events e ON e.profile_id = p.id") && raw.contains("GROUP BY p.id"), "\(raw)")
     }
 
     /// Profiles grouped by the ranking alone are the ranking's rows: with rfm alone, the

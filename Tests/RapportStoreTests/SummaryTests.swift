@@ -29,6 +29,9 @@ import Testing
         "show retention by week since 2024-03-01",
         // A grouped join of profiles and the summaries.
         "profiles | where count(any) >= 3 and orders >= 1 | select id, n = count(page), f = first(any) | order by id",
+        // Counted: the joined rows sorted by profile and grouped (several sources make several rows).
+        "count profiles where plan = \"p1\" and count(any) >= 3 and sum(`Order Completed`.revenue) > 20",
+        "count profiles where plan != \"p2\" and did purchase and count(any) >= 2",
     ]
     /// Questions whose aggregates the summaries answer in part: those from the summaries, the
     /// rest (a property filter) from the few events they read, joined by profile.

@@ -181,11 +181,18 @@ struct SQLWriter {
         // exactly those, every group has one, and the semi-join is dropped below (left in, it only
         // leads the planner to drive from the events and look up every profile that has them).
         var didTests: [(condition: SQLText, events: String?)] = []
+        // Whether every condition on the group reads the events' aggregates alone (not the profile).
+        var havingReadsAggregatesOnly = true
         if groupedJoin {
             // A condition on an aggregate is on the group.
             for conjunct in level.filters.flatMap(Self.conjuncts) {
                 let condition = topLevelFilter(conjunct, context)
-                if condition.readsAggregate { having.append(condition) } else { filters.append(condition) }
+                if condition.readsAggregate {
+                    having.append(condition)
+                    havingReadsAggregatesOnly = havingReadsAggregatesOnly && Self.passOnly(conjunct, valueFields: false)
+                } else {
+                    filters.append(condition)
+                }
                 if let aggregate = Self.didAggregate(conjunct) { didTests.append((condition, eventCondition(aggregate))) }
             }
         } else {
@@ -265,7 +272,19 @@ struct SQLWriter {
         select.conditions = filters.map(print)
         select.having = having.map(print)
         if groupedJoin, level.isCount {
-            return (Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: select.named("g")), [])
+            var groups = select
+            if placement == .inPlace(summaries: true), ranked.isEmpty, havingReadsAggregatesOnly {
+                // Counted over the summaries, the joined rows are sorted by profile where they are
+                // joined (in each parallel worker) and grouped as they come, in order. Grouped where
+                // they are joined instead, each worker would hold a partial group for nearly every
+                // profile, whose sums (numeric) are then written out, read back and combined one by
+                // one: that took longer than the join itself. OFFSET 0 keeps the sorted rows a
+                // subquery of their own; the group's conditions read only the summaries' columns.
+                let rows = Select(columns: ["p.id AS pid", "e.*"], from: select.from, joins: select.joins, conditions: select.conditions,
+                                  orderBy: ["p.id"], offset: 0, layout: .oneLine)
+                groups = Select(columns: ["1"], from: rows.named("e"), groupBy: ["e.pid"], having: select.having)
+            }
+            return (Select(columns: ["count(*)\(final ? "::text" : "") AS c1"], from: groups.named("g")), [])
         }
         let printedOrdering = ordering.map { (print($0.0), $0.1) }
         if !level.isCount, final || level.limit != nil, !ordering.isEmpty {
@@ -536,15 +555,16 @@ struct SQLWriter {
     }
 
     /// Whether `expr` reads nothing of the profile but its event aggregates (a value field is
-    /// some of those; a tier or rfm ranks every profile).
-    static func passOnly(_ expr: TypedExpr) -> Bool {
+    /// some of those, unless `valueFields` is false; a tier or rfm ranks every profile).
+    static func passOnly(_ expr: TypedExpr, valueFields: Bool = true) -> Bool {
+        func only(_ e: TypedExpr) -> Bool { passOnly(e, valueFields: valueFields) }
         switch expr.kind {
         case .eventAggregate, .text, .number, .boolean, .timestamp, .duration, .null, .now, .today: return true
-        case .value(let field, _): return field != .tier && field != .rfm
-        case .not(let e), .negate(let e), .isNull(let e, _), .inSegment(_, let e): return passOnly(e)
-        case .binary(_, let l, let r): return passOnly(l) && passOnly(r)
-        case .inList(let e, let items, _): return passOnly(e) && items.allSatisfy(passOnly)
-        case .inWindow(let e, let window): return passOnly(e) && [window.from, window.to].compactMap { $0 }.allSatisfy(passOnly)
+        case .value(let field, _): return valueFields && field != .tier && field != .rfm
+        case .not(let e), .negate(let e), .isNull(let e, _), .inSegment(_, let e): return only(e)
+        case .binary(_, let l, let r): return only(l) && only(r)
+        case .inList(let e, let items, _): return only(e) && items.allSatisfy(only)
+        case .inWindow(let e, let window): return only(e) && [window.from, window.to].compactMap { $0 }.allSatisfy(only)
         default: return false
         }
     }
@@ -576,7 +596,7 @@ struct SQLWriter {
     static func countsFromEvents(_ level: Level, first: Bool, source: TypedQuery.Source) -> Bool {
         guard first, source == .profiles, level.isCount, level.groupKeys == nil, !level.filters.isEmpty else { return false }
         let conjuncts = level.filters.flatMap(Self.conjuncts)
-        guard conjuncts.allSatisfy(passOnly), conjuncts.contains(where: { needsEvents($0, didInPass: true) }) else { return false }
+        guard conjuncts.allSatisfy({ passOnly($0) }), conjuncts.contains(where: { needsEvents($0, didInPass: true) }) else { return false }
         // A `not did` is then an anti-join per group of the pass: worth it when the pass reads few
         // events (each of its aggregates within a window); over all time it would look up nearly
         // every profile with events, so it stays with the profiles.

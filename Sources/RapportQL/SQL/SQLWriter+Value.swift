@@ -142,8 +142,9 @@ extension SQLWriter {
             + "FROM (\(ranking) q) v, rfm_t t"
     }
 
-    /// CTEs `rfm_k` (`n` the customers, `p` the fractions) and `rfm_t` (`r`, `f`, `m`: each
-    /// measure's four thresholds) over the customers `rfm_c` (columns c2 orders, c3 last
+    /// CTEs `rfm_k` (`n` the customers, `p` the fractions) and `rfm_t` (`r1`…`r4`, `f1`…,
+    /// `m1`…: each measure's four thresholds, taken out of their arrays once, in a row of its
+    /// own, rather than for every customer scored) over the customers `rfm_c` (columns c2 orders, c3 last
     /// order, c4 revenue). A score needs no
     /// ranking: with s the customers below x, 1 + floor(5 s / n) is 1 + the number of k in 1…4
     /// with 5 s ≥ k n, that is s ≥ m = ⌈k n / 5⌉, which holds exactly when the m-th smallest
@@ -154,14 +155,15 @@ extension SQLWriter {
         let fractions = (1...4).map { "(((\($0) * k.n + 4) / 5)::float8 - 0.5) / nullif(k.n, 0)" }.joined(separator: ", ")
         let thresholds = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
             .map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
+        let each = ["r", "f", "m"].flatMap { name in (1...4).map { "a.\(name)[\($0)] AS \(name)\($0)" } }
         return "rfm_k AS (SELECT k.n, ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
-            + "rfm_t AS (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v)"
+            + "rfm_t AS MATERIALIZED (SELECT \(each.joined(separator: ", ")) FROM (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v) a)"
     }()
 
     /// A customer's rfm from `rfm_t t`, given the columns of its three measures.
     static func rfmScore(recency: String, frequency: String, monetary: String) -> String {
         let scores = [("r", recency), ("f", frequency), ("m", monetary)].map { name, column in
-            (1...4).map { "(\(column) > t.\(name)[\($0)])::int" }.joined(separator: " + ")
+            (1...4).map { "(\(column) > t.\(name)\($0))::int" }.joined(separator: " + ")
         }
         return "(111 + 100 * (\(scores[0])) + 10 * (\(scores[1])) + \(scores[2]))::text"
     }
