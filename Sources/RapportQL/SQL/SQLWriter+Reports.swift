@@ -86,26 +86,29 @@ extension SQLWriter {
     /// `k` also holds each tier's last rank (`b1`…), which `r` carries, so a row's tier is found
     /// by comparing integers. When the summaries hold the settings' flows and nothing is
     /// discounted, `r` reads the clv the profiles' own summary rows keep (`value`), in the order
-    /// of its index, so nothing is sorted.
+    /// of its index, so nothing is sorted; and `k` counts and sums the same index's entries
+    /// (those with clv not 0, a fraction of the rows' width), so `c` is not written unless
+    /// `extra` asks for more of it.
     mutating func valueRanking(_ settings: ValueSettings, extra: [TypedExpr] = []) -> [Select.CTE] {
-        let flows = flowRows([TypedExpr(.value(.clv, settings), .number)] + extra)
+        let kept = summaries?.holds(settings) == true && Decimal(string: settings.discount) == 0
+        let flows = kept && extra.isEmpty ? nil : flowRows([TypedExpr(.value(.clv, settings), .number)] + extra)
         var cumulative = Decimal(0)
         let bounds = settings.tiers.enumerated().map { index, share -> String in
             cumulative += Decimal(string: share) ?? 0
             return "ceil(\(bind(.numeric("\(cumulative)"))) * s.n)::bigint AS b\(index + 1)"
         }
         let carried = settings.tiers.indices.map { ", k.b\($0 + 1)" }.joined()
-        let ranked = summaries?.holds(settings) == true && Decimal(string: settings.discount) == 0
+        let ranked = kept
             ? "SELECT v.value AS clv, row_number() OVER (ORDER BY v.value DESC, v.profile_id) + CASE WHEN v.value < 0 THEN k.z ELSE 0 END AS rn, k.n\(carried)"
                 + "\n      FROM profile_summaries v, k WHERE v.value <> 0"
             : "SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n\(carried)"
                 + "\n      FROM c, k WHERE c.c2 <> 0"
-        return [
-            Select.CTE("c", materialized: true, flows),
+        let (clv, counted) = kept ? ("v.value", "profile_summaries v WHERE v.value <> 0") : ("c.c2", "c")
+        return (flows.map { [Select.CTE("c", materialized: true, $0)] } ?? []) + [
             Select.CTE("k", materialized: true, """
                 SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, \(bounds.joined(separator: ", ")) FROM (
-                    SELECT \(Self.liveProfileCount) AS n, count(*) FILTER (WHERE c.c2 > 0) AS p,
-                           count(*) FILTER (WHERE c.c2 < 0) AS q, COALESCE(sum(c.c2), 0) AS total FROM c) s
+                    SELECT \(Self.liveProfileCount) AS n, count(*) FILTER (WHERE \(clv) > 0) AS p,
+                           count(*) FILTER (WHERE \(clv) < 0) AS q, COALESCE(sum(\(clv)), 0) AS total FROM \(counted)) s
                 """),
             Select.CTE("r", ranked),
         ]
