@@ -243,6 +243,10 @@ struct ProfileSummaryPlanTests {
             let sql = try report(text).sql
             #expect(sql.contains("FROM order_days o GROUP BY 1, 2"), "\(text)")
             #expect(!sql.contains("FROM events"), "\(text)")
+            // Without `since` nothing reads an order's time: the periods are the days' (the key).
+            let byDay = "date_trunc('\(text.contains("week") ? "week" : "month")', o.day::timestamp) AT TIME ZONE 'UTC' AS period FROM order_days"
+            #expect(sql.contains(byDay) == !text.contains("since"), "\(text)")
+            #expect(sql.contains("min(o.first_ts) AS first") == text.contains("since"), "\(text)")
         }
         #expect(try report("show retention by month", definitions: [Definition(kind: .setting, name: "value.discount", source: "10%")]).sql
             .contains("FROM order_days"))

@@ -27,6 +27,7 @@ import Testing
         "show pareto",
         "show retention by month",
         "show retention by week since 2024-03-01",
+        "show retention by week",
         // A grouped join of profiles and the summaries.
         "profiles | where count(any) >= 3 and orders >= 1 | select id, n = count(page), f = first(any) | order by id",
         // Counted: the joined rows sorted by profile and grouped (several sources make several rows).

@@ -203,9 +203,13 @@ extension SQLWriter {
     /// Each live customer's periods with an order (a revenue event with a value above 0),
     /// with the first order in each (`first`): one grouped pass over the revenue events, or over
     /// the orders by UTC day the summaries keep (a week or a month is whole days) when they hold
-    /// the settings' flows.
-    mutating func orderPeriods(_ settings: ValueSettings, unit: String) -> String {
+    /// the settings' flows. Without `first` (only a `since` reads it), a period is its days',
+    /// which the key of `order_days` holds (queries run in UTC), so the rows are not read.
+    mutating func orderPeriods(_ settings: ValueSettings, unit: String, first: Bool) -> String {
         if summaries?.holds(settings) == true {
+            guard first else {
+                return "SELECT o.profile_id, date_trunc('\(unit)', o.day::timestamp) AT TIME ZONE 'UTC' AS period FROM order_days o GROUP BY 1, 2"
+            }
             return "SELECT o.profile_id, date_trunc('\(unit)', o.first_ts) AS period, min(o.first_ts) AS first FROM order_days o GROUP BY 1, 2"
         }
         guard let (value, condition) = flowValue(settings.revenue) else {
@@ -217,7 +221,7 @@ extension SQLWriter {
 
     mutating func retentionReport(period: RetentionPeriod, since: TypedExpr?, _ settings: ValueSettings) -> Select {
         let unit = period.rawValue
-        let periods = orderPeriods(settings, unit: unit)
+        let periods = orderPeriods(settings, unit: unit, first: since != nil)
         let now = bind(.now)
         let sinceFilter = since.map { " WHERE x.first >= \(expr($0, .event).plain)" } ?? ""
         // Each customer's cohort is its earliest period with an order (a window over its
@@ -232,7 +236,7 @@ extension SQLWriter {
             Select.CTE("op", periods),
             Select.CTE("act", """
                 SELECT x.cohort, x.period, count(*) AS active
-                        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+                        FROM (SELECT op.period, min(op.period) OVER w AS cohort\(since == nil ? "" : ", min(op.first) OVER w AS first") FROM op
                               WINDOW w AS (PARTITION BY op.profile_id)) x\(sinceFilter)
                         GROUP BY x.cohort, x.period
                 """),

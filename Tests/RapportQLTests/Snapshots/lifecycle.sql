@@ -69,7 +69,7 @@ ORDER BY g.b COLLATE "C" NULLS LAST, v.i;
 -- $5 = timestamptz now
 WITH op AS (SELECT e.profile_id, date_trunc('month', e.ts) AS period, min(e.ts) AS first FROM events e WHERE e.type = 'track' AND e.name IN ($2, $4) AND (CASE e.name WHEN $2 THEN (CASE WHEN jsonb_typeof(e.props -> $1) = 'number' THEN (e.props ->> $1)::numeric END) WHEN $4 THEN (CASE WHEN jsonb_typeof(e.props -> $3) = 'number' THEN (e.props ->> $3)::numeric END) END) > 0 AND NOT EXISTS (SELECT 1 FROM profiles m WHERE m.id = e.profile_id AND m.merged_into IS NOT NULL) GROUP BY 1, 2),
 act AS (SELECT x.cohort, x.period, count(*) AS active
-        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+        FROM (SELECT op.period, min(op.period) OVER w AS cohort FROM op
               WINDOW w AS (PARTITION BY op.profile_id)) x
         GROUP BY x.cohort, x.period),
 sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)

@@ -53,9 +53,9 @@ ORDER BY g.b COLLATE "C" NULLS LAST, v.i;
 -- statement 8
 -- columns: cohort timestamp, period number, customers number, active number, retention number
 -- $1 = timestamptz now
-WITH op AS (SELECT o.profile_id, date_trunc('month', o.first_ts) AS period, min(o.first_ts) AS first FROM order_days o GROUP BY 1, 2),
+WITH op AS (SELECT o.profile_id, date_trunc('month', o.day::timestamp) AT TIME ZONE 'UTC' AS period FROM order_days o GROUP BY 1, 2),
 act AS (SELECT x.cohort, x.period, count(*) AS active
-        FROM (SELECT op.period, min(op.period) OVER w AS cohort, min(op.first) OVER w AS first FROM op
+        FROM (SELECT op.period, min(op.period) OVER w AS cohort FROM op
               WINDOW w AS (PARTITION BY op.profile_id)) x
         GROUP BY x.cohort, x.period),
 sizes AS (SELECT act.cohort, act.active AS customers FROM act WHERE act.period = act.cohort)
