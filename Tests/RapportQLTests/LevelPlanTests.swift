@@ -215,7 +215,7 @@ struct ProfileSummaryPlanTests {
             #expect(sql.contains("row_number() OVER (ORDER BY v.value DESC, v.profile_id)"), "\(text)")
             // k counts and sums the same index's entries; only the value chain, which counts the
             // customers too, reads the flows' rows (`c`).
-            #expect(sql.contains("count(*) FILTER (WHERE v.value > 0) AS p") && sql.contains("COALESCE(sum(v.value), 0) AS total FROM profile_summaries v WHERE v.value <> 0) s"), "\(text)")
+            #expect(sql.contains("count(*) FILTER (WHERE v.value > 0) AS p") && sql.contains("COALESCE(sum(v.value) FILTER (WHERE v.value <> 0), 0) AS total FROM profile_summaries v WHERE v.value <> 0) s"), "\(text)")
             #expect(sql.contains("FROM profile_summaries v WHERE v.revenue IS NOT NULL OR v.cost IS NOT NULL") == (text == "show value chain"), "\(text)")
             #expect(sql.contains("WITH c AS MATERIALIZED") == (text == "show value chain"), "\(text)")
             #expect(!sql.contains("FROM event_summaries e WHERE e.type = 'track' AND e.name IN"), "\(text): the flows' summaries grouped")
