@@ -88,8 +88,8 @@ extension SQLWriter {
     /// discounted, `r` reads the clv the profiles' own summary rows keep (`value`), in the order
     /// of its index, so nothing is sorted; and `k` counts and sums the same index's entries
     /// (those with clv not 0, a fraction of the rows' width), so `c` is not written unless
-    /// `extra` asks for more of it. The total adds the clvs that are not 0 on both paths, so
-    /// that zeros written with more decimals (0.000) do not give it more decimals on one.
+    /// `extra` asks for more of it. Both paths count the clvs that are not 0 alone (the zeros are
+    /// `z`), so a zero written with more decimals (0.000) gives the total none on either.
     mutating func valueRanking(_ settings: ValueSettings, extra: [TypedExpr] = []) -> [Select.CTE] {
         let kept = summaries?.holds(settings) == true && Decimal(string: settings.discount) == 0
         let flows = kept && extra.isEmpty ? nil : flowRows([TypedExpr(.value(.clv, settings), .number)] + extra)
@@ -104,12 +104,12 @@ extension SQLWriter {
                 + "\n      FROM profile_summaries v, k WHERE v.value <> 0"
             : "SELECT c.c2 AS clv, row_number() OVER (ORDER BY c.c2 DESC, c.c1) + CASE WHEN c.c2 < 0 THEN k.z ELSE 0 END AS rn, k.n\(carried)"
                 + "\n      FROM c, k WHERE c.c2 <> 0"
-        let (clv, counted) = kept ? ("v.value", "profile_summaries v WHERE v.value <> 0") : ("c.c2", "c")
+        let (clv, counted) = kept ? ("v.value", "profile_summaries v WHERE v.value <> 0") : ("c.c2", "c WHERE c.c2 <> 0")
         return (flows.map { [Select.CTE("c", materialized: true, $0)] } ?? []) + [
             Select.CTE("k", materialized: true, """
                 SELECT s.n, s.p, s.n - s.p - s.q AS z, s.total, \(bounds.joined(separator: ", ")) FROM (
                     SELECT \(Self.liveProfileCount) AS n, count(*) FILTER (WHERE \(clv) > 0) AS p,
-                           count(*) FILTER (WHERE \(clv) < 0) AS q, COALESCE(sum(\(clv)) FILTER (WHERE \(clv) <> 0), 0) AS total FROM \(counted)) s
+                           count(*) FILTER (WHERE \(clv) < 0) AS q, COALESCE(sum(\(clv)), 0) AS total FROM \(counted)) s
                 """),
             Select.CTE("r", ranked),
         ]

@@ -144,18 +144,17 @@ extension SQLWriter {
 
     /// CTEs `rfm_k` (`n` the customers, `p` the fractions) and `rfm_t` (`r1`…`r4`, `f1`…,
     /// `m1`…: each measure's four thresholds, taken out of their arrays once, in a row of its
-    /// own, rather than for every customer scored) over the customers `rfm_c` (columns c2 orders, c3 last
-    /// order, c4 revenue). A score needs no
-    /// ranking: with s the customers below x, 1 + floor(5 s / n) is 1 + the number of k in 1…4
-    /// with 5 s ≥ k n, that is s ≥ m = ⌈k n / 5⌉, which holds exactly when the m-th smallest
-    /// value is below x. So each measure needs four values, its m-th smallest
-    /// (percentile_disc at (m − ½) / n: a fraction whose position, ⌈fraction × n⌉, is m
-    /// whatever the rounding), not a sort with a window.
+    /// own, rather than for every customer scored) over the customers `rfm_c` (columns c2
+    /// orders, c3 last order, c4 revenue). A score needs no ranking: with s the customers below
+    /// x, 1 + floor(5 s / n) is 1 + the number of k in 1…4 with 5 s ≥ k n, that is s ≥ m =
+    /// ⌈k n / 5⌉, which holds exactly when the m-th smallest value is below x. So each measure
+    /// needs four values, its m-th smallest (percentile_disc at (m − ½) / n: a fraction whose
+    /// position, ⌈fraction × n⌉, is m whatever the rounding), not a sort with a window.
     static let rfmThresholds: String = {
         let fractions = (1...4).map { "(((\($0) * k.n + 4) / 5)::float8 - 0.5) / nullif(k.n, 0)" }.joined(separator: ", ")
-        let thresholds = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
-            .map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
-        let each = ["r", "f", "m"].flatMap { name in (1...4).map { "a.\(name)[\($0)] AS \(name)\($0)" } }
+        let measures = [("r", "v.c3"), ("f", "v.c2"), ("m", "v.c4")]
+        let thresholds = measures.map { "percentile_disc((SELECT p FROM rfm_k)) WITHIN GROUP (ORDER BY \($1)) AS \($0)" }
+        let each = measures.flatMap { name, _ in (1...4).map { "a.\(name)[\($0)] AS \(name)\($0)" } }
         return "rfm_k AS (SELECT k.n, ARRAY[\(fractions)] AS p FROM (SELECT count(*) AS n FROM rfm_c) k), "
             + "rfm_t AS MATERIALIZED (SELECT \(each.joined(separator: ", ")) FROM (SELECT \(thresholds.joined(separator: ", ")) FROM rfm_c v) a)"
     }()
