@@ -197,6 +197,11 @@ extension SQLWriter {
         // first at or after an entry is its `x` (OFFSET 0 keeps it computed once per entry, not
         // once per probe).
         let excluded = funnel.excludes.map { "(" + selectorCondition($0.events, $0.filter) + ")" }.joined(separator: " OR ")
+        // `x` for an entry at `time`: none for a profile without excluded events, whose subquery
+        // is then not run.
+        func bound(_ time: String) -> String {
+            "CASE WHEN g.xs IS NOT NULL THEN (SELECT min(u) FROM unnest(g.xs) u WHERE u >= \(time)) END AS x"
+        }
         func withExcluded(_ columns: [String]) -> Select {
             Select(columns: ["e.profile_id"] + columns + ["array_agg(e.ts) FILTER (WHERE \(excluded)) AS xs"], from: "events e",
                    conditions: ["((\(entryCondition)) OR (\(excluded)))", live], groupBy: ["e.profile_id"], layout: .oneLine)
@@ -206,8 +211,10 @@ extension SQLWriter {
                 entries = Select(distinct: .rows, columns: ["e.profile_id", "e.ts AS t"], from: "events e", conditions: [entryCondition, live],
                                  layout: .oneLine)
             } else {
-                let grouped = withExcluded(["array_agg(DISTINCT e.ts) FILTER (WHERE \(entryCondition)) AS ts"])
-                entries = Select(columns: ["g.profile_id", "a.t", "(SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x"],
+                // Not DISTINCT: attempts entered at one instant give equal rows, of which `bestAttempt`
+                // keeps one, and a sort per profile cost more than the rare repeated probe.
+                let grouped = withExcluded(["array_agg(e.ts) FILTER (WHERE \(entryCondition)) AS ts"])
+                entries = Select(columns: ["g.profile_id", "a.t", bound("a.t")],
                                  from: grouped.named("g"), joins: ["CROSS JOIN LATERAL unnest(g.ts) AS a(t)"], offset: 0, layout: .oneLine)
             }
         } else if attempts {
@@ -220,7 +227,7 @@ extension SQLWriter {
                                             "array_agg(e.message_id) FILTER (WHERE \(entryCondition)) AS ms"]
                                            + (entryBreakdown.map { ["array_agg(\($0)) FILTER (WHERE \(entryCondition)) AS bs"] } ?? []))
                 entries = Select(columns: ["g.profile_id", "a.t", "a.m"] + (entryBreakdown == nil ? [] : ["a.b"])
-                                    + ["(SELECT min(u) FROM unnest(g.xs) u WHERE u >= a.t) AS x"],
+                                    + [bound("a.t")],
                                  from: grouped.named("g"),
                                  joins: ["CROSS JOIN LATERAL unnest(g.ts, g.ms" + (entryBreakdown == nil ? ") AS a(t, m)" : ", g.bs) AS a(t, m, b)")],
                                  offset: 0, layout: .oneLine)
@@ -230,7 +237,7 @@ extension SQLWriter {
                              groupBy: ["e.profile_id"], layout: .oneLine)
         } else {
             let grouped = withExcluded(["min(e.ts) FILTER (WHERE \(entryCondition)) AS t"])
-            entries = Select(columns: ["g.profile_id", "g.t", "(SELECT min(u) FROM unnest(g.xs) u WHERE u >= g.t) AS x"],
+            entries = Select(columns: ["g.profile_id", "g.t", bound("g.t")],
                              from: grouped.named("g"), conditions: ["g.t IS NOT NULL"], offset: 0, layout: .oneLine)
         }
         var joins: [String] = []
