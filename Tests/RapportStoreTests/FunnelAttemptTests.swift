@@ -14,6 +14,14 @@ import Testing
         let histories = AttemptHistories.make(seed: Self.seed)
         #expect(histories.profiles.contains { profile in profile.events.filter { $0.name == "Product Viewed" }.count >= 3 })
         #expect(histories.profiles.contains { $0.events.isEmpty })
+        // Attempts entered at one instant are kept as equal rows (no DISTINCT): some profile must
+        // have two step-1 events at one instant and a refund after them, for the excluding funnels.
+        #expect(histories.profiles.contains { profile in
+            let views = profile.events.filter { $0.name == "Product Viewed" }
+            return Dictionary(grouping: views, by: \.ts).contains { ts, same in
+                same.count >= 2 && profile.events.contains { $0.name == "Refund" && $0.ts >= ts }
+            }
+        })
         Self.expectAttemptsMatter(ValueOracle.model(histories.oracleData))
     }
 
