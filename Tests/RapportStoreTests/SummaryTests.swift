@@ -64,7 +64,7 @@ import Testing
         "count profiles where plan = \"p1\" and did purchase and sum(`Order Completed`.revenue) > 20",
     ]
     /// Counts that must find someone, so that equal answers are not 0 = 0.
-    static let nonzero = summarised.filter { $0.hasPrefix("count profiles where plan") } + others.filter { $0.hasPrefix("count profiles where plan") }
+    static let nonzero = (summarised + others).filter { $0.hasPrefix("count profiles where plan") }
 
     @Test(.enabled(if: TestDatabase.isConfigured, "needs scripts/test's PostgreSQL"))
     func summariesStayExactThroughEverythingThatChangesHistory() async throws {

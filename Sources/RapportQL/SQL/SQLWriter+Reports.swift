@@ -204,8 +204,9 @@ extension SQLWriter {
     /// Each live customer's periods with an order (a revenue event with a value above 0),
     /// with the first order in each (`first`): one grouped pass over the revenue events, or over
     /// the orders by UTC day the summaries keep (a week or a month is whole days) when they hold
-    /// the settings' flows. Without `first` (only a `since` reads it), a period is its days',
-    /// which the key of `order_days` holds (queries run in UTC), so the rows are not read.
+    /// the settings' flows. Without `first` (only a `since` reads it), the summaries' periods come
+    /// from the key of `order_days` alone, since a period is made of whole UTC days (queries run
+    /// in UTC); the raw path's unread `first` is left to the planner to drop.
     mutating func orderPeriods(_ settings: ValueSettings, unit: String, first: Bool) -> String {
         if summaries?.holds(settings) == true {
             guard first else {
